@@ -1,0 +1,33 @@
+/** Wire protocol v1 constants (docs/PROTOCOL.md). Changing any of these is a new protocol version. */
+
+export const PROTOCOL_VERSION = 1
+
+/** Media type of a sealed request or response body (RFC 7516 §9.2.1 registers `application/jose`). */
+export const JOSE_MEDIA_TYPE = 'application/jose'
+
+/** Request header that carries the envelope for methods without a body. */
+export const ENVELOPE_HEADER = 'Sealwire-Envelope'
+
+/** Where servers publish their public JWK Set. */
+export const JWKS_PATH = '/.well-known/sealwire/jwks.json'
+
+export const REQUEST_TYP = 'sealwire-req+jwe'
+export const RESPONSE_TYP = 'sealwire-res+jwe'
+
+export const KEY_MANAGEMENT_ALG = 'ECDH-ES'
+export const RESPONSE_KEY_MANAGEMENT_ALG = 'dir'
+export const CONTENT_ENCRYPTION_ALG = 'A256GCM'
+
+/** Bytes of randomness in a `jti` (at least 16, RFC 7519 §4.1.7 wants collision resistance). */
+export const JTI_BYTES = 16
+/** Bytes of the response key `rk`: an A256GCM key. */
+export const RESPONSE_KEY_BYTES = 32
+
+/** Defaults of the freshness window, in seconds. */
+export const DEFAULT_MAX_AGE_SECONDS = 60
+export const DEFAULT_MAX_SKEW_SECONDS = 5
+
+/** Cap on the base64url protected header: stops header-borne memory and CPU abuse. */
+export const MAX_PROTECTED_HEADER_CHARS = 8 * 1024
+/** Cap on an envelope carried in the `Sealwire-Envelope` header (Node's own header limit is 16 KiB). */
+export const MAX_HEADER_ENVELOPE_CHARS = 12 * 1024

@@ -1,0 +1,41 @@
+import { CompactEncrypt, compactDecrypt, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose'
+import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
+import type { CryptoBackend } from './backend.js'
+
+type Key = CryptoKey | Uint8Array
+
+/** Explicit allow-lists (RFC 8725 §3.1): jose refuses anything else before any key work. */
+const REQUEST_DECRYPT_OPTIONS = {
+  keyManagementAlgorithms: [KEY_MANAGEMENT_ALG],
+  contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
+  maxDecompressedLength: 0,
+}
+const RESPONSE_DECRYPT_OPTIONS = {
+  keyManagementAlgorithms: [RESPONSE_KEY_MANAGEMENT_ALG],
+  contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
+  maxDecompressedLength: 0,
+}
+
+async function importFor(jwk: JWK): Promise<Key> {
+  // `alg` pins the key to ECDH-ES whatever the JWK says; jose returns a WebCrypto key.
+  return importJWK({ ...jwk, alg: KEY_MANAGEMENT_ALG }, KEY_MANAGEMENT_ALG)
+}
+
+function seal(plaintext: Uint8Array, header: Record<string, unknown>, key: Key): Promise<string> {
+  return new CompactEncrypt(plaintext).setProtectedHeader(header as CompactJWEHeaderParameters).encrypt(key)
+}
+
+/** The portable reference backend: jose over WebCrypto, in every runtime. */
+export const joseBackend: CryptoBackend<Key, Key> = {
+  name: 'jose',
+  importPublicKey: importFor,
+  importPrivateKey: importFor,
+  sealToPublicKey: seal,
+  async openWithPrivateKey(compact, key) {
+    return (await compactDecrypt(compact, key, REQUEST_DECRYPT_OPTIONS)).plaintext
+  },
+  sealWithSecret: seal,
+  async openWithSecret(compact, secret) {
+    return (await compactDecrypt(compact, secret, RESPONSE_DECRYPT_OPTIONS)).plaintext
+  },
+}

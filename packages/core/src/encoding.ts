@@ -1,0 +1,22 @@
+import { base64url } from 'jose'
+
+const encoder = new TextEncoder()
+// fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+export const utf8 = (text: string): Uint8Array => encoder.encode(text)
+export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes)
+
+export const b64u = (bytes: Uint8Array | string): string => base64url.encode(bytes)
+export const fromB64u = (text: string): Uint8Array => base64url.decode(text)
+
+/** RFC 7515 §2 base64url without padding: only the URL-safe alphabet. */
+const BASE64URL = /^[A-Za-z0-9_-]*$/
+export const isBase64url = (text: string): boolean => BASE64URL.test(text)
+
+/** Length of the bytes behind an unpadded base64url string; -1 where no byte string has that encoding. */
+export function base64urlByteLength(text: string): number {
+  const rem = text.length % 4
+  if (rem === 1) return -1
+  return Math.floor(text.length / 4) * 3 + (rem === 0 ? 0 : rem - 1)
+}

@@ -1,0 +1,113 @@
+/**
+ * Sealwire's one error class and the one table that maps its codes to HTTP
+ * statuses and RFC 9457 problem types.
+ *
+ * Why one class with a literal-union `code`: callers branch on `err.code`
+ * (stable across releases), never on messages. The `message` is a safe,
+ * public sentence; the internal reason (a jose error, a zod issue list) goes
+ * to `cause`, which is never rendered onto the wire.
+ */
+
+/** Every code a Sealwire peer can answer or raise. Stable: renaming one is a breaking change. */
+export const ERROR_CODES = [
+  // Server side, wire protocol v1 check order (docs/PROTOCOL.md §5).
+  'insecure_transport',
+  'unsupported_media_type',
+  'payload_too_large',
+  'malformed_envelope',
+  'unsupported_algorithm',
+  'unknown_key',
+  'stale_request',
+  'decryption_failed',
+  'binding_mismatch',
+  'replayed_request',
+  'replay_guard_unavailable',
+  'invalid_payload',
+  'internal_error',
+  // Client side: a response that is not what the protocol promises.
+  'response_not_encrypted',
+  'response_binding_mismatch',
+  'response_decryption_failed',
+  'key_discovery_failed',
+] as const
+
+export type SealwireErrorCode = (typeof ERROR_CODES)[number]
+
+interface CodeInfo {
+  /** HTTP status the server answers with (client-side codes: the status a gateway would use). */
+  readonly status: number
+  /** RFC 9457 `title`: short, constant per code. */
+  readonly title: string
+}
+
+/** The one table: code → status and title. */
+export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
+  insecure_transport: { status: 403, title: 'TLS is required' },
+  unsupported_media_type: { status: 415, title: 'Expected a Sealwire envelope (application/jose)' },
+  payload_too_large: { status: 413, title: 'Envelope exceeds the size limit' },
+  malformed_envelope: { status: 400, title: 'Malformed envelope' },
+  unsupported_algorithm: { status: 400, title: 'Algorithm not allowed' },
+  unknown_key: { status: 400, title: 'Unknown key id' },
+  stale_request: { status: 400, title: 'Request timestamp outside the accepted window' },
+  decryption_failed: { status: 400, title: 'Envelope could not be decrypted' },
+  binding_mismatch: { status: 400, title: 'Envelope is bound to another method or target' },
+  replayed_request: { status: 409, title: 'Request was already processed' },
+  replay_guard_unavailable: { status: 503, title: 'Replay guard unavailable' },
+  invalid_payload: { status: 422, title: 'Payload does not match the route schema' },
+  internal_error: { status: 500, title: 'Internal server error' },
+  response_not_encrypted: { status: 502, title: 'Response was not encrypted' },
+  response_binding_mismatch: { status: 502, title: 'Response is not bound to this request' },
+  response_decryption_failed: { status: 502, title: 'Response could not be decrypted' },
+  key_discovery_failed: { status: 502, title: 'Server keys could not be fetched' },
+}
+
+/** RFC 9457 `type` URI for a code. A URN: it names the problem, it is not a page to fetch. */
+export function problemType(code: SealwireErrorCode): string {
+  return `urn:sealwire:problem:${code}`
+}
+
+export function isSealwireErrorCode(value: unknown): value is SealwireErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value)
+}
+
+/** A field-level problem in a payload (zod issue without the submitted value). */
+export interface PayloadIssue {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+export interface SealwireErrorOptions {
+  /** Internal reason; kept for logs of the owner, never put on the wire. */
+  cause?: unknown
+  /** Safe public detail; defaults to the table's title. */
+  detail?: string
+  /** For `invalid_payload`: paths and messages only, never the values. */
+  issues?: readonly PayloadIssue[]
+}
+
+/**
+ * The error every Sealwire failure is raised as.
+ *
+ * @example
+ * try { await openRequest(envelope, opts) }
+ * catch (err) { if (err instanceof SealwireError && err.code === 'replayed_request') … }
+ */
+export class SealwireError extends Error {
+  /** Stable code, also available as the static `SealwireError.code` of the class. */
+  static readonly code = 'sealwire_error'
+  readonly code: SealwireErrorCode
+  readonly status: number
+  readonly issues: readonly PayloadIssue[] | undefined
+
+  constructor(code: SealwireErrorCode, options: SealwireErrorOptions = {}) {
+    super(options.detail ?? ERROR_TABLE[code].title, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'SealwireError'
+    this.code = code
+    this.status = ERROR_TABLE[code].status
+    this.issues = options.issues
+  }
+}
+
+export function isSealwireError(value: unknown): value is SealwireError {
+  return value instanceof SealwireError
+}

@@ -1,0 +1,41 @@
+/**
+ * @sealwire/core — wire protocol v1: seal and open API payloads as JWE
+ * (ECDH-ES + A256GCM), keys and key rings, replay guard, errors.
+ * Runtime-agnostic: WebCrypto through jose, no Node built-ins.
+ */
+export * from './constants.js'
+export { ERROR_CODES, ERROR_TABLE, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
+export type { PayloadIssue, SealwireErrorCode, SealwireErrorOptions } from './errors.js'
+export { PROBLEM_MEDIA_TYPE, renderProblem, toProblem } from './problem.js'
+export type { Problem } from './problem.js'
+export { systemClock, systemRandom } from './runtime.js'
+export type { Clock, RandomSource } from './runtime.js'
+export { epkSchema, requestHeaderSchema, requestPlaintextSchema, responseHeaderSchema } from './schemas.js'
+export type { RequestHeader, RequestPlaintext, ResponseHeader } from './schemas.js'
+
+export { CURVES, generateKeyPair, importPrivateJwk, importPublicJwk, thumbprint, toPublicJwk } from './keys/jwk.js'
+export type { Curve, JwkSet, PrivateJwk, PublicJwk } from './keys/jwk.js'
+export { KeyRing } from './keys/key-ring.js'
+export type { KeyRingOptions, RingKey } from './keys/key-ring.js'
+export { importRecipientKey } from './keys/recipient-key.js'
+export type { RecipientKey } from './keys/recipient-key.js'
+
+export type { ReplayStore } from './replay/replay-store.js'
+export { MemoryReplayStore } from './replay/memory-replay-store.js'
+export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
+
+export type { CryptoBackend } from './crypto/backend.js'
+export { joseBackend } from './crypto/jose-backend.js'
+
+export { envelopePlacement } from './protocol/request-descriptor.js'
+export type { ReplyContext, RequestDescriptor } from './protocol/request-descriptor.js'
+export { decodeProtectedHeader } from './protocol/compact.js'
+export { replyContextOf } from './protocol/reply-errors.js'
+export { sealRequest } from './protocol/seal-request.js'
+export type { SealRequestOptions, SealedRequest } from './protocol/seal-request.js'
+export { openRequest } from './protocol/open-request.js'
+export type { OpenRequestOptions, OpenedRequest, RequestClaims } from './protocol/open-request.js'
+export { sealResponse } from './protocol/seal-response.js'
+export type { SealResponseOptions } from './protocol/seal-response.js'
+export { openResponse } from './protocol/open-response.js'
+export type { OpenResponseOptions, OpenedResponse } from './protocol/open-response.js'

@@ -1,0 +1,106 @@
+import type { CryptoBackend } from '../crypto/backend.js'
+import { joseBackend } from '../crypto/jose-backend.js'
+import { importPrivateJwk, toPublicJwk, type JwkSet, type PrivateJwk, type PublicJwk } from './jwk.js'
+
+/** One private key held by a ring, imported once into its backend. */
+export interface RingKey {
+  readonly kid: string
+  readonly crv: PublicJwk['crv']
+  readonly publicJwk: PublicJwk
+  /** The backend's imported handle; opaque to protocol code. */
+  readonly handle: unknown
+  /** Retired keys still open envelopes (a grace period for cached clients) but are no longer advertised. */
+  readonly retired: boolean
+}
+
+export interface KeyRingOptions {
+  /** Cryptography backend the keys are imported into. Default: jose. */
+  backend?: CryptoBackend
+}
+
+/**
+ * A server's private keys: several at once, one primary advertised first,
+ * lookup by `kid`, retire (stop advertising, keep opening), remove (forget).
+ *
+ * Rotation: `add(newKey, { primary: true })`, then `retire(oldKid)` while
+ * cached clients drain (at least the JWK Set's `max-age`), then `remove(oldKid)`;
+ * a client that still uses it gets `unknown_key` and refetches the set.
+ *
+ * @example
+ * const ring = await KeyRing.from({ keys: [p256PrivateJwk, x25519PrivateJwk] })
+ * res.json(ring.publicJwks())
+ */
+export class KeyRing {
+  readonly backend: CryptoBackend
+  readonly #keys = new Map<string, RingKey & { privateJwk: PrivateJwk }>()
+  #primary: string | undefined
+
+  constructor(options: KeyRingOptions = {}) {
+    this.backend = options.backend ?? joseBackend
+  }
+
+  /** A ring holding every key of a private JWK Set (or array); the first becomes primary. */
+  static async from(jwks: JwkSet<unknown> | readonly unknown[], options?: KeyRingOptions): Promise<KeyRing> {
+    const keys = Array.isArray(jwks) ? jwks : (jwks as JwkSet<unknown>).keys
+    if (!Array.isArray(keys) || keys.length === 0) throw new TypeError('a key ring needs at least one private JWK')
+    const ring = new KeyRing(options)
+    for (const key of keys) await ring.add(key)
+    return ring
+  }
+
+  /** Adds a private JWK (validated, imported once); returns its kid. The first key added is primary. */
+  async add(jwk: unknown, options: { primary?: boolean } = {}): Promise<string> {
+    const privateJwk = await importPrivateJwk(jwk)
+    const handle = await this.backend.importPrivateKey(privateJwk)
+    const { kid, crv } = privateJwk
+    this.#keys.set(kid, { kid, crv, publicJwk: toPublicJwk(privateJwk), handle, retired: false, privateJwk })
+    if (options.primary === true || this.#primary === undefined) this.#primary = kid
+    return kid
+  }
+
+  /** The key with this kid, retired or not; undefined when the ring does not hold it. */
+  get(kid: string): RingKey | undefined {
+    return this.#keys.get(kid)
+  }
+
+  get primaryKid(): string | undefined {
+    return this.#primary
+  }
+
+  setPrimary(kid: string): void {
+    const key = this.#require(kid)
+    if (key.retired) throw new TypeError(`key ${kid} is retired and cannot be primary`)
+    this.#primary = kid
+  }
+
+  /** Stops advertising a key; envelopes made for it still open until `remove`. */
+  retire(kid: string): void {
+    const key = this.#require(kid)
+    if (this.#primary === kid) throw new TypeError('the primary key cannot be retired: make another key primary first')
+    this.#keys.set(kid, { ...key, retired: true })
+  }
+
+  /** Forgets a key: envelopes made for it answer `unknown_key`. */
+  remove(kid: string): void {
+    this.#require(kid)
+    if (this.#primary === kid) throw new TypeError('the primary key cannot be removed: make another key primary first')
+    this.#keys.delete(kid)
+  }
+
+  /** The public JWK Set to serve at the JWKS path: advertised keys, primary first. */
+  publicJwks(): JwkSet<PublicJwk> {
+    const keys = [...this.#keys.values()].filter((k) => !k.retired).sort((a, b) => Number(b.kid === this.#primary) - Number(a.kid === this.#primary))
+    return { keys: keys.map((k) => ({ ...k.publicJwk })) }
+  }
+
+  /** The private JWK Set, for persisting the ring. Handle with care: it is the secret. */
+  privateJwks(): JwkSet<PrivateJwk> {
+    return { keys: [...this.#keys.values()].map((k) => ({ ...k.privateJwk })) }
+  }
+
+  #require(kid: string) {
+    const key = this.#keys.get(kid)
+    if (key === undefined) throw new TypeError(`no key with kid ${kid} in the ring`)
+    return key
+  }
+}

@@ -1,0 +1,33 @@
+import { SealwireError } from '../errors.js'
+import { fromB64u, fromUtf8, isBase64url } from '../encoding.js'
+import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
+
+/**
+ * Splits a JWE Compact Serialization (RFC 7516 §7.1) and decodes its protected
+ * header as a JSON object, without any key work. Every structural failure is
+ * `malformed_envelope`; an oversized header is `payload_too_large`.
+ */
+export function decodeProtectedHeader(compact: unknown): Record<string, unknown> {
+  if (typeof compact !== 'string') throw new SealwireError('malformed_envelope', { detail: 'Envelope must be a JWE compact serialization' })
+  const parts = compact.split('.')
+  if (parts.length !== 5 || !parts.every(isBase64url)) {
+    throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
+  }
+  const encoded = parts[0]!
+  if (encoded.length > MAX_PROTECTED_HEADER_CHARS) throw new SealwireError('payload_too_large', { detail: 'Protected header exceeds 8 KiB' })
+  let header: unknown
+  try {
+    header = JSON.parse(fromUtf8(fromB64u(encoded)))
+  } catch (cause) {
+    throw new SealwireError('malformed_envelope', { detail: 'Protected header is not base64url JSON', cause })
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new SealwireError('malformed_envelope', { detail: 'Protected header must be a JSON object' })
+  }
+  return header as Record<string, unknown>
+}
+
+/** Zod issues without values, for `cause` and for `invalid_payload`. */
+export function issuesOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
+  return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }))
+}

@@ -1,0 +1,134 @@
+import type { z } from 'zod'
+import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
+import { fromB64u, fromUtf8 } from '../encoding.js'
+import { SealwireError } from '../errors.js'
+import type { KeyRing } from '../keys/key-ring.js'
+import type { ReplayStore } from '../replay/replay-store.js'
+import { systemClock, type Clock } from '../runtime.js'
+import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
+import { decodeProtectedHeader, issuesOf } from './compact.js'
+import { attachReply } from './reply-errors.js'
+import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
+
+export interface OpenRequestOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  keyRing: KeyRing
+  /** The request as actually received: its method and origin-form target. */
+  request: RequestDescriptor
+  replayStore: ReplayStore
+  /** Oldest accepted `iat`, seconds before now. Default 60. */
+  maxAgeSeconds?: number
+  /** Newest accepted `iat`, seconds after now (client clocks run ahead). Default 5. */
+  maxSkewSeconds?: number
+  /** Route schema for the decrypted body (step 11); its output becomes `body`. */
+  schema?: S
+  clock?: Clock
+}
+
+/** Verified request claims: the protected header, authenticated by decryption. */
+export interface RequestClaims {
+  kid: string
+  crv: 'P-256' | 'X25519'
+  iat: number
+  jti: string
+  htm: string
+  htu: string
+}
+
+export interface OpenedRequest<T> {
+  body: T
+  claims: RequestClaims
+  /** Seal the response with it (`sealResponse`). Secret. */
+  reply: ReplyContext
+}
+
+const fail = (code: ConstructorParameters<typeof SealwireError>[0], detail?: string, cause?: unknown) =>
+  new SealwireError(code, { ...(detail === undefined ? {} : { detail }), cause })
+
+/**
+ * Opens a sealed request, running the server checks of wire protocol v1 in
+ * order (docs/PROTOCOL.md §5, steps 4–11): cheap structural checks before any
+ * key agreement, one code for every cryptographic failure, the jti consumed
+ * only once everything before it has passed.
+ *
+ * Throws `SealwireError`. Errors after decryption carry a reply context
+ * (`replyContextOf`) so that they can be answered encrypted.
+ *
+ * @example
+ * const { body, claims, reply } = await openRequest(envelope, { keyRing, replayStore, request: { method: 'POST', target: '/api/echo' } })
+ */
+export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
+  envelope: string,
+  options: OpenRequestOptions<S>,
+): Promise<OpenedRequest<z.output<S>>> {
+  const clock = options.clock ?? systemClock
+  const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS
+  const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS
+
+  // 4–5. Structure, then the allow-list before the schema: a foreign alg/enc/zip/crit
+  // is named as such even where the schema would also reject it.
+  const raw = decodeProtectedHeader(envelope)
+  if (raw.alg !== KEY_MANAGEMENT_ALG || raw.enc !== CONTENT_ENCRYPTION_ALG || 'zip' in raw || 'crit' in raw) {
+    throw fail('unsupported_algorithm', 'Only ECDH-ES with A256GCM, without zip or crit, is accepted')
+  }
+  const parsed = requestHeaderSchema.safeParse(raw)
+  if (!parsed.success) throw fail('malformed_envelope', 'Protected header does not match sealwire-req+jwe', issuesOf(parsed.error))
+  const header: RequestHeader = parsed.data
+
+  // 6. Key lookup: the client refetches the JWK Set on this code.
+  const key = options.keyRing.get(header.kid)
+  if (key === undefined) throw fail('unknown_key')
+
+  // 7. Freshness, before the costly key agreement. A store that forgot its past
+  // (restart) cannot vouch for requests issued before it started.
+  const now = clock()
+  const iatMs = header.iat * 1000
+  const since = options.replayStore.rememberedSince
+  if (iatMs < now - maxAge * 1000 || iatMs > now + maxSkew * 1000 || (since !== undefined && iatMs < Math.floor(since / 1000) * 1000)) {
+    throw fail('stale_request')
+  }
+
+  // 8. Decrypt: authenticates the header too (it is the AAD, RFC 7516 §5.2 step 14).
+  // One code for every failure, so the error is no oracle on keys or points.
+  let plaintextBytes: Uint8Array
+  try {
+    plaintextBytes = await options.keyRing.backend.openWithPrivateKey(envelope, key.handle)
+  } catch (cause) {
+    throw fail('decryption_failed', undefined, cause)
+  }
+  let plaintext: { rk: string; body: unknown }
+  try {
+    const result = requestPlaintextSchema.safeParse(JSON.parse(fromUtf8(plaintextBytes)))
+    if (!result.success) throw issuesOf(result.error)
+    plaintext = result.data as { rk: string; body: unknown }
+  } catch (cause) {
+    throw fail('malformed_envelope', 'Plaintext is not a sealwire request', cause)
+  }
+  const reply: ReplyContext = { jti: header.jti, rk: fromB64u(plaintext.rk) }
+
+  // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.
+  if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
+    throw attachReply(fail('binding_mismatch'), reply)
+  }
+
+  // 10. Replay, atomically; fail closed when the store cannot answer.
+  let fresh: boolean
+  try {
+    fresh = await options.replayStore.checkAndSet(header.jti, now + (maxAge + 2 * maxSkew) * 1000)
+  } catch (cause) {
+    throw attachReply(fail('replay_guard_unavailable', undefined, cause), reply)
+  }
+  if (!fresh) throw attachReply(fail('replayed_request'), reply)
+
+  // 11. Route schema; issues carry paths and messages, never the submitted values.
+  let body: unknown = plaintext.body
+  if (options.schema !== undefined) {
+    const result = options.schema.safeParse(body)
+    if (!result.success) {
+      throw attachReply(new SealwireError('invalid_payload', { issues: issuesOf(result.error) }), reply)
+    }
+    body = result.data
+  }
+
+  const { kid, iat, jti, htm, htu } = header
+  return { body: body as z.output<S>, claims: { kid, crv: key.crv, iat, jti, htm, htu }, reply }
+}

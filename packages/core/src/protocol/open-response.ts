@@ -1,0 +1,50 @@
+import type { CryptoBackend } from '../crypto/backend.js'
+import { joseBackend } from '../crypto/jose-backend.js'
+import { SealwireError } from '../errors.js'
+import { responseHeaderSchema } from '../schemas.js'
+import { decodeProtectedHeader } from './compact.js'
+import type { ReplyContext } from './request-descriptor.js'
+
+export interface OpenResponseOptions {
+  /** The context `sealRequest` returned for this request. */
+  reply: ReplyContext
+  /** The HTTP status the response arrived with; must equal the sealed `sts`. */
+  status: number
+  backend?: CryptoBackend
+}
+
+export interface OpenedResponse {
+  status: number
+  contentType: string
+  body: Uint8Array
+}
+
+/**
+ * Opens a sealed response and checks it belongs to this request: `typ`, the
+ * `jti` binding and `sts` equal to the HTTP status (so a proxy cannot turn a
+ * sealed 403 into a 200). Throws `response_decryption_failed` or
+ * `response_binding_mismatch`.
+ *
+ * @example
+ * const { body } = await openResponse(await res.text(), { reply: sealed.reply, status: res.status })
+ */
+export async function openResponse(compact: string, options: OpenResponseOptions): Promise<OpenedResponse> {
+  let header
+  try {
+    const parsed = responseHeaderSchema.safeParse(decodeProtectedHeader(compact))
+    if (!parsed.success) throw parsed.error
+    header = parsed.data
+  } catch (cause) {
+    throw new SealwireError('response_decryption_failed', { detail: 'Response is not a sealwire-res+jwe envelope', cause })
+  }
+  let body: Uint8Array
+  try {
+    body = await (options.backend ?? joseBackend).openWithSecret(compact, options.reply.rk)
+  } catch (cause) {
+    throw new SealwireError('response_decryption_failed', { cause })
+  }
+  // Checked after decryption: only then is the header authenticated.
+  if (header.jti !== options.reply.jti) throw new SealwireError('response_binding_mismatch', { detail: 'Response is bound to another request' })
+  if (header.sts !== options.status) throw new SealwireError('response_binding_mismatch', { detail: 'Sealed status differs from the HTTP status' })
+  return { status: header.sts, contentType: header.cty, body }
+}

@@ -1,0 +1,25 @@
+/** What an envelope is bound to: the request's method and its origin-form target. */
+export interface RequestDescriptor {
+  /** HTTP method; compared uppercase. */
+  method: string
+  /** Origin-form target as sent on the wire: path plus query (`/api/items?id=7`). */
+  target: string
+}
+
+/** What a response is sealed with and bound to: the request's `jti` and response key. */
+export interface ReplyContext {
+  readonly jti: string
+  readonly rk: Uint8Array
+}
+
+const HEADER_METHODS = new Set(['GET', 'HEAD'])
+
+/**
+ * Where an envelope travels (docs/PROTOCOL.md §3): in the `Sealwire-Envelope`
+ * header for methods without a body (GET, HEAD, and DELETE when it has no
+ * body), otherwise as the `application/jose` request body.
+ */
+export function envelopePlacement(method: string, hasBody: boolean): 'header' | 'body' {
+  const m = method.toUpperCase()
+  return HEADER_METHODS.has(m) || (m === 'DELETE' && !hasBody) ? 'header' : 'body'
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod'
+import {
+  CONTENT_ENCRYPTION_ALG,
+  JTI_BYTES,
+  KEY_MANAGEMENT_ALG,
+  REQUEST_TYP,
+  RESPONSE_KEY_BYTES,
+  RESPONSE_KEY_MANAGEMENT_ALG,
+  RESPONSE_TYP,
+} from './constants.js'
+import { base64urlByteLength, isBase64url } from './encoding.js'
+
+/**
+ * Zod schemas of wire protocol v1 (docs/PROTOCOL.md §3–4). Schemas build new
+ * objects from known members only, so an attacker's `__proto__` or `constructor`
+ * member never reaches application code as anything but ignored input.
+ */
+
+const b64uBytes = (min: number, max: number) =>
+  z
+    .string()
+    .max(Math.ceil((max * 4) / 3))
+    .refine((s) => isBase64url(s), 'must be base64url without padding')
+    .refine((s) => {
+      const n = base64urlByteLength(s)
+      return n >= min && n <= max
+    }, `must encode ${min === max ? min : `${min} to ${max}`} bytes`)
+
+/** The ephemeral public key. Strict: an `epk` carrying `d` or other members is refused. */
+export const epkSchema = z.union([
+  z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64uBytes(32, 32), y: b64uBytes(32, 32) }),
+  z.strictObject({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64uBytes(32, 32) }),
+])
+
+/** HTTP method token as sent, uppercase (RFC 9110 §9.1). */
+const methodSchema = z.string().regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method')
+/** Origin-form request target (RFC 9112 §3.2.1): path and query, no scheme or authority. */
+const targetSchema = z.string().min(1).max(8192).regex(/^\/[^\s#]*$/, 'must be an origin-form target')
+
+export const requestHeaderSchema = z.object({
+  alg: z.literal(KEY_MANAGEMENT_ALG),
+  enc: z.literal(CONTENT_ENCRYPTION_ALG),
+  typ: z.literal(REQUEST_TYP),
+  kid: z.string().min(1).max(256),
+  epk: epkSchema,
+  iat: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  jti: b64uBytes(JTI_BYTES, 64),
+  htm: methodSchema,
+  htu: targetSchema,
+})
+export type RequestHeader = z.infer<typeof requestHeaderSchema>
+
+export const responseHeaderSchema = z.object({
+  alg: z.literal(RESPONSE_KEY_MANAGEMENT_ALG),
+  enc: z.literal(CONTENT_ENCRYPTION_ALG),
+  typ: z.literal(RESPONSE_TYP),
+  jti: b64uBytes(JTI_BYTES, 64),
+  sts: z.number().int().min(100).max(599),
+  cty: z.string().min(1).max(256),
+})
+export type ResponseHeader = z.infer<typeof responseHeaderSchema>
+
+/** The request plaintext. `body` must be present (null when there is none). */
+export const requestPlaintextSchema = z
+  .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown() })
+  .refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })
+export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>
