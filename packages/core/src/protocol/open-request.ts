@@ -7,6 +7,7 @@ import type { ReplayStore } from '../replay/replay-store.js'
 import { systemClock, type Clock } from '../runtime.js'
 import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
 import { decodeProtectedHeader, issuesOf } from './compact.js'
+import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
 
@@ -19,6 +20,8 @@ export interface OpenRequestOptions<S extends z.ZodType = z.ZodType<unknown>> {
   maxAgeSeconds?: number
   /** Newest accepted `iat`, seconds after now (client clocks run ahead). Default 5. */
   maxSkewSeconds?: number
+  /** Deepest nesting of arrays/objects accepted in the body (step 11). Default 64. */
+  maxJsonDepth?: number
   /** Route schema for the decrypted body (step 11); its output becomes `body`. */
   schema?: S
   clock?: Clock
@@ -119,8 +122,13 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
   }
   if (!fresh) throw attachReply(fail('replayed_request'), reply)
 
-  // 11. Route schema; issues carry paths and messages, never the submitted values.
+  // 11. Payload: bounded nesting, then the route schema. Issues carry paths and
+  // messages, never the submitted values.
   let body: unknown = plaintext.body
+  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH
+  if (jsonDepthExceeds(body, maxDepth)) {
+    throw attachReply(new SealwireError('invalid_payload', { issues: [{ path: [], message: `nested deeper than ${maxDepth} levels` }] }), reply)
+  }
   if (options.schema !== undefined) {
     const result = options.schema.safeParse(body)
     if (!result.success) {
