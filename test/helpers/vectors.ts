@@ -1,0 +1,203 @@
+/**
+ * Test-only JWE plumbing, independent of core: the Concat KDF (RFC 7518 §4.6.2)
+ * over @noble/hashes, AES-GCM and ECDH from WebCrypto, and hand-built protected
+ * headers. Tests use it to make envelopes core never would (a header JSON text
+ * written by hand, an `epk` taken from a test vector, a CEK derived from a
+ * vector's shared secret) and then show what core's `openRequest` does with them.
+ *
+ * Also: the loader of the Wycheproof vectors kept outside the repo at
+ * `../shared/vectors/wycheproof/` (relative to the repo root). They are read at
+ * test time and never copied in.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { base64url } from 'jose'
+import { describe } from 'vitest'
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const WYCHEPROOF_DIR = resolve(REPO_ROOT, '../shared/vectors/wycheproof')
+
+const encoder = new TextEncoder()
+export const utf8 = (text: string): Uint8Array => encoder.encode(text)
+export const b64u = (bytes: Uint8Array | string): string => base64url.encode(bytes)
+export const fromB64u = (text: string): Uint8Array => base64url.decode(text)
+
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) throw new TypeError(`not hex: ${hex}`)
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return out
+}
+
+export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+/**
+ * Reads a Wycheproof file, or returns undefined (after a loud warning) where the
+ * shared vector folder is absent, e.g. on a fresh clone without the sibling checkout.
+ */
+export function loadWycheproof<T = WycheproofFile>(file: string): T | undefined {
+  const path = resolve(WYCHEPROOF_DIR, file)
+  if (!existsSync(path)) return undefined
+  return JSON.parse(readFileSync(path, 'utf8')) as T
+}
+
+/**
+ * `describe` over a Wycheproof file; `describe.skip` with a loud message when
+ * the file is missing, so an absent folder is never a silent pass.
+ */
+export function describeWycheproof<T = WycheproofFile>(file: string, title: string, body: (data: T) => void): void {
+  const data = loadWycheproof<T>(file)
+  if (data === undefined) {
+    console.warn(
+      `\n⚠️  SKIPPING ${title}: Wycheproof vectors not found at ${resolve(WYCHEPROOF_DIR, file)}\n` +
+        `   (expected the shared folder ../shared/vectors/wycheproof/ beside the repo root)\n`,
+    )
+    describe.skip(title, () => {})
+    return
+  }
+  describe(title, () => body(data))
+}
+
+export interface WycheproofFile<G = WycheproofGroup> {
+  algorithm?: string
+  numberOfTests: number
+  testGroups: G[]
+}
+export interface WycheproofGroup<T = WycheproofTest> {
+  type: string
+  comment?: string
+  tests: T[]
+  [member: string]: unknown
+}
+export interface WycheproofTest {
+  tcId: number
+  comment: string
+  flags?: string[]
+  result: 'valid' | 'invalid' | 'acceptable'
+  [member: string]: unknown
+}
+
+export const allTests = <T extends WycheproofTest>(file: WycheproofFile<WycheproofGroup<T>>) =>
+  file.testGroups.flatMap((group) => group.tests.map((test) => ({ group, test })))
+
+const u32be = (n: number): Uint8Array => {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setUint32(0, n)
+  return out
+}
+const concat = (...parts: Uint8Array[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+const lengthPrefixed = (data: Uint8Array) => concat(u32be(data.length), data)
+
+/**
+ * RFC 7518 §4.6.2 Concat KDF (NIST SP 800-56A §5.8.1, single-step, SHA-256).
+ * For ECDH-ES in direct key agreement mode, AlgorithmID is the `enc` value and
+ * keydatalen the `enc` key size in bits.
+ */
+export function concatKdf(z: Uint8Array, algorithmId: string, keyBits: number, apu = new Uint8Array(0), apv = new Uint8Array(0)): Uint8Array {
+  const otherInfo = concat(lengthPrefixed(utf8(algorithmId)), lengthPrefixed(apu), lengthPrefixed(apv), u32be(keyBits))
+  const rounds = Math.ceil(keyBits / 256)
+  const out = new Uint8Array(rounds * 32)
+  for (let counter = 1; counter <= rounds; counter++) out.set(sha256(concat(u32be(counter), z, otherInfo)), (counter - 1) * 32)
+  return out.slice(0, keyBits / 8)
+}
+
+/** The ECDH-ES + A256GCM content key from a shared secret Z (no apu/apv, as Sealwire sends). */
+export const a256gcmCekFromSharedSecret = (z: Uint8Array) => concatKdf(z, 'A256GCM', 256)
+
+/**
+ * A JWE compact serialization with an empty encrypted key (`dir`/ECDH-ES direct
+ * agreement), sealed by WebCrypto AES-GCM with the protected header text as
+ * written, whose base64url is the AAD (RFC 7516 §5.1 step 14).
+ */
+export async function sealWithCek(headerJson: string, plaintext: Uint8Array | string, cek: Uint8Array, iv = crypto.getRandomValues(new Uint8Array(12))): Promise<string> {
+  const protectedB64 = b64u(headerJson)
+  const key = await crypto.subtle.importKey('raw', cek, 'AES-GCM', false, ['encrypt'])
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(protectedB64), tagLength: 128 }, key, typeof plaintext === 'string' ? utf8(plaintext) : plaintext),
+  )
+  return [protectedB64, '', b64u(iv), b64u(sealed.slice(0, -16)), b64u(sealed.slice(-16))].join('.')
+}
+
+export interface EpkJwk {
+  kty: string
+  crv: string
+  x: string
+  y?: string
+}
+
+/**
+ * Seals like a Sealwire client would, but by hand: a fresh ephemeral key pair,
+ * ECDH with the recipient's public JWK (WebCrypto), Concat KDF, AES-GCM. The
+ * caller writes the protected header JSON text itself from the `epk`, so any
+ * member order, extra member or `__proto__` key survives byte for byte.
+ */
+export async function sealEcdhEs(recipient: EpkJwk, headerJson: (epk: EpkJwk) => string, plaintext: Uint8Array | string): Promise<string> {
+  const algorithm = recipient.crv === 'X25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: recipient.crv }
+  const ephemeral = (await crypto.subtle.generateKey(algorithm, true, ['deriveBits'])) as CryptoKeyPair
+  const exported = await crypto.subtle.exportKey('jwk', ephemeral.publicKey)
+  const epk: EpkJwk = recipient.kty === 'EC' ? { kty: 'EC', crv: recipient.crv, x: exported.x!, y: exported.y! } : { kty: 'OKP', crv: 'X25519', x: exported.x! }
+  const publicJwk = recipient.kty === 'EC' ? { kty: 'EC', crv: recipient.crv, x: recipient.x, y: recipient.y } : { kty: 'OKP', crv: 'X25519', x: recipient.x }
+  const peer = await crypto.subtle.importKey('jwk', publicJwk, algorithm, false, [])
+  const z = new Uint8Array(await crypto.subtle.deriveBits({ ...algorithm, public: peer } as EcdhKeyDeriveParams, ephemeral.privateKey, 256))
+  return sealWithCek(headerJson(epk), plaintext, a256gcmCekFromSharedSecret(z))
+}
+
+/** Flips one bit of the byte at `index` of the decoded `part` (0 header … 4 tag) and re-encodes. */
+export function flipByte(compact: string, part: number, index = 0): string {
+  const parts = compact.split('.')
+  const bytes = fromB64u(parts[part]!)
+  const at = index < 0 ? bytes.length + index : index
+  bytes[at]! ^= 0x01
+  parts[part] = b64u(bytes)
+  return parts.join('.')
+}
+
+/** Fixed clock for vector runs: 2023-11-14T22:13:20Z. */
+export const VECTOR_NOW_MS = 1_700_000_000_000
+
+export interface HandmadeRequest {
+  kid: string
+  epk: unknown
+  iat?: number
+  jti?: string
+  htm?: string
+  htu?: string
+}
+
+/** A v1 request protected header as JSON text, members in the protocol's order. */
+export function requestHeaderJson(h: HandmadeRequest): string {
+  return JSON.stringify({
+    alg: 'ECDH-ES',
+    enc: 'A256GCM',
+    typ: 'sealwire-req+jwe',
+    kid: h.kid,
+    epk: h.epk,
+    iat: h.iat ?? Math.floor(VECTOR_NOW_MS / 1000),
+    jti: h.jti ?? b64u(crypto.getRandomValues(new Uint8Array(16))),
+    htm: h.htm ?? 'POST',
+    htu: h.htu ?? '/vectors',
+  })
+}
+
+/** A v1 request plaintext: `{"rk": …, "body": …}`. */
+export const requestPlaintextJson = (body: unknown, rk = crypto.getRandomValues(new Uint8Array(32))): string =>
+  `{"rk":"${b64u(rk)}","body":${JSON.stringify(body)}}`
+
+/** Whether every byte is zero (an X25519 low-order result, RFC 7748 §6.1). */
+export const isAllZero = (bytes: Uint8Array): boolean => bytes.length > 0 && bytes.every((b) => b === 0)
+
+/** Strips JWK members a Wycheproof file adds (`kid: "none"`), keeping the rest as given. */
+export function withoutKid<T extends Record<string, unknown>>(jwk: T): Omit<T, 'kid'> {
+  const { kid: _kid, ...rest } = jwk
+  return rest
+}
