@@ -1,0 +1,10 @@
+/**
+ * @sealwire/redis — a replay guard on Redis for Sealwire servers: one atomic
+ * `SET NX PX` per request, shared by every instance, failing closed.
+ */
+export { RedisReplayStore } from './redis-replay-store.js'
+export { DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT_MS } from './options.js'
+export type { RedisReplayStoreOptions } from './options.js'
+export type { ReplaySetClient, ReplaySetOptions } from './set-client.js'
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_RECONNECT_DELAY_MS, failFastClientOptions } from './fail-fast-client-options.js'
+export type { FailFastClientOptions, FailFastTuning } from './fail-fast-client-options.js'
