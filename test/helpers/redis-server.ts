@@ -1,0 +1,161 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createConnection, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { requireSystemProgram } from './system.js'
+
+/**
+ * The redis-server binary, or undefined when the suite must skip (loudly on a
+ * developer machine; under CI=true a missing binary throws instead).
+ *
+ * @example
+ * const redisBin = findRedisServer()
+ * describe.skipIf(redisBin === undefined)('…', () => { … })
+ */
+export function findRedisServer(): string | undefined {
+  return requireSystemProgram('redis-server', 'apt-get install -y redis-server')
+}
+
+/**
+ * A real, private redis-server on a free loopback port: no persistence, no
+ * config file, its own temp directory. Can be stopped (an outage), frozen
+ * (a hung Redis that keeps its connections open) and started again on the
+ * same port (recovery).
+ */
+export class RedisServer {
+  readonly port: number
+  readonly #bin: string
+  readonly #dir: string
+  #child: ChildProcess | undefined
+  #output = ''
+
+  private constructor(bin: string, port: number, dir: string) {
+    this.#bin = bin
+    this.port = port
+    this.#dir = dir
+  }
+
+  /** Starts a server on a free loopback port and waits until it answers PING. */
+  static async start(bin: string): Promise<RedisServer> {
+    const dir = mkdtempSync(join(tmpdir(), 'sealwire-redis-'))
+    let lastError: unknown
+    // A free port can be taken between probing and binding; try a few.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const server = new RedisServer(bin, await freePort(), dir)
+      try {
+        await server.restart()
+        return server
+      } catch (error) {
+        lastError = error
+        await server.stop()
+      }
+    }
+    rmSync(dir, { recursive: true, force: true })
+    throw lastError
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`
+  }
+
+  get running(): boolean {
+    return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
+  }
+
+  /** (Re)starts the server on its port (empty: nothing was persisted) and waits until it answers PING. */
+  async restart(): Promise<void> {
+    if (this.running) throw new Error('redis-server is already running')
+    this.#output = ''
+    const child = spawn(
+      this.#bin,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, '--daemonize', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    this.#child = child
+    child.stdout?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()))
+    child.stderr?.on('data', (chunk: Buffer) => (this.#output += chunk.toString()))
+    // If the test process dies, take the server with it.
+    const reap = () => child.kill('SIGKILL')
+    process.once('exit', reap)
+    child.once('exit', () => process.off('exit', reap))
+
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      if (!this.running) throw new Error(`redis-server exited while starting on port ${this.port}:\n${this.#output}`)
+      if (await ping(this.port)) return
+      if (Date.now() > deadline) throw new Error(`redis-server did not answer PING on port ${this.port} within 10 s:\n${this.#output}`)
+      await sleep(20)
+    }
+  }
+
+  /** Stops the server (SIGTERM; a frozen one is thawed first) and waits until it has exited. */
+  async stop(): Promise<void> {
+    const child = this.#child
+    if (child === undefined || !this.running) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.kill('SIGCONT')
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
+    await exited
+    clearTimeout(timer)
+  }
+
+  /** SIGSTOP: the process stays, its sockets stay open, nothing answers — a hung Redis. */
+  freeze(): void {
+    this.#child?.kill('SIGSTOP')
+  }
+
+  /** SIGCONT: undoes `freeze`. */
+  thaw(): void {
+    this.#child?.kill('SIGCONT')
+  }
+
+  /** Stops the server and removes its directory. Call in afterAll. */
+  async dispose(): Promise<void> {
+    await this.stop()
+    rmSync(this.#dir, { recursive: true, force: true })
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** True when a RESP PING on the port answers +PONG. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port })
+    let answer = ''
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1_000, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'))
+    socket.on('data', (chunk) => {
+      answer += chunk.toString()
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'))
+    })
+  })
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Polls `condition` every 20 ms until it holds; throws after `ms` (a bound for a hang, not a timing assertion). */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(20)
+  }
+}
