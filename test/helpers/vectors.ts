@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { MemoryReplayStore } from '@sealwire/core'
 import { base64url } from 'jose'
 import { describe } from 'vitest'
 
@@ -79,7 +80,8 @@ export interface WycheproofTest {
   [member: string]: unknown
 }
 
-export const allTests = <T extends WycheproofTest>(file: WycheproofFile<WycheproofGroup<T>>) =>
+/** Every test of a file beside its group. */
+export const allTests = <G extends WycheproofGroup<WycheproofTest>>(file: WycheproofFile<G>): Array<{ group: G; test: G['tests'][number] }> =>
   file.testGroups.flatMap((group) => group.tests.map((test) => ({ group, test })))
 
 const u32be = (n: number): Uint8Array => {
@@ -121,10 +123,9 @@ export const a256gcmCekFromSharedSecret = (z: Uint8Array) => concatKdf(z, 'A256G
  */
 export async function sealWithCek(headerJson: string, plaintext: Uint8Array | string, cek: Uint8Array, iv = crypto.getRandomValues(new Uint8Array(12))): Promise<string> {
   const protectedB64 = b64u(headerJson)
-  const key = await crypto.subtle.importKey('raw', cek, 'AES-GCM', false, ['encrypt'])
-  const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: utf8(protectedB64), tagLength: 128 }, key, typeof plaintext === 'string' ? utf8(plaintext) : plaintext),
-  )
+  const key = await crypto.subtle.importKey('raw', cek as BufferSource, 'AES-GCM', false, ['encrypt'])
+  const data = (typeof plaintext === 'string' ? utf8(plaintext) : plaintext) as BufferSource
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: iv as BufferSource, additionalData: utf8(protectedB64) as BufferSource, tagLength: 128 }, key, data))
   return [protectedB64, '', b64u(iv), b64u(sealed.slice(0, -16)), b64u(sealed.slice(-16))].join('.')
 }
 
@@ -164,6 +165,22 @@ export function flipByte(compact: string, part: number, index = 0): string {
 
 /** Fixed clock for vector runs: 2023-11-14T22:13:20Z. */
 export const VECTOR_NOW_MS = 1_700_000_000_000
+export const vectorClock = () => VECTOR_NOW_MS
+
+/**
+ * A MemoryReplayStore that has been up for a minute at VECTOR_NOW_MS, so that
+ * its start (`rememberedSince`) is no reason to refuse a vector's request.
+ */
+export function vectorReplayStore(): MemoryReplayStore {
+  let startedAt: number | undefined = VECTOR_NOW_MS - 60_000
+  return new MemoryReplayStore({
+    clock: () => {
+      const t = startedAt ?? VECTOR_NOW_MS
+      startedAt = undefined
+      return t
+    },
+  })
+}
 
 export interface HandmadeRequest {
   kid: string

@@ -12,10 +12,11 @@
  * scalar multiplication could leak bits of the server key.
  * There are no `acceptable` results in this file (asserted).
  */
-import { KeyRing, MemoryReplayStore, SealwireError, importRecipientKey, joseBackend, openRequest, type OpenedRequest } from '@sealwire/core'
+import { KeyRing, SealwireError, importRecipientKey, joseBackend, openRequest, type OpenedRequest } from '@sealwire/core'
 import { expect, it } from 'vitest'
 import {
   VECTOR_NOW_MS,
+  vectorReplayStore,
   a256gcmCekFromSharedSecret,
   allTests,
   describeWycheproof,
@@ -49,7 +50,7 @@ async function run(test: EcdhJwkTest): Promise<Outcome> {
   const header = requestHeaderJson({ kid, epk: withoutKid(test.public), htm: request.method, htu: request.target })
   const envelope = await sealWithCek(header, requestPlaintextJson({ tcId: test.tcId }), a256gcmCekFromSharedSecret(z))
   try {
-    return { opened: await openRequest(envelope, { keyRing, request, replayStore: new MemoryReplayStore({ clock }), clock }) }
+    return { opened: await openRequest(envelope, { keyRing, request, replayStore: vectorReplayStore(), clock }) }
   } catch (error) {
     return { error }
   }

@@ -19,10 +19,11 @@
  *   inputs (masking the top bit, reducing mod p), and in ECDH-ES the ephemeral
  *   key is the sender's own, so a weak `epk` only weakens that sender's request.
  */
-import { KeyRing, MemoryReplayStore, openRequest, SealwireError, type OpenedRequest } from '@sealwire/core'
+import { KeyRing, openRequest, SealwireError, type OpenedRequest } from '@sealwire/core'
 import { expect, it } from 'vitest'
 import {
   VECTOR_NOW_MS,
+  vectorReplayStore,
   a256gcmCekFromSharedSecret,
   allTests,
   describeWycheproof,
@@ -58,7 +59,7 @@ async function run(test: XdhJwkTest): Promise<Outcome> {
   const header = requestHeaderJson({ kid, epk: withoutKid(test.public) })
   const envelope = await sealWithCek(header, requestPlaintextJson({ tcId: test.tcId }), a256gcmCekFromSharedSecret(z))
   try {
-    return { opened: await openRequest(envelope, { keyRing, request, replayStore: new MemoryReplayStore({ clock }), clock }) }
+    return { opened: await openRequest(envelope, { keyRing, request, replayStore: vectorReplayStore(), clock }) }
   } catch (error) {
     return { error }
   }
