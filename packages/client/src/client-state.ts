@@ -1,0 +1,15 @@
+import type { Clock } from '@sealwire/core'
+import type { KeySource } from './keys/key-source.js'
+
+/** What one client holds between requests. Internal. */
+export interface ClientState {
+  /** `baseUrl`, parsed; paths are appended to it. */
+  readonly base: URL
+  readonly fetch: typeof globalThis.fetch
+  /** The local clock (ms); `iat` uses `clock() + offsetMs`. */
+  readonly clock: Clock
+  readonly allowInsecureTransport: boolean
+  readonly keys: KeySource
+  /** Server time minus local time, learnt from the `Date` of a `stale_request` (docs/PROTOCOL.md §6). */
+  offsetMs: number
+}

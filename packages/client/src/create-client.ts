@@ -1,0 +1,83 @@
+import { planCurves, type CurvePlan } from './crypto/crypto-plan.js'
+import type { ClientState } from './client-state.js'
+import { parseClientOptions, type ClientOptions } from './client-options.js'
+import { sealedFetch } from './exchange/sealed-fetch.js'
+import { jsonRequest, type JsonRequestOptions } from './json-request.js'
+import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
+import type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
+import { assertSecureTransport } from './transport.js'
+
+type Schema = StandardSchemaV1
+type WithSchema<S extends Schema> = JsonRequestOptions<S> & { schema: S }
+
+/** A JSON method without a request body. */
+export interface JsonGet {
+  <S extends Schema>(path: string, options: WithSchema<S>): Promise<InferOutput<S>>
+  (path: string, options?: JsonRequestOptions<undefined>): Promise<unknown>
+}
+
+/** A JSON method with an optional request body (any JSON value). */
+export interface JsonSend {
+  <S extends Schema>(path: string, body: unknown, options: WithSchema<S>): Promise<InferOutput<S>>
+  (path: string, body?: unknown, options?: JsonRequestOptions<undefined>): Promise<unknown>
+}
+
+/** A Sealwire client: `fetch`-shaped, every request sealed, every response verified. */
+export interface SealwireClient {
+  /**
+   * `fetch` with the body sealed and the answer verified and opened. Same
+   * signature, returns a standard `Response` with the plaintext body, the
+   * sealed status and `Content-Type`. `init.body` must be JSON text.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  get: JsonGet
+  delete: JsonSend
+  post: JsonSend
+  put: JsonSend
+  patch: JsonSend
+  /** Server time minus local time (ms), learnt from a `stale_request`; 0 until then. */
+  readonly clockOffsetMs: number
+}
+
+/**
+ * Creates a client for one Sealwire server.
+ *
+ * Options are validated here, once: misuse throws `TypeError`; a plain
+ * `http://` URL to a non-loopback host throws `SealwireError` with code
+ * `insecure_transport` (unless `allowInsecureTransport`). Nothing touches the
+ * network until the first request, which fetches the JWK Set (unless `keys`
+ * are pinned).
+ *
+ * @example
+ * import { createClient } from '@sealwire/client'
+ * import { z } from 'zod'
+ *
+ * const api = createClient({ baseUrl: 'https://api.example.com' })
+ * const res = await api.fetch('/api/echo', { method: 'POST', body: JSON.stringify({ hi: 1 }) })
+ * const todo = await api.get('/api/todos/1', { schema: z.object({ id: z.number(), title: z.string() }) })
+ */
+export function createClient(options: ClientOptions): SealwireClient {
+  const o = parseClientOptions(options)
+  assertSecureTransport(o.base, o.allowInsecureTransport)
+  if (o.keys === undefined) assertSecureTransport(o.jwksUrl, o.allowInsecureTransport)
+
+  let plan: Promise<CurvePlan[]> | undefined
+  const curvePlan = () => (plan ??= planCurves(o.crypto))
+  const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, fetch: o.fetch, clock: o.clock, plan: curvePlan })
+  const state: ClientState = { base: o.base, fetch: o.fetch, clock: o.clock, allowInsecureTransport: o.allowInsecureTransport, keys, offsetMs: 0 }
+
+  const get = ((path: string, opts?: JsonRequestOptions) => jsonRequest(state, 'GET', path, undefined, opts)) as JsonGet
+  const send = (method: string) => ((path: string, body?: unknown, opts?: JsonRequestOptions) => jsonRequest(state, method, path, body, opts)) as JsonSend
+
+  return {
+    fetch: (input, init) => sealedFetch(state, input, init),
+    get,
+    delete: send('DELETE'),
+    post: send('POST'),
+    put: send('PUT'),
+    patch: send('PATCH'),
+    get clockOffsetMs() {
+      return state.offsetMs
+    },
+  }
+}

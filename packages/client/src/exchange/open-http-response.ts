@@ -1,0 +1,103 @@
+import {
+  ERROR_TABLE,
+  JOSE_MEDIA_TYPE,
+  PROBLEM_MEDIA_TYPE,
+  SealwireError,
+  isSealwireErrorCode,
+  openResponse,
+  type CryptoBackend,
+  type ReplyContext,
+  type SealwireErrorCode,
+} from '@sealwire/core'
+import { mediaTypeOf } from './media-type.js'
+
+/**
+ * The server failures that happen before it could decrypt the request, so
+ * before it knew `rk`: the only answers to a sealed request that may arrive
+ * in plain `application/problem+json` (docs/PROTOCOL.md §5). Anything else in
+ * plain text is a downgrade.
+ */
+const PRE_DECRYPTION_CODES: ReadonlySet<SealwireErrorCode> = new Set<SealwireErrorCode>([
+  'insecure_transport',
+  'unsupported_media_type',
+  'payload_too_large',
+  'malformed_envelope',
+  'unsupported_algorithm',
+  'unknown_key',
+  'stale_request',
+  'decryption_failed',
+])
+
+/** A problem document is small; a plain answer larger than this is not one. */
+const MAX_PROBLEM_CHARS = 16 * 1024
+
+/** Null-body statuses (Fetch standard): a `Response` with one of them cannot carry a body. */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+
+export type HttpOutcome =
+  | { ok: true; response: Response }
+  /** A pre-decryption refusal by the server; `serverDate` (ms) from its `Date` header, for clock-skew correction. */
+  | { ok: false; error: SealwireError; serverDate: number | undefined }
+
+const notEncrypted = (detail: string) => new SealwireError('response_not_encrypted', { detail })
+
+function discard(res: Response): void {
+  // Frees the connection; the body of a refused answer is never read further.
+  void res.body?.cancel().catch(() => undefined)
+}
+
+async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
+  const text = await res.text()
+  let problem: unknown
+  try {
+    if (text.length > MAX_PROBLEM_CHARS) throw new Error('problem document too large')
+    problem = JSON.parse(text)
+  } catch {
+    throw notEncrypted('A plain problem answer to a sealed request, and not a Sealwire one')
+  }
+  const code = (problem as { code?: unknown } | null)?.code
+  // Only the pre-decryption codes, and only with their own status: a proxy
+  // cannot pass off an arbitrary error (or a success) as a protocol refusal.
+  if (!isSealwireErrorCode(code) || !PRE_DECRYPTION_CODES.has(code) || ERROR_TABLE[code].status !== res.status) {
+    throw notEncrypted('A plain problem answer to a sealed request that is not a pre-decryption refusal')
+  }
+  const date = Date.parse(res.headers.get('date') ?? '')
+  // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
+  return { ok: false, error: new SealwireError(code, { cause: problem }), serverDate: Number.isNaN(date) ? undefined : date }
+}
+
+/**
+ * Turns the HTTP answer to a sealed request into the application's response,
+ * checking what docs/PROTOCOL.md §4 promises, in order:
+ *
+ * 1. the media type: `application/jose`, or a plain pre-decryption refusal;
+ *    anything else (a proxy's HTML page, a plaintext JSON) is
+ *    `response_not_encrypted` — accepting it would let whoever sits on the path
+ *    answer in our name (a downgrade);
+ * 2. decryption with this request's `rk` (`response_decryption_failed`);
+ * 3. `typ`, `jti` = this request's and `sts` = the HTTP status
+ *    (`response_binding_mismatch`: a swapped or re-statused response).
+ *
+ * Steps 2–3 are core's `openResponse`. The returned `Response` carries the
+ * plaintext, the sealed status and `Content-Type` = the sealed `cty`; other
+ * headers are copied as received and are NOT authenticated.
+ */
+export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend): Promise<HttpOutcome> {
+  const type = mediaTypeOf(res.headers.get('content-type'))
+  if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res)
+  if (type !== JOSE_MEDIA_TYPE) {
+    discard(res)
+    // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
+    throw notEncrypted(res.status === 0 || (res.status >= 300 && res.status < 400) ? 'A redirect answered a sealed request' : 'A plaintext answer to a sealed request')
+  }
+  const opened = await openResponse((await res.text()).trim(), { reply, status: res.status, backend })
+
+  const headers = new Headers(res.headers)
+  // The body is the plaintext now: its length and encoding are not the wire's.
+  headers.delete('content-length')
+  headers.delete('content-encoding')
+  headers.set('content-type', opened.contentType)
+  const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
+  const response = new Response(body, { status: opened.status, statusText: res.statusText, headers })
+  return { ok: true, response }
+}

@@ -1,0 +1,40 @@
+import type { ClientState } from '../client-state.js'
+import { resolveUrl } from './resolve-url.js'
+import { sealedExchange } from './sealed-exchange.js'
+
+const BODYLESS = new Set(['GET', 'HEAD'])
+
+/** The request body, which Sealwire seals as JSON: a JSON text, or nothing. */
+function parseBody(body: unknown): unknown {
+  if (body === undefined || body === null) return undefined
+  if (typeof body !== 'string') {
+    throw new TypeError('Sealwire seals JSON: pass init.body as a JSON string (JSON.stringify(value)), or use client.post(path, value)')
+  }
+  try {
+    return JSON.parse(body)
+  } catch (cause) {
+    throw new TypeError('init.body is not valid JSON: Sealwire seals JSON bodies only', { cause })
+  }
+}
+
+/**
+ * `client.fetch`: the standard `fetch(input, init)` signature, sealed.
+ * Differences from `fetch`, each on purpose: the body must be JSON text; the
+ * URL must be on the client's origin (or a path under `baseUrl`); redirects
+ * are never followed; HEAD is refused (a sealed answer needs a body).
+ */
+export async function sealedFetch(state: ClientState, input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined
+  const url = resolveUrl(state, request !== undefined ? request.url : (input as string | URL))
+  const method = (init.method ?? request?.method ?? 'GET').toUpperCase()
+  if (method === 'HEAD') throw new TypeError('HEAD cannot be sealed: the sealed answer travels in the response body; use GET')
+
+  let rawBody: unknown = init.body
+  if (rawBody === undefined && request !== undefined && request.body !== null) rawBody = await request.text()
+  const body = parseBody(rawBody)
+  if (BODYLESS.has(method) && body !== undefined) throw new TypeError(`Request with ${method} method cannot have body`)
+
+  const { body: _body, headers, method: _method, redirect: _redirect, ...rest } = init
+  const passThrough: RequestInit = request === undefined ? rest : { signal: request.signal, credentials: request.credentials, ...rest }
+  return sealedExchange(state, { url, method, headers: new Headers(headers ?? request?.headers), body, init: passThrough })
+}

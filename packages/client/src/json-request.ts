@@ -1,0 +1,48 @@
+import { PROBLEM_MEDIA_TYPE } from '@sealwire/core'
+import type { ClientState } from './client-state.js'
+import { SealwireHttpError, SealwireSchemaError, type ProblemDocument } from './errors.js'
+import { isJsonMediaType, mediaTypeOf } from './exchange/media-type.js'
+import { resolveUrl } from './exchange/resolve-url.js'
+import { sealedExchange } from './exchange/sealed-exchange.js'
+import type { StandardSchemaV1 } from './standard-schema.js'
+
+/** Options of the conveniences (`client.get`, `client.post`, …). */
+export interface JsonRequestOptions<S extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
+  /** Validates (and types) the decrypted 2xx body: any Standard Schema, e.g. a zod schema. */
+  schema?: S
+  headers?: HeadersInit
+  signal?: AbortSignal
+}
+
+async function parseBody(res: Response): Promise<unknown> {
+  const text = await res.text()
+  if (text === '') return undefined
+  return isJsonMediaType(res.headers.get('content-type')) ? JSON.parse(text) : text
+}
+
+/**
+ * One JSON request: seal `body`, send, open, parse; non-2xx throws
+ * `SealwireHttpError` with the decrypted problem; a schema, when given,
+ * validates the 2xx body (`SealwireSchemaError`).
+ */
+export async function jsonRequest(state: ClientState, method: string, path: string, body: unknown, options: JsonRequestOptions = {}): Promise<unknown> {
+  const init: RequestInit = {}
+  if (options.signal !== undefined) init.signal = options.signal
+  const headers = new Headers(options.headers)
+  if (!headers.has('accept')) headers.set('accept', 'application/json')
+  const res = await sealedExchange(state, { url: resolveUrl(state, path), method, headers, body, init })
+  const value = await parseBody(res)
+  if (!res.ok) {
+    const isProblem = mediaTypeOf(res.headers.get('content-type')) === PROBLEM_MEDIA_TYPE && typeof value === 'object' && value !== null
+    throw new SealwireHttpError(res.status, value, isProblem ? (value as ProblemDocument) : undefined)
+  }
+  if (options.schema === undefined) return value
+  const result = await options.schema['~standard'].validate(value)
+  if (result.issues !== undefined) {
+    throw new SealwireSchemaError(
+      res.status,
+      result.issues.map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)), message: i.message })),
+    )
+  }
+  return result.value
+}

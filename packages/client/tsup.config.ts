@@ -1,0 +1,38 @@
+import { defineConfig } from 'tsup'
+import { zodNamespaceImports } from './scripts/zod-namespace-imports.mjs'
+
+export default defineConfig([
+  {
+    // For npm consumers (bundlers, Node): dependencies stay external. ESM is
+    // split, so the noble fallback is its own chunk, loaded only where
+    // WebCrypto lacks a curve.
+    entry: { index: 'src/index.ts', noble: 'src/noble.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    // dist/browser is the other config's; it builds at the same time.
+    clean: ['!browser/**'],
+    target: 'es2022',
+    platform: 'neutral',
+    splitting: true,
+    external: ['@sealwire/core', 'jose', 'zod', /^@noble\//],
+  },
+  {
+    // One self-contained file for `<script type="module">`: jose, zod, noble and
+    // core bundled in, minified. Runtimes with both curves in WebCrypto never
+    // run the noble part, but it is in the file.
+    entry: { 'sealwire-client.min': 'src/index.ts' },
+    outDir: 'dist/browser',
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: true,
+    minify: true,
+    target: 'es2022',
+    platform: 'browser',
+    splitting: false,
+    noExternal: [/.*/],
+    esbuildPlugins: [zodNamespaceImports],
+    outExtension: () => ({ js: '.js' }),
+  },
+])
