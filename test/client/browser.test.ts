@@ -1,0 +1,122 @@
+// The client's browser bundle in a real Chromium, over HTTPS on loopback: the
+// page calls a Sealwire server through the client and shows what it decrypted.
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { KeyRing, generateKeyPair } from '@sealwire/core'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireSystemProgram } from '../helpers/system.js'
+import { startServer, type Harness } from './support/stand-in-server.js'
+
+const chromium = requireSystemProgram('/usr/bin/chromium', 'apt-get install -y chromium')
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const clientDir = fileURLToPath(new URL('../../packages/client/', import.meta.url))
+
+/** Builds dist/browser/sealwire-client.min.js with the package's own tsup config, into a temporary directory. */
+async function buildBrowserBundle(outDir: string): Promise<string> {
+  const { build } = await import('tsup')
+  const configs = (await import('../../packages/client/tsup.config.js')).default as unknown as Array<Record<string, unknown>>
+  const browser = configs.find((c) => c.platform === 'browser')!
+  await build({
+    ...browser,
+    entry: { 'sealwire-client.min': join(clientDir, 'src/index.ts') },
+    tsconfig: join(clientDir, 'tsconfig.json'),
+    outDir,
+    sourcemap: false,
+    silent: true,
+    config: false,
+  })
+  return readFile(join(outDir, 'sealwire-client.min.js'), 'utf8')
+}
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>Sealwire in a browser</title>
+<pre id="echo"></pre>
+<pre id="items"></pre>
+<pre id="noble"></pre>
+<pre id="refused"></pre>
+<p id="status">running</p>
+<script type="module">
+  import { createClient } from '/sealwire-client.min.js'
+  const show = (id, value) => { document.getElementById(id).textContent = typeof value === 'string' ? value : JSON.stringify(value) }
+  try {
+    const api = createClient({ baseUrl: location.origin })
+    show('echo', await api.post('/api/echo', { hello: 'from the browser' }))
+    const res = await api.fetch('/api/items?id=9')
+    show('items', { status: res.status, type: res.headers.get('content-type'), body: await res.json() })
+    const fallback = createClient({ baseUrl: location.origin, crypto: 'noble' })
+    show('noble', await fallback.post('/api/echo', { via: 'noble' }))
+    await api.post('/api/orders', { item: '', quantity: 1 }).catch((err) => show('refused', err.name + ' ' + err.status + ' ' + err.code))
+    show('status', 'done')
+  } catch (err) {
+    show('status', 'failed: ' + err.name + ' ' + (err.code ?? '') + ' ' + err.message)
+  }
+</script>
+`
+
+describe.skipIf(chromium === undefined)('the browser bundle in Chromium, over HTTPS', () => {
+  let outDir: string
+  let srv: Harness
+  let browser: Browser
+
+  beforeAll(async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'sealwire-browser-'))
+    const bundle = await buildBrowserBundle(outDir)
+    const selfsigned = (await import('selfsigned')).default
+    const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }] }],
+    })
+    srv = await startServer({
+      keyRing: await KeyRing.from([(await generateKeyPair('X25519')).privateJwk, (await generateKeyPair('P-256')).privateJwk]),
+      tls: { key: pems.private, cert: pems.cert },
+      files: {
+        '/': { type: 'text/html; charset=utf-8', body: PAGE },
+        '/sealwire-client.min.js': { type: 'text/javascript; charset=utf-8', body: bundle },
+      },
+    })
+    const { chromium: playwright } = await import('playwright-core')
+    browser = await playwright.launch({ executablePath: chromium!, args: CHROMIUM_ARGS })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await srv?.close()
+    if (outDir !== undefined) await rm(outDir, { recursive: true, force: true })
+  })
+
+  it('loads the bundle, seals requests, and shows the decrypted answers', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true })
+    try {
+      const page = await context.newPage()
+      await page.goto(`${srv.url}/`)
+      await page.locator('#status').filter({ hasText: /done|failed/ }).waitFor({ timeout: 20_000 })
+      expect(await page.textContent('#status')).toBe('done')
+
+      expect(JSON.parse((await page.textContent('#echo'))!)).toEqual({ method: 'POST', target: '/api/echo', body: { hello: 'from the browser' }, crv: 'X25519' })
+      expect(JSON.parse((await page.textContent('#items'))!)).toEqual({
+        status: 200,
+        type: 'application/json',
+        body: { method: 'GET', target: '/api/items?id=9', id: '9', body: null, crv: 'X25519' },
+      })
+      expect(JSON.parse((await page.textContent('#noble'))!)).toMatchObject({ body: { via: 'noble' } })
+      expect(await page.textContent('#refused')).toBe('SealwireHttpError 422 invalid_payload')
+    } finally {
+      await context.close()
+    }
+
+    // What crossed the wire: envelopes only, the GET's in its header.
+    const api = srv.log.filter((e) => e.url.startsWith('/api/'))
+    expect(api.map((e) => [e.method, e.url, e.contentType ?? null, e.envelopeHeader])).toEqual([
+      ['POST', '/api/echo', 'application/jose', false],
+      ['GET', '/api/items?id=9', null, true],
+      ['POST', '/api/echo', 'application/jose', false],
+      ['POST', '/api/orders', 'application/jose', false],
+    ])
+    expect(srv.jwksRequests()).toBe(2) // one per client
+  })
+})
