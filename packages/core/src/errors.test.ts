@@ -143,7 +143,8 @@ describe('toProblem / renderProblem (RFC 9457)', () => {
     const issues = [{ path: ['a'], message: 'm' }]
     const error = new SealwireError('invalid_payload', { issues })
     const problem = toProblem(error)
-    problem.issues![0]!.path.push('b')
+    // Types say readonly; a careless consumer (plain JS) may still push.
+    ;(problem.issues![0]!.path as Array<string | number>).push('b')
     expect(error.issues![0]!.path).toEqual(['a'])
   })
 

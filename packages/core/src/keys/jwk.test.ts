@@ -53,7 +53,7 @@ describe('generateKeyPair', () => {
   for (const curve of CURVES) {
     it(`makes a ${curve} pair whose kid is its thumbprint`, async () => {
       const { privateJwk, publicJwk } = await generateKeyPair(curve)
-      const required = curve === 'P-256' ? { kty: 'EC', crv: curve, x: publicJwk.x, y: publicJwk.y! } : { kty: 'OKP', crv: curve, x: publicJwk.x }
+      const required: Record<string, string> = curve === 'P-256' ? { kty: 'EC', crv: curve, x: publicJwk.x, y: publicJwk.y! } : { kty: 'OKP', crv: curve, x: publicJwk.x }
       expect(publicJwk).toEqual({ ...required, kid: await independentThumbprint(required), use: 'enc', alg: 'ECDH-ES' })
       expect(privateJwk).toEqual({ ...publicJwk, d: expect.any(String) })
       expect(base64url.decode(privateJwk.d)).toHaveLength(32)
@@ -123,7 +123,8 @@ describe('importPrivateJwk / importPublicJwk', () => {
 
   it('name what is wrong without echoing the private key', async () => {
     const { privateJwk } = await generateKeyPair('P-256')
-    const error = await importPrivateJwk({ ...privateJwk, crv: 'P-384' }).catch((e: unknown) => e as Error)
+    const error = (await importPrivateJwk({ ...privateJwk, crv: 'P-384' }).catch((e: unknown) => e)) as Error
+    expect(error).toBeInstanceOf(TypeError)
     expect(error.message).toMatch(/private JWK/)
     expect(error.message).not.toContain(privateJwk.d)
   })
