@@ -1,4 +1,4 @@
-import { p256 } from '@noble/curves/nist.js'
+import { ecdh, weierstrass } from '@noble/curves/abstract/weierstrass.js'
 import { x25519 } from '@noble/curves/ed25519.js'
 import { base64url } from 'jose'
 import type { Curve } from '@sealwire/core'
@@ -28,6 +28,24 @@ export interface EcdhCurve {
   /** The ECDH shared secret Z of RFC 7518 §4.6.2: the x-coordinate (P-256) or the u-coordinate (X25519). */
   sharedSecret(secret: Uint8Array, publicKey: Uint8Array): Uint8Array
 }
+
+/**
+ * NIST P-256 (FIPS 186-4 §D.1.2.3, SEC 2 secp256r1) with ECDH only. noble's
+ * `p256` export carries ECDSA too (signatures, DER, RFC 6979), a third more
+ * bytes we never run; `ecdh()` over the same curve parameters is the
+ * key-agreement half. The parameters are checked against noble's own `p256`
+ * in ecdh-curves.test.ts.
+ */
+export const P256_PARAMS = {
+  p: BigInt('0xffffffff00000001000000000000000000000000ffffffffffffffffffffffff'),
+  n: BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551'),
+  h: BigInt(1),
+  a: BigInt('0xffffffff00000001000000000000000000000000fffffffffffffffffffffffc'),
+  b: BigInt('0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b'),
+  Gx: BigInt('0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296'),
+  Gy: BigInt('0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5'),
+} as const
+const p256 = /* @__PURE__ */ ecdh(/* @__PURE__ */ weierstrass(P256_PARAMS))
 
 const b64u = (bytes: Uint8Array): string => base64url.encode(bytes)
 
