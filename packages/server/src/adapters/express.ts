@@ -1,0 +1,148 @@
+import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import type { IncomingMessage } from 'node:http'
+import type { z } from 'zod'
+import type { SealwireServer } from '../create-server.js'
+import type { SealwireExchange } from '../exchange.js'
+import { captureResponse } from '../node/capture-response.js'
+import { dropConditionalHeaders, incomingFromNode, writeOutgoing } from '../node/incoming.js'
+import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** Verified claims of the Sealwire envelope, set by `sealwireExpress()`. */
+      sealwire?: RequestClaims
+    }
+  }
+}
+
+/** Options of `sealwireExpress`. */
+export interface SealwireExpressOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  /** Route schema of the decrypted body (step 11); `req.body` is typed from it. */
+  schema?: S
+}
+
+interface Opened {
+  exchange: SealwireExchange<unknown>
+  /** Answers directly, past the sealing of handler output (for a refusal found later). */
+  release(): void
+}
+
+// Requests already opened by an app-wide middleware, for a per-route one behind it.
+const opened = new WeakMap<IncomingMessage, Opened>()
+
+const CONSUMED =
+  'Sealwire: the request body was already read by another middleware (a body parser such as express.json(), express.text() or express.raw()). ' +
+  'Mount sealwireExpress() before any body parser: it reads the envelope itself and puts the decrypted body in req.body.'
+
+/** A body parser ran (body-parser marks `_body`), or the stream was drained. */
+function bodyConsumed(req: Request): boolean {
+  return req.readableEnded || (req as { _body?: unknown })._body === true || req.body !== undefined
+}
+
+/**
+ * Express's own last-resort page (finalhandler, for an error nobody handled or
+ * an unmatched route). In development it holds the error's stack trace, so its
+ * body is never sealed as is: a 5xx becomes `internal_error`, a 4xx keeps its
+ * status with only the reason phrase.
+ */
+function isDefaultErrorPage(res: Response): boolean {
+  return res.statusCode >= 400 && res.getHeader('content-security-policy') === "default-src 'none'" && String(res.getHeader('content-type')).startsWith('text/html')
+}
+
+/** The route template (`/users/:id`) once routed, for events: low cardinality, no ids. */
+function routeOf(req: Request): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined
+}
+
+function contentTypeOf(res: Response): string | undefined {
+  const value = res.getHeader('content-type')
+  return value === undefined ? undefined : String(value)
+}
+
+/**
+ * Express middleware: every request it sees must be sealed. It runs the
+ * server checks, puts the decrypted body in `req.body` and the verified
+ * claims in `req.sealwire`, and seals whatever the handler sends
+ * (`res.json`, `res.send`, `res.status(…).end`, `res.redirect`, `res.sendFile`,
+ * error handlers) with the requester's response key. It also serves the JWK
+ * Set (GET `server.jwksPath`) when mounted where that path reaches it.
+ *
+ * Mount it before any body parser (it reads the raw envelope; a consumed body
+ * is reported as an error) and after CORS (preflights carry no envelope).
+ * A handler's throw answers a sealed 500 `internal_error`, without the stack.
+ *
+ * @example
+ * import express from 'express'
+ * import { createSealwireServer } from '@sealwire/server'
+ * import { sealwireExpress } from '@sealwire/server/express'
+ *
+ * const sealwire = createSealwireServer({ keys })
+ * const app = express()
+ * app.use(sealwireExpress(sealwire)) // every route sealed, JWK Set served
+ * app.post('/api/transfer', sealwireExpress(sealwire, { schema: Transfer }), (req, res) => {
+ *   res.status(201).json({ ok: true, amount: req.body.amount }) // typed; sealed on the way out
+ * })
+ */
+export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
+  server: SealwireServer,
+  options: SealwireExpressOptions<S> = {},
+): RequestHandler<Record<string, string>, unknown, z.output<S>> {
+  if (typeof server?.open !== 'function') throw new TypeError('sealwireExpress: pass the server from createSealwireServer()')
+  const schema = options.schema
+  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireExpress: schema must be a zod schema')
+  const route = schema === undefined ? undefined : { schema }
+
+  return async function sealwireExpressMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
+    try {
+      const target = req.originalUrl || req.url
+      if (server.isJwksRequest(req.method, target)) return writeOutgoing(res, await server.jwks())
+
+      const upstream = opened.get(req)
+      if (upstream !== undefined) {
+        // Already opened by an app-wide sealwireExpress(): only this route's schema is left.
+        if (schema === undefined) return next()
+        const refined = await upstream.exchange.refine(schema)
+        if (!refined.ok) {
+          upstream.release()
+          return writeOutgoing(res, refined.response)
+        }
+        req.body = refined.body
+        return next()
+      }
+
+      if (bodyConsumed(req)) return next(new Error(CONSUMED))
+
+      const outcome = await server.open(incomingFromNode(req, target), route)
+      if (!outcome.ok) return writeOutgoing(res, outcome.response)
+      const { exchange } = outcome
+      req.body = exchange.body
+      req.sealwire = exchange.claims
+      dropConditionalHeaders(req)
+      const capture = captureResponse(res, async (body) => {
+        let sealed
+        try {
+          if (!isDefaultErrorPage(res)) {
+            sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), body, route: routeOf(req) })
+          } else if (res.statusCode >= 500) {
+            sealed = await exchange.fail(routeOf(req))
+          } else {
+            sealed = await exchange.reply({ status: res.statusCode, contentType: 'text/plain; charset=utf-8', body: res.statusMessage || String(res.statusCode), route: routeOf(req) })
+          }
+        } catch {
+          // Sealing itself failed (a status outside 100–599…): never fall back to plaintext.
+          sealed = plainProblem(new SealwireError('internal_error'), Date.now())
+        }
+        for (const name of PLAINTEXT_RESPONSE_HEADERS) res.removeHeader(name)
+        writeOutgoing(res, sealed)
+      })
+      opened.set(req, { exchange, release: capture.release })
+      next()
+    } catch (err) {
+      next(err)
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import { ENVELOPE_HEADER, type RequestClaims } from '@sealwire/core'
+import type { z } from 'zod'
+import type { SealwireServer } from '../create-server.js'
+import type { SealwireExchange } from '../exchange.js'
+import { toResponse } from '../handle-fetch.js'
+import { CONDITIONAL_REQUEST_HEADERS } from '../responses.js'
+
+/** What Sealwire verified about a request, attached to the Request the handler gets. */
+export interface SealwireContext<T = unknown> {
+  /** The decrypted body (after the route schema). Also the inner Request's JSON body. */
+  readonly body: T
+  /** Verified claims of the envelope. */
+  readonly claims: RequestClaims
+}
+
+/** The Request a wrapped handler receives: decrypted, with `sealwire` attached. */
+export type SealwireRequest<T = unknown> = Request & { readonly sealwire: SealwireContext<T> }
+
+/** Options of `withSealwire`. */
+export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
+  /** Route schema of the decrypted body; the handler's `request.sealwire.body` is typed from it. */
+  schema?: S
+  /**
+   * The connection's peer address, where the platform tells it: Deno
+   * `(req, info) => info.remoteAddr.hostname`, Bun `(req, server) =>
+   * server.requestIP(req)?.address`. Needed for `trustedProxies` and
+   * `allowInsecureLoopback`; without it neither applies.
+   */
+  peer?: (request: Request, ...rest: A) => string | undefined
+  /**
+   * Answers CORS preflights (OPTIONS with `Access-Control-Request-Method`),
+   * which carry no envelope: pass your app's handler (e.g. `app.fetch` with
+   * Hono's `cors()`). Without it a preflight is refused like any unsealed request.
+   */
+  preflight?: (request: Request, ...rest: A) => Response | Promise<Response>
+  /** Route label for security events. Default: the path. */
+  route?: string
+}
+
+const DROPPED_REQUEST_HEADERS = [ENVELOPE_HEADER.toLowerCase(), 'content-length', 'content-type', 'transfer-encoding', ...CONDITIONAL_REQUEST_HEADERS]
+
+/** The Request the handler sees: same URL, method and headers, the decrypted body as JSON. */
+function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): SealwireRequest<T> {
+  const headers = new Headers(request.headers)
+  for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name)
+  const method = request.method
+  // `null` is the protocol's "no body". GET and HEAD cannot carry one in a Request;
+  // their sealed body (rare) is still in `request.sealwire.body`.
+  const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
+  if (withBody) headers.set('content-type', 'application/json')
+  const inner = new Request(request.url, { method, headers, body: withBody ? JSON.stringify(exchange.body) : null, signal: request.signal })
+  const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
+  return Object.defineProperty(inner, 'sealwire', { value: sealwire, enumerable: false }) as SealwireRequest<T>
+}
+
+/** The Sealwire context of a Request a `withSealwire` handler received (e.g. Hono's `c.req.raw`). */
+export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | undefined {
+  return (request as Partial<SealwireRequest<T>>).sealwire
+}
+
+/**
+ * Wraps a `(Request) => Response` handler: every request must be sealed, the
+ * handler gets it decrypted (`await request.json()`, `request.sealwire`), and
+ * its Response is sealed to the requester. Also serves the JWK Set. Web
+ * standards only: Cloudflare Workers, Deno, Bun, Next.js route handlers, Hono.
+ * Extra arguments (Workers' `env, ctx`, Deno's `info`) pass through.
+ *
+ * Transport (step 1) is the Request URL's scheme: the platform terminates TLS.
+ *
+ * @example
+ * // Cloudflare Workers / Bun / Deno with Hono: the whole app
+ * import { Hono } from 'hono'
+ * import { withSealwire, sealwireOf } from '@sealwire/server/fetch'
+ * const app = new Hono()
+ * app.post('/api/transfer', async (c) => c.json({ ok: true, got: await c.req.json(), kid: sealwireOf(c.req.raw)?.claims.kid }))
+ * export default { fetch: withSealwire(sealwire, app.fetch) }
+ *
+ * @example
+ * // One route, body typed from its schema (Next.js: export const POST = ...)
+ * const Transfer = z.object({ to: z.string(), amount: z.number().positive() })
+ * export const POST = withSealwire(sealwire, async (request) => {
+ *   const { to, amount } = request.sealwire.body // typed
+ *   return Response.json({ ok: true, to, amount })
+ * }, { schema: Transfer })
+ */
+export function withSealwire<A extends unknown[] = [], S extends z.ZodType = z.ZodType<unknown>>(
+  server: SealwireServer,
+  handler: (request: SealwireRequest<z.output<S>>, ...rest: A) => Response | Promise<Response>,
+  options: WithSealwireOptions<S, A> = {},
+): (request: Request, ...rest: A) => Promise<Response> {
+  if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
+  if (options.schema !== undefined && typeof (options.schema as z.ZodType).safeParse !== 'function') throw new TypeError('withSealwire: schema must be a zod schema')
+  const { schema, peer, preflight, route } = options
+  return async function sealwireFetchHandler(request: Request, ...rest: A): Promise<Response> {
+    const method = request.method
+    if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, new URL(request.url).pathname)) return toResponse(await server.jwks())
+    if (preflight !== undefined && method === 'OPTIONS' && request.headers.has('access-control-request-method')) return preflight(request, ...rest)
+    return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...rest), {
+      schema,
+      peer: peer?.(request, ...rest),
+      route,
+    })
+  }
+}

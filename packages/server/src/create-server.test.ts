@@ -1,0 +1,127 @@
+import { KeyRing, generateKeyPair, importRecipientKey, openResponse, sealRequest, type RecipientKey } from '@sealwire/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { createSealwireServer } from './create-server.js'
+import type { IncomingRequest, SealwireEvent } from './types.js'
+
+let ring: KeyRing
+let recipient: RecipientKey
+let privateJwks: unknown[]
+
+beforeAll(async () => {
+  const a = await generateKeyPair('P-256')
+  const b = await generateKeyPair('X25519')
+  privateJwks = [a.privateJwk, b.privateJwk]
+  ring = await KeyRing.from(privateJwks)
+  recipient = await importRecipientKey(a.publicJwk)
+})
+
+/** A request as an adapter would describe it, over TLS. */
+function incoming(method: string, target: string, headers: Record<string, string>, body: string | null): IncomingRequest {
+  const bytes = body === null ? null : new TextEncoder().encode(body)
+  return { method, target, header: (n) => headers[n], hasBody: bytes !== null, body: () => bytes, secure: true, peer: '192.0.2.1' }
+}
+
+async function sealedIncoming(method: string, target: string, body: unknown) {
+  const sealed = await sealRequest({ recipient, request: { method, target }, body })
+  const headers = Object.fromEntries(Object.entries(sealed.headers).map(([k, v]) => [k.toLowerCase(), v]))
+  return { sealed, incoming: incoming(method, target, headers, sealed.httpBody ?? null) }
+}
+
+describe('options', () => {
+  it('refuses misuse with a TypeError naming the option', () => {
+    expect(() => createSealwireServer({ keys: ring, maxAge: 60 } as never)).toThrow(/maxAge/)
+    expect(() => createSealwireServer({ keys: ring, maxBodyBytes: -1 })).toThrow(TypeError)
+    expect(() => createSealwireServer({ keys: ring, trustedProxies: ['10.0.0.300'] })).toThrow(/trustedProxies\.0/)
+    expect(() => createSealwireServer({ keys: ring, jwksPath: 'jwks.json' })).toThrow(/jwksPath/)
+    expect(() => createSealwireServer({ keys: [] })).toThrow(/keys/)
+    expect(() => createSealwireServer({ keys: { keys: [{ kty: 'EC' }] } })).toThrow(/keys/)
+    expect(() => createSealwireServer({ keys: ring, onEvent: 'log' as never })).toThrow(/onEvent/)
+  })
+
+  it('imports JWKs once; `ready` rejects on a key core refuses', async () => {
+    const fromSet = createSealwireServer({ keys: { keys: privateJwks } })
+    await expect(fromSet.ready).resolves.toBeUndefined()
+    const jwks = JSON.parse((await fromSet.jwks()).body) as { keys: Array<{ kid: string }> }
+    expect(jwks.keys.map((k) => k.kid)).toEqual(ring.publicJwks().keys.map((k) => k.kid))
+
+    const bad = createSealwireServer({ keys: [{ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', d: 'AA' }] })
+    await expect(bad.ready).rejects.toThrow(TypeError)
+    // Requests cannot be opened then: a generic plain 500, never a crash.
+    const { incoming: req } = await sealedIncoming('POST', '/x', 1)
+    const outcome = await bad.open(req)
+    expect(outcome.ok).toBe(false)
+    if (!outcome.ok) expect(outcome.response.status).toBe(500)
+  })
+
+  it('serves the JWK Set at the configured path with the configured max-age', async () => {
+    const server = createSealwireServer({ keys: ring, jwksPath: '/keys', jwksMaxAgeSeconds: 60 })
+    expect(server.isJwksRequest('GET', '/keys?v=2')).toBe(true)
+    expect(server.isJwksRequest('POST', '/keys')).toBe(false)
+    expect(server.isJwksRequest('GET', '/.well-known/sealwire/jwks.json')).toBe(false)
+    const res = await server.jwks()
+    expect(res.headers['cache-control']).toBe('public, max-age=60')
+    expect(res.body).not.toContain('"d"')
+  })
+})
+
+describe('the engine on an IncomingRequest', () => {
+  it('opens, hands over body and claims, seals the reply; one accepted event', async () => {
+    const events: SealwireEvent[] = []
+    const server = createSealwireServer({ keys: ring, onEvent: (e) => events.push(e) })
+    const { sealed, incoming: req } = await sealedIncoming('PUT', '/things/1', { v: 1 })
+    const outcome = await server.open(req)
+    if (!outcome.ok) throw new Error(outcome.response.body)
+    expect(outcome.exchange.body).toEqual({ v: 1 })
+    expect(outcome.exchange.claims).toMatchObject({ htm: 'PUT', htu: '/things/1', crv: 'P-256' })
+    expect(JSON.stringify(outcome.exchange)).not.toContain('rk')
+    const res = await outcome.exchange.reply({ status: 200, contentType: 'text/plain', body: 'done' })
+    await outcome.exchange.reply({ status: 200, body: 'again' }) // a second reply emits nothing more
+    const opened = await openResponse(res.body, { reply: sealed.reply, status: res.status })
+    expect(new TextDecoder().decode(opened.body)).toBe('done')
+    expect(events).toEqual([expect.objectContaining({ type: 'accepted', route: '/things/1', peer: '192.0.2.1', kid: recipient.kid })])
+  })
+
+  it('fail() seals the generic internal_error, whatever the handler threw', async () => {
+    const server = createSealwireServer({ keys: ring })
+    const { sealed, incoming: req } = await sealedIncoming('POST', '/x', null)
+    const outcome = await server.open(req)
+    if (!outcome.ok) throw new Error(outcome.response.body)
+    const res = await outcome.exchange.fail()
+    const opened = await openResponse(res.body, { reply: sealed.reply, status: 500 })
+    expect(JSON.parse(new TextDecoder().decode(opened.body))).toMatchObject({ code: 'internal_error', status: 500 })
+  })
+
+  it("handle(): a handler's Response sealed; plaintext-describing headers dropped", async () => {
+    const server = createSealwireServer({ keys: ring })
+    const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/h' }, body: 'x' })
+    const request = new Request('https://api.test/h', { method: 'POST', headers: sealed.headers, body: sealed.httpBody! })
+    const res = await server.handle(request, (ex) =>
+      new Response(JSON.stringify({ got: ex.body }), { status: 202, headers: { 'content-type': 'application/json', etag: '"abc"', 'x-keep': '1' } }),
+    )
+    expect(res.status).toBe(202)
+    expect(res.headers.get('etag')).toBeNull()
+    expect(res.headers.get('x-keep')).toBe('1')
+    const opened = await openResponse(await res.text(), { reply: sealed.reply, status: 202 })
+    expect(JSON.parse(new TextDecoder().decode(opened.body))).toEqual({ got: 'x' })
+  })
+
+  it('a refused envelope names its kid in the event only when it is short and printable', async () => {
+    const events: SealwireEvent[] = []
+    const server = createSealwireServer({ keys: ring, onEvent: (e) => events.push(e) })
+    const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
+    const envelope = (kid: string) => `${b64({ alg: 'ECDH-ES', enc: 'A256GCM', kid })}.a.b.c.d`
+    await server.open(incoming('POST', '/x', { 'content-type': 'application/jose' }, envelope('abc')))
+    await server.open(incoming('POST', '/x', { 'content-type': 'application/jose' }, envelope('evil\nkid')))
+    expect(events.map((e) => [e.code, e.kid])).toEqual([
+      ['malformed_envelope', 'abc'],
+      ['malformed_envelope', undefined],
+    ])
+  })
+
+  it('an async onEvent that rejects is swallowed', async () => {
+    const server = createSealwireServer({ keys: ring, onEvent: async () => Promise.reject(new Error('down')) })
+    const { incoming: req } = await sealedIncoming('POST', '/x', 1)
+    const outcome = await server.open(req)
+    expect(outcome.ok).toBe(true)
+  })
+})

@@ -1,0 +1,239 @@
+import {
+  KeyRing,
+  MemoryReplayStore,
+  SealwireError,
+  decodeProtectedHeader,
+  isSealwireError,
+  openRequest,
+  replyContextOf,
+  systemClock,
+  type ReplayStore,
+} from '@sealwire/core'
+import type { z } from 'zod'
+import { locateEnvelope, type EnvelopeLocation } from './envelope.js'
+import { emitEvent, monotonicNow } from './events.js'
+import { Exchange, type SealwireExchange } from './exchange.js'
+import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
+import { resolveOptions, type SealwireServerOptions } from './options.js'
+import { readLimited } from './read-body.js'
+import { httpDate, plainProblem, sealedProblem } from './responses.js'
+import { transportAllowed, type TransportPolicy } from './transport.js'
+import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
+
+/** Per-route options: the zod schema the decrypted body must match (step 11). */
+export interface RouteOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  schema?: S | undefined
+}
+
+/** The outcome of the server checks: an accepted exchange, or the refusal to send as is. */
+export type OpenOutcome<T> = { ok: true; exchange: SealwireExchange<T> } | { ok: false; response: OutgoingResponse }
+
+/** A request that passed steps 1–2 (and the up-front part of 3); opaque, for adapters. */
+export interface CheckedRequest {
+  readonly incoming: IncomingRequest
+  readonly location: EnvelopeLocation
+  /** @internal */ readonly started: number
+}
+
+export type PrecheckOutcome = { ok: true; checked: CheckedRequest } | { ok: false; response: OutgoingResponse }
+export type ReadOutcome = { ok: true; envelope: string } | { ok: false; response: OutgoingResponse }
+
+/**
+ * The Sealwire server engine: runs the checks of wire protocol v1 in order and
+ * seals every answer to an encrypted request. Fetch-first: `handle` takes a
+ * web `Request` and returns a `Response`; the lower-level methods let a
+ * framework adapter run the same steps at the points of its own lifecycle.
+ */
+export interface SealwireServer {
+  /** Path of the public JWK Set. */
+  readonly jwksPath: string
+  /** Largest accepted body, for adapters that read the body themselves. */
+  readonly maxBodyBytes: number
+  /**
+   * Settles once the keys are imported; rejects (with a `TypeError`) when a key
+   * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
+   * ends a Node process with that error (an unhandled rejection).
+   */
+  readonly ready: Promise<void>
+  /** Whether a request is a GET or HEAD of the JWK Set path. */
+  isJwksRequest(method: string, target: string): boolean
+  /** The public JWK Set response (`Cache-Control: public, max-age`). */
+  jwks(): Promise<OutgoingResponse>
+  /** Steps 1–11: the whole check sequence for one request. */
+  open<S extends z.ZodType = z.ZodType<unknown>>(incoming: IncomingRequest, route?: RouteOptions<S>): Promise<OpenOutcome<z.output<S>>>
+  /** Steps 1, 2 and the up-front part of 3 (Content-Length, header size): synchronous, reads nothing. */
+  precheck(incoming: IncomingRequest): PrecheckOutcome
+  /** Step 3 while streaming: reads a body-form envelope up to `maxBodyBytes`. */
+  readEnvelope(checked: CheckedRequest, source: BodySource | null): Promise<ReadOutcome>
+  /** Steps 4–11 (core's `openRequest`) on an envelope that passed steps 1–3. */
+  openEnvelope<S extends z.ZodType = z.ZodType<unknown>>(checked: CheckedRequest, envelope: string, route?: RouteOptions<S>): Promise<OpenOutcome<z.output<S>>>
+  /** Answers a checked request with a plain problem (a refusal an adapter found itself, e.g. body too large). */
+  refuse(checked: CheckedRequest, error: SealwireError): OutgoingResponse
+  /**
+   * Fetch-first: checks a web `Request`, runs the handler with the accepted
+   * exchange, and seals its `Response` (or a 500 for a throw).
+   */
+  handle<S extends z.ZodType = z.ZodType<unknown>>(
+    request: Request,
+    handler: (exchange: SealwireExchange<z.output<S>>) => Response | Promise<Response>,
+    options?: FetchHandleOptions<S>,
+  ): Promise<Response>
+}
+
+const pathOf = (target: string): string => {
+  const q = target.indexOf('?')
+  return q === -1 ? target : target.slice(0, q)
+}
+
+/** kid of a refused envelope, for the event; only a short printable one (no log injection). */
+function kidOf(envelope: string | undefined): string | undefined {
+  if (envelope === undefined) return undefined
+  try {
+    const kid = decodeProtectedHeader(envelope).kid
+    return typeof kid === 'string' && /^[\x21-\x7e]{1,256}$/.test(kid) ? kid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Creates the Sealwire server engine. Options are validated here, once
+ * (`TypeError` on misuse); keys given as JWKs are imported once, now.
+ *
+ * @example
+ * import { createSealwireServer } from '@sealwire/server'
+ *
+ * const sealwire = createSealwireServer({
+ *   keys: JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS!), // { keys: [p256, x25519] }
+ *   trustedProxies: ['10.0.0.0/8'],                     // your TLS-terminating load balancer
+ * })
+ * await sealwire.ready // fail fast on a bad key
+ */
+export function createSealwireServer(options: SealwireServerOptions): SealwireServer {
+  const o = resolveOptions(options)
+  const clock = o.clock ?? systemClock
+  const replayStore: ReplayStore = o.replayStore ?? new MemoryReplayStore({ clock })
+  const policy: TransportPolicy = { requireTls: o.requireTls, allowInsecureLoopback: o.allowInsecureLoopback, trustedProxies: o.trustedProxies }
+
+  // Keys are imported once, here; requests only look them up by kid.
+  let ring: KeyRing | undefined
+  const ringPromise: Promise<KeyRing> =
+    typeof (o.keys as Partial<KeyRing>).publicJwks === 'function'
+      ? Promise.resolve(o.keys as KeyRing)
+      : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
+  ringPromise.then((r) => (ring = r), () => {})
+  const ready = ringPromise.then(() => undefined)
+
+  const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
+    const e: SealwireEvent = { type: 'rejected', code, route: checked.incoming.route ?? pathOf(checked.incoming.target), ms: monotonicNow() - checked.started }
+    if (kid !== undefined) e.kid = kid
+    if (checked.incoming.peer !== undefined) e.peer = checked.incoming.peer
+    emitEvent(o.onEvent, e)
+  }
+
+  const refuse = (checked: { incoming: IncomingRequest; started: number }, error: SealwireError, kid?: string): OutgoingResponse => {
+    event(checked, error.code, kid)
+    return plainProblem(error, clock())
+  }
+
+  const server: SealwireServer = {
+    jwksPath: o.jwksPath,
+    maxBodyBytes: o.maxBodyBytes,
+    ready,
+
+    isJwksRequest(method, target) {
+      return (method === 'GET' || method === 'HEAD') && pathOf(target) === o.jwksPath
+    },
+
+    async jwks() {
+      const keys = ring ?? (await ringPromise)
+      return {
+        status: 200,
+        headers: {
+          // RFC 7517 §8.5 registers the JWK Set media type.
+          'content-type': 'application/jwk-set+json',
+          'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
+          // Public keys only: any origin may read them (browser clients fetch them cross-origin).
+          'access-control-allow-origin': '*',
+          date: httpDate(clock()),
+        },
+        body: JSON.stringify(keys.publicJwks()),
+      }
+    },
+
+    precheck(incoming) {
+      const started = monotonicNow()
+      const checked = { incoming, started }
+      // 1. Transport.
+      if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'))) {
+        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport')) }
+      }
+      // 2. Envelope location and media type; 3. the size known before reading.
+      try {
+        return { ok: true, checked: { incoming, started, location: locateEnvelope(incoming, o.maxBodyBytes) } }
+      } catch (err) {
+        if (!isSealwireError(err)) throw err
+        return { ok: false, response: refuse(checked, err) }
+      }
+    },
+
+    async readEnvelope(checked, source) {
+      if (checked.location.placement === 'header') return { ok: true, envelope: checked.location.envelope }
+      const text = source === null ? '' : await readLimited(source, o.maxBodyBytes)
+      if (text === undefined) return { ok: false, response: refuse(checked, new SealwireError('payload_too_large')) }
+      return { ok: true, envelope: text.trim() }
+    },
+
+    async openEnvelope(checked, envelope, route) {
+      const { incoming } = checked
+      let keyRing: KeyRing
+      try {
+        keyRing = ring ?? (await ringPromise)
+      } catch {
+        // The keys failed to import (see `ready`): nothing can be opened.
+        return { ok: false, response: refuse(checked, new SealwireError('internal_error')) }
+      }
+      try {
+        // 4–11, in order, by core.
+        const opened = await openRequest(envelope, {
+          keyRing,
+          replayStore,
+          request: { method: incoming.method, target: incoming.target },
+          maxAgeSeconds: o.maxAgeSeconds,
+          maxSkewSeconds: o.maxSkewSeconds,
+          clock,
+          ...(route?.schema === undefined ? {} : { schema: route.schema }),
+        })
+        const context = { onEvent: o.onEvent, clock, started: checked.started, route: incoming.route ?? pathOf(incoming.target), peer: incoming.peer }
+        return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context) }
+      } catch (err) {
+        const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
+        const reply = replyContextOf(err)
+        // After decryption the requester holds a response key: answer sealed, so
+        // even a refusal is confidential and bound to this request.
+        if (reply !== undefined) {
+          event(checked, error.code, kidOf(envelope))
+          return { ok: false, response: await sealedProblem(reply, error, clock()) }
+        }
+        return { ok: false, response: refuse(checked, error, kidOf(envelope)) }
+      }
+    },
+
+    refuse(checked, error) {
+      return refuse(checked, error)
+    },
+
+    async open(incoming, route) {
+      const pre = server.precheck(incoming)
+      if (!pre.ok) return pre
+      const read = await server.readEnvelope(pre.checked, pre.checked.location.placement === 'body' ? incoming.body() : null)
+      if (!read.ok) return read
+      return server.openEnvelope(pre.checked, read.envelope, route)
+    },
+
+    handle(request, handler, options) {
+      return handleFetch(server, request, handler, options)
+    },
+  }
+  return server
+}

@@ -1,0 +1,45 @@
+import { MAX_HEADER_ENVELOPE_CHARS, SealwireError } from '@sealwire/core'
+import { describe, expect, it } from 'vitest'
+import { locateEnvelope, mediaTypeEssence } from './envelope.js'
+import type { IncomingRequest } from './types.js'
+
+function incoming(headers: Record<string, string>, hasBody: boolean): IncomingRequest {
+  return { method: hasBody ? 'POST' : 'GET', target: '/x', header: (n) => headers[n], hasBody, body: () => null, secure: true }
+}
+
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn()
+    return 'passed'
+  } catch (err) {
+    return err instanceof SealwireError ? `${err.code}` : String(err)
+  }
+}
+
+describe('locateEnvelope', () => {
+  it('body form: application/jose, parameters and case ignored', () => {
+    expect(locateEnvelope(incoming({ 'content-type': 'application/jose' }, true), 10)).toEqual({ placement: 'body' })
+    expect(locateEnvelope(incoming({ 'content-type': 'Application/JOSE; charset=us-ascii' }, true), 10)).toEqual({ placement: 'body' })
+  })
+  it('header form only without a body', () => {
+    expect(locateEnvelope(incoming({ 'sealwire-envelope': ' a.b.c.d.e ' }, false), 10)).toEqual({ placement: 'header', envelope: 'a.b.c.d.e' })
+  })
+  it.each([
+    ['a JSON body', { 'content-type': 'application/json' }, true, 'unsupported_media_type'],
+    ['a body without a type', {}, true, 'unsupported_media_type'],
+    ['application/jose+json (the JSON serialization)', { 'content-type': 'application/jose+json' }, true, 'unsupported_media_type'],
+    ['both forms at once', { 'content-type': 'application/jose', 'sealwire-envelope': 'x' }, true, 'unsupported_media_type'],
+    ['no envelope', {}, false, 'unsupported_media_type'],
+    ['a Content-Length over the cap', { 'content-type': 'application/jose', 'content-length': '11' }, true, 'payload_too_large'],
+    ['a header envelope over its cap', { 'sealwire-envelope': 'a'.repeat(MAX_HEADER_ENVELOPE_CHARS + 1) }, false, 'payload_too_large'],
+  ])('refuses %s', (_what, headers, hasBody, code) => {
+    expect(codeOf(() => locateEnvelope(incoming(headers as Record<string, string>, hasBody), 10))).toBe(code)
+  })
+  it('a Content-Length at the cap passes', () => {
+    expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/jose', 'content-length': '10' }, true), 10))).toBe('passed')
+  })
+  it('mediaTypeEssence', () => {
+    expect(mediaTypeEssence(' Text/Plain ; q=1')).toBe('text/plain')
+    expect(mediaTypeEssence(undefined)).toBeUndefined()
+  })
+})

@@ -1,0 +1,50 @@
+import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, MAX_HEADER_ENVELOPE_CHARS, SealwireError } from '@sealwire/core'
+import type { IncomingRequest } from './types.js'
+
+/** Where this request's envelope is, once step 2 (and the header-size part of step 3) passed. */
+export type EnvelopeLocation = { readonly placement: 'body' } | { readonly placement: 'header'; readonly envelope: string }
+
+const ENVELOPE_HEADER_NAME = ENVELOPE_HEADER.toLowerCase()
+
+/** The media type's essence (RFC 9110 §8.3.1): type/subtype, lowercase, parameters dropped. */
+export function mediaTypeEssence(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined
+  const semicolon = contentType.indexOf(';')
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+}
+
+/** `Content-Length` as a number; undefined when absent or not a plain decimal (then the body is counted). */
+export function declaredLength(incoming: IncomingRequest): number | undefined {
+  const value = incoming.header('content-length')
+  return value !== undefined && /^\d{1,16}$/.test(value.trim()) ? Number(value) : undefined
+}
+
+/**
+ * Step 2 (docs/PROTOCOL.md §3, §5): the envelope travels either as an
+ * `application/jose` body, or, on a request without a body, in the
+ * `Sealwire-Envelope` header. Anything else is refused before a byte of body
+ * is read: a plaintext body must never reach a handler of a sealed route, and
+ * two envelopes at once would leave it ambiguous which one is bound.
+ *
+ * Step 3 for the body form (Content-Length over the cap) and the header form
+ * (header over `MAX_HEADER_ENVELOPE_CHARS`) also happens here, before reading.
+ */
+export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number): EnvelopeLocation {
+  const fromHeader = incoming.header(ENVELOPE_HEADER_NAME)
+  if (incoming.hasBody) {
+    if (mediaTypeEssence(incoming.header('content-type')) !== JOSE_MEDIA_TYPE) {
+      throw new SealwireError('unsupported_media_type', { detail: `A request body must be a Sealwire envelope (Content-Type: ${JOSE_MEDIA_TYPE})` })
+    }
+    if (fromHeader !== undefined) {
+      throw new SealwireError('unsupported_media_type', { detail: `An envelope travels in the body or in the ${ENVELOPE_HEADER} header, not both` })
+    }
+    const length = declaredLength(incoming)
+    if (length !== undefined && length > maxBodyBytes) throw new SealwireError('payload_too_large')
+    return { placement: 'body' }
+  }
+  if (fromHeader === undefined) {
+    throw new SealwireError('unsupported_media_type', { detail: `No Sealwire envelope: send an ${JOSE_MEDIA_TYPE} body or a ${ENVELOPE_HEADER} header` })
+  }
+  if (fromHeader.length > MAX_HEADER_ENVELOPE_CHARS) throw new SealwireError('payload_too_large', { detail: `${ENVELOPE_HEADER} header exceeds the size limit` })
+  return { placement: 'header', envelope: fromHeader.trim() }
+}

@@ -1,0 +1,101 @@
+import { SealwireError, type ReplyContext, type RequestClaims, type SealwireErrorCode } from '@sealwire/core'
+import type { z } from 'zod'
+import { emitEvent, monotonicNow } from './events.js'
+import { sealedProblem, sealedResponse } from './responses.js'
+import type { OutgoingResponse, SealwireEvent } from './types.js'
+
+/** What a handler answered, before sealing. */
+export interface ReplyInput {
+  /** HTTP status the handler chose; sealed as `sts` (204/205/304 become 200: the envelope is a body). */
+  status: number
+  /** Media type of the plaintext, sealed as `cty`. Default `application/octet-stream`. */
+  contentType?: string | null | undefined
+  /** The plaintext body. */
+  body?: Uint8Array | string | null | undefined
+  /** Route label for the security event, when the framework knows it only after routing. */
+  route?: string | undefined
+}
+
+/** Outcome of an extra route schema applied to an already opened request. */
+export type RefineOutcome<T> = { ok: true; body: T } | { ok: false; response: OutgoingResponse }
+
+/**
+ * A request that passed every check: its decrypted body and verified claims,
+ * and the only ways to answer it, all sealed to the requester. The response
+ * key stays inside (a private field): logging or serializing an exchange can
+ * never print it.
+ */
+export interface SealwireExchange<T = unknown> {
+  /** The decrypted body, validated by the route schema when one was given. */
+  readonly body: T
+  /** Verified claims of the envelope (kid, curve, iat, jti, htm, htu). */
+  readonly claims: RequestClaims
+  /** Seals the handler's reply; emits the `accepted` event. */
+  reply(input: ReplyInput): Promise<OutgoingResponse>
+  /**
+   * Seals the generic 500 `internal_error` problem for an error the handler
+   * threw; emits `rejected`. The error itself is never rendered: its message
+   * and stack stay on the server.
+   */
+  fail(route?: string): Promise<OutgoingResponse>
+  /** Applies one more route schema (a per-route schema behind an app-wide middleware). */
+  refine<S extends z.ZodType>(schema: S): Promise<RefineOutcome<z.output<S>>>
+}
+
+export interface ExchangeContext {
+  readonly onEvent: ((event: SealwireEvent) => void) | undefined
+  readonly clock: () => number
+  readonly started: number
+  readonly route: string
+  readonly peer: string | undefined
+}
+
+/** @internal Built by the engine only. */
+export class Exchange<T> implements SealwireExchange<T> {
+  readonly body: T
+  readonly claims: RequestClaims
+  readonly #reply: ReplyContext
+  readonly #context: ExchangeContext
+  #settled = false
+
+  constructor(body: T, claims: RequestClaims, reply: ReplyContext, context: ExchangeContext) {
+    this.body = body
+    this.claims = claims
+    this.#reply = reply
+    this.#context = context
+  }
+
+  async reply(input: ReplyInput): Promise<OutgoingResponse> {
+    const body = input.body ?? ''
+    const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body }, this.#context.clock())
+    this.#emit('accepted', undefined, input.route)
+    return response
+  }
+
+  async fail(route?: string): Promise<OutgoingResponse> {
+    const response = await sealedProblem(this.#reply, new SealwireError('internal_error'), this.#context.clock())
+    this.#emit('rejected', 'internal_error', route)
+    return response
+  }
+
+  async refine<S extends z.ZodType>(schema: S): Promise<RefineOutcome<z.output<S>>> {
+    const result = schema.safeParse(this.body)
+    if (result.success) return { ok: true, body: result.data as z.output<S> }
+    // Paths and messages only: the submitted values never leave the server.
+    const issues = result.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }))
+    const response = await sealedProblem(this.#reply, new SealwireError('invalid_payload', { issues }), this.#context.clock())
+    this.#emit('rejected', 'invalid_payload')
+    return { ok: false, response }
+  }
+
+  /** One event per request: the first outcome wins. */
+  #emit(type: SealwireEvent['type'], code: SealwireErrorCode | undefined, route?: string): void {
+    if (this.#settled) return
+    this.#settled = true
+    const c = this.#context
+    const event: SealwireEvent = { type, route: route ?? c.route, ms: monotonicNow() - c.started, kid: this.claims.kid }
+    if (code !== undefined) event.code = code
+    if (c.peer !== undefined) event.peer = c.peer
+    emitEvent(c.onEvent, event)
+  }
+}

@@ -1,0 +1,69 @@
+import type { z } from 'zod'
+import type { SealwireServer } from './create-server.js'
+import type { SealwireExchange } from './exchange.js'
+import { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
+import type { IncomingRequest, OutgoingResponse } from './types.js'
+
+/** Options of `server.handle` for one web `Request`. */
+export interface FetchHandleOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  /** Route schema of the decrypted body (step 11). */
+  schema?: S | undefined
+  /** Address of the connection's peer, where the platform tells it (for trusted proxies and loopback). */
+  peer?: string | undefined
+  /** Route label for events. Default: the path. */
+  route?: string | undefined
+}
+
+/**
+ * A web `Request` as the engine sees it. The connection's TLS state is the
+ * URL's scheme: Workers, Deno and Bun put the scheme the client used there.
+ */
+export function incomingFromRequest(request: Request, options: { peer?: string | undefined; route?: string | undefined } = {}): IncomingRequest {
+  const url = new URL(request.url)
+  const headers = request.headers
+  const length = headers.get('content-length')
+  return {
+    method: request.method,
+    target: url.pathname + url.search,
+    header: (name) => headers.get(name) ?? undefined,
+    // Content-Length decides where there is one (a 0 still has a stream in some runtimes).
+    hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
+    body: () => request.body,
+    secure: url.protocol === 'https:',
+    peer: options.peer,
+    route: options.route ?? url.pathname,
+  }
+}
+
+/** An engine response as a web `Response`, on top of `base` headers (the handler's). */
+export function toResponse(outgoing: OutgoingResponse, base?: Headers): Response {
+  const headers = base ?? new Headers()
+  for (const name in outgoing.headers) headers.set(name, outgoing.headers[name]!)
+  return new Response(outgoing.body, { status: outgoing.status, headers })
+}
+
+/** The engine's `handle`: check, run the handler, seal its Response. */
+export async function handleFetch<S extends z.ZodType>(
+  server: SealwireServer,
+  request: Request,
+  handler: (exchange: SealwireExchange<z.output<S>>) => Response | Promise<Response>,
+  options: FetchHandleOptions<S> = {},
+): Promise<Response> {
+  const incoming = incomingFromRequest(request, options)
+  const outcome = await server.open(incoming, options)
+  if (!outcome.ok) return toResponse(outcome.response)
+  const { exchange } = outcome
+  let response: Response
+  let body: Uint8Array
+  try {
+    response = await handler(exchange)
+    // A sealed response is one envelope: the handler's stream is read whole.
+    body = new Uint8Array(await response.arrayBuffer())
+  } catch {
+    return toResponse(await exchange.fail())
+  }
+  const sealed = await exchange.reply({ status: response.status, contentType: response.headers.get('content-type'), body })
+  const headers = new Headers(response.headers)
+  for (const name of PLAINTEXT_RESPONSE_HEADERS) headers.delete(name)
+  return toResponse(sealed, headers)
+}

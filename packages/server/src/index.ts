@@ -1,0 +1,19 @@
+/**
+ * @sealwire/server — one fetch-first engine that opens sealed requests (wire
+ * protocol v1 checks, in order) and seals every answer. Framework adapters
+ * are subpath exports: `@sealwire/server/express`, `/koa`, `/fastify`,
+ * `/fetch`, `/lambda`. No Node built-ins here: the engine runs on Workers,
+ * Deno and Bun too.
+ */
+export { createSealwireServer } from './create-server.js'
+export type { CheckedRequest, OpenOutcome, PrecheckOutcome, ReadOutcome, RouteOptions, SealwireServer } from './create-server.js'
+export type { RefineOutcome, ReplyInput, SealwireExchange } from './exchange.js'
+export type { FetchHandleOptions } from './handle-fetch.js'
+export { incomingFromRequest, toResponse } from './handle-fetch.js'
+export type { SealwireServerOptions } from './options.js'
+export { CONDITIONAL_REQUEST_HEADERS, PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
+export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
+
+// The core pieces a server needs, so an app depends on one package.
+export { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair } from '@sealwire/core'
+export type { ReplayStore, RequestClaims, SealwireErrorCode } from '@sealwire/core'

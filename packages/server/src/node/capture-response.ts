@@ -1,0 +1,95 @@
+import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+
+const encoder = new TextEncoder()
+
+type Chunk = string | Uint8Array
+type Callback = (error?: Error | null) => void
+
+function toBytes(chunk: Chunk, encoding: BufferEncoding | undefined): Uint8Array {
+  if (typeof chunk !== 'string') return chunk
+  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' ? encoder.encode(chunk) : Buffer.from(chunk, encoding)
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.byteLength
+  }
+  return out
+}
+
+const OVERRIDDEN = ['writeHead', 'write', 'end', 'flushHeaders'] as const
+
+/**
+ * Holds back everything a handler writes to a Node response — status and
+ * headers from `writeHead`, bytes from `write` and `end` — so that it can be
+ * sealed as one envelope when the handler ends the response. Every response
+ * path of Express (`res.json`, `res.send`, `res.sendStatus`, `res.redirect`,
+ * `res.sendFile`, plain `res.end`) and of error handlers goes through these
+ * methods, so nothing in plaintext slips past.
+ *
+ * Nothing reaches the socket until `finish` writes the sealed response with
+ * the original methods (restored before it is called); `res.headersSent`
+ * stays false until then, so frameworks keep setting headers normally.
+ */
+export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) => Promise<void>): { release(): void } {
+  const chunks: Uint8Array[] = []
+  let ended = false
+
+  const restore = () => {
+    for (const name of OVERRIDDEN) delete (res as unknown as Record<string, unknown>)[name]
+  }
+
+  res.writeHead = function writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) {
+    if (typeof reason !== 'string') headers = reason
+    else res.statusMessage = reason
+    res.statusCode = statusCode
+    if (Array.isArray(headers)) {
+      // Raw form: [name, value, name, value, ...]
+      for (let i = 0; i + 1 < headers.length; i += 2) res.setHeader(String(headers[i]), headers[i + 1]!)
+    } else if (headers !== undefined) {
+      for (const name in headers) if (headers[name] !== undefined) res.setHeader(name, headers[name]!)
+    }
+    return res
+  } as ServerResponse['writeHead']
+
+  res.flushHeaders = function flushHeaders() {}
+
+  res.write = function write(chunk: Chunk, encoding?: BufferEncoding | Callback, callback?: Callback) {
+    if (typeof encoding === 'function') {
+      callback = encoding
+      encoding = undefined
+    }
+    if (ended) return false
+    chunks.push(toBytes(chunk, encoding))
+    if (callback !== undefined) queueMicrotask(() => callback!())
+    return true
+  } as ServerResponse['write']
+
+  res.end = function end(chunk?: Chunk | Callback, encoding?: BufferEncoding | Callback, callback?: Callback) {
+    if (typeof chunk === 'function') {
+      callback = chunk
+      chunk = undefined
+    } else if (typeof encoding === 'function') {
+      callback = encoding
+      encoding = undefined
+    }
+    if (ended) return res
+    ended = true
+    if (chunk !== undefined && chunk !== null) chunks.push(toBytes(chunk, encoding as BufferEncoding | undefined))
+    restore()
+    void finish(concat(chunks)).then(() => callback?.(), (err: Error) => callback?.(err))
+    return res
+  } as ServerResponse['end']
+
+  return {
+    /** Gives the original methods back without sealing (the caller answers itself). */
+    release() {
+      ended = true
+      restore()
+    },
+  }
+}

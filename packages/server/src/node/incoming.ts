@@ -1,0 +1,60 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { TLSSocket } from 'node:tls'
+import { CONDITIONAL_REQUEST_HEADERS } from '../responses.js'
+import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
+
+/**
+ * The body of a Node request as the engine reads it. `destroyOnReturn: false`:
+ * when the engine stops at the size cap, the request stream must stay alive,
+ * or destroying it would reset the socket before the 413 is written.
+ */
+export function nodeBody(stream: NodeJS.ReadableStream & { iterator?: IncomingMessage['iterator'] }): BodySource {
+  return typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : (stream as AsyncIterable<Uint8Array>)
+}
+
+/** Node's view of an HTTP/1.1 body: only Content-Length or Transfer-Encoding announce one (RFC 9112 §6.3). */
+export function nodeHasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0)
+}
+
+/**
+ * A Node request as the engine sees it. The connection's own TLS state and
+ * peer address come from the socket, never from a framework's `trust proxy`
+ * setting: Sealwire applies its own `trustedProxies`.
+ *
+ * @param target the origin-form target as received (`req.originalUrl` in Express)
+ */
+export function incomingFromNode(req: IncomingMessage, target: string, body: () => BodySource | null = () => nodeBody(req)): IncomingRequest {
+  const headers = req.headers
+  return {
+    method: req.method ?? 'GET',
+    target,
+    header(name) {
+      const value = headers[name]
+      return Array.isArray(value) ? value.join(', ') : value
+    },
+    hasBody: nodeHasBody(req),
+    body,
+    secure: (req.socket as Partial<TLSSocket> | null)?.encrypted === true,
+    peer: req.socket?.remoteAddress,
+  }
+}
+
+/**
+ * Removes conditional and range request headers (see CONDITIONAL_REQUEST_HEADERS)
+ * so the framework never answers a sealed request with a 304 or 206.
+ */
+export function dropConditionalHeaders(req: IncomingMessage): void {
+  for (const name of CONDITIONAL_REQUEST_HEADERS) delete req.headers[name]
+}
+
+/** Writes an engine response with Node's own `writeHead`/`end`. */
+export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
+  const headers: OutgoingHttpHeaders = { ...outgoing.headers }
+  // The rest of an oversized body is not read: closing stops the upload (RFC 9110 §15.5.14).
+  if (outgoing.status === 413) headers.connection = 'close'
+  for (const name in headers) res.setHeader(name, headers[name]!)
+  res.statusCode = outgoing.status
+  res.end(outgoing.body)
+}

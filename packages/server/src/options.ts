@@ -1,0 +1,105 @@
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { z } from 'zod'
+import { parseNetwork, type IpNetwork } from './transport.js'
+import type { SealwireEvent } from './types.js'
+
+/** Options of `createSealwireServer`. Parsed once, when the server is created. */
+export interface SealwireServerOptions {
+  /**
+   * The server's private keys: a core `KeyRing` (share it to rotate keys at run
+   * time), or a private JWK Set / array of private JWKs (imported once, the
+   * first key primary). P-256 always, X25519 optionally.
+   */
+  keys: KeyRing | JwkSet<unknown> | readonly unknown[]
+  /**
+   * Where accepted `jti`s are remembered. Default: a `MemoryReplayStore`, right
+   * for one instance only; several instances need a shared store (`@sealwire/redis`).
+   */
+  replayStore?: ReplayStore
+  /** Oldest accepted `iat`, in seconds before now. Default 60. */
+  maxAgeSeconds?: number
+  /** Newest accepted `iat`, in seconds after now (client clocks run ahead). Default 5. */
+  maxSkewSeconds?: number
+  /** Largest request body (the envelope), enforced while it streams in. Default 1 MiB. */
+  maxBodyBytes?: number
+  /** Refuse plain-HTTP requests with `insecure_transport`. Default true. */
+  requireTls?: boolean
+  /** With `requireTls`, still accept plain HTTP from a loopback peer (local development). Default false. */
+  allowInsecureLoopback?: boolean
+  /**
+   * Addresses (or CIDR networks) of proxies whose `X-Forwarded-Proto` is
+   * believed, e.g. a TLS-terminating load balancer. Default none.
+   */
+  trustedProxies?: readonly string[]
+  /** Path of the public JWK Set. Default `/.well-known/sealwire/jwks.json`. */
+  jwksPath?: string
+  /** `Cache-Control: max-age` of the JWK Set, in seconds; retire old keys at least this long. Default 300. */
+  jwksMaxAgeSeconds?: number
+  /** Receives one security event per request. Its exceptions are swallowed. */
+  onEvent?: (event: SealwireEvent) => void
+  /** Milliseconds since the epoch; for tests. Default `Date.now`. */
+  clock?: Clock
+}
+
+/** The options after parsing: defaults applied, proxies parsed. */
+export interface ResolvedOptions {
+  keys: KeyRing | JwkSet<unknown> | readonly unknown[]
+  replayStore: ReplayStore | undefined
+  maxAgeSeconds: number
+  maxSkewSeconds: number
+  maxBodyBytes: number
+  requireTls: boolean
+  allowInsecureLoopback: boolean
+  trustedProxies: IpNetwork[]
+  jwksPath: string
+  jwksMaxAgeSeconds: number
+  onEvent: ((event: SealwireEvent) => void) | undefined
+  clock: Clock | undefined
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+
+/** Duck-typed, so a ring from another copy of @sealwire/core (ESM beside CJS) is accepted. */
+const keyRingSchema = z.custom<KeyRing>(
+  (v) => isObject(v) && typeof v.get === 'function' && typeof v.publicJwks === 'function' && isObject(v.backend),
+  'must be a KeyRing',
+)
+/** Shape only: core validates every member and the curve when the keys are imported. */
+const privateJwkSchema = z.looseObject({ kty: z.string(), crv: z.string(), d: z.string() })
+const jwkListSchema = z.array(privateJwkSchema).min(1, 'needs at least one private JWK')
+
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `must be ${what}`)
+
+const optionsSchema = z.strictObject({
+  keys: z.union([keyRingSchema, z.strictObject({ keys: jwkListSchema }), jwkListSchema], {
+    error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }) or an array of private JWKs',
+  }),
+  replayStore: z.custom<ReplayStore>((v) => isObject(v) && typeof v.checkAndSet === 'function', 'must be a ReplayStore').optional(),
+  maxAgeSeconds: z.number().int().positive().max(86_400).default(DEFAULT_MAX_AGE_SECONDS),
+  maxSkewSeconds: z.number().int().nonnegative().max(3_600).default(DEFAULT_MAX_SKEW_SECONDS),
+  maxBodyBytes: z.number().int().positive().max(2 ** 31).default(1024 * 1024),
+  requireTls: z.boolean().default(true),
+  allowInsecureLoopback: z.boolean().default(false),
+  trustedProxies: z
+    .array(z.string().refine((s) => parseNetwork(s) !== undefined, 'must be an IP address or CIDR network'))
+    .default([])
+    .transform((list) => list.map((s) => parseNetwork(s)!)),
+  jwksPath: z.string().regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"').default(JWKS_PATH),
+  jwksMaxAgeSeconds: z.number().int().nonnegative().max(31_536_000).default(300),
+  onEvent: fn<(event: SealwireEvent) => void>('a function').optional(),
+  clock: fn<Clock>('a function returning milliseconds').optional(),
+})
+
+/**
+ * Validates the options once. Misuse is the caller's bug, not bad input:
+ * it throws `TypeError` naming each wrong option (jose's convention).
+ */
+export function resolveOptions(options: SealwireServerOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'options'}: ${i.message}`)
+    throw new TypeError(`createSealwireServer: invalid options: ${issues.join('; ')}`)
+  }
+  const o = parsed.data
+  return { ...o, replayStore: o.replayStore, onEvent: o.onEvent, clock: o.clock }
+}

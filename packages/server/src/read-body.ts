@@ -1,0 +1,54 @@
+import type { BodySource } from './types.js'
+
+const encoder = new TextEncoder()
+
+/**
+ * Step 3 while the body streams in: reads it as text, counting bytes, and
+ * stops at the first chunk that crosses `maxBytes` (undefined is returned).
+ * Nothing past the cap is buffered, so a chunked (length-less) body of any
+ * size costs at most `maxBytes` of memory; the caller answers 413 and the
+ * platform discards the rest.
+ *
+ * An envelope is ASCII (base64url and dots): decoding leniently is safe, any
+ * stray byte fails core's base64url check as `malformed_envelope`.
+ */
+export async function readLimited(source: BodySource, maxBytes: number): Promise<string | undefined> {
+  if (source instanceof Uint8Array) return source.byteLength > maxBytes ? undefined : new TextDecoder().decode(source)
+  const decoder = new TextDecoder()
+  let total = 0
+  let text = ''
+  const take = (chunk: Uint8Array | string): boolean => {
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk
+    total += bytes.byteLength
+    if (total > maxBytes) return false
+    text += decoder.decode(bytes, { stream: true })
+    return true
+  }
+  if (isReadableStream(source)) {
+    const reader = source.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      if (!take(value)) {
+        // Tells the platform we will not read further (it may stop receiving).
+        void reader.cancel().catch(() => {})
+        return undefined
+      }
+    }
+  } else {
+    const iterator = source[Symbol.asyncIterator]()
+    for (;;) {
+      const { done, value } = await iterator.next()
+      if (done === true) break
+      if (!take(value)) {
+        await iterator.return?.()
+        return undefined
+      }
+    }
+  }
+  return text + decoder.decode()
+}
+
+function isReadableStream(source: BodySource): source is ReadableStream<Uint8Array> {
+  return typeof (source as ReadableStream<Uint8Array>).getReader === 'function'
+}

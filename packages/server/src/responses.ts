@@ -1,0 +1,75 @@
+import { JOSE_MEDIA_TYPE, PROBLEM_MEDIA_TYPE, renderProblem, sealResponse, type ReplyContext, type SealwireError } from '@sealwire/core'
+import type { OutgoingResponse } from './types.js'
+
+/**
+ * Response headers that describe the plaintext rather than the envelope, so
+ * adapters drop them from a sealed response: a length, digest or ETag of the
+ * plaintext would let an observer confirm a guessed body (an oracle through
+ * the encryption), and a Content-Encoding would lie about the sealed bytes.
+ */
+export const PLAINTEXT_RESPONSE_HEADERS = [
+  'content-length',
+  'content-encoding',
+  'content-md5',
+  'content-digest',
+  'repr-digest',
+  'digest',
+  'etag',
+  'last-modified',
+  'content-range',
+  'accept-ranges',
+] as const
+
+/**
+ * Request headers that make a response depend on what the client already
+ * holds (RFC 9110 §13) or ask for part of it (§14). A sealed response is
+ * unique per request, so they have no use; left in, a framework would answer
+ * 304 or 206 from the plaintext's ETag, and the difference would confirm a
+ * guessed plaintext. Node adapters delete them before the handler runs.
+ */
+export const CONDITIONAL_REQUEST_HEADERS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range'] as const
+
+/** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString()
+}
+
+/** A refusal before decryption: plain RFC 9457 problem+json, nothing secret in it. */
+export function plainProblem(error: SealwireError, now: number): OutgoingResponse {
+  return {
+    status: error.status,
+    headers: { 'content-type': PROBLEM_MEDIA_TYPE, 'cache-control': 'no-store', date: httpDate(now) },
+    body: renderProblem(error),
+  }
+}
+
+/**
+ * Statuses that cannot carry a body (RFC 9110 §15.3.5, §15.3.6, §15.4.5): a
+ * sealed response always has one (the envelope), so they are answered as 200
+ * with the same (empty) plaintext, sealed with `sts: 200`.
+ */
+const BODYLESS = new Set([204, 205, 304])
+
+export interface SealInput {
+  status: number
+  contentType: string | undefined
+  body: Uint8Array | string
+}
+
+/** Seals a reply with the request's response key: `sts` equals the HTTP status sent. */
+export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
+  const status = BODYLESS.has(input.status) || input.status < 200 ? 200 : input.status
+  const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
+  const body = await sealResponse({ reply, status, contentType, body: input.body })
+  return {
+    status,
+    // no-store: the envelope opens only with this request's key, a cached copy serves no one.
+    headers: { 'content-type': JOSE_MEDIA_TYPE, 'cache-control': 'no-store', date: httpDate(now) },
+    body,
+  }
+}
+
+/** A refusal after decryption: the same problem+json, sealed to the requester. */
+export function sealedProblem(reply: ReplyContext, error: SealwireError, now: number): Promise<OutgoingResponse> {
+  return sealedResponse(reply, { status: error.status, contentType: PROBLEM_MEDIA_TYPE, body: renderProblem(error) }, now)
+}

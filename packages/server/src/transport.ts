@@ -1,0 +1,132 @@
+/**
+ * Step 1 of the server checks: was the request carried over TLS?
+ *
+ * Sealwire layers over TLS, it does not replace it: TLS hides the metadata
+ * (path, headers, sizes, the JWK Set fetch) and authenticates the server, so a
+ * plain-HTTP request is refused (`insecure_transport`) unless the deployment
+ * says otherwise. Behind a TLS-terminating proxy the connection to us is plain
+ * HTTP; `X-Forwarded-Proto` then tells the client's scheme, but only a proxy
+ * we trust may say so: anyone else could send `X-Forwarded-Proto: https` over
+ * plain HTTP (header spoofing), so from an untrusted peer the header is ignored.
+ */
+
+/** An IPv4 (4 bytes) or IPv6 (16 bytes) address. IPv4-mapped IPv6 addresses are turned into IPv4. */
+export type IpBytes = Uint8Array
+
+/** A network: an address and a prefix length in bits (a single address has the full length). */
+export interface IpNetwork {
+  readonly bytes: IpBytes
+  readonly bits: number
+}
+
+export interface TransportPolicy {
+  readonly requireTls: boolean
+  readonly allowInsecureLoopback: boolean
+  readonly trustedProxies: readonly IpNetwork[]
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/
+
+function parseIpv4(text: string): IpBytes | undefined {
+  if (!IPV4.test(text)) return undefined
+  return Uint8Array.from(text.split('.'), Number)
+}
+
+function parseIpv6(text: string): IpBytes | undefined {
+  const halves = text.split('::')
+  if (halves.length > 2) return undefined
+  const groups = (half: string): number[] | undefined => {
+    if (half === '') return []
+    const out: number[] = []
+    const parts = half.split(':')
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!
+      // An embedded IPv4 tail (`::ffff:192.0.2.1`) counts as two groups.
+      if (i === parts.length - 1 && part.includes('.')) {
+        const v4 = parseIpv4(part)
+        if (v4 === undefined) return undefined
+        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!)
+      } else {
+        if (!/^[0-9a-f]{1,4}$/i.test(part)) return undefined
+        out.push(Number.parseInt(part, 16))
+      }
+    }
+    return out
+  }
+  const head = groups(halves[0]!)
+  const tail = halves.length === 2 ? groups(halves[1]!) : []
+  if (head === undefined || tail === undefined) return undefined
+  const missing = 8 - head.length - tail.length
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined
+  const all = [...head, ...new Array<number>(missing).fill(0), ...tail]
+  const bytes = new Uint8Array(16)
+  all.forEach((g, i) => {
+    bytes[2 * i] = g >> 8
+    bytes[2 * i + 1] = g & 0xff
+  })
+  // IPv4-mapped (::ffff:a.b.c.d, RFC 4291 §2.5.5.2): Node reports IPv4 peers of a
+  // dual-stack socket this way; compare them as the IPv4 address they are.
+  if (bytes.subarray(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.slice(12)
+  return bytes
+}
+
+/** Parses an IP address as a socket or a platform reports it (brackets and zone ids tolerated). */
+export function parseIp(address: string): IpBytes | undefined {
+  let text = address.trim()
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1)
+  const zone = text.indexOf('%')
+  if (zone !== -1) text = text.slice(0, zone)
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text)
+}
+
+/** Parses `192.0.2.7`, `10.0.0.0/8`, `::1` or `fd00::/8`; undefined when it is neither. */
+export function parseNetwork(text: string): IpNetwork | undefined {
+  const slash = text.indexOf('/')
+  const bytes = parseIp(slash === -1 ? text : text.slice(0, slash))
+  if (bytes === undefined) return undefined
+  if (slash === -1) return { bytes, bits: bytes.length * 8 }
+  const bitsText = text.slice(slash + 1)
+  if (!/^\d{1,3}$/.test(bitsText)) return undefined
+  // A mapped IPv6 network (::ffff:10.0.0.0/104) shrinks to its IPv4 prefix.
+  const bits = Number(bitsText) - (bytes.length === 4 && text.includes(':') ? 96 : 0)
+  if (bits < 0 || bits > bytes.length * 8) return undefined
+  return { bytes, bits }
+}
+
+export function inNetwork(address: IpBytes, network: IpNetwork): boolean {
+  if (address.length !== network.bytes.length) return false
+  let bits = network.bits
+  for (let i = 0; bits > 0; i++, bits -= 8) {
+    const mask = bits >= 8 ? 0xff : (0xff << (8 - bits)) & 0xff
+    if ((address[i]! & mask) !== (network.bytes[i]! & mask)) return false
+  }
+  return true
+}
+
+/** 127.0.0.0/8 and ::1 (RFC 1122 §3.2.1.3, RFC 4291 §2.5.3). */
+export function isLoopback(address: IpBytes): boolean {
+  if (address.length === 4) return address[0] === 127
+  return address.subarray(0, 15).every((b) => b === 0) && address[15] === 1
+}
+
+/**
+ * Whether the request may proceed past step 1.
+ *
+ * @param secure the connection to this process is TLS
+ * @param peer the connection's peer address
+ * @param forwardedProto the `X-Forwarded-Proto` request header, if any
+ */
+export function transportAllowed(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProto: string | undefined): boolean {
+  if (!policy.requireTls) return true
+  const address = peer === undefined ? undefined : parseIp(peer)
+  if (forwardedProto !== undefined && address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))) {
+    // The nearest proxy appends its own view last: the rightmost value is the one
+    // our trusted proxy vouches for; values to its left came from further away.
+    const hops = forwardedProto.split(',')
+    return hops[hops.length - 1]!.trim().toLowerCase() === 'https'
+  }
+  if (secure) return true
+  // The loopback exemption is for local development: the peer is this machine.
+  // A forwarded request (handled above) is never exempt, whoever forwarded it.
+  return policy.allowInsecureLoopback && address !== undefined && isLoopback(address)
+}

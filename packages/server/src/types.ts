@@ -1,0 +1,64 @@
+import type { SealwireErrorCode } from '@sealwire/core'
+
+/**
+ * Bytes of a request body as the platform hands them over: already in memory
+ * (Lambda), a web `ReadableStream` (Workers, Deno, Bun, Node's fetch), or an
+ * async iterable of chunks (a Node `IncomingMessage`).
+ */
+export type BodySource = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>
+
+/**
+ * An adapter's view of one HTTP request: what the engine needs, and nothing
+ * else, so that Node's `IncomingMessage`, a web `Request` and a Lambda event
+ * each convert to it without copying the body.
+ */
+export interface IncomingRequest {
+  /** HTTP method as received. */
+  readonly method: string
+  /**
+   * Origin-form target exactly as the client sent it (path plus query): the
+   * envelope's `htu` must equal it (RFC 9112 §3.2.1).
+   */
+  readonly target: string
+  /** A request header by lowercase name; several values joined with ", ". */
+  header(name: string): string | undefined
+  /** Whether the request carries a body (Content-Length > 0, Transfer-Encoding, or a platform body). */
+  readonly hasBody: boolean
+  /** The body, read at most once and only after the transport and media-type checks passed. */
+  body(): BodySource | null
+  /** Whether the connection that delivered the request to this process is TLS. */
+  readonly secure: boolean
+  /** Address of the connection's peer (the client, or a proxy in front of this process). */
+  readonly peer?: string | undefined
+  /** Label of the route for security events (a route template where the framework knows it). */
+  readonly route?: string | undefined
+}
+
+/**
+ * A response the engine produced: a refusal (plain problem+json or sealed), a
+ * sealed reply, or the JWK Set. Header names are lowercase.
+ */
+export interface OutgoingResponse {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/**
+ * A security event, for metrics and monitoring. Never carries plaintext, keys
+ * or envelope contents: only the outcome, the key id and where it happened.
+ */
+export interface SealwireEvent {
+  /** `accepted`: every check passed and the reply was sealed; `rejected`: a problem was answered. */
+  type: 'accepted' | 'rejected'
+  /** Why it was rejected. `internal_error` when the handler threw. */
+  code?: SealwireErrorCode
+  /** The key the envelope named, once the protected header was well formed. */
+  kid?: string
+  /** Route template where the adapter knows it, otherwise the path. */
+  route: string
+  /** Milliseconds from the start of Sealwire's checks to this event. */
+  ms: number
+  /** Address of the connection's peer, where the adapter knows it. */
+  peer?: string
+}

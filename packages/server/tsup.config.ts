@@ -1,0 +1,15 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  // One entry per subpath export: the framework code stays out of the root entry.
+  // dist/index.* and dist/adapters/<name>.*, matching the exports map.
+  entry: ['src/index.ts', 'src/adapters/*.ts', '!src/**/*.test.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2022',
+  platform: 'neutral',
+  // Dependencies and (type-only) framework peers are resolved by the consumer.
+  external: ['@sealwire/core', 'zod', 'express', 'koa', 'fastify', /^node:/],
+})

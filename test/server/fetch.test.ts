@@ -1,0 +1,130 @@
+/**
+ * The fetch adapter without a socket: a plain web `Request` handed to the
+ * wrapped handler (as Workers, Deno, Bun and Next.js do), and Hono's
+ * `app.request()`. Over real HTTP it runs in the shared matrix.
+ */
+import { openResponse, type SealedRequest } from '@sealwire/core'
+import { createSealwireServer, type SealwireServer } from '@sealwire/server'
+import { sealwireOf, withSealwire } from '@sealwire/server/fetch'
+import { Hono } from 'hono'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import { seal, testKeys, type TestKeys } from './helpers/sealing.js'
+
+let keys: TestKeys
+let server: SealwireServer
+
+beforeAll(async () => {
+  keys = await testKeys()
+  server = createSealwireServer({ keys: keys.ring })
+})
+
+const ORIGIN = 'https://api.example.test'
+
+function requestFor(sealed: SealedRequest, method: string, target: string, origin = ORIGIN): Request {
+  return new Request(origin + target, { method, headers: sealed.headers, ...(sealed.httpBody === undefined ? {} : { body: sealed.httpBody }) })
+}
+
+async function open<T>(response: Response, sealed: SealedRequest): Promise<{ status: number; json: T }> {
+  expect(response.headers.get('content-type')).toBe('application/jose')
+  const opened = await openResponse(await response.text(), { reply: sealed.reply, status: response.status })
+  return { status: opened.status, json: JSON.parse(new TextDecoder().decode(opened.body)) as T }
+}
+
+const Transfer = z.object({ to: z.string(), amount: z.number().positive() })
+
+describe('a plain Request', () => {
+  it('is decrypted for the handler (body, JSON, claims) and its Response sealed', async () => {
+    let seenHeaders: string[] = []
+    const handler = withSealwire(
+      server,
+      async (request) => {
+        seenHeaders = [...request.headers.keys()]
+        const parsed = (await request.json()) as unknown
+        return Response.json({ parsed, typed: request.sealwire.body.amount * 2, crv: request.sealwire.claims.crv }, { status: 201, headers: { 'x-app': 'yes' } })
+      },
+      { schema: Transfer },
+    )
+    const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/transfer?via=api', body: { to: 'bob', amount: 21 } })
+    const response = await handler(requestFor(sealed, 'POST', '/transfer?via=api'))
+    expect(response.status).toBe(201)
+    expect(response.headers.get('x-app')).toBe('yes')
+    expect(response.headers.get('date')).not.toBeNull()
+    expect(seenHeaders).toContain('content-type')
+    const { json } = await open<Record<string, unknown>>(response, sealed)
+    expect(json).toEqual({ parsed: { to: 'bob', amount: 21 }, typed: 42, crv: 'X25519' })
+  })
+
+  it('http: URLs are refused; with a peer hook, loopback can be allowed for development', async () => {
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/x', body: 1 })
+    const strict = withSealwire(server, () => new Response('no'))
+    const refused = await strict(requestFor(sealed, 'POST', '/x', 'http://127.0.0.1:8787'))
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toMatchObject({ code: 'insecure_transport' })
+
+    const dev = createSealwireServer({ keys: keys.ring, allowInsecureLoopback: true })
+    const devHandler = withSealwire(dev, async (request) => Response.json(await request.json()), {
+      peer: (_request, info: { remoteAddr: { hostname: string } }) => info.remoteAddr.hostname,
+    })
+    const ok = await devHandler(requestFor(sealed, 'POST', '/x', 'http://127.0.0.1:8787'), { remoteAddr: { hostname: '127.0.0.1' } })
+    expect((await open(ok, sealed)).json).toBe(1)
+    // Without a peer the loopback exemption cannot apply.
+    const sealed2 = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/x', body: 1 })
+    const noPeer = await withSealwire(dev, () => new Response('no'))(requestFor(sealed2, 'POST', '/x', 'http://127.0.0.1:8787'))
+    expect(noPeer.status).toBe(403)
+  })
+
+  it('CORS preflights go to the preflight handler only when one is given', async () => {
+    const preflight = new Request(`${ORIGIN}/x`, { method: 'OPTIONS', headers: { origin: 'https://app.test', 'access-control-request-method': 'POST' } })
+    const without = withSealwire(server, () => new Response('no'))
+    expect((await without(preflight.clone())).status).toBe(415)
+    const withPreflight = withSealwire(server, () => new Response('no'), { preflight: () => new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) })
+    const res = await withPreflight(preflight)
+    expect(res.status).toBe(204)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('serves the JWK Set', async () => {
+    const res = await withSealwire(server, () => new Response('no'))(new Request(`${ORIGIN}/.well-known/sealwire/jwks.json`))
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { keys: unknown[] }).keys).toHaveLength(2)
+  })
+})
+
+describe("Hono's app.request()", () => {
+  it('one route wrapped, body typed from its schema', async () => {
+    const app = new Hono()
+    const transfer = withSealwire(server, (request) => Response.json({ to: request.sealwire.body.to }), { schema: Transfer })
+    app.post('/api/transfer', (c) => transfer(c.req.raw))
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/api/transfer', body: { to: 'carol', amount: 5 } })
+    const res = await app.request(`${ORIGIN}/api/transfer`, { method: 'POST', headers: sealed.headers, body: sealed.httpBody })
+    expect((await open(res, sealed)).json).toEqual({ to: 'carol' })
+
+    const bad = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/api/transfer', body: { to: 'carol', amount: -1 } })
+    const refused = await app.request(`${ORIGIN}/api/transfer`, { method: 'POST', headers: bad.headers, body: bad.httpBody })
+    expect(refused.status).toBe(422)
+    expect((await open<{ code: string }>(refused, bad)).json.code).toBe('invalid_payload')
+  })
+
+  it('the whole app wrapped: c.req.json() is the decrypted body, sealwireOf(c.req.raw) the claims', async () => {
+    const inner = new Hono()
+    inner.post('/api/echo', async (c) => c.json({ body: await c.req.json(), kid: sealwireOf(c.req.raw)?.claims.kid }))
+    inner.get('/api/items/:id', (c) => c.json({ id: c.req.param('id'), q: c.req.query('q') }))
+    const sealedApp = withSealwire(server, inner.fetch)
+    const outer = new Hono()
+    outer.all('*', (c) => sealedApp(c.req.raw))
+
+    const post = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/api/echo', body: { hi: 1 } })
+    const res = await outer.request(`${ORIGIN}/api/echo`, { method: 'POST', headers: post.headers, body: post.httpBody })
+    expect((await open(res, post)).json).toEqual({ body: { hi: 1 }, kid: keys.recipients['P-256'].kid })
+
+    const get = await seal({ recipient: keys.recipients.X25519, method: 'GET', target: '/api/items/9?q=z' })
+    const res2 = await outer.request(`${ORIGIN}/api/items/9?q=z`, { headers: get.headers })
+    expect((await open(res2, get)).json).toEqual({ id: '9', q: 'z' })
+
+    // An unsealed request never reaches the app.
+    const plain = await outer.request(`${ORIGIN}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hi":1}' })
+    expect(plain.status).toBe(415)
+    expect(plain.headers.get('content-type')).toBe('application/problem+json')
+  })
+})

@@ -1,0 +1,280 @@
+/**
+ * The server checks of wire protocol v1, end to end over real HTTP(S) on
+ * loopback, against every adapter: one table of cases, one harness per
+ * adapter (test/server/harness/*). Requests are sealed by core's
+ * `sealRequest`; responses opened by `openResponse`.
+ */
+import { MAX_HEADER_ENVELOPE_CHARS, MemoryReplayStore, type SealedRequest } from '@sealwire/core'
+import { createSealwireServer, type SealwireEvent, type SealwireServer, type SealwireServerOptions } from '@sealwire/server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { rawRequest, type RawResponse } from './helpers/http.js'
+import { ENVELOPE_HEADER, openSealed, plainProblem, seal, sendSealed, testKeys, withFlippedCiphertext, withHeader, type TestKeys } from './helpers/sealing.js'
+import { testCertificate } from './helpers/tls.js'
+import { expressHarness } from './harness/express.js'
+import { fetchHarness } from './harness/fetch.js'
+import { SECRET, type AdapterHarness, type RunningApp } from './harness/spec.js'
+
+const harnesses: AdapterHarness[] = [expressHarness, fetchHarness]
+
+const MAX_BODY = 4096
+const HOUR = 3_600_000
+
+interface Claims {
+  kid: string
+  crv: string
+  htm: string
+  htu: string
+}
+
+describe.each(harnesses)('$name adapter', (harness) => {
+  let keys: TestKeys
+  let ca: string
+  const events: SealwireEvent[] = []
+  const apps: RunningApp[] = []
+  /** The main app: TLS required, no loopback exemption, 192.0.2.1 (not us) the only trusted proxy. */
+  let main: RunningApp
+
+  const start = async (options: Partial<SealwireServerOptions> = {}): Promise<RunningApp> => {
+    const server: SealwireServer = createSealwireServer({ keys: keys.ring, ...options })
+    const app = await harness.start(server)
+    apps.push(app)
+    return app
+  }
+
+  beforeAll(async () => {
+    keys = await testKeys()
+    ca = (await testCertificate()).cert
+    main = await start({ maxBodyBytes: MAX_BODY, trustedProxies: ['192.0.2.1'], onEvent: (e) => events.push(e) })
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+  })
+
+  const sealFor = (method: string, target: string, body?: unknown, o: { curve?: 'P-256' | 'X25519'; clock?: () => number } = {}) =>
+    seal({ recipient: keys.recipients[o.curve ?? 'P-256'], method, target, body, ...(o.clock ? { clock: o.clock } : {}) })
+  const send = (base: string, method: string, target: string, sealed: SealedRequest, headers?: Record<string, string>) =>
+    sendSealed(base, method, target, sealed, { ca, ...(headers ? { headers } : {}) })
+  const post = (target: string, body: string, headers: Record<string, string>, base = main.secureUrl) =>
+    rawRequest(base + target, { method: 'POST', body, headers, ca })
+
+  /** Asserts a plain problem+json refusal with this status and code, no stack, and a Date header. */
+  const expectPlain = (res: RawResponse, status: number, code: string) => {
+    expect(res.status).toBe(status)
+    const problem = plainProblem(res)
+    expect(problem).toMatchObject({ status, code, type: `urn:sealwire:problem:${code}` })
+    expect(res.body).not.toMatch(/\n\s+at |stack/)
+    expect(Date.parse(String(res.headers.date))).not.toBeNaN()
+    return problem
+  }
+  /** Asserts a sealed problem with this status and code; returns the opened problem. */
+  const expectSealed = async (res: RawResponse, sealed: SealedRequest, status: number, code: string) => {
+    expect(res.status).toBe(status)
+    const opened = await openSealed<{ code: string; status: number; issues?: unknown[]; detail?: string }>(res, sealed)
+    expect(opened.contentType).toBe('application/problem+json')
+    expect(opened.json).toMatchObject({ status, code })
+    return opened
+  }
+
+  describe('accepts', () => {
+    it('serves the public JWK Set with a max-age', async () => {
+      const res = await rawRequest(`${main.secureUrl}/.well-known/sealwire/jwks.json`, { ca })
+      expect(res.status).toBe(200)
+      expect(res.headers['cache-control']).toBe('public, max-age=300')
+      const jwks = JSON.parse(res.body) as { keys: Array<Record<string, string>> }
+      expect(jwks.keys.map((k) => k.kid).sort()).toEqual([keys.recipients['P-256'].kid, keys.recipients.X25519.kid].sort())
+      expect(jwks.keys.every((k) => k.d === undefined && k.use === 'enc' && k.alg === 'ECDH-ES')).toBe(true)
+    })
+
+    for (const curve of ['P-256', 'X25519'] as const) {
+      it(`a sealed POST on ${curve}, and seals the answer`, async () => {
+        const body = { hello: 'wörld', n: [1, 2, 3] }
+        const sealed = await sealFor('POST', '/echo?x=1', body, { curve })
+        const res = await send(main.secureUrl, 'POST', '/echo?x=1', sealed)
+        expect(res.status).toBe(200)
+        expect(res.headers['content-type']).toBe('application/jose')
+        expect(res.headers['cache-control']).toBe('no-store')
+        expect(res.headers.etag).toBeUndefined()
+        expect(res.body).not.toContain('wörld')
+        const opened = await openSealed<{ echo: unknown; claims: Claims }>(res, sealed)
+        expect(opened.contentType).toMatch(/^application\/json/)
+        expect(opened.json.echo).toEqual(body)
+        expect(opened.json.claims).toMatchObject({ kid: keys.recipients[curve].kid, crv: curve, htm: 'POST', htu: '/echo?x=1' })
+      })
+    }
+
+    it('a GET with the envelope in the Sealwire-Envelope header', async () => {
+      const sealed = await sealFor('GET', '/items?color=blue&size=2')
+      expect(sealed.placement).toBe('header')
+      const res = await send(main.secureUrl, 'GET', '/items?color=blue&size=2', sealed)
+      const opened = await openSealed<{ claims: Claims }>(res, sealed)
+      expect(opened.status).toBe(200)
+      expect(opened.json.claims).toMatchObject({ htm: 'GET', htu: '/items?color=blue&size=2' })
+    })
+
+    it('a DELETE without body; its 204 is answered as a sealed 200 (a sealed response has a body)', async () => {
+      const sealed = await sealFor('DELETE', '/items/7')
+      expect(sealed.placement).toBe('header')
+      const res = await send(main.secureUrl, 'DELETE', '/items/7', sealed)
+      const opened = await openSealed(res, sealed)
+      expect(opened.status).toBe(200)
+      expect(opened.text).toBe('')
+    })
+
+    it('a body that matches the route schema, typed in the handler', async () => {
+      const sealed = await sealFor('POST', '/typed', { to: 'alice', amount: 42 })
+      const opened = await openSealed(await send(main.secureUrl, 'POST', '/typed', sealed), sealed)
+      expect(opened.status).toBe(201)
+      expect(opened.json).toEqual({ ok: true, to: 'alice', amount: 42 })
+    })
+
+    it('emits one accepted event per request: kid, route, ms, peer; never the body', async () => {
+      events.length = 0
+      const sealed = await sealFor('POST', '/echo', { card: '4111-1111' }, { curve: 'X25519' })
+      await send(main.secureUrl, 'POST', '/echo', sealed)
+      expect(events).toHaveLength(1)
+      expect(events[0]).toMatchObject({ type: 'accepted', kid: keys.recipients.X25519.kid, route: '/echo', peer: '127.0.0.1' })
+      expect(events[0]!.ms).toBeGreaterThanOrEqual(0)
+      expect(JSON.stringify(events)).not.toContain('4111')
+    })
+  })
+
+  describe('insecure_transport (403)', () => {
+    it('refuses plain HTTP from loopback when the exemption is off, and leaves the jti unused', async () => {
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expectPlain(await send(main.plainUrl, 'POST', '/echo', sealed), 403, 'insecure_transport')
+      // Step 1 failed, so step 10 never ran: the same envelope still goes through over TLS.
+      expect((await openSealed(await send(main.secureUrl, 'POST', '/echo', sealed), sealed)).status).toBe(200)
+    })
+
+    it('ignores a spoofed X-Forwarded-Proto from an untrusted peer', async () => {
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expectPlain(await send(main.plainUrl, 'POST', '/echo', sealed, { 'x-forwarded-proto': 'https' }), 403, 'insecure_transport')
+    })
+
+    it('believes X-Forwarded-Proto from a trusted proxy, both ways', async () => {
+      const app = await start({ trustedProxies: ['127.0.0.1'] })
+      const ok = await sealFor('POST', '/echo', { a: 1 })
+      expect((await openSealed(await send(app.plainUrl, 'POST', '/echo', ok, { 'x-forwarded-proto': 'https' }), ok)).status).toBe(200)
+      const refused = await sealFor('POST', '/echo', { a: 1 })
+      expectPlain(await send(app.plainUrl, 'POST', '/echo', refused, { 'x-forwarded-proto': 'http' }), 403, 'insecure_transport')
+    })
+
+    it('accepts plain HTTP from loopback with allowInsecureLoopback', async () => {
+      const app = await start({ allowInsecureLoopback: true })
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expect((await openSealed(await send(app.plainUrl, 'POST', '/echo', sealed), sealed)).status).toBe(200)
+    })
+  })
+
+  describe('unsupported_media_type (415)', () => {
+    it('refuses a plaintext JSON body', async () => {
+      expectPlain(await post('/echo', '{"a":1}', { 'content-type': 'application/json' }), 415, 'unsupported_media_type')
+    })
+    it('refuses a request with no envelope at all', async () => {
+      expectPlain(await rawRequest(`${main.secureUrl}/items`, { ca }), 415, 'unsupported_media_type')
+    })
+    it('refuses a header envelope beside a body', async () => {
+      const sealed = await sealFor('GET', '/items')
+      const res = await post('/echo', '{"a":1}', { 'content-type': 'application/json', [ENVELOPE_HEADER]: sealed.envelope })
+      expectPlain(res, 415, 'unsupported_media_type')
+    })
+  })
+
+  describe('payload_too_large (413)', () => {
+    it('refuses a Content-Length over the cap', async () => {
+      expectPlain(await post('/echo', 'a'.repeat(MAX_BODY + 1), { 'content-type': 'application/jose', 'content-length': String(MAX_BODY + 1) }), 413, 'payload_too_large')
+    })
+    it('refuses a chunked body once it crosses the cap', async () => {
+      const chunks = Array.from({ length: 8 }, () => 'a'.repeat(1024))
+      const res = await rawRequest(`${main.secureUrl}/echo`, { method: 'POST', chunks, headers: { 'content-type': 'application/jose' }, ca })
+      expectPlain(res, 413, 'payload_too_large')
+    })
+    it.runIf(harness.streaming)('answers a huge declared length before a byte of body is read', async () => {
+      // 1 GB announced, 10 bytes sent, request left open: only an up-front refusal can arrive.
+      const res = await post('/echo', 'aaaaaaaaaa', { 'content-type': 'application/jose', 'content-length': String(1e9) })
+      expectPlain(res, 413, 'payload_too_large')
+    })
+    it('refuses a header envelope over the header cap', async () => {
+      const res = await rawRequest(`${main.secureUrl}/items`, { headers: { [ENVELOPE_HEADER]: 'a'.repeat(MAX_HEADER_ENVELOPE_CHARS + 1) }, ca })
+      expectPlain(res, 413, 'payload_too_large')
+    })
+  })
+
+  describe('refusals before decryption: plain problem+json', () => {
+    it('malformed_envelope (400)', async () => {
+      expectPlain(await post('/echo', 'not-a.jwe', { 'content-type': 'application/jose' }), 400, 'malformed_envelope')
+    })
+    it('unsupported_algorithm (400)', async () => {
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expectPlain(await post('/echo', withHeader(sealed.envelope, { alg: 'ECDH-ES+A256KW' }), { 'content-type': 'application/jose' }), 400, 'unsupported_algorithm')
+    })
+    it('unknown_key (400), and the event names the kid', async () => {
+      events.length = 0
+      const sealed = await seal({ recipient: keys.foreign, method: 'POST', target: '/echo', body: { a: 1 } })
+      expectPlain(await send(main.secureUrl, 'POST', '/echo', sealed), 400, 'unknown_key')
+      expect(events).toEqual([expect.objectContaining({ type: 'rejected', code: 'unknown_key', kid: keys.foreign.kid, route: '/echo', peer: '127.0.0.1' })])
+    })
+    it('stale_request (400) with the server time in Date, from which the client corrects its clock', async () => {
+      const app = await start({ clock: () => Date.now() + HOUR }) // the server's clock runs an hour ahead
+      const stale = await sealFor('POST', '/echo', { a: 1 })
+      const res = await send(app.secureUrl, 'POST', '/echo', stale)
+      expectPlain(res, 400, 'stale_request')
+      const skew = Date.parse(String(res.headers.date)) - Date.now()
+      expect(skew).toBeGreaterThan(HOUR - 120_000)
+      const corrected = await sealFor('POST', '/echo', { a: 1 }, { clock: () => Date.now() + skew })
+      expect((await openSealed(await send(app.secureUrl, 'POST', '/echo', corrected), corrected)).status).toBe(200)
+    })
+    it('decryption_failed (400)', async () => {
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expectPlain(await post('/echo', withFlippedCiphertext(sealed.envelope), { 'content-type': 'application/jose' }), 400, 'decryption_failed')
+    })
+  })
+
+  describe('refusals after decryption: sealed to the requester', () => {
+    it('binding_mismatch (400), and the jti stays unused', async () => {
+      const sealed = await sealFor('POST', '/echo?a=1', { a: 1 })
+      await expectSealed(await send(main.secureUrl, 'POST', '/echo?a=2', sealed), sealed, 400, 'binding_mismatch')
+      expect((await openSealed(await send(main.secureUrl, 'POST', '/echo?a=1', sealed), sealed)).status).toBe(200)
+    })
+    it('replayed_request (409)', async () => {
+      const sealed = await sealFor('POST', '/echo', { a: 1 })
+      expect((await openSealed(await send(main.secureUrl, 'POST', '/echo', sealed), sealed)).status).toBe(200)
+      await expectSealed(await send(main.secureUrl, 'POST', '/echo', sealed), sealed, 409, 'replayed_request')
+    })
+    it('replay_guard_unavailable (503) when the store cannot record: fails closed', async () => {
+      const app = await start({ replayStore: new MemoryReplayStore({ maxEntries: 1 }) })
+      const first = await sealFor('POST', '/echo', { a: 1 })
+      expect((await openSealed(await send(app.secureUrl, 'POST', '/echo', first), first)).status).toBe(200)
+      const second = await sealFor('POST', '/echo', { a: 2 })
+      await expectSealed(await send(app.secureUrl, 'POST', '/echo', second), second, 503, 'replay_guard_unavailable')
+    })
+    it('invalid_payload (422) lists paths and messages, never the values', async () => {
+      const sealed = await sealFor('POST', '/typed', { to: 12345678, amount: 'SUBMITTED-VALUE-xyz' })
+      const { json, text } = await expectSealed(await send(main.secureUrl, 'POST', '/typed', sealed), sealed, 422, 'invalid_payload')
+      expect(json.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['to'] }), expect.objectContaining({ path: ['amount'] })]))
+      expect(text).not.toContain('SUBMITTED-VALUE-xyz')
+      expect(text).not.toContain('12345678')
+    })
+    it('internal_error (500) when the handler throws: generic, no message, no stack', async () => {
+      events.length = 0
+      const sealed = await sealFor('POST', '/boom', { a: 1 })
+      const res = await send(main.secureUrl, 'POST', '/boom', sealed)
+      const { text } = await expectSealed(res, sealed, 500, 'internal_error')
+      expect(text).not.toContain(SECRET)
+      expect(text).not.toMatch(/\n\s+at /)
+      expect(res.body).not.toContain(SECRET)
+      expect(events).toEqual([expect.objectContaining({ type: 'rejected', code: 'internal_error' })])
+    })
+  })
+
+  it('a throwing onEvent does not break the request', async () => {
+    const app = await start({
+      onEvent: () => {
+        throw new Error('monitoring is down')
+      },
+    })
+    const sealed = await sealFor('POST', '/echo', { a: 1 })
+    expect((await openSealed(await send(app.secureUrl, 'POST', '/echo', sealed), sealed)).status).toBe(200)
+    expectPlain(await post('/echo', 'x', { 'content-type': 'application/json' }, app.secureUrl), 415, 'unsupported_media_type')
+  })
+})
