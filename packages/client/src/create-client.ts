@@ -42,7 +42,8 @@ export interface SealwireClient {
 /**
  * Creates a client for one Sealwire server.
  *
- * Options are validated here, once: misuse throws `TypeError`; a plain
+ * Options are validated here, once: misuse (or a runtime without WebCrypto)
+ * throws `TypeError`; a plain
  * `http://` URL to a non-loopback host throws `SealwireError` with code
  * `insecure_transport` (unless `allowInsecureTransport`). Nothing touches the
  * network until the first request, which fetches the JWK Set (unless `keys`
@@ -58,6 +59,10 @@ export interface SealwireClient {
  */
 export function createClient(options: ClientOptions): SealwireClient {
   const o = parseClientOptions(options)
+  // Even the pure-JS fallback needs WebCrypto's AES-GCM, SHA-256 and random bytes (see README).
+  if (globalThis.crypto?.subtle === undefined || typeof globalThis.crypto.getRandomValues !== 'function') {
+    throw new TypeError('Sealwire needs WebCrypto (crypto.subtle and crypto.getRandomValues); browsers expose it only in secure contexts (https: or localhost)')
+  }
   assertSecureTransport(o.base, o.allowInsecureTransport)
   if (o.keys === undefined) assertSecureTransport(o.jwksUrl, o.allowInsecureTransport)
 
