@@ -20,7 +20,14 @@ const shared: Options = {
 // tsup builds the configs in parallel: the first cleans dist except the files the second writes.
 export default defineConfig([
   // `run(argv, io)` for programs and tests that drive the CLI in-process.
-  { ...shared, entry: { index: 'src/index.ts' }, format: ['esm', 'cjs'], dts: true, clean: ['!bin.js', '!bin.js.map'] },
+  // The declaration build resolves core to its sources too (tsup sets its own baseUrl, so the root paths miss).
+  {
+    ...shared,
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { compilerOptions: { baseUrl: '.', paths: { '@sealwire/core': ['../core/src/index.ts'] } } },
+    clean: ['!bin.js', '!bin.js.map'],
+  },
   // The `sealwire` executable: ESM, hashbang kept from src/bin.ts (tsup marks it executable).
   { ...shared, entry: { bin: 'src/bin.ts' }, format: ['esm'], dts: false, clean: false },
 ])

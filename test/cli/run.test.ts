@@ -368,7 +368,8 @@ describe('sealwire seal and open', () => {
   it('seals to the key asked for: --curve or --kid', async () => {
     const p256 = await sealTo(['--target', '/x', '--curve', 'P-256'])
     expect(decodeProtectedHeader(p256.stdout.trim()).kid).toBe(privateSet.keys[0]!.kid)
-    const byKid = await sealTo(['--target', '/x', '--kid', privateSet.keys[0]!.kid])
+    // --kid=VALUE: a thumbprint may begin with "-" (base64url).
+    const byKid = await sealTo(['--target', '/x', `--kid=${privateSet.keys[0]!.kid}`])
     expect(decodeProtectedHeader(byKid.stdout.trim()).kid).toBe(privateSet.keys[0]!.kid)
     const unknown = await sw(['seal', '--jwks', publicFile, '--target', '/x', '--kid', 'nope'], { cwd: cwd() })
     expect(unknown.code).toBe(EXIT_FAILURE)
@@ -418,6 +419,7 @@ describe('sealwire seal and open', () => {
       [['seal', '--jwks', publicFile, '--target', '/x', '--curl', 'https://h/api'], '--curl takes the origin only'],
       [['seal', '--jwks', publicFile, '--target', '/x', '--curl', 'localhost'], '--curl must be a URL'],
       [['seal', '--jwks', publicFile, '--target', '/x', 'extra'], 'unexpected argument: extra'],
+      [['seal', '--jwks', publicFile, '--target', '/x', '--kid', '-abc'], '--kid got a value starting with "-": write it as --kid=VALUE'],
     ]
     for (const [argv, message] of cases) {
       const r = await sw(argv, { cwd: cwd() })

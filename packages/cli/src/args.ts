@@ -14,7 +14,10 @@ export function parseCommandArgs<T extends { positionals: string[] }>(parse: () 
   try {
     parsed = parse()
   } catch (error) {
-    throw new UsageError(firstSentence(error instanceof Error ? error.message : String(error)))
+    const message = error instanceof Error ? error.message : String(error)
+    // A kid is base64url and may begin with "-": parseArgs then takes it for an option.
+    const ambiguous = /^Option '(--[\w-]+)' argument is ambiguous/.exec(message)
+    throw new UsageError(ambiguous === null ? firstSentence(message) : `${ambiguous[1]} got a value starting with "-": write it as ${ambiguous[1]}=VALUE`)
   }
   if (parsed.positionals.length > positionals.max) {
     const extra = parsed.positionals.slice(positionals.max).map((p) => (p.length > 24 ? `${p.slice(0, 24)}…` : p))

@@ -38,7 +38,8 @@ Options:
   --curl ORIGIN      print a curl command sending the request to ORIGIN+PATH
                      (ORIGIN like https://localhost:8443, without a path)
   --kid KID          seal to this key (default: the first X25519 key, as
-                     clients prefer, else the first key)
+                     clients prefer, else the first key); a kid that begins
+                     with - is written --kid=KID
   --curve CURVE      seal to the first key of this curve (P-256 or X25519)
   -k, --insecure     accept a self-signed certificate when fetching --jwks,
                      and add -k to the curl command line
