@@ -8,7 +8,8 @@ import { KeyRing, generateKeyPair } from '@sealwire/core'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { requireSystemProgram } from '../helpers/system.js'
-import { startServer, type Harness } from './support/stand-in-server.js'
+import { startExpressServer as startServer } from './support/express-server.js'
+import type { Harness } from './support/harness.js'
 
 const chromium = requireSystemProgram('/usr/bin/chromium', 'apt-get install -y chromium')
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
@@ -46,7 +47,7 @@ const PAGE = `<!doctype html>
     const api = createClient({ baseUrl: location.origin })
     show('echo', await api.post('/api/echo', { hello: 'from the browser' }))
     const res = await api.fetch('/api/items?id=9')
-    show('items', { status: res.status, type: res.headers.get('content-type'), body: await res.json() })
+    show('items', { status: res.status, type: res.headers.get('content-type').split(';')[0], body: await res.json() })
     const fallback = createClient({ baseUrl: location.origin, crypto: 'noble' })
     show('noble', await fallback.post('/api/echo', { via: 'noble' }))
     await api.post('/api/orders', { item: '', quantity: 1 }).catch((err) => show('refused', err.name + ' ' + err.status + ' ' + err.code))

@@ -5,7 +5,14 @@ import { nobleBackend } from '@sealwire/client/noble'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { startProxy, type Proxy } from './support/proxy.js'
-import { startServer, type Harness } from './support/stand-in-server.js'
+import { startExpressServer } from './support/express-server.js'
+import { startFetchServer } from './support/fetch-server.js'
+import type { Harness, StartServer } from './support/harness.js'
+
+const ADAPTERS: Array<[string, StartServer]> = [
+  ['express', startExpressServer],
+  ['fetch', startFetchServer],
+]
 
 const keys: Record<'P-256' | 'X25519', PrivateJwk> = {
   'P-256': (await generateKeyPair('P-256')).privateJwk,
@@ -21,330 +28,332 @@ async function caught(promise: Promise<unknown>): Promise<SealwireError> {
   return err as SealwireError
 }
 
-const opened: Harness[] = []
-async function server(options: Partial<Parameters<typeof startServer>[0]> = {}): Promise<Harness> {
-  const keyRing = options.keyRing ?? (await KeyRing.from([keys['X25519'], keys['P-256']]))
-  const harness = await startServer({ ...options, keyRing })
-  opened.push(harness)
-  return harness
-}
-afterAll(async () => {
-  await Promise.all(opened.map((h) => h.close()))
-})
-
-describe('client.fetch: happy paths', () => {
-  let srv: Harness
-  beforeAll(async () => {
-    srv = await server()
-  })
-
-  it('seals a POST body, opens the sealed answer, and returns a standard Response', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const res = await api.fetch('/api/echo?x=1', { method: 'POST', body: JSON.stringify({ hello: 'world' }), headers: { 'x-trace': 'abc' } })
-    expect(res).toBeInstanceOf(Response)
-    expect(res.status).toBe(200)
-    expect(res.headers.get('content-type')).toBe('application/json')
-    expect(await res.json()).toEqual({ method: 'POST', target: '/api/echo?x=1', body: { hello: 'world' }, crv: 'X25519' })
-    // On the wire: a JWE body, nothing readable.
-    const wire = srv.log.at(-1)!
-    expect(wire).toMatchObject({ method: 'POST', url: '/api/echo?x=1', contentType: 'application/jose', envelopeHeader: false })
-  })
-
-  it('sends a GET in the Sealwire-Envelope header, bound to its path and query', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const res = await api.fetch(`${srv.url}/api/items?id=7&q=a%20b`)
-    expect(await res.json()).toEqual({ method: 'GET', target: '/api/items?id=7&q=a%20b', id: '7', body: null, crv: 'X25519' })
-    expect(srv.log.at(-1)).toMatchObject({ method: 'GET', envelopeHeader: true, bodyBytes: 0 })
-  })
-
-  it('accepts a Request object and PUT/PATCH/DELETE', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const put = await api.fetch(new Request(`${srv.url}/api/echo`, { method: 'PUT', body: '{"a":1}' }))
-    expect(await put.json()).toMatchObject({ method: 'PUT', body: { a: 1 } })
-    const patch = await api.fetch('/api/echo', { method: 'patch', body: '[1,2]' })
-    expect(await patch.json()).toMatchObject({ method: 'PATCH', body: [1, 2] })
-    const del = await api.fetch('/api/items/7', { method: 'DELETE' })
-    expect(del.status).toBe(200)
-    expect(await del.text()).toBe('')
-    expect(srv.log.at(-1)).toMatchObject({ method: 'DELETE', envelopeHeader: true })
-  })
-
-  it('returns sealed error answers as Responses, like fetch, with the sealed status', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const res = await api.fetch('/api/orders', { method: 'POST', body: JSON.stringify({ item: '', quantity: 0 }) })
-    expect(res.status).toBe(422)
-    expect(res.headers.get('content-type')).toBe('application/problem+json')
-    const problem = await res.json()
-    expect(problem.code).toBe('invalid_payload')
-    expect(problem.issues.map((i: { path: string[] }) => i.path[0])).toEqual(['item', 'quantity'])
-    expect(srv.log.at(-1)!.contentType).toBe('application/jose')
-  })
-
-  it('refuses misuse before anything is sent', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const before = srv.log.length
-    await expect(api.fetch('/api/echo', { method: 'POST', body: 'not json' })).rejects.toThrow(TypeError)
-    await expect(api.fetch('/api/echo', { method: 'POST', body: new Uint8Array([1]) })).rejects.toThrow(TypeError)
-    await expect(api.fetch('/api/items', { method: 'GET', body: '{}' })).rejects.toThrow(TypeError)
-    await expect(api.fetch('/api/items', { method: 'HEAD' })).rejects.toThrow(TypeError)
-    await expect(api.fetch('https://elsewhere.example/api/echo')).rejects.toThrow(/origin/)
-    expect(srv.log.length).toBe(before)
-  })
-})
-
-describe('conveniences', () => {
-  let srv: Harness
-  beforeAll(async () => {
-    srv = await server()
-  })
-
-  it('return parsed JSON, validated and typed by a zod schema', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const order = await api.post('/api/orders', { item: 'tea', quantity: 2 }, { schema: z.object({ id: z.number(), item: z.string(), quantity: z.number() }) })
-    // Typed: `order.item` is a string for TypeScript.
-    const item: string = order.item
-    expect(item).toBe('tea')
-    expect(order).toEqual({ id: 42, item: 'tea', quantity: 2 })
-    expect(await api.get('/api/items?id=3')).toMatchObject({ id: '3' })
-    expect(await api.put('/api/echo', { v: 1 })).toMatchObject({ method: 'PUT', body: { v: 1 } })
-    expect(await api.patch('/api/echo', null)).toMatchObject({ method: 'PATCH', body: null })
-    expect(await api.delete('/api/items/7')).toBeUndefined()
-    expect(await api.get('/api/text')).toBe('plain words')
-  })
-
-  it('throw SealwireHttpError with the decrypted problem on a sealed non-2xx', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const err = await api.post('/api/orders', { item: 'tea', quantity: -1 }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(SealwireHttpError)
-    const http = err as SealwireHttpError
-    expect(http.status).toBe(422)
-    expect(http.code).toBe('invalid_payload')
-    expect(http.problem?.issues?.[0]?.path).toEqual(['quantity'])
-    const teapot = (await api.get('/api/teapot').catch((e: unknown) => e)) as SealwireHttpError
-    expect(teapot.status).toBe(418)
-    expect(teapot.code).toBe('teapot')
-  })
-
-  it('throw SealwireSchemaError when a 2xx body does not match the schema', async () => {
-    const api = createClient({ baseUrl: srv.url })
-    const err = await api.post('/api/echo', { a: 1 }, { schema: z.object({ method: z.literal('GET') }) }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(SealwireSchemaError)
-    expect((err as SealwireSchemaError).issues[0]?.path).toEqual(['method'])
-  })
-})
-
-describe('key discovery and rotation', () => {
-  it('fetches the JWK Set once and caches it for its max-age', async () => {
-    const srv = await server()
-    const api = createClient({ baseUrl: srv.url })
-    await Promise.all([api.get('/api/items'), api.get('/api/items'), api.get('/api/items')])
-    await api.get('/api/items')
-    expect(srv.jwksRequests()).toBe(1)
-  })
-
-  it('refetches once max-age has passed', async () => {
-    let now = Date.now()
-    const srv = await server({ jwksMaxAgeSeconds: 30, clock: () => now })
-    const api = createClient({ baseUrl: srv.url, clock: () => now })
-    await api.get('/api/items')
-    now += 29_000
-    await api.get('/api/items')
-    expect(srv.jwksRequests()).toBe(1)
-    now += 2_000
-    await api.get('/api/items')
-    expect(srv.jwksRequests()).toBe(2)
-  })
-
-  it('recovers from a rotation (new primary, old key removed) with exactly one refetch, shared by concurrent requests', async () => {
-    const srv = await server({ keyRing: await KeyRing.from([keys['X25519'], keys['P-256']]) })
-    const api = createClient({ baseUrl: srv.url })
-    expect(await api.get('/api/items')).toMatchObject({ crv: 'X25519' })
-    expect(srv.jwksRequests()).toBe(1)
-
-    const next = (await generateKeyPair('X25519')).privateJwk
-    const newKid = await srv.keyRing.add(next, { primary: true })
-    srv.keyRing.remove(keys['X25519'].kid)
-
-    const results = await Promise.all([1, 2, 3, 4].map((n) => api.post('/api/echo', { n })))
-    expect(results.map((r) => (r as { body: { n: number } }).body.n)).toEqual([1, 2, 3, 4])
-    expect(srv.jwksRequests()).toBe(2)
-    const refused = srv.log.filter((e) => e.method === 'POST').length
-    expect(refused).toBe(8) // each request: one unknown_key, one fresh retry
-
-    await api.get('/api/items')
-    expect(srv.jwksRequests()).toBe(2)
-    expect(srv.keyRing.publicJwks().keys[0]!.kid).toBe(newKid)
-  })
-
-  it('surfaces unknown_key when the refetched set still offers the same key (no pointless retry)', async () => {
-    const srv = await server()
-    const api = createClient({ baseUrl: srv.url, keys: [{ ...(await generateKeyPair('X25519')).publicJwk }] })
-    const err = await caught(api.get('/api/items'))
-    expect(err.code).toBe('unknown_key')
-    expect(srv.log.length).toBe(1)
-  })
-
-  it('pinned keys: no JWK Set fetch at all', async () => {
-    const srv = await server()
-    const api = createClient({ baseUrl: srv.url, keys: srv.keyRing.publicJwks() })
-    expect(await api.post('/api/echo', { pinned: true })).toMatchObject({ body: { pinned: true }, crv: 'X25519' })
-    expect(srv.jwksRequests()).toBe(0)
-  })
-
-  it('prefers X25519, and uses P-256 when the server only has it', async () => {
-    const both = await server()
-    expect(await createClient({ baseUrl: both.url }).get('/api/items')).toMatchObject({ crv: 'X25519' })
-    const p256 = await server({ keyRing: await KeyRing.from([keys['P-256']]) })
-    expect(await createClient({ baseUrl: p256.url }).get('/api/items')).toMatchObject({ crv: 'P-256' })
-  })
-
-  it('fails key discovery with key_discovery_failed, not a crash', async () => {
-    const srv = await server()
-    const err = await caught(createClient({ baseUrl: srv.url, jwksUrl: `${srv.url}/missing.json` }).get('/api/items'))
-    expect(err.code).toBe('key_discovery_failed')
-  })
-})
-
-describe('clock skew', () => {
-  for (const [label, skew] of [
-    ['ahead', +10 * 60_000],
-    ['behind', -10 * 60_000],
-  ] as const) {
-    it(`a client clock 10 minutes ${label} succeeds after one retry and keeps the offset`, async () => {
-      const srv = await server()
-      const api = createClient({ baseUrl: srv.url, clock: () => Date.now() + skew })
-      expect(await api.post('/api/echo', { first: true })).toMatchObject({ body: { first: true } })
-      const posts = () => srv.log.filter((e) => e.method === 'POST').length
-      expect(posts()).toBe(2) // stale_request, then the fresh retry
-      expect(Math.abs(api.clockOffsetMs + skew)).toBeLessThan(3_000)
-
-      expect(await api.post('/api/echo', { second: true })).toMatchObject({ body: { second: true } })
-      expect(posts()).toBe(3) // no retry needed any more
-    })
+describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
+  const opened: Harness[] = []
+  async function server(options: Partial<Parameters<StartServer>[0]> = {}): Promise<Harness> {
+    const keyRing = options.keyRing ?? (await KeyRing.from([keys['X25519'], keys['P-256']]))
+    const harness = await startServer({ ...options, keyRing })
+    opened.push(harness)
+    return harness
   }
-
-})
-
-describe('a man in the middle of the response', () => {
-  let srv: Harness
-  let proxy: Proxy
-  beforeAll(async () => {
-    srv = await server()
-    proxy = await startProxy(srv.url)
-  })
-  afterEach(() => {
-    proxy.tamper = undefined
-  })
   afterAll(async () => {
-    await proxy.close()
+    await Promise.all(opened.map((h) => h.close()))
   })
 
-  it('passes honest answers through the proxy', async () => {
-    const api = createClient({ baseUrl: proxy.url })
-    expect(await api.post('/api/echo', { via: 'proxy' })).toMatchObject({ body: { via: 'proxy' } })
-  })
-
-  it('rejects the sealed answer of request A delivered to request B (swap)', async () => {
-    const api = createClient({ baseUrl: proxy.url })
-    await api.post('/api/echo', { request: 'A' })
-    const answerA = proxy.captured.at(-1)!
-    proxy.tamper = () => answerA
-    const err = await caught(api.post('/api/echo', { request: 'B' }))
-    // B's rk cannot open A's answer: it was sealed for another request.
-    expect(err.code).toBe('response_decryption_failed')
-    const raw = await api.fetch('/api/echo', { method: 'POST', body: '{"request":"C"}' }).catch((e: unknown) => e)
-    expect((raw as SealwireError).code).toBe('response_decryption_failed')
-  })
-
-  it('rejects a sealed answer whose HTTP status was rewritten (sealed 422 passed off as 200)', async () => {
-    const api = createClient({ baseUrl: proxy.url })
-    proxy.tamper = (real) => ({ ...real, status: 200 })
-    const err = await caught(api.post('/api/orders', { item: '', quantity: 1 }))
-    expect(err.code).toBe('response_binding_mismatch')
-  })
-
-  it.each([
-    ['a plaintext JSON 200', { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"ok":true}') }],
-    ['an HTML error page', { status: 502, headers: { 'content-type': 'text/html' }, body: Buffer.from('<h1>Bad Gateway</h1>') }],
-    ['no content type', { status: 200, headers: {}, body: Buffer.from('{"ok":true}') }],
-    ['a plain problem with a post-decryption code', { status: 422, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"invalid_payload","status":422}') }],
-    ['a plain problem with an unknown code', { status: 400, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"nope","status":400}') }],
-    ['a plain unknown_key with the wrong status', { status: 200, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"unknown_key"}') }],
-    ['a redirect', { status: 302, headers: { location: 'https://evil.example/' }, body: Buffer.from('') }],
-  ])('rejects a downgrade: %s → response_not_encrypted', async (_label, forged) => {
-    const api = createClient({ baseUrl: proxy.url })
-    proxy.tamper = () => forged
-    const err = await caught(api.post('/api/echo', { secret: 'x' }))
-    expect(err.code).toBe('response_not_encrypted')
-    const raw = await api.fetch('/api/items').catch((e: unknown) => e)
-    expect((raw as SealwireError).code).toBe('response_not_encrypted')
-  })
-
-  it('retries a stale_request once only, even when a forged Date keeps it stale', async () => {
-    const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), clock: () => Date.now() + 600_000 })
-    const before = srv.log.filter((e) => e.url.startsWith('/api/')).length
-    proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 3_600_000).toUTCString() } })
-    const err = await caught(api.get('/api/items'))
-    expect(err.code).toBe('stale_request')
-    expect(srv.log.filter((e) => e.url.startsWith('/api/')).length - before).toBe(2)
-  })
-
-  it('rejects a truncated or garbled envelope as response_decryption_failed', async () => {
-    const api = createClient({ baseUrl: proxy.url })
-    proxy.tamper = (real) => ({ ...real, body: real.body.subarray(0, real.body.length - 5) })
-    expect((await caught(api.get('/api/items'))).code).toBe('response_decryption_failed')
-    proxy.tamper = (real) => ({ ...real, body: Buffer.from('not.a.jwe') })
-    expect((await caught(api.get('/api/items'))).code).toBe('response_decryption_failed')
-  })
-})
-
-describe('transport', () => {
-  it('refuses http:// to a non-loopback host with insecure_transport', () => {
-    for (const baseUrl of ['http://api.example.com', 'http://10.0.0.8:8080', 'http://[::2]']) {
-      let err: unknown
-      try {
-        createClient({ baseUrl })
-      } catch (e) {
-        err = e
-      }
-      expect(err).toBeInstanceOf(SealwireError)
-      expect((err as SealwireError).code).toBe('insecure_transport')
-    }
-    expect(() => createClient({ baseUrl: 'https://api.example.com', jwksUrl: 'http://keys.example.com/jwks.json' })).toThrow(SealwireError)
-    expect(() => createClient({ baseUrl: 'http://api.example.com', allowInsecureTransport: true })).not.toThrow()
-  })
-
-  it('allows http:// on loopback (every test above runs on it)', async () => {
-    const srv = await server()
-    const localhost = srv.url.replace('127.0.0.1', 'localhost')
-    expect(await createClient({ baseUrl: localhost }).get('/api/items')).toMatchObject({ method: 'GET' })
-  })
-
-  it('refuses misconfiguration with TypeError', () => {
-    expect(() => createClient({ baseUrl: '/relative' })).toThrow(TypeError)
-    expect(() => createClient({ baseUrl: 'https://a.example', keys: [] })).toThrow(TypeError)
-    expect(() => createClient({ baseUrl: 'https://a.example', keys: [{}], jwksUrl: 'https://a.example/k' })).toThrow(/not both/)
-    // @ts-expect-error: not a choice
-    expect(() => createClient({ baseUrl: 'https://a.example', crypto: 'openssl' })).toThrow(TypeError)
-  })
-})
-
-describe("forced pure-JS fallback (crypto: 'noble')", () => {
-  for (const curve of ['X25519', 'P-256'] as const) {
-    it(`talks to the server end to end on ${curve}`, async () => {
-      const srv = await server({ keyRing: await KeyRing.from([keys[curve]]) })
-      const seal = vi.spyOn(nobleBackend, 'sealToPublicKey')
-      const open = vi.spyOn(nobleBackend, 'openWithSecret')
-      try {
-        const api = createClient({ baseUrl: srv.url, crypto: 'noble' })
-        expect(await api.post('/api/echo', { fallback: curve })).toMatchObject({ body: { fallback: curve }, crv: curve })
-        expect(await api.get('/api/items?id=1')).toMatchObject({ id: '1', crv: curve })
-        expect(seal).toHaveBeenCalledTimes(2)
-        expect(open).toHaveBeenCalledTimes(2)
-      } finally {
-        seal.mockRestore()
-        open.mockRestore()
-      }
+  describe('client.fetch: happy paths', () => {
+    let srv: Harness
+    beforeAll(async () => {
+      srv = await server()
     })
-  }
+
+    it('seals a POST body, opens the sealed answer, and returns a standard Response', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const res = await api.fetch('/api/echo?x=1', { method: 'POST', body: JSON.stringify({ hello: 'world' }), headers: { 'x-trace': 'abc' } })
+      expect(res).toBeInstanceOf(Response)
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^application\/json(;|$)/) // the sealed cty
+      expect(await res.json()).toEqual({ method: 'POST', target: '/api/echo?x=1', body: { hello: 'world' }, crv: 'X25519' })
+      // On the wire: a JWE body, nothing readable.
+      const wire = srv.log.at(-1)!
+      expect(wire).toMatchObject({ method: 'POST', url: '/api/echo?x=1', contentType: 'application/jose', envelopeHeader: false })
+    })
+
+    it('sends a GET in the Sealwire-Envelope header, bound to its path and query', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const res = await api.fetch(`${srv.url}/api/items?id=7&q=a%20b`)
+      expect(await res.json()).toEqual({ method: 'GET', target: '/api/items?id=7&q=a%20b', id: '7', body: null, crv: 'X25519' })
+      expect(srv.log.at(-1)).toMatchObject({ method: 'GET', envelopeHeader: true, bodyBytes: 0 })
+    })
+
+    it('accepts a Request object and PUT/PATCH/DELETE', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const put = await api.fetch(new Request(`${srv.url}/api/echo`, { method: 'PUT', body: '{"a":1}' }))
+      expect(await put.json()).toMatchObject({ method: 'PUT', body: { a: 1 } })
+      const patch = await api.fetch('/api/echo', { method: 'patch', body: '[1,2]' })
+      expect(await patch.json()).toMatchObject({ method: 'PATCH', body: [1, 2] })
+      const del = await api.fetch('/api/items/7', { method: 'DELETE' })
+      expect(del.status).toBe(200)
+      expect(await del.text()).toBe('')
+      expect(srv.log.at(-1)).toMatchObject({ method: 'DELETE', envelopeHeader: true })
+    })
+
+    it('returns sealed error answers as Responses, like fetch, with the sealed status', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const res = await api.fetch('/api/orders', { method: 'POST', body: JSON.stringify({ item: '', quantity: 0 }) })
+      expect(res.status).toBe(422)
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json(;|$)/)
+      const problem = await res.json()
+      expect(problem.code).toBe('invalid_payload')
+      expect(problem.issues.map((i: { path: string[] }) => i.path[0])).toEqual(['item', 'quantity'])
+      expect(srv.log.at(-1)!.contentType).toBe('application/jose')
+    })
+
+    it('refuses misuse before anything is sent', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const before = srv.log.length
+      await expect(api.fetch('/api/echo', { method: 'POST', body: 'not json' })).rejects.toThrow(TypeError)
+      await expect(api.fetch('/api/echo', { method: 'POST', body: new Uint8Array([1]) })).rejects.toThrow(TypeError)
+      await expect(api.fetch('/api/items', { method: 'GET', body: '{}' })).rejects.toThrow(TypeError)
+      await expect(api.fetch('/api/items', { method: 'HEAD' })).rejects.toThrow(TypeError)
+      await expect(api.fetch('https://elsewhere.example/api/echo')).rejects.toThrow(/origin/)
+      expect(srv.log.length).toBe(before)
+    })
+  })
+
+  describe('conveniences', () => {
+    let srv: Harness
+    beforeAll(async () => {
+      srv = await server()
+    })
+
+    it('return parsed JSON, validated and typed by a zod schema', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const order = await api.post('/api/orders', { item: 'tea', quantity: 2 }, { schema: z.object({ id: z.number(), item: z.string(), quantity: z.number() }) })
+      // Typed: `order.item` is a string for TypeScript.
+      const item: string = order.item
+      expect(item).toBe('tea')
+      expect(order).toEqual({ id: 42, item: 'tea', quantity: 2 })
+      expect(await api.get('/api/items?id=3')).toMatchObject({ id: '3' })
+      expect(await api.put('/api/echo', { v: 1 })).toMatchObject({ method: 'PUT', body: { v: 1 } })
+      expect(await api.patch('/api/echo', null)).toMatchObject({ method: 'PATCH', body: null })
+      expect(await api.delete('/api/items/7')).toBeUndefined()
+      expect(await api.get('/api/text')).toBe('plain words')
+    })
+
+    it('throw SealwireHttpError with the decrypted problem on a sealed non-2xx', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const err = await api.post('/api/orders', { item: 'tea', quantity: -1 }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SealwireHttpError)
+      const http = err as SealwireHttpError
+      expect(http.status).toBe(422)
+      expect(http.code).toBe('invalid_payload')
+      expect(http.problem?.issues?.[0]?.path).toEqual(['quantity'])
+      const teapot = (await api.get('/api/teapot').catch((e: unknown) => e)) as SealwireHttpError
+      expect(teapot.status).toBe(418)
+      expect(teapot.code).toBe('teapot')
+    })
+
+    it('throw SealwireSchemaError when a 2xx body does not match the schema', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const err = await api.post('/api/echo', { a: 1 }, { schema: z.object({ method: z.literal('GET') }) }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SealwireSchemaError)
+      expect((err as SealwireSchemaError).issues[0]?.path).toEqual(['method'])
+    })
+  })
+
+  describe('key discovery and rotation', () => {
+    it('fetches the JWK Set once and caches it for its max-age', async () => {
+      const srv = await server()
+      const api = createClient({ baseUrl: srv.url })
+      await Promise.all([api.get('/api/items'), api.get('/api/items'), api.get('/api/items')])
+      await api.get('/api/items')
+      expect(srv.jwksRequests()).toBe(1)
+    })
+
+    it('refetches once max-age has passed', async () => {
+      let now = Date.now()
+      const srv = await server({ jwksMaxAgeSeconds: 30, clock: () => now })
+      const api = createClient({ baseUrl: srv.url, clock: () => now })
+      await api.get('/api/items')
+      now += 29_000
+      await api.get('/api/items')
+      expect(srv.jwksRequests()).toBe(1)
+      now += 2_000
+      await api.get('/api/items')
+      expect(srv.jwksRequests()).toBe(2)
+    })
+
+    it('recovers from a rotation (new primary, old key removed) with exactly one refetch, shared by concurrent requests', async () => {
+      const srv = await server({ keyRing: await KeyRing.from([keys['X25519'], keys['P-256']]) })
+      const api = createClient({ baseUrl: srv.url })
+      expect(await api.get('/api/items')).toMatchObject({ crv: 'X25519' })
+      expect(srv.jwksRequests()).toBe(1)
+
+      const next = (await generateKeyPair('X25519')).privateJwk
+      const newKid = await srv.keyRing.add(next, { primary: true })
+      srv.keyRing.remove(keys['X25519'].kid)
+
+      const results = await Promise.all([1, 2, 3, 4].map((n) => api.post('/api/echo', { n })))
+      expect(results.map((r) => (r as { body: { n: number } }).body.n)).toEqual([1, 2, 3, 4])
+      expect(srv.jwksRequests()).toBe(2)
+      const refused = srv.log.filter((e) => e.method === 'POST').length
+      expect(refused).toBe(8) // each request: one unknown_key, one fresh retry
+
+      await api.get('/api/items')
+      expect(srv.jwksRequests()).toBe(2)
+      expect(srv.keyRing.publicJwks().keys[0]!.kid).toBe(newKid)
+    })
+
+    it('surfaces unknown_key when the refetched set still offers the same key (no pointless retry)', async () => {
+      const srv = await server()
+      const api = createClient({ baseUrl: srv.url, keys: [{ ...(await generateKeyPair('X25519')).publicJwk }] })
+      const err = await caught(api.get('/api/items'))
+      expect(err.code).toBe('unknown_key')
+      expect(srv.log.length).toBe(1)
+    })
+
+    it('pinned keys: no JWK Set fetch at all', async () => {
+      const srv = await server()
+      const api = createClient({ baseUrl: srv.url, keys: srv.keyRing.publicJwks() })
+      expect(await api.post('/api/echo', { pinned: true })).toMatchObject({ body: { pinned: true }, crv: 'X25519' })
+      expect(srv.jwksRequests()).toBe(0)
+    })
+
+    it('prefers X25519, and uses P-256 when the server only has it', async () => {
+      const both = await server()
+      expect(await createClient({ baseUrl: both.url }).get('/api/items')).toMatchObject({ crv: 'X25519' })
+      const p256 = await server({ keyRing: await KeyRing.from([keys['P-256']]) })
+      expect(await createClient({ baseUrl: p256.url }).get('/api/items')).toMatchObject({ crv: 'P-256' })
+    })
+
+    it('fails key discovery with key_discovery_failed, not a crash', async () => {
+      const srv = await server()
+      const err = await caught(createClient({ baseUrl: srv.url, jwksUrl: `${srv.url}/missing.json` }).get('/api/items'))
+      expect(err.code).toBe('key_discovery_failed')
+    })
+  })
+
+  describe('clock skew', () => {
+    for (const [label, skew] of [
+      ['ahead', +10 * 60_000],
+      ['behind', -10 * 60_000],
+    ] as const) {
+      it(`a client clock 10 minutes ${label} succeeds after one retry and keeps the offset`, async () => {
+        const srv = await server()
+        const api = createClient({ baseUrl: srv.url, clock: () => Date.now() + skew })
+        expect(await api.post('/api/echo', { first: true })).toMatchObject({ body: { first: true } })
+        const posts = () => srv.log.filter((e) => e.method === 'POST').length
+        expect(posts()).toBe(2) // stale_request, then the fresh retry
+        expect(Math.abs(api.clockOffsetMs + skew)).toBeLessThan(3_000)
+
+        expect(await api.post('/api/echo', { second: true })).toMatchObject({ body: { second: true } })
+        expect(posts()).toBe(3) // no retry needed any more
+      })
+    }
+
+  })
+
+  describe('a man in the middle of the response', () => {
+    let srv: Harness
+    let proxy: Proxy
+    beforeAll(async () => {
+      srv = await server()
+      proxy = await startProxy(srv.url)
+    })
+    afterEach(() => {
+      proxy.tamper = undefined
+    })
+    afterAll(async () => {
+      await proxy.close()
+    })
+
+    it('passes honest answers through the proxy', async () => {
+      const api = createClient({ baseUrl: proxy.url })
+      expect(await api.post('/api/echo', { via: 'proxy' })).toMatchObject({ body: { via: 'proxy' } })
+    })
+
+    it('rejects the sealed answer of request A delivered to request B (swap)', async () => {
+      const api = createClient({ baseUrl: proxy.url })
+      await api.post('/api/echo', { request: 'A' })
+      const answerA = proxy.captured.at(-1)!
+      proxy.tamper = () => answerA
+      const err = await caught(api.post('/api/echo', { request: 'B' }))
+      // B's rk cannot open A's answer: it was sealed for another request.
+      expect(err.code).toBe('response_decryption_failed')
+      const raw = await api.fetch('/api/echo', { method: 'POST', body: '{"request":"C"}' }).catch((e: unknown) => e)
+      expect((raw as SealwireError).code).toBe('response_decryption_failed')
+    })
+
+    it('rejects a sealed answer whose HTTP status was rewritten (sealed 422 passed off as 200)', async () => {
+      const api = createClient({ baseUrl: proxy.url })
+      proxy.tamper = (real) => ({ ...real, status: 200 })
+      const err = await caught(api.post('/api/orders', { item: '', quantity: 1 }))
+      expect(err.code).toBe('response_binding_mismatch')
+    })
+
+    it.each([
+      ['a plaintext JSON 200', { status: 200, headers: { 'content-type': 'application/json' }, body: Buffer.from('{"ok":true}') }],
+      ['an HTML error page', { status: 502, headers: { 'content-type': 'text/html' }, body: Buffer.from('<h1>Bad Gateway</h1>') }],
+      ['no content type', { status: 200, headers: {}, body: Buffer.from('{"ok":true}') }],
+      ['a plain problem with a post-decryption code', { status: 422, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"invalid_payload","status":422}') }],
+      ['a plain problem with an unknown code', { status: 400, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"nope","status":400}') }],
+      ['a plain unknown_key with the wrong status', { status: 200, headers: { 'content-type': 'application/problem+json' }, body: Buffer.from('{"code":"unknown_key"}') }],
+      ['a redirect', { status: 302, headers: { location: 'https://evil.example/' }, body: Buffer.from('') }],
+    ])('rejects a downgrade: %s → response_not_encrypted', async (_label, forged) => {
+      const api = createClient({ baseUrl: proxy.url })
+      proxy.tamper = () => forged
+      const err = await caught(api.post('/api/echo', { secret: 'x' }))
+      expect(err.code).toBe('response_not_encrypted')
+      const raw = await api.fetch('/api/items').catch((e: unknown) => e)
+      expect((raw as SealwireError).code).toBe('response_not_encrypted')
+    })
+
+    it('retries a stale_request once only, even when a forged Date keeps it stale', async () => {
+      const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), clock: () => Date.now() + 600_000 })
+      const before = srv.log.filter((e) => e.url.startsWith('/api/')).length
+      proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 3_600_000).toUTCString() } })
+      const err = await caught(api.get('/api/items'))
+      expect(err.code).toBe('stale_request')
+      expect(srv.log.filter((e) => e.url.startsWith('/api/')).length - before).toBe(2)
+    })
+
+    it('rejects a truncated or garbled envelope as response_decryption_failed', async () => {
+      const api = createClient({ baseUrl: proxy.url })
+      proxy.tamper = (real) => ({ ...real, body: real.body.subarray(0, real.body.length - 5) })
+      expect((await caught(api.get('/api/items'))).code).toBe('response_decryption_failed')
+      proxy.tamper = (real) => ({ ...real, body: Buffer.from('not.a.jwe') })
+      expect((await caught(api.get('/api/items'))).code).toBe('response_decryption_failed')
+    })
+  })
+
+  describe('transport', () => {
+    it('refuses http:// to a non-loopback host with insecure_transport', () => {
+      for (const baseUrl of ['http://api.example.com', 'http://10.0.0.8:8080', 'http://[::2]']) {
+        let err: unknown
+        try {
+          createClient({ baseUrl })
+        } catch (e) {
+          err = e
+        }
+        expect(err).toBeInstanceOf(SealwireError)
+        expect((err as SealwireError).code).toBe('insecure_transport')
+      }
+      expect(() => createClient({ baseUrl: 'https://api.example.com', jwksUrl: 'http://keys.example.com/jwks.json' })).toThrow(SealwireError)
+      expect(() => createClient({ baseUrl: 'http://api.example.com', allowInsecureTransport: true })).not.toThrow()
+    })
+
+    it('allows http:// on loopback (every test above runs on it)', async () => {
+      const srv = await server()
+      const localhost = srv.url.replace('127.0.0.1', 'localhost')
+      expect(await createClient({ baseUrl: localhost }).get('/api/items')).toMatchObject({ method: 'GET' })
+    })
+
+    it('refuses misconfiguration with TypeError', () => {
+      expect(() => createClient({ baseUrl: '/relative' })).toThrow(TypeError)
+      expect(() => createClient({ baseUrl: 'https://a.example', keys: [] })).toThrow(TypeError)
+      expect(() => createClient({ baseUrl: 'https://a.example', keys: [{}], jwksUrl: 'https://a.example/k' })).toThrow(/not both/)
+      // @ts-expect-error: not a choice
+      expect(() => createClient({ baseUrl: 'https://a.example', crypto: 'openssl' })).toThrow(TypeError)
+    })
+  })
+
+  describe("forced pure-JS fallback (crypto: 'noble')", () => {
+    for (const curve of ['X25519', 'P-256'] as const) {
+      it(`talks to the server end to end on ${curve}`, async () => {
+        const srv = await server({ keyRing: await KeyRing.from([keys[curve]]) })
+        const seal = vi.spyOn(nobleBackend, 'sealToPublicKey')
+        const open = vi.spyOn(nobleBackend, 'openWithSecret')
+        try {
+          const api = createClient({ baseUrl: srv.url, crypto: 'noble' })
+          expect(await api.post('/api/echo', { fallback: curve })).toMatchObject({ body: { fallback: curve }, crv: curve })
+          expect(await api.get('/api/items?id=1')).toMatchObject({ id: '1', crv: curve })
+          expect(seal).toHaveBeenCalledTimes(2)
+          expect(open).toHaveBeenCalledTimes(2)
+        } finally {
+          seal.mockRestore()
+          open.mockRestore()
+        }
+      })
+    }
+  })
 })
