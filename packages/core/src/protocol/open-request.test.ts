@@ -12,7 +12,7 @@
 import { CompactEncrypt, base64url, importJWK } from 'jose'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { flipByte, requestPlaintextJson, sealEcdhEs, sealWithCek, type EpkJwk } from '../../../../test/helpers/vectors.js'
+import { a256gcmCekFromSharedSecret, flipByte, requestPlaintextJson, sealEcdhEs, sealWithCek, type EpkJwk } from '../../../../test/helpers/vectors.js'
 import { REQUEST_TYP } from '../constants.js'
 import { SealwireError, type SealwireErrorCode } from '../errors.js'
 import { generateKeyPair, type Curve, type PrivateJwk, type PublicJwk } from '../keys/jwk.js'
@@ -427,7 +427,7 @@ describe('step 8: decryption → decryption_failed (400), one code for every cry
     const reordered = swapHeader(sealed.envelope, JSON.stringify(Object.fromEntries(Object.entries(header).reverse())))
     expect(await codeOf(open(reordered))).toBe('decryption_failed')
     expect(await codeOf(open(swapHeader(sealed.envelope, JSON.stringify(header, null, 1))))).toBe('decryption_failed')
-    // A later iat to dodge the freshness window.
+    // A fresh jti to slip past the replay guard with a captured envelope.
     expect(await codeOf(open(swapHeader(sealed.envelope, { ...header, jti: jti() })))).toBe('decryption_failed')
     expect((await open(sealed.envelope)).body).toEqual({ amount: 10 })
   })
@@ -456,7 +456,6 @@ describe('step 8: decryption → decryption_failed (400), one code for every cry
   })
 
   it('refuses a CEK an attacker could compute (all-zero shared secret)', async () => {
-    const { a256gcmCekFromSharedSecret } = await import('../../../../test/helpers/vectors.js')
     const header = JSON.stringify(validHeader(x25519, { kty: 'OKP', crv: 'X25519', x: base64url.encode(new Uint8Array(32)) }))
     const envelope = await sealWithCek(header, requestPlaintextJson(1), a256gcmCekFromSharedSecret(new Uint8Array(32)))
     expect(await codeOf(open(envelope, {}, x25519))).toBe('decryption_failed')
@@ -626,8 +625,6 @@ describe('a request that fails before step 10 does not use up its jti', () => {
 })
 
 describe('__proto__ in the header and the plaintext', () => {
-  const pollutedBefore = () => ({}) as Record<string, unknown>
-
   it('leaves Object.prototype untouched and the opened body unpolluted', async () => {
     const rk = base64url.encode(crypto.getRandomValues(new Uint8Array(32)))
     // Written by hand: an object literal would set the prototype instead of making a member.
@@ -642,7 +639,6 @@ describe('__proto__ in the header and the plaintext', () => {
     expect(Object.getPrototypeOf(header)).toBe(Object.prototype)
 
     const opened = await open(envelope)
-    expect(pollutedBefore().polluted).toBeUndefined()
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
     expect(Object.prototype).not.toHaveProperty('polluted')
     const body = opened.body as Record<string, unknown>
