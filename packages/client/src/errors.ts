@@ -57,6 +57,10 @@ export interface SchemaIssue {
  * A sealed 2xx answer whose body does not match the schema the caller passed.
  * The body came from the server, authenticated: this is a contract mismatch
  * between client and server, not an attack.
+ *
+ * @example
+ * try { await client.get('/api/todos/1', { schema: Todo }) }
+ * catch (err) { if (err instanceof SealwireSchemaError) console.log(err.issues) }
  */
 export class SealwireSchemaError extends Error {
   static readonly code = 'sealwire_schema_error'

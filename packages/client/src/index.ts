@@ -12,7 +12,6 @@ export { SealwireHttpError, SealwireSchemaError } from './errors.js'
 export type { ProblemDocument, SchemaIssue } from './errors.js'
 export type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
 export type { CryptoChoice } from './crypto/crypto-plan.js'
-export { isLoopbackHost } from './transport.js'
 // The protocol's error, so that callers need one import to branch on codes.
 export { SealwireError, isSealwireError } from '@sealwire/core'
 export type { SealwireErrorCode } from '@sealwire/core'
