@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { x25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { MemoryReplayStore } from '@sealwire/core'
 import { base64url } from 'jose'
@@ -210,6 +211,31 @@ export function requestHeaderJson(h: HandmadeRequest): string {
 /** A v1 request plaintext: `{"rk": …, "body": …}`. */
 export const requestPlaintextJson = (body: unknown, rk = crypto.getRandomValues(new Uint8Array(32))): string =>
   `{"rk":"${b64u(rk)}","body":${JSON.stringify(body)}}`
+
+/**
+ * The X25519 u-coordinates of low order (RFC 7748 §6.1 and the list libsodium
+ * refuses), little-endian: 0, 1, the two points of order 8, p − 1, p, p + 1.
+ * Any scalar times one of them is 0.
+ */
+export const X25519_LOW_ORDER_POINTS = [
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]
+
+/** Whether X25519 with this u gives the all-zero secret, checked by @noble/curves (independent of WebCrypto). */
+export function x25519YieldsZero(u: Uint8Array): boolean {
+  try {
+    x25519.scalarMult(x25519.utils.randomSecretKey(), u)
+    return false
+  } catch {
+    return true // noble refuses exactly the all-zero result
+  }
+}
 
 /** Whether every byte is zero (an X25519 low-order result, RFC 7748 §6.1). */
 export const isAllZero = (bytes: Uint8Array): boolean => bytes.length > 0 && bytes.every((b) => b === 0)

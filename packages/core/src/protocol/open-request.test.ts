@@ -12,7 +12,17 @@
 import { CompactEncrypt, base64url, importJWK } from 'jose'
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { a256gcmCekFromSharedSecret, flipByte, requestPlaintextJson, sealEcdhEs, sealWithCek, type EpkJwk } from '../../../../test/helpers/vectors.js'
+import {
+  X25519_LOW_ORDER_POINTS,
+  a256gcmCekFromSharedSecret,
+  flipByte,
+  fromHex,
+  requestPlaintextJson,
+  sealEcdhEs,
+  sealWithCek,
+  x25519YieldsZero,
+  type EpkJwk,
+} from '../../../../test/helpers/vectors.js'
 import { REQUEST_TYP } from '../constants.js'
 import { SealwireError, type SealwireErrorCode } from '../errors.js'
 import { generateKeyPair, type Curve, type PrivateJwk, type PublicJwk } from '../keys/jwk.js'
@@ -455,10 +465,21 @@ describe('step 8: decryption → decryption_failed (400), one code for every cry
     expect(header.kid).toBe(p256.publicJwk.kid)
   })
 
-  it('refuses a CEK an attacker could compute (all-zero shared secret)', async () => {
-    const header = JSON.stringify(validHeader(x25519, { kty: 'OKP', crv: 'X25519', x: base64url.encode(new Uint8Array(32)) }))
-    const envelope = await sealWithCek(header, requestPlaintextJson(1), a256gcmCekFromSharedSecret(new Uint8Array(32)))
-    expect(await codeOf(open(envelope, {}, x25519))).toBe('decryption_failed')
+  it('refuses every low-order X25519 epk (RFC 7748 §6.1), sealed under the all-zero secret an attacker would use', async () => {
+    // Each point with and without the top bit, which X25519 ignores (RFC 7748 §5).
+    const points = X25519_LOW_ORDER_POINTS.flatMap((hex) => {
+      const u = fromHex(hex)
+      const high = u.slice()
+      high[31]! |= 0x80
+      return [u, high]
+    })
+    for (const u of points) {
+      expect(x25519YieldsZero(u), base64url.encode(u)).toBe(true) // the premise, checked with @noble/curves
+      const header = JSON.stringify(validHeader(x25519, { kty: 'OKP', crv: 'X25519', x: base64url.encode(u) }))
+      const envelope = await sealWithCek(header, requestPlaintextJson(1), a256gcmCekFromSharedSecret(new Uint8Array(32)))
+      expect(await codeOf(open(envelope, {}, x25519)), base64url.encode(u)).toBe('decryption_failed')
+    }
+    expect(points).toHaveLength(14)
   })
 })
 
