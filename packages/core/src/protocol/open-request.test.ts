@@ -451,6 +451,20 @@ describe('step 8: decryption → decryption_failed (400), one code for every cry
     expect(await codeOf(open(swapHeader(sealed.envelope, { ...header, epk: { kty: 'OKP', crv: 'X25519', x: okp.x } })))).toBe('decryption_failed')
   })
 
+  it('refuses P-256 epk points off the curve (invalid-curve attack) under the same one code', async () => {
+    const { publicJwk: other } = await generateKeyPair('P-256')
+    const y = base64url.decode(other.y!)
+    y[31]! ^= 0x01 // (x, y') is not on P-256
+    const zero = base64url.encode(new Uint8Array(32))
+    for (const epk of [
+      { kty: 'EC', crv: 'P-256', x: other.x, y: base64url.encode(y) },
+      { kty: 'EC', crv: 'P-256', x: zero, y: zero },
+    ]) {
+      const envelope = await craft((h) => ({ ...h, epk }))
+      expect(await codeOf(open(envelope)), JSON.stringify(epk)).toBe('decryption_failed')
+    }
+  })
+
   it('refuses an envelope whose kid names a key of the ring it was not sealed to', async () => {
     const ring = await KeyRing.from([p256.privateJwk, x25519.privateJwk])
     const sealed = await sealRequest({ recipient: p256.recipient, request, body: 1, clock })
