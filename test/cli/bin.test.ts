@@ -9,27 +9,38 @@ import { STACK_LINE, spawnResult, startSealwireServer, type Result } from './hel
 
 // The real executable: built with the package's own tsup config, run with node
 // in a child process, the way `npx sealwire` or an installed bin runs it.
+// Built into a folder of its own inside the package (so jose and zod resolve
+// from the package's node_modules), not into dist: the dual-package suite
+// rebuilds dist at the same time, and a bin rewritten while a child loads it
+// would make both suites flaky.
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const cliDir = join(root, 'packages/cli')
-const bin = join(cliDir, 'dist/bin.js')
 const pkg = JSON.parse(readFileSync(join(cliDir, 'package.json'), 'utf8')) as { version: string; bin: Record<string, string> }
 
 let dir: string
+let buildRoot: string
+let bin: string
 // No SEALWIRE_DEBUG inherited: the default output is what is under test.
 const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'SEALWIRE_DEBUG'))
 const sealwire = (args: string[], input?: string): Promise<Result> => spawnResult(process.execPath, [bin, ...args], { cwd: dir, env, ...(input === undefined ? {} : { input }) })
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sealwire-bin-'))
-  const build = await spawnResult(join(root, 'node_modules/.bin/tsup'), [], { cwd: cliDir })
+  // `.test-build-*/dist/` is git-ignored (dist/), like the package's own dist.
+  buildRoot = mkdtempSync(join(cliDir, '.test-build-'))
+  bin = join(buildRoot, pkg.bin.sealwire!)
+  const build = await spawnResult(join(root, 'node_modules/.bin/tsup'), ['--out-dir', join(buildRoot, 'dist')], { cwd: cliDir })
   expect(build.code, build.stderr).toBe(0)
 }, 180_000)
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+  if (buildRoot !== undefined) rmSync(buildRoot, { recursive: true, force: true })
+})
 
 describe('the built sealwire executable', () => {
   it('is the package bin: ESM with a hashbang, executable, runs on its own', async () => {
-    expect(join(cliDir, pkg.bin.sealwire!)).toBe(bin)
+    expect(pkg.bin).toEqual({ sealwire: './dist/bin.js' })
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
     expect(statSync(bin).mode & 0o111).not.toBe(0)
     const r = await spawnResult(bin, ['--version'], { cwd: dir, env })
