@@ -131,6 +131,9 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       const teapot = (await api.get('/api/teapot').catch((e: unknown) => e)) as SealwireHttpError
       expect(teapot.status).toBe(418)
       expect(teapot.code).toBe('teapot')
+      const broken = (await api.get('/api/broken').catch((e: unknown) => e)) as SealwireHttpError
+      expect(broken).toBeInstanceOf(SealwireHttpError)
+      expect([broken.status, broken.body, broken.problem]).toEqual([503, 'upstream down', undefined])
     })
 
     it('throw SealwireSchemaError when a 2xx body does not match the schema', async () => {

@@ -16,8 +16,14 @@ export interface JsonRequestOptions<S extends StandardSchemaV1 | undefined = Sta
 
 async function parseBody(res: Response): Promise<unknown> {
   const text = await res.text()
-  if (text === '') return undefined
-  return isJsonMediaType(res.headers.get('content-type')) ? JSON.parse(text) : text
+  if (text === '' || !isJsonMediaType(res.headers.get('content-type'))) return text === '' ? undefined : text
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    // An error answer is still reported as one, with its text; a success that is not JSON is a server bug.
+    if (!res.ok) return text
+    throw err
+  }
 }
 
 /**

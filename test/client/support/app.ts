@@ -35,6 +35,7 @@ export const routes: Record<string, Route> = {
   'DELETE /api/items/7': { handle: () => ({ status: 204, type: 'application/json', body: '' }) },
   'POST /api/orders': { schema: orderSchema, handle: (req) => json(201, { id: 42, ...(req.body as object) }) },
   'GET /api/text': { handle: () => ({ status: 200, type: 'text/plain; charset=utf-8', body: 'plain words' }) },
+  'GET /api/broken': { handle: () => ({ status: 503, type: 'application/json', body: 'upstream down' }) },
   'GET /api/teapot': {
     handle: () => ({ status: 418, type: PROBLEM_MEDIA_TYPE, body: JSON.stringify({ type: 'urn:example:teapot', title: 'I am a teapot', status: 418, code: 'teapot' }) }),
   },
