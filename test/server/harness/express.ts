@@ -6,6 +6,7 @@ import { SECRET, Transfer, type AdapterHarness } from './spec.js'
 export const expressHarness: AdapterHarness = {
   name: 'express',
   streaming: true,
+  trustsProxies: true,
   start(server) {
     const app = express()
     app.use(sealwireExpress(server))

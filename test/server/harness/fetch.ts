@@ -63,5 +63,6 @@ export function fetchApp(server: SealwireServer) {
 export const fetchHarness: AdapterHarness = {
   name: 'fetch',
   streaming: true,
+  trustsProxies: true,
   start: (server) => serveNode(fetchListener(fetchApp(server))),
 }

@@ -32,6 +32,11 @@ export interface AdapterHarness {
    * buffers the whole body into the event first.
    */
   streaming: boolean
+  /**
+   * Whether `trustedProxies` applies. False for Lambda: its only peer is AWS's
+   * front door, which sets `x-forwarded-proto` itself (tested in lambda.test.ts).
+   */
+  trustsProxies: boolean
   /** Serves the app above, protected by `server`, on TLS and plain listeners. */
   start(server: SealwireServer): Promise<RunningApp>
 }

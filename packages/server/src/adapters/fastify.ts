@@ -1,0 +1,186 @@
+import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
+import type { z } from 'zod'
+import type { CheckedRequest, SealwireServer } from '../create-server.js'
+import type { SealwireExchange } from '../exchange.js'
+import { dropConditionalHeaders, incomingFromNode, nodeBody } from '../node/incoming.js'
+import { responseBytes } from '../node/response-body.js'
+import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import type { OutgoingResponse } from '../types.js'
+
+/** Per-route Sealwire options, in the route's `config`. */
+export interface SealwireRouteConfig {
+  /** Route schema of the decrypted body (step 11). */
+  schema?: z.ZodType
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Verified claims of the Sealwire envelope; null outside sealed routes. */
+    sealwire: RequestClaims | null
+  }
+  interface FastifyContextConfig {
+    /** `{ schema }` for this route's decrypted body; see `sealwireRoute`. */
+    sealwire?: SealwireRouteConfig
+  }
+}
+
+/** Options of the `sealwireFastify` plugin. */
+export interface SealwireFastifyOptions {
+  /** The engine from `createSealwireServer`. */
+  server: SealwireServer
+}
+
+interface State {
+  checked: CheckedRequest
+  envelope?: string
+  refusal?: OutgoingResponse
+  exchange?: SealwireExchange<unknown>
+  errored?: boolean
+  /** Our own refusal is being sent: onSend leaves it alone. */
+  refused?: boolean
+  /** The sealed response, once the first onSend started sealing. */
+  sealing?: Promise<OutgoingResponse>
+}
+
+function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingResponse): FastifyReply {
+  if (state !== undefined) state.refused = true
+  if (outgoing.status === 413) reply.header('connection', 'close')
+  // Bytes, not a string: Fastify would append "; charset=utf-8" to a JSON media type.
+  return reply.code(outgoing.status).headers(outgoing.headers).send(Buffer.from(outgoing.body))
+}
+
+/**
+ * Fastify plugin: every route in the scope it is registered in must be
+ * sealed. An `onRequest` hook runs steps 1–3 before anything is read; a
+ * content-type parser for `application/jose` reads the envelope under the
+ * size cap; a `preValidation` hook opens it (steps 4–11) so `request.body` is
+ * the decrypted body (Fastify's own `schema.body` then validates it too) and
+ * `request.sealwire` the claims; an `onSend` hook seals every reply, and
+ * turns a 5xx from an error into the generic sealed `internal_error`. GET and
+ * DELETE with the `Sealwire-Envelope` header work the same. Also serves the
+ * JWK Set. Like `fastify-plugin` plugins, it applies to the scope it is
+ * registered in (root: every route); register it after `@fastify/cors`.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { createSealwireServer } from '@sealwire/server'
+ * import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
+ *
+ * const sealwire = createSealwireServer({ keys })
+ * const app = Fastify()
+ * await app.register(sealwireFastify, { server: sealwire })
+ * app.post('/api/echo', async (request) => ({ got: request.body, kid: request.sealwire?.kid }))
+ * app.post('/api/transfer', sealwireRoute(Transfer, async (request, reply) => {
+ *   reply.code(201)
+ *   return { amount: request.body.amount } // typed from Transfer
+ * }))
+ */
+export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = function sealwireFastify(fastify, options, done) {
+  const server = options?.server
+  if (typeof server?.open !== 'function') return done(new TypeError('sealwireFastify: pass { server } from createSealwireServer()'))
+  const states = new WeakMap<FastifyRequest, State>()
+  if (!fastify.hasRequestDecorator('sealwire')) fastify.decorateRequest('sealwire', null)
+
+  fastify.get(server.jwksPath, async (_request, reply) => send(reply, undefined, await server.jwks()))
+
+  // Steps 1, 2 and the Content-Length part of 3: before Fastify reads a byte.
+  fastify.addHook('onRequest', (request, reply, next) => {
+    const target = request.raw.url ?? request.url
+    if (server.isJwksRequest(request.method, target)) return next()
+    const incoming = { ...incomingFromNode(request.raw, target), route: request.routeOptions.url }
+    const pre = server.precheck(incoming)
+    if (!pre.ok) {
+      send(reply, undefined, pre.response)
+      return
+    }
+    states.set(request, { checked: pre.checked })
+    next()
+  })
+
+  // Step 3 while streaming. A refusal is kept for preValidation, which answers it.
+  fastify.addContentTypeParser('application/jose', (request, payload, next) => {
+    const state = states.get(request)
+    if (state === undefined) return next(null, undefined)
+    server.readEnvelope(state.checked, nodeBody(payload)).then((read) => {
+      if (read.ok) state.envelope = read.envelope
+      else state.refusal = read.response
+      next(null, undefined)
+    }, next)
+  })
+
+  // Steps 4–11.
+  fastify.addHook('preValidation', async (request, reply) => {
+    const state = states.get(request)
+    if (state === undefined) return
+    if (state.refusal !== undefined) return send(reply, state, state.refusal)
+    const { location } = state.checked
+    let envelope = location.placement === 'header' ? location.envelope : state.envelope
+    if (envelope === undefined) {
+      // A body Fastify does not parse (GET with a body): read it here, under the same cap.
+      const read = await server.readEnvelope(state.checked, nodeBody(request.raw))
+      if (!read.ok) return send(reply, state, read.response)
+      envelope = read.envelope
+    }
+    const schema = request.routeOptions.config?.sealwire?.schema
+    const outcome = await server.openEnvelope(state.checked, envelope, schema === undefined ? undefined : { schema })
+    if (!outcome.ok) return send(reply, state, outcome.response)
+    request.body = outcome.exchange.body
+    request.sealwire = outcome.exchange.claims
+    state.exchange = outcome.exchange
+    dropConditionalHeaders(request.raw)
+  })
+
+  fastify.addHook('onError', (request, _reply, _error, next) => {
+    const state = states.get(request)
+    if (state !== undefined) state.errored = true
+    next()
+  })
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const state = states.get(request)
+    if (state?.exchange === undefined || state.refused === true) return payload
+    // One seal per request. A second send while the first is sealing (an async
+    // handler that calls reply.send() without `return reply`) gets the same
+    // sealed response, never its own unsealed payload.
+    if (state.sealing === undefined) {
+      const exchange = state.exchange
+      const route = request.routeOptions.url
+      const status = reply.statusCode
+      const contentType = reply.getHeader('content-type')?.toString()
+      state.sealing = (async () => {
+        try {
+          return state.errored === true && status >= 500
+            ? await exchange.fail(route) // Fastify's error reply carries the error's message
+            : await exchange.reply({ status, contentType, body: await responseBytes(payload), route })
+        } catch {
+          return plainProblem(new SealwireError('internal_error'), Date.now())
+        }
+      })()
+    }
+    const sealed = await state.sealing
+    for (const name of PLAINTEXT_RESPONSE_HEADERS) reply.removeHeader(name)
+    reply.code(sealed.status).headers(sealed.headers)
+    return sealed.body
+  })
+
+  done()
+}
+// Like fastify-plugin: hooks, parser and decorator apply to the scope that registers the plugin.
+Object.assign(sealwireFastify, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'sealwire' })
+
+/**
+ * Route options with a Sealwire schema and a handler whose `request.body` is
+ * typed from it: `app.post(path, sealwireRoute(schema, handler))`.
+ *
+ * @example
+ * const Transfer = z.object({ to: z.string(), amount: z.number().positive() })
+ * app.post('/api/transfer', sealwireRoute(Transfer, async (request) => ({ to: request.body.to })))
+ */
+export function sealwireRoute<S extends z.ZodType>(
+  schema: S,
+  handler: (this: unknown, request: FastifyRequest<{ Body: z.output<S> }>, reply: FastifyReply) => unknown,
+): RouteShorthandOptionsWithHandler {
+  if (typeof schema?.safeParse !== 'function') throw new TypeError('sealwireRoute: schema must be a zod schema')
+  return { config: { sealwire: { schema } }, handler: handler as unknown as RouteHandlerMethod }
+}

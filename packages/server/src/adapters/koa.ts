@@ -1,0 +1,162 @@
+import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa'
+import type { IncomingMessage } from 'node:http'
+import type { z } from 'zod'
+import type { SealwireServer } from '../create-server.js'
+import type { SealwireExchange } from '../exchange.js'
+import { dropConditionalHeaders, incomingFromNode } from '../node/incoming.js'
+import { responseBytes } from '../node/response-body.js'
+import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import type { OutgoingResponse } from '../types.js'
+
+/** Options of `sealwireKoa`. */
+export interface SealwireKoaOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  /** Route schema of the decrypted body (step 11); `ctx.request.body` is typed from it. */
+  schema?: S
+}
+
+/** What the middleware adds to `ctx.state`. */
+export interface SealwireKoaState {
+  /** Verified claims of the envelope. */
+  sealwire: RequestClaims
+}
+
+/** What the middleware adds to the context: the decrypted body. */
+export interface SealwireKoaContext<T> {
+  request: { body: T }
+}
+
+interface Opened {
+  exchange: SealwireExchange<unknown>
+  /** A later middleware answered (a per-route schema refused): do not seal again. */
+  answered: boolean
+}
+
+const opened = new WeakMap<IncomingMessage, Opened>()
+
+const CONSUMED =
+  'Sealwire: the request body was already read by another middleware (a body parser such as @koa/bodyparser). ' +
+  'Mount sealwireKoa() before any body parser: it reads the envelope itself and puts the decrypted body in ctx.request.body.'
+
+type AnyContext = ParameterizedContext<DefaultState, DefaultContext>
+
+function respond(ctx: AnyContext, outgoing: OutgoingResponse): void {
+  for (const name of PLAINTEXT_RESPONSE_HEADERS) ctx.remove(name)
+  // Headers first: with Content-Type set, Koa's body setter keeps it.
+  ctx.set(outgoing.headers)
+  if (outgoing.status === 413) ctx.set('connection', 'close')
+  ctx.body = outgoing.body
+  ctx.status = outgoing.status
+}
+
+/** koa-router's matched template, where present: low-cardinality route labels for events. */
+const routeOf = (ctx: AnyContext): string | undefined => {
+  const matched = (ctx as { _matchedRoute?: unknown })._matchedRoute
+  return typeof matched === 'string' ? matched : undefined
+}
+
+/**
+ * The plaintext Koa would send: its respond() turns a missing body into the
+ * status message as text (404 "Not Found"), serializes objects as JSON and
+ * streams streams; the envelope seals the same bytes.
+ */
+async function plaintextOf(ctx: AnyContext): Promise<{ contentType: string | undefined; body: Uint8Array | string }> {
+  const contentType = ctx.response.get('Content-Type') || undefined
+  if (ctx.body === null || ctx.body === undefined) {
+    if (ctx.status === 204 || ctx.status === 205 || ctx.status === 304) return { contentType, body: '' }
+    return { contentType: 'text/plain; charset=utf-8', body: ctx.message || String(ctx.status) }
+  }
+  return { contentType, body: await responseBytes(ctx.body) }
+}
+
+/**
+ * Koa middleware: every request it sees must be sealed. The decrypted body
+ * is `ctx.request.body`, the verified claims `ctx.state.sealwire`; whatever
+ * downstream middleware puts in `ctx.body` (text, JSON, a buffer or a stream)
+ * is sealed on the way out with the requester's response key, and a throw
+ * answers a sealed 500 `internal_error` (the error still reaches
+ * `app.on('error')` for your logs). Also serves the JWK Set.
+ *
+ * Mount it before any body parser and after CORS. A handler that sets
+ * `ctx.respond = false` and writes to `ctx.res` itself bypasses sealing: don't.
+ *
+ * @example
+ * import Koa from 'koa'
+ * import { createSealwireServer } from '@sealwire/server'
+ * import { sealwireKoa } from '@sealwire/server/koa'
+ *
+ * const sealwire = createSealwireServer({ keys })
+ * const app = new Koa()
+ * app.use(sealwireKoa(sealwire))
+ * app.use(async (ctx) => {
+ *   ctx.body = { ok: true, got: ctx.request.body, kid: ctx.state.sealwire.kid } // sealed on the way out
+ * })
+ *
+ * @example
+ * // A per-route schema (with @koa/router), behind the app-wide middleware or alone
+ * router.post('/transfer', sealwireKoa(sealwire, { schema: Transfer }), (ctx) => {
+ *   ctx.body = { amount: ctx.request.body.amount } // typed
+ * })
+ */
+export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
+  server: SealwireServer,
+  options: SealwireKoaOptions<S> = {},
+): Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<z.output<S>>> {
+  if (typeof server?.open !== 'function') throw new TypeError('sealwireKoa: pass the server from createSealwireServer()')
+  const schema = options.schema
+  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireKoa: schema must be a zod schema')
+  const route = schema === undefined ? undefined : { schema }
+
+  const middleware = async function sealwireKoaMiddleware(ctx: AnyContext, next: () => Promise<unknown>): Promise<void> {
+    const target = ctx.originalUrl
+    if (server.isJwksRequest(ctx.method, target)) return respond(ctx, await server.jwks())
+
+    const upstream = opened.get(ctx.req)
+    if (upstream !== undefined) {
+      if (schema === undefined) {
+        await next()
+        return
+      }
+      const refined = await upstream.exchange.refine(schema)
+      if (!refined.ok) {
+        upstream.answered = true
+        return respond(ctx, refined.response)
+      }
+      ;(ctx.request as { body?: unknown }).body = refined.body
+      await next()
+      return
+    }
+
+    const request = ctx.request as { body?: unknown; rawBody?: unknown }
+    if (ctx.req.readableEnded || request.body !== undefined || request.rawBody !== undefined) throw new Error(CONSUMED)
+
+    const outcome = await server.open(incomingFromNode(ctx.req, target), route)
+    if (!outcome.ok) return respond(ctx, outcome.response)
+    const { exchange } = outcome
+    request.body = exchange.body
+    ctx.state.sealwire = exchange.claims
+    dropConditionalHeaders(ctx.req)
+    const state: Opened = { exchange, answered: false }
+    opened.set(ctx.req, state)
+
+    try {
+      await next()
+    } catch (err) {
+      // The owner's logs still get the error (Koa's default handler prints it); the client never does.
+      ctx.app.emit('error', err, ctx)
+      return respond(ctx, await exchange.fail(routeOf(ctx)))
+    }
+    if (state.answered) return
+    let sealed: OutgoingResponse
+    try {
+      const { contentType, body } = await plaintextOf(ctx)
+      sealed = await exchange.reply({ status: ctx.status, contentType, body, route: routeOf(ctx) })
+    } catch (err) {
+      // Reading the body failed (a stream that errored): never fall back to plaintext.
+      ctx.app.emit('error', err, ctx)
+      sealed = await exchange.fail(routeOf(ctx)).catch(() => plainProblem(new SealwireError('internal_error'), Date.now()))
+    }
+    respond(ctx, sealed)
+  }
+  return middleware as unknown as Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<z.output<S>>>
+}

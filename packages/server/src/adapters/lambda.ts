@@ -1,0 +1,188 @@
+import { ENVELOPE_HEADER, SealwireError, type RequestClaims } from '@sealwire/core'
+import type { z } from 'zod'
+import type { SealwireServer } from '../create-server.js'
+import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import type { IncomingRequest, OutgoingResponse } from '../types.js'
+
+/**
+ * The event of an API Gateway HTTP API (payload format 2.0) or a Lambda
+ * Function URL: the members Sealwire reads, vendored so that no AWS typings
+ * are needed (same shape as `APIGatewayProxyEventV2` of @types/aws-lambda).
+ */
+export interface LambdaHttpEvent {
+  version: '2.0'
+  routeKey: string
+  /** Path as the client sent it (HTTP API: with the stage prefix, if any). */
+  rawPath: string
+  /** Query string as sent, without `?`. */
+  rawQueryString: string
+  cookies?: string[]
+  /** Lowercase names; repeated headers joined with commas. */
+  headers: Record<string, string | undefined>
+  queryStringParameters?: Record<string, string | undefined>
+  pathParameters?: Record<string, string | undefined> | null
+  stageVariables?: Record<string, string | undefined> | null
+  requestContext: {
+    accountId: string
+    apiId: string
+    domainName: string
+    domainPrefix?: string
+    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string }
+    requestId: string
+    routeKey: string
+    stage: string
+    time: string
+    timeEpoch: number
+    [member: string]: unknown
+  }
+  body?: string | null
+  isBase64Encoded: boolean
+}
+
+/** The structured result of payload format 2.0. */
+export interface LambdaHttpResult {
+  statusCode: number
+  headers?: Record<string, string | number | boolean>
+  cookies?: string[]
+  body?: string
+  isBase64Encoded?: boolean
+}
+
+/** The event a wrapped handler receives: the decrypted body as JSON text, and `sealwire`. */
+export type SealwireLambdaEvent<T = unknown> = LambdaHttpEvent & {
+  readonly sealwire: { readonly body: T; readonly claims: RequestClaims }
+}
+
+/** Options of `sealwireLambda`. */
+export interface SealwireLambdaOptions<S extends z.ZodType = z.ZodType<unknown>> {
+  /** Route schema of the decrypted body; `event.sealwire.body` is typed from it. */
+  schema?: S
+}
+
+const DROPPED_HEADERS = new Set([ENVELOPE_HEADER.toLowerCase(), 'content-length', 'content-type'])
+
+function lowercaseHeaders(headers: LambdaHttpEvent['headers'] | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name in headers) {
+    const value = headers[name]
+    if (value !== undefined) out[name.toLowerCase()] = value
+  }
+  return out
+}
+
+function isHttpEvent(event: unknown): event is LambdaHttpEvent {
+  const e = event as Partial<LambdaHttpEvent> | null
+  return e?.version === '2.0' && typeof e.rawPath === 'string' && typeof e.requestContext?.http?.method === 'string'
+}
+
+function toResult(outgoing: OutgoingResponse, base: Record<string, string> = {}, cookies?: string[]): LambdaHttpResult {
+  const result: LambdaHttpResult = { statusCode: outgoing.status, headers: { ...base, ...outgoing.headers }, body: outgoing.body, isBase64Encoded: false }
+  if (cookies !== undefined) result.cookies = cookies
+  return result
+}
+
+/**
+ * A handler's return value as payload format 2.0 reads it: a result object
+ * with `statusCode`, or any other value, which API Gateway sends as a 200
+ * `application/json` body.
+ */
+function normalize(value: unknown): { status: number; headers: Record<string, string>; body: Uint8Array | string; cookies?: string[] } {
+  if (typeof value === 'object' && value !== null && typeof (value as LambdaHttpResult).statusCode === 'number') {
+    const r = value as LambdaHttpResult
+    const headers: Record<string, string> = {}
+    for (const name in r.headers) headers[name.toLowerCase()] = String(r.headers[name])
+    const body = r.body === undefined ? '' : r.isBase64Encoded === true ? Buffer.from(r.body, 'base64') : r.body
+    return { status: r.statusCode, headers, body, ...(r.cookies === undefined ? {} : { cookies: r.cookies }) }
+  }
+  return { status: 200, headers: { 'content-type': 'application/json' }, body: value === undefined ? '' : JSON.stringify(value) }
+}
+
+/**
+ * Wraps an AWS Lambda handler for API Gateway HTTP APIs (payload format 2.0)
+ * and Function URLs: every request must be sealed; the handler gets the event
+ * with the decrypted body (`JSON.parse(event.body)`, or typed in
+ * `event.sealwire.body`) and the claims; its result is sealed. Also serves
+ * the JWK Set. The target bound in the envelope is `rawPath` + `rawQueryString`,
+ * exactly as the client sent them (with the stage prefix, if any).
+ *
+ * Transport: both front doors accept HTTPS only and tell the client's scheme
+ * in `x-forwarded-proto`; a local emulator that says `http` is refused
+ * unless the server allows it (`allowInsecureLoopback` with a loopback
+ * `sourceIp`, or `requireTls: false`).
+ *
+ * @example
+ * import { createSealwireServer } from '@sealwire/server'
+ * import { sealwireLambda } from '@sealwire/server/lambda'
+ *
+ * const sealwire = createSealwireServer({ keys: JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS!) })
+ * export const handler = sealwireLambda(sealwire, async (event) => ({
+ *   statusCode: 200,
+ *   headers: { 'content-type': 'application/json' },
+ *   body: JSON.stringify({ ok: true, amount: event.sealwire.body.amount }),
+ * }), { schema: Transfer })
+ */
+export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unknown>(
+  server: SealwireServer,
+  handler: (event: SealwireLambdaEvent<z.output<S>>, context: C) => unknown,
+  options: SealwireLambdaOptions<S> = {},
+): (event: LambdaHttpEvent, context: C) => Promise<LambdaHttpResult> {
+  if (typeof server?.open !== 'function') throw new TypeError('sealwireLambda: pass the server from createSealwireServer()')
+  if (typeof handler !== 'function') throw new TypeError('sealwireLambda: handler must be a function')
+  const schema = options.schema
+  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireLambda: schema must be a zod schema')
+  const route = schema === undefined ? undefined : { schema }
+
+  return async function sealwireLambdaHandler(event: LambdaHttpEvent, context: C): Promise<LambdaHttpResult> {
+    // A REST API (payload 1.0) or another trigger is a deployment mistake: say so loudly.
+    if (!isHttpEvent(event)) throw new TypeError('sealwireLambda: expected an API Gateway HTTP API (payload format 2.0) or Function URL event')
+    const method = event.requestContext.http.method.toUpperCase()
+    const target = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath
+    if (server.isJwksRequest(method, target)) return toResult(await server.jwks())
+
+    const headers = lowercaseHeaders(event.headers)
+    const raw = event.body ?? undefined
+    const body = raw === undefined || raw === '' ? null : event.isBase64Encoded ? Buffer.from(raw, 'base64') : new TextEncoder().encode(raw)
+    const forwarded = headers['x-forwarded-proto']?.split(',').pop()?.trim().toLowerCase()
+    const incoming: IncomingRequest = {
+      method,
+      target,
+      header: (name) => headers[name],
+      hasBody: body !== null,
+      body: () => body,
+      // Set by API Gateway / the Function URL front end, which is this function's only peer.
+      secure: forwarded === 'https',
+      peer: event.requestContext.http.sourceIp,
+      route: event.routeKey && event.routeKey !== '$default' ? event.routeKey : event.rawPath,
+    }
+    const outcome = await server.open(incoming, route)
+    if (!outcome.ok) return toResult(outcome.response)
+    const { exchange } = outcome
+
+    const innerHeaders: Record<string, string | undefined> = {}
+    for (const name in headers) if (!DROPPED_HEADERS.has(name)) innerHeaders[name] = headers[name]
+    if (exchange.body !== null) innerHeaders['content-type'] = 'application/json'
+    const inner = {
+      ...event,
+      headers: innerHeaders,
+      body: exchange.body === null ? undefined : JSON.stringify(exchange.body),
+      isBase64Encoded: false,
+      sealwire: { body: exchange.body, claims: exchange.claims },
+    } as SealwireLambdaEvent<z.output<S>>
+
+    let answer: ReturnType<typeof normalize>
+    try {
+      answer = normalize(await handler(inner, context))
+    } catch {
+      return toResult(await exchange.fail())
+    }
+    let sealed: OutgoingResponse
+    try {
+      sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], body: answer.body })
+    } catch {
+      sealed = plainProblem(new SealwireError('internal_error'), Date.now())
+    }
+    const kept: Record<string, string> = {}
+    for (const name in answer.headers) if (!(PLAINTEXT_RESPONSE_HEADERS as readonly string[]).includes(name)) kept[name] = answer.headers[name]!
+    return toResult(sealed, kept, answer.cookies)
+  }
+}

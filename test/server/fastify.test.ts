@@ -1,0 +1,84 @@
+/**
+ * Fastify specifics beyond the shared matrix: plugin scope, Fastify's own
+ * body schema on the decrypted body, stream payloads, and handlers that send
+ * without returning the reply.
+ */
+import { Readable } from 'node:stream'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createSealwireServer, type SealwireServer } from '@sealwire/server'
+import { sealwireFastify } from '@sealwire/server/fastify'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { z } from 'zod'
+import { rawRequest } from './helpers/http.js'
+import { openSealed, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
+
+let keys: TestKeys
+let server: SealwireServer
+let app: FastifyInstance
+let url: string
+
+beforeAll(async () => {
+  keys = await testKeys()
+  // Plain HTTP on loopback, allowed for development: this file is about Fastify, not TLS.
+  server = createSealwireServer({ keys: keys.ring, allowInsecureLoopback: true })
+  app = Fastify()
+  app.get('/public', async () => ({ public: true }))
+  await app.register(async (api) => {
+    await api.register(sealwireFastify, { server })
+    api.post('/api/validated', { schema: { body: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } }, async (request) => request.body)
+    api.post('/api/stream', async (_request, reply) => {
+      reply.type('text/plain')
+      return reply.send(Readable.from(['a', 'b', 'c']))
+    })
+    api.post('/api/no-return', async (_request, reply) => {
+      reply.code(201).send({ sent: 'without return' })
+    })
+    api.post('/api/config', { config: { sealwire: { schema: z.object({ ok: z.literal(true) }) } } }, async (request) => request.body)
+  })
+  url = await app.listen({ port: 0, host: '127.0.0.1' })
+})
+afterAll(async () => {
+  await app.close()
+})
+
+const sealPost = (target: string, body: unknown) => seal({ recipient: keys.recipients['P-256'], method: 'POST', target, body })
+
+it('applies to the scope it is registered in only', async () => {
+  expect(JSON.parse((await rawRequest(`${url}/public`)).body)).toEqual({ public: true })
+  const res = await rawRequest(`${url}/api/validated`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"x"}' })
+  expect([res.status, JSON.parse(res.body).code]).toEqual([415, 'unsupported_media_type'])
+})
+
+it("Fastify's own body schema validates the decrypted body; its 400 is sealed", async () => {
+  const ok = await sealPost('/api/validated', { name: 'ada' })
+  expect((await openSealed(await sendSealed(url, 'POST', '/api/validated', ok), ok)).json).toEqual({ name: 'ada' })
+  const bad = await sealPost('/api/validated', { nom: 'ada' })
+  const opened = await openSealed<{ statusCode: number }>(await sendSealed(url, 'POST', '/api/validated', bad), bad)
+  expect(opened.status).toBe(400)
+})
+
+it('a stream payload is read whole and sealed', async () => {
+  const sealed = await sealPost('/api/stream', null)
+  const opened = await openSealed(await sendSealed(url, 'POST', '/api/stream', sealed), sealed)
+  expect([opened.text, opened.contentType]).toEqual(['abc', 'text/plain'])
+})
+
+it('an async handler that sends without `return reply` is still sealed', async () => {
+  const sealed = await sealPost('/api/no-return', null)
+  const res = await sendSealed(url, 'POST', '/api/no-return', sealed)
+  const opened = await openSealed(res, sealed)
+  expect([opened.status, opened.json]).toEqual([201, { sent: 'without return' }])
+})
+
+it('a schema in the route config, without the helper', async () => {
+  const bad = await sealPost('/api/config', { ok: false })
+  const opened = await openSealed<{ code: string }>(await sendSealed(url, 'POST', '/api/config', bad), bad)
+  expect([opened.status, opened.json.code]).toEqual([422, 'invalid_payload'])
+})
+
+it('serves the JWK Set', async () => {
+  const res = await rawRequest(`${url}/.well-known/sealwire/jwks.json`)
+  expect(res.status).toBe(200)
+  expect(res.headers['content-type']).toBe('application/jwk-set+json')
+  expect((JSON.parse(res.body) as { keys: unknown[] }).keys).toHaveLength(2)
+})
