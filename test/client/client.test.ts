@@ -6,12 +6,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { z } from 'zod'
 import { startProxy, type Proxy } from './support/proxy.js'
 import { startExpressServer } from './support/express-server.js'
+import { startFastifyServer } from './support/fastify-server.js'
 import { startFetchServer } from './support/fetch-server.js'
+import { startKoaServer } from './support/koa-server.js'
 import type { Harness, StartServer } from './support/harness.js'
 
 const ADAPTERS: Array<[string, StartServer]> = [
   ['express', startExpressServer],
   ['fetch', startFetchServer],
+  ['koa', startKoaServer],
+  ['fastify', startFastifyServer],
 ]
 
 const keys: Record<'P-256' | 'X25519', PrivateJwk> = {

@@ -1,27 +1,18 @@
 // The client tests' server through @sealwire/server's fetch adapter
 // (`withSealwire`, for (Request) => Response runtimes), bridged onto node:http
 // on loopback the way Deno or Bun would call it.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
-import { ENVELOPE_HEADER, JWKS_PATH } from '@sealwire/core'
-import { createSealwireServer } from '@sealwire/server'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { withSealwire, type SealwireRequest } from '@sealwire/server/fetch'
 import { routes } from './app.js'
 import type { Harness, HarnessOptions, ServerLogEntry } from './harness.js'
+import { listen, logEntry, sealwireServer } from './listen.js'
 
 type Handler = (request: Request, peer: string | undefined) => Promise<Response>
 
 /** @sealwire/server's fetch adapter: one `withSealwire` per route, dispatched by method and path. */
 export async function startFetchServer(options: HarnessOptions): Promise<Harness> {
   const log: ServerLogEntry[] = []
-  const sealwire = createSealwireServer({
-    keys: options.keyRing,
-    allowInsecureLoopback: true,
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.jwksMaxAgeSeconds === undefined ? {} : { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds }),
-  })
-  await sealwire.ready
+  const sealwire = await sealwireServer(options)
   const peer = (_request: Request, address: string | undefined) => address
 
   const handlers = new Map<string, Handler>()
@@ -40,7 +31,7 @@ export async function startFetchServer(options: HarnessOptions): Promise<Harness
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const body = Buffer.concat(chunks)
     const target = req.url ?? '/'
-    log.push({ method: req.method!, url: target, contentType: req.headers['content-type'], envelopeHeader: ENVELOPE_HEADER.toLowerCase() in req.headers, bodyBytes: body.length })
+    log.push(logEntry(req, body.length))
     const path = target.split('?', 1)[0]!
     const file = options.files?.[path]
     if (file !== undefined) {
@@ -63,18 +54,5 @@ export async function startFetchServer(options: HarnessOptions): Promise<Harness
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch(() => res.writeHead(500).end())
   }
-  const server: Server = options.tls === undefined ? createServer(listener) : createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`,
-    keyRing: options.keyRing,
-    log,
-    jwksRequests: () => log.filter((e) => e.url === JWKS_PATH).length,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections()
-        server.close((err) => (err ? reject(err) : resolve()))
-      }),
-  }
+  return listen(listener, options, log)
 }
