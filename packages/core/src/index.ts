@@ -29,7 +29,7 @@ export { joseBackend } from './crypto/jose-backend.js'
 
 export { envelopePlacement } from './protocol/request-descriptor.js'
 export type { ReplyContext, RequestDescriptor } from './protocol/request-descriptor.js'
-export { decodeProtectedHeader } from './protocol/compact.js'
+export { decodeProtectedHeader, payloadIssues } from './protocol/compact.js'
 export { replyContextOf } from './protocol/reply-errors.js'
 export { sealRequest } from './protocol/seal-request.js'
 export type { SealRequestOptions, SealedRequest } from './protocol/seal-request.js'

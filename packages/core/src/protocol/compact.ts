@@ -1,4 +1,4 @@
-import { SealwireError } from '../errors.js'
+import { SealwireError, type PayloadIssue } from '../errors.js'
 import { fromB64u, fromUtf8, isBase64url } from '../encoding.js'
 import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
 
@@ -27,7 +27,15 @@ export function decodeProtectedHeader(compact: unknown): Record<string, unknown>
   return header as Record<string, unknown>
 }
 
-/** Zod issues without values, for `cause` and for `invalid_payload`. */
-export function issuesOf(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }) {
-  return error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }))
+/**
+ * Zod issues as paths and messages only, for `cause` and for `invalid_payload`.
+ * Zod's messages name expected types and limits, never the submitted values —
+ * except `unrecognized_keys`, which lists the submitted key names: replaced by a
+ * generic message, since a key can itself be data (an e-mail used as a map key).
+ */
+export function payloadIssues(error: { issues: ReadonlyArray<{ code?: string; path: PropertyKey[]; message: string }> }): PayloadIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+    message: i.code === 'unrecognized_keys' ? 'Unrecognized keys' : i.message,
+  }))
 }

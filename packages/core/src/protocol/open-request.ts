@@ -6,7 +6,7 @@ import type { KeyRing } from '../keys/key-ring.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import { systemClock, type Clock } from '../runtime.js'
 import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
-import { decodeProtectedHeader, issuesOf } from './compact.js'
+import { decodeProtectedHeader, payloadIssues } from './compact.js'
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
@@ -74,7 +74,7 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
     throw fail('unsupported_algorithm', 'Only ECDH-ES with A256GCM, without zip or crit, is accepted')
   }
   const parsed = requestHeaderSchema.safeParse(raw)
-  if (!parsed.success) throw fail('malformed_envelope', 'Protected header does not match sealwire-req+jwe', issuesOf(parsed.error))
+  if (!parsed.success) throw fail('malformed_envelope', 'Protected header does not match sealwire-req+jwe', payloadIssues(parsed.error))
   const header: RequestHeader = parsed.data
 
   // 6. Key lookup: the client refetches the JWK Set on this code.
@@ -101,7 +101,7 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
   let plaintext: { rk: string; body: unknown }
   try {
     const result = requestPlaintextSchema.safeParse(JSON.parse(fromUtf8(plaintextBytes)))
-    if (!result.success) throw issuesOf(result.error)
+    if (!result.success) throw payloadIssues(result.error)
     plaintext = result.data as { rk: string; body: unknown }
   } catch (cause) {
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', cause)
@@ -132,7 +132,7 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
   if (options.schema !== undefined) {
     const result = options.schema.safeParse(body)
     if (!result.success) {
-      throw attachReply(new SealwireError('invalid_payload', { issues: issuesOf(result.error) }), reply)
+      throw attachReply(new SealwireError('invalid_payload', { issues: payloadIssues(result.error) }), reply)
     }
     body = result.data
   }

@@ -117,6 +117,13 @@ describe('placement (docs/PROTOCOL.md §3.1)', () => {
     const sealed = await sealRequest({ recipient: servers['P-256'].recipient, request: { method: 'GET', target: '/api/items?page=2' }, clock })
     expect(sealed.envelope.length).toBeLessThan(12 * 1024)
   })
+
+  it('refuses at seal time a header envelope the server could never accept (over 12 KiB)', async () => {
+    const request = { method: 'GET', target: '/api/search' }
+    await expect(sealRequest({ recipient: servers['P-256'].recipient, request, body: { q: 'x'.repeat(12 * 1024) }, clock })).rejects.toThrow(RangeError)
+    // The same body as a POST travels in the body, where the cap is the server's maxBodyBytes.
+    await expect(sealRequest({ recipient: servers['P-256'].recipient, request: { ...request, method: 'POST' }, body: { q: 'x'.repeat(12 * 1024) }, clock })).resolves.toMatchObject({ placement: 'body' })
+  })
 })
 
 describe('the protected header it writes', () => {

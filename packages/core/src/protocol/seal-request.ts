@@ -1,4 +1,4 @@
-import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, JTI_BYTES, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
+import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, JTI_BYTES, MAX_HEADER_ENVELOPE_CHARS, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
 import { b64u, utf8 } from '../encoding.js'
 import type { RecipientKey } from '../keys/recipient-key.js'
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../runtime.js'
@@ -61,6 +61,10 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}}`)
   const envelope = await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle)
   const placement = envelopePlacement(method, options.body !== undefined)
+  // Say so here rather than let the server answer 413 for an envelope it could never take.
+  if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
+    throw new RangeError(`a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters; send a smaller body or use a method with a body`)
+  }
   return {
     envelope,
     placement,

@@ -110,12 +110,10 @@ describe('MemoryReplayStore', () => {
     expect(await store.checkAndSet('jti-19899', now + 100)).toBe(true)
   })
 
-  // KNOWN CORE GAP (see the test report, "MemoryReplayStore with mixed TTLs"): the sweep
-  // stops at the first live entry, which is only right while expiries follow insertion
-  // order. With two TTLs in one store (routes with different maxAge) or a clock stepped
-  // back, expired entries behind a live one are never dropped and the store reports full
-  // although its documented contract is "full after dropping expired ones".
-  it.fails('drops expired entries even behind a longer-lived one before failing closed', async () => {
+  // The incremental sweep stops at the first live entry, which is only right while
+  // expiries follow insertion order. With two TTLs in one store (routes with different
+  // maxAge) or a clock stepped back, the full sweep before refusing must find them.
+  it('drops expired entries even behind a longer-lived one before failing closed', async () => {
     const store = new MemoryReplayStore({ clock, maxEntries: 2 })
     await store.checkAndSet('long-lived', now + 600_000)
     await store.checkAndSet('short-lived', now + 10_000)

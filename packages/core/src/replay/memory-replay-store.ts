@@ -24,6 +24,7 @@ export class MemoryReplayStore implements ReplayStore {
   readonly #maxEntries: number
   readonly #clock: Clock
   readonly #seen = new Map<string, number>()
+  #nextFullSweep = 0
 
   constructor(options: MemoryReplayStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 100_000
@@ -42,11 +43,24 @@ export class MemoryReplayStore implements ReplayStore {
     this.#sweep(now)
     const seenUntil = this.#seen.get(jti)
     if (seenUntil !== undefined && seenUntil > now) return false
+    if (this.#seen.size >= this.#maxEntries) this.#fullSweep(now)
     if (this.#seen.size >= this.#maxEntries) {
       throw new SealwireError('replay_guard_unavailable', { cause: new Error(`memory replay store full (${this.#maxEntries} entries)`) })
     }
     this.#seen.set(jti, expiresAt)
     return true
+  }
+
+  /**
+   * Expiries follow insertion order only while every caller uses one TTL and the
+   * clock never steps back; otherwise expired entries can sit behind a live one.
+   * Before refusing as full, drop them all — at most once a second, so a store
+   * kept full by a flood stays O(1) amortized.
+   */
+  #fullSweep(now: number): void {
+    if (now < this.#nextFullSweep) return
+    this.#nextFullSweep = now + 1000
+    for (const [jti, expiresAt] of this.#seen) if (expiresAt <= now) this.#seen.delete(jti)
   }
 
   #sweep(now: number): void {
