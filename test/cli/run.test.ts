@@ -216,6 +216,20 @@ describe('sealwire keys public', () => {
       expect(r.stderr).not.toContain(d)
       expect(r.stdout).toBe('')
     }
+    // Well-formed members that do not make a key: a d beside another key's x/y, a point off the curve.
+    const other = await generateKeyPair('P-256')
+    const otherX = await generateKeyPair('X25519')
+    const offCurve = { ...other.publicJwk, y: other.publicJwk.x, kid: undefined }
+    for (const [input, message] of [
+      [{ keys: [{ ...privateSet.keys[0], d: other.privateJwk.d }] }, 'keys[0]: private JWK does not import: its d does not belong to its public part'],
+      [{ keys: [{ ...privateSet.keys[1], d: otherX.privateJwk.d }] }, 'keys[0]: private JWK does not import'],
+      [{ keys: [offCurve] }, 'keys[0]: public JWK does not import: the point is off the curve'],
+    ] as const) {
+      const r = await sw(['keys', 'public', '-'], { cwd: cwd(), stdin: JSON.stringify(input) })
+      expect(r.code, message).toBe(EXIT_FAILURE)
+      expect(r.stderr).toContain(`invalid_keys: stdin: ${message}`)
+      expect(r.stderr).not.toContain(other.privateJwk.d)
+    }
     const notJson = await sw(['keys', 'public', '-'], { cwd: cwd(), stdin: 'hello' })
     expect(notJson.stderr).toContain('invalid_keys: stdin is not JSON')
   })
@@ -552,10 +566,14 @@ describe('sealwire seal and open', () => {
       expect(altered.stderr).not.toMatch(STACK_LINE)
     })
 
-    it('refuses a public key set (1) and a missing --method/--target (2)', async () => {
+    it('refuses a public or mismatched key set (1) and a missing --method/--target (2)', async () => {
       const pub = await sw(['open', '--keys', 'public.jwks.json', '--method', 'POST', '--target', '/api/transfer', envelope], { cwd: cwd() })
       expect(pub.code).toBe(EXIT_FAILURE)
       expect(pub.stderr).toContain('invalid_keys: public.jwks.json: keys[0] is a public key')
+      writeFileSync(file('mixed.jwks.json'), JSON.stringify({ keys: [{ ...privateSet.keys[1], d: (await generateKeyPair('X25519')).privateJwk.d }] }))
+      const mixed = await sw(['open', '--keys', 'mixed.jwks.json', '--method', 'POST', '--target', '/api/transfer', envelope], { cwd: cwd() })
+      expect(mixed.code).toBe(EXIT_FAILURE)
+      expect(mixed.stderr).toContain('invalid_keys: mixed.jwks.json: keys[0]: private JWK does not import')
       const usage = await sw(['open', '--keys', 'server.jwks.json', envelope], { cwd: cwd() })
       expect(usage.code).toBe(EXIT_USAGE)
       expect(usage.stderr).toContain('--method and --target are required with --keys')

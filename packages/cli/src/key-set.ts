@@ -1,4 +1,4 @@
-import { importPrivateJwk, importPublicJwk, toPublicJwk, type PrivateJwk, type PublicJwk } from '@sealwire/core'
+import { importPrivateJwk, importPublicJwk, joseBackend, toPublicJwk, type PrivateJwk, type PublicJwk } from '@sealwire/core'
 import { CliError } from './errors.js'
 
 /**
@@ -27,22 +27,48 @@ export async function importPrivateKeys(keys: readonly unknown[], source: string
         hint: 'pass the private set made by `sealwire keys generate`',
       })
     }
-    out.push(await wrap(() => importPrivateJwk(key), source, i))
+    out.push(await wrap(() => importPrivate(key), source, i))
   }
   return out
 }
 
 /**
+ * Core's schema checks the members; importing into the crypto backend (as a
+ * KeyRing does) checks the pair: a `d` pasted beside another key's `x`/`y`
+ * would otherwise publish a public key the server cannot decrypt for.
+ */
+async function importPrivate(key: unknown): Promise<PrivateJwk> {
+  const jwk = await importPrivateJwk(key)
+  try {
+    await joseBackend.importPrivateKey(jwk)
+  } catch (cause) {
+    throw new Error('private JWK does not import: its d does not belong to its public part (x, y), or the point is off the curve', { cause })
+  }
+  return jwk
+}
+
+/**
  * The public half of every key of a set, private or public. A private key is
- * imported as one (so a `d` that is not 32 bytes is refused, not silently
- * dropped), then stripped to its public members.
+ * imported as one (so a `d` that is not 32 bytes, or not this key's, is
+ * refused, not silently dropped), then stripped to its public members.
  */
 export async function importPublicKeys(keys: readonly unknown[], source: string): Promise<PublicJwk[]> {
   const out: PublicJwk[] = []
   for (const [i, key] of keys.entries()) {
-    out.push(await wrap(async () => (isObject(key) && 'd' in key ? toPublicJwk(await importPrivateJwk(key)) : importPublicJwk(key)), source, i))
+    out.push(await wrap(async () => (isObject(key) && 'd' in key ? toPublicJwk(await importPrivate(key)) : importPublic(key)), source, i))
   }
   return out
+}
+
+/** The same for a public key: WebCrypto refuses a P-256 point that is not on the curve. */
+async function importPublic(key: unknown): Promise<PublicJwk> {
+  const jwk = await importPublicJwk(key)
+  try {
+    await joseBackend.importPublicKey(jwk)
+  } catch (cause) {
+    throw new Error('public JWK does not import: the point is off the curve', { cause })
+  }
+  return jwk
 }
 
 async function wrap<T>(f: () => Promise<T>, source: string, index: number): Promise<T> {
