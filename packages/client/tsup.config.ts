@@ -1,5 +1,4 @@
 import { defineConfig } from 'tsup'
-import { zodNamespaceImports } from './scripts/zod-namespace-imports.mjs'
 
 export default defineConfig([
   {
@@ -32,7 +31,6 @@ export default defineConfig([
     platform: 'browser',
     splitting: false,
     noExternal: [/.*/],
-    esbuildPlugins: [zodNamespaceImports],
     outExtension: () => ({ js: '.js' }),
   },
 ])

@@ -4,14 +4,13 @@
 import { createRequire } from 'node:module'
 import { gzipSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
-import { zodNamespaceImports } from './zod-namespace-imports.mjs'
 
 const here = fileURLToPath(new URL('..', import.meta.url))
 const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild')
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`
 
-async function measure(label, { splitting = false, entry = 'src/index.ts', plugins = [zodNamespaceImports] } = {}) {
+async function measure(label, { splitting = false, entry = 'src/index.ts', plugins = [] } = {}) {
   const result = await esbuild.build({
     absWorkingDir: here,
     entryPoints: [entry],
@@ -54,5 +53,4 @@ async function measure(label, { splitting = false, entry = 'src/index.ts', plugi
 }
 
 await measure('single file (dist/browser/sealwire-client.min.js)')
-await measure('single file WITHOUT the zod namespace rewrite (core as published imports { z })', { plugins: [] })
 await measure('split build (what a bundler ships; noble in a lazy chunk)', { splitting: true })

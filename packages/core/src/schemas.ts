@@ -1,4 +1,6 @@
-import { z } from 'zod'
+// zod/mini: the same validation as classic zod, tree-shakeable, so the browser
+// client does not ship zod's whole method surface and locales (~35 KB gzipped).
+import * as z from 'zod/mini'
 import {
   CONTENT_ENCRYPTION_ALG,
   JTI_BYTES,
@@ -17,14 +19,14 @@ import { base64urlByteLength, isBase64url } from './encoding.js'
  */
 
 const b64uBytes = (min: number, max: number) =>
-  z
-    .string()
-    .max(Math.ceil((max * 4) / 3))
-    .refine((s) => isBase64url(s), 'must be base64url without padding')
-    .refine((s) => {
+  z.string().check(
+    z.maxLength(Math.ceil((max * 4) / 3)),
+    z.refine((s) => isBase64url(s), 'must be base64url without padding'),
+    z.refine((s) => {
       const n = base64urlByteLength(s)
       return n >= min && n <= max
-    }, `must encode ${min === max ? min : `${min} to ${max}`} bytes`)
+    }, `must encode ${min === max ? min : `${min} to ${max}`} bytes`),
+  )
 
 /** The ephemeral public key. Strict: an `epk` carrying `d` or other members is refused. */
 export const epkSchema = z.union([
@@ -33,17 +35,17 @@ export const epkSchema = z.union([
 ])
 
 /** HTTP method token as sent, uppercase (RFC 9110 §9.1). */
-const methodSchema = z.string().regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method')
+const methodSchema = z.string().check(z.regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method'))
 /** Origin-form request target (RFC 9112 §3.2.1): path and query, no scheme or authority. */
-const targetSchema = z.string().min(1).max(8192).regex(/^\/[^\s#]*$/, 'must be an origin-form target')
+const targetSchema = z.string().check(z.minLength(1), z.maxLength(8192), z.regex(/^\/[^\s#]*$/, 'must be an origin-form target'))
 
 export const requestHeaderSchema = z.object({
   alg: z.literal(KEY_MANAGEMENT_ALG),
   enc: z.literal(CONTENT_ENCRYPTION_ALG),
   typ: z.literal(REQUEST_TYP),
-  kid: z.string().min(1).max(256),
+  kid: z.string().check(z.minLength(1), z.maxLength(256)),
   epk: epkSchema,
-  iat: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  iat: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
   jti: b64uBytes(JTI_BYTES, 64),
   htm: methodSchema,
   htu: targetSchema,
@@ -55,13 +57,13 @@ export const responseHeaderSchema = z.object({
   enc: z.literal(CONTENT_ENCRYPTION_ALG),
   typ: z.literal(RESPONSE_TYP),
   jti: b64uBytes(JTI_BYTES, 64),
-  sts: z.number().int().min(100).max(599),
-  cty: z.string().min(1).max(256),
+  sts: z.int().check(z.gte(100), z.lte(599)),
+  cty: z.string().check(z.minLength(1), z.maxLength(256)),
 })
 export type ResponseHeader = z.infer<typeof responseHeaderSchema>
 
 /** The request plaintext. `body` must be present (null when there is none). */
 export const requestPlaintextSchema = z
   .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown() })
-  .refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })
+  .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] }))
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>

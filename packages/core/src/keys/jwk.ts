@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair as joseGenerateKeyPair, type JWK } from 'jose'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { KEY_MANAGEMENT_ALG } from '../constants.js'
 import { base64urlByteLength, isBase64url } from '../encoding.js'
 
@@ -27,16 +27,16 @@ export interface JwkSet<K = PublicJwk> {
   keys: K[]
 }
 
-const coord = z.string().refine((s) => isBase64url(s) && base64urlByteLength(s) === 32, 'must be 32 base64url bytes')
+const coord = z.string().check(z.refine((s) => isBase64url(s) && base64urlByteLength(s) === 32, 'must be 32 base64url bytes'))
 
 const publicMembers = z.union([
   z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: coord, y: coord }),
   z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: coord }),
 ])
 const optionalMeta = z.object({
-  kid: z.string().optional(),
-  use: z.literal('enc').optional(),
-  alg: z.literal(KEY_MANAGEMENT_ALG).optional(),
+  kid: z.optional(z.string()),
+  use: z.optional(z.literal('enc')),
+  alg: z.optional(z.literal(KEY_MANAGEMENT_ALG)),
 })
 const publicJwkInput = z.intersection(publicMembers, optionalMeta)
 const privateJwkInput = z.intersection(publicJwkInput, z.object({ d: coord }))
@@ -46,7 +46,7 @@ export function thumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, 'sha256')
 }
 
-async function normalize<T extends PublicJwk>(input: unknown, schema: z.ZodType, what: string): Promise<T> {
+async function normalize<T extends PublicJwk>(input: unknown, schema: z.ZodMiniType, what: string): Promise<T> {
   const parsed = schema.safeParse(input)
   if (!parsed.success) throw new TypeError(`${what} is not a Sealwire P-256 or X25519 key: ${parsed.error.issues.map((i) => [i.path.join('.'), i.message].filter(Boolean).join(' ')).join('; ')}`)
   const jwk = parsed.data as Record<string, string>

@@ -51,7 +51,13 @@ export class KeyRing {
   /** Adds a private JWK (validated, imported once); returns its kid. The first key added is primary. */
   async add(jwk: unknown, options: { primary?: boolean } = {}): Promise<string> {
     const privateJwk = await importPrivateJwk(jwk)
-    const handle = await this.backend.importPrivateKey(privateJwk)
+    let handle: unknown
+    try {
+      handle = await this.backend.importPrivateKey(privateJwk)
+    } catch (cause) {
+      // Well-formed members that do not make a key: typically a `d` pasted beside another key's x/y.
+      throw new TypeError(`private JWK ${privateJwk.kid} is not a valid ${privateJwk.crv} key (does its d belong to its x/y?)`, { cause })
+    }
     const { kid, crv } = privateJwk
     this.#keys.set(kid, { kid, crv, publicJwk: toPublicJwk(privateJwk), handle, retired: false, privateJwk })
     if (options.primary === true || this.#primary === undefined) this.#primary = kid
