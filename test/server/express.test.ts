@@ -4,6 +4,7 @@
  * Express's own error page. Real HTTPS on loopback.
  */
 import { createHash } from 'node:crypto'
+import { gzipSync } from 'node:zlib'
 import express, { type ErrorRequestHandler } from 'express'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
@@ -102,6 +103,10 @@ describe('every way a handler answers is sealed', () => {
     app.post('/next-400', (_req, _res, next) => {
       next(Object.assign(new Error(SECRET), { status: 400 }))
     })
+    app.post('/twice', (_req, res) => {
+      res.json({ first: true })
+      res.json({ second: SECRET }) // a handler bug: must not go out in plaintext while the first is sealing
+    })
     app.post('/async-throw', async () => {
       await Promise.resolve()
       throw new Error(SECRET)
@@ -163,12 +168,55 @@ describe('every way a handler answers is sealed', () => {
     expect(opened.text).not.toContain(SECRET)
   })
 
+  it('a second res.json() while the first is being sealed goes nowhere, in particular not in plaintext', async () => {
+    const sealed = await sealPost('/twice', null)
+    const res = await sendSealed(url, 'POST', '/twice', sealed, { ca })
+    expect(res.body).not.toContain(SECRET)
+    expect((await openSealed(res, sealed)).json).toEqual({ first: true })
+  })
+
   it('an async handler that rejects: sealed 500 internal_error', async () => {
     const sealed = await sealPost('/async-throw', null)
     const opened = await openSealed<{ code: string }>(await sendSealed(url, 'POST', '/async-throw', sealed, { ca }), sealed)
     expect(opened.status).toBe(500)
     expect(opened.json.code).toBe('internal_error')
     expect(opened.text).not.toContain(SECRET)
+  })
+})
+
+describe('other middleware around Sealwire', () => {
+  it("a response wrapper mounted before Sealwire (like compression) keeps working on the sealed bytes", async () => {
+    const app = express()
+    app.use((_req, res, next) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => unknown
+      res.end = ((...args: unknown[]) => {
+        res.setHeader('x-outer-saw', String(args[0]).slice(0, 7)) // the start of what it was given
+        return end(...args)
+      }) as typeof res.end
+      next()
+    })
+    app.use(sealwireExpress(server))
+    app.post('/x', (_req, res) => {
+      res.json({ ok: true })
+    })
+    const url = await serve(app)
+    const sealed = await sealPost('/x', null)
+    const res = await sendSealed(url, 'POST', '/x', sealed, { ca })
+    expect(res.headers['x-outer-saw']).toBe('eyJhbGc') // the envelope's protected header, not the plaintext
+    expect((await openSealed(res, sealed)).json).toEqual({ ok: true })
+  })
+
+  it('a body compressed inside Sealwire is refused as internal_error, not sealed half-described', async () => {
+    const app = express()
+    app.use(sealwireExpress(server))
+    app.post('/gz', (_req, res) => {
+      res.setHeader('content-encoding', 'gzip')
+      res.type('json').send(gzipSync(JSON.stringify({ secret: SECRET })))
+    })
+    const url = await serve(app)
+    const sealed = await sealPost('/gz', null)
+    const opened = await openSealed<{ code: string }>(await sendSealed(url, 'POST', '/gz', sealed, { ca }), sealed)
+    expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
   })
 })
 

@@ -12,6 +12,8 @@ export interface ReplyInput {
   contentType?: string | null | undefined
   /** The plaintext body. */
   body?: Uint8Array | string | null | undefined
+  /** The plaintext's `Content-Encoding`, if the framework compressed it (see `reply`). */
+  contentEncoding?: string | null | undefined
   /** Route label for the security event, when the framework knows it only after routing. */
   route?: string | undefined
 }
@@ -30,7 +32,10 @@ export interface SealwireExchange<T = unknown> {
   readonly body: T
   /** Verified claims of the envelope (kid, curve, iat, jti, htm, htu). */
   readonly claims: RequestClaims
-  /** Seals the handler's reply; emits the `accepted` event. */
+  /**
+   * Seals the handler's reply; emits the `accepted` event. A reply with a
+   * Content-Encoding (compressed inside Sealwire) becomes `internal_error`.
+   */
   reply(input: ReplyInput): Promise<OutgoingResponse>
   /**
    * Seals the generic 500 `internal_error` problem for an error the handler
@@ -66,6 +71,12 @@ export class Exchange<T> implements SealwireExchange<T> {
   }
 
   async reply(input: ReplyInput): Promise<OutgoingResponse> {
+    // A plaintext compressed before sealing: the client could not know to inflate
+    // it (the header describing it is dropped), and compress-then-encrypt makes the
+    // envelope's length an oracle on secrets in the body (BREACH). Compression
+    // belongs outside Sealwire; inside it, the reply is refused as a server error.
+    const encoding = input.contentEncoding?.trim().toLowerCase()
+    if (encoding !== undefined && encoding !== '' && encoding !== 'identity') return this.fail(input.route)
     const body = input.body ?? ''
     const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body }, this.#context.clock())
     this.#emit('accepted', undefined, input.route)

@@ -62,6 +62,9 @@ export async function handleFetch<S extends z.ZodType>(
   } catch {
     return toResponse(await exchange.fail())
   }
+  // No contentEncoding here: a web Response's body reads decoded (a proxied fetch()
+  // response keeps its Content-Encoding header over an already inflated body, and
+  // Workers encode a body on the way out), so the bytes read are the plaintext.
   const sealed = await exchange.reply({ status: response.status, contentType: response.headers.get('content-type'), body })
   const headers = new Headers(response.headers)
   for (const name of PLAINTEXT_RESPONSE_HEADERS) headers.delete(name)

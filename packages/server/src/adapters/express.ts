@@ -126,7 +126,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
         let sealed
         try {
           if (!isDefaultErrorPage(res)) {
-            sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), body, route: routeOf(req) })
+            sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), body, route: routeOf(req) })
           } else if (res.statusCode >= 500) {
             sealed = await exchange.fail(routeOf(req))
           } else {
@@ -136,6 +136,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
           // Sealing itself failed (a status outside 100–599…): never fall back to plaintext.
           sealed = plainProblem(new SealwireError('internal_error'), Date.now())
         }
+        capture.release()
         for (const name of PLAINTEXT_RESPONSE_HEADERS) res.removeHeader(name)
         writeOutgoing(res, sealed)
       })

@@ -148,11 +148,12 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       const route = request.routeOptions.url
       const status = reply.statusCode
       const contentType = reply.getHeader('content-type')?.toString()
+      const contentEncoding = reply.getHeader('content-encoding')?.toString()
       state.sealing = (async () => {
         try {
           return state.errored === true && status >= 500
             ? await exchange.fail(route) // Fastify's error reply carries the error's message
-            : await exchange.reply({ status, contentType, body: await responseBytes(payload), route })
+            : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route })
         } catch {
           return plainProblem(new SealwireError('internal_error'), Date.now())
         }

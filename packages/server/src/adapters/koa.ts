@@ -150,7 +150,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     let sealed: OutgoingResponse
     try {
       const { contentType, body } = await plaintextOf(ctx)
-      sealed = await exchange.reply({ status: ctx.status, contentType, body, route: routeOf(ctx) })
+      sealed = await exchange.reply({ status: ctx.status, contentType, contentEncoding: ctx.response.get('Content-Encoding'), body, route: routeOf(ctx) })
     } catch (err) {
       // Reading the body failed (a stream that errored): never fall back to plaintext.
       ctx.app.emit('error', err, ctx)

@@ -177,7 +177,7 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
     }
     let sealed: OutgoingResponse
     try {
-      sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], body: answer.body })
+      sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], contentEncoding: answer.headers['content-encoding'], body: answer.body })
     } catch {
       sealed = plainProblem(new SealwireError('internal_error'), Date.now())
     }

@@ -31,16 +31,23 @@ const OVERRIDDEN = ['writeHead', 'write', 'end', 'flushHeaders'] as const
  * `res.sendFile`, plain `res.end`) and of error handlers goes through these
  * methods, so nothing in plaintext slips past.
  *
- * Nothing reaches the socket until `finish` writes the sealed response with
- * the original methods (restored before it is called); `res.headersSent`
- * stays false until then, so frameworks keep setting headers normally.
+ * Nothing reaches the socket until `finish` calls `release()` and writes the
+ * sealed response; `res.headersSent` stays false until then, so frameworks
+ * keep setting headers normally.
  */
 export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) => Promise<void>): { release(): void } {
   const chunks: Uint8Array[] = []
   let ended = false
 
+  // What was there before: the prototype's methods, or another middleware's own
+  // wrappers (compression mounted before Sealwire), which must come back intact.
+  const target = res as unknown as Record<string, unknown>
+  const previous = OVERRIDDEN.map((name) => [name, Object.hasOwn(target, name), target[name]] as const)
   const restore = () => {
-    for (const name of OVERRIDDEN) delete (res as unknown as Record<string, unknown>)[name]
+    for (const [name, own, value] of previous) {
+      if (own) target[name] = value
+      else delete target[name]
+    }
   }
 
   res.writeHead = function writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) {
@@ -80,13 +87,17 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     if (ended) return res
     ended = true
     if (chunk !== undefined && chunk !== null) chunks.push(toBytes(chunk, encoding as BufferEncoding | undefined))
-    restore()
+    // The overrides stay until `finish` calls release(): a second res.send() while
+    // sealing (a handler bug) is swallowed here instead of writing plaintext.
     void finish(concat(chunks)).then(() => callback?.(), (err: Error) => callback?.(err))
     return res
   } as ServerResponse['end']
 
   return {
-    /** Gives the original methods back without sealing (the caller answers itself). */
+    /**
+     * Gives the original methods back; the caller then writes synchronously
+     * (the sealed response, or its own answer instead of the handler's).
+     */
     release() {
       ended = true
       restore()
