@@ -76,6 +76,22 @@ it('a schema in the route config, without the helper', async () => {
   expect([opened.status, opened.json.code]).toEqual([422, 'invalid_payload'])
 })
 
+it('registers in several scopes side by side', async () => {
+  const other = Fastify()
+  await other.register(async (a) => {
+    await a.register(sealwireFastify, { server })
+    a.post('/a', async () => 'a')
+  })
+  await other.register(async (b) => {
+    await b.register(sealwireFastify, { server })
+    b.post('/b', async () => 'b')
+  })
+  await other.ready()
+  const res = await other.inject({ method: 'GET', url: '/.well-known/sealwire/jwks.json' })
+  expect(res.statusCode).toBe(200)
+  await other.close()
+})
+
 it('serves the JWK Set', async () => {
   const res = await rawRequest(`${url}/.well-known/sealwire/jwks.json`)
   expect(res.status).toBe(200)

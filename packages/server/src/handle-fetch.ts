@@ -15,8 +15,13 @@ export interface FetchHandleOptions<S extends z.ZodType = z.ZodType<unknown>> {
 }
 
 /**
- * A web `Request` as the engine sees it. The connection's TLS state is the
- * URL's scheme: Workers, Deno and Bun put the scheme the client used there.
+ * A web `Request` as the engine sees it, for a custom adapter. The
+ * connection's TLS state is the URL's scheme: Workers, Deno and Bun put the
+ * scheme the client used there.
+ *
+ * @example
+ * const outcome = await sealwire.open(incomingFromRequest(request, { peer }))
+ * if (!outcome.ok) return toResponse(outcome.response)
  */
 export function incomingFromRequest(request: Request, options: { peer?: string | undefined; route?: string | undefined } = {}): IncomingRequest {
   const url = new URL(request.url)
@@ -35,7 +40,12 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
   }
 }
 
-/** An engine response as a web `Response`, on top of `base` headers (the handler's). */
+/**
+ * An engine response as a web `Response`, on top of `base` headers (the handler's).
+ *
+ * @example
+ * return toResponse(await sealwire.jwks())
+ */
 export function toResponse(outgoing: OutgoingResponse, base?: Headers): Response {
   const headers = base ?? new Headers()
   for (const name in outgoing.headers) headers.set(name, outgoing.headers[name]!)

@@ -82,7 +82,10 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
   const states = new WeakMap<FastifyRequest, State>()
   if (!fastify.hasRequestDecorator('sealwire')) fastify.decorateRequest('sealwire', null)
 
-  fastify.get(server.jwksPath, async (_request, reply) => send(reply, undefined, await server.jwks()))
+  // Routes are global to the router: a second registration (another scope) reuses the first JWK Set route.
+  if (!fastify.hasRoute({ method: 'GET', url: server.jwksPath })) {
+    fastify.get(server.jwksPath, async (_request, reply) => send(reply, undefined, await server.jwks()))
+  }
 
   // Steps 1, 2 and the Content-Length part of 3: before Fastify reads a byte.
   fastify.addHook('onRequest', (request, reply, next) => {

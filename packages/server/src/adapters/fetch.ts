@@ -53,7 +53,13 @@ function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): S
   return Object.defineProperty(inner, 'sealwire', { value: sealwire, enumerable: false }) as SealwireRequest<T>
 }
 
-/** The Sealwire context of a Request a `withSealwire` handler received (e.g. Hono's `c.req.raw`). */
+/**
+ * The Sealwire context of a Request a `withSealwire` handler received (e.g.
+ * Hono's `c.req.raw`); undefined for a Request that did not come through it.
+ *
+ * @example
+ * app.post('/api/echo', (c) => c.json({ kid: sealwireOf(c.req.raw)?.claims.kid }))
+ */
 export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | undefined {
   return (request as Partial<SealwireRequest<T>>).sealwire
 }
