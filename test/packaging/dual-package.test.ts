@@ -78,6 +78,7 @@ interface Manifest {
   types?: string
   bin?: string | Record<string, string>
   exports?: Record<string, unknown>
+  devDependencies?: Record<string, string>
   dependencies?: Record<string, string>
   peerDependencies?: Record<string, string>
   optionalDependencies?: Record<string, string>
@@ -153,6 +154,13 @@ function install(dir: string): Promise<void> {
     done = (async () => {
       const manifest = manifestOf(dir)
       const packageDir = join(REPO_ROOT, dir)
+      // Our own dependencies first: a dependent's type build reads their dist, which
+      // a build of theirs running at the same time would be wiping.
+      const ownDeps = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies }).filter((n) => n.startsWith('@sealwire/'))
+      for (const name of ownDeps) {
+        const depDir = dirOfName(name)
+        if (depDir !== undefined) await install(depDir)
+      }
       const tsup = join(REPO_ROOT, 'node_modules', '.bin', 'tsup')
       await run(existsSync(tsup) ? tsup : 'npx', existsSync(tsup) ? [] : ['tsup'], { cwd: packageDir, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => {
         throw new Error(`tsup failed in ${dir}:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`)
