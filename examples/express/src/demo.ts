@@ -1,0 +1,244 @@
+// `pnpm demo`: one encrypted session with the reference app, step by step.
+// Starts examples/express (dist/main.js) as a child process on a free port,
+// then plays a client against it with @sealwire/client: key discovery, a
+// sealed POST and GET, a transfer, then the attacks Sealwire stops — a replay,
+// a tampered envelope — and a schema violation. Exits 0 only if every step
+// behaved as expected.
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createClient, isSealwireError, type SealwireClient } from '@sealwire/client'
+import {
+  bold,
+  cyan,
+  describeRequestHeader,
+  describeResponseHeader,
+  difference,
+  dim,
+  green,
+  json,
+  jweParts,
+  line,
+  protectedHeader,
+  red,
+  short,
+} from './demo-print.js'
+import type { ListeningMessage } from './main.js'
+import { pinnedFetch, type PinnedFetch } from './pinned-fetch.js'
+import { createWire, type Exchange, type Wire } from './wire.js'
+
+const failures: string[] = []
+let stepNo = 0
+
+function step(title: string, note?: string): void {
+  console.log(`\n${bold(`${++stepNo}. ${title}`)}`)
+  if (note !== undefined) console.log(`   ${dim(note)}`)
+}
+
+function check(ok: boolean, what: string): void {
+  if (ok) console.log(`   ${green('✔')} ${what}`)
+  else {
+    console.log(`   ${red('✘')} ${what}: NOT as expected`)
+    failures.push(`step ${stepNo}: ${what}`)
+  }
+}
+
+/** What crossed the wire for one request: the request line, where the envelope rode, the envelope. */
+function showRequest(exchange: Exchange, plaintext: unknown): void {
+  const { request } = exchange
+  const url = new URL(request.url)
+  line('plaintext', plaintext === undefined ? dim('(no body)') : json(plaintext))
+  const headerEnvelope = request.headers.get('sealwire-envelope')
+  const envelope = request.body ?? headerEnvelope ?? ''
+  const where = request.body !== null ? `body, Content-Type: ${request.headers.get('content-type')}` : 'header Sealwire-Envelope (a GET has no body)'
+  line('on the wire', `${request.method} ${url.pathname}${url.search} — envelope in the ${where}`)
+  line('', short(envelope, 56, 16))
+  line('', jweParts(envelope))
+  line('header', describeRequestHeader(protectedHeader(envelope)))
+}
+
+function showResponse(exchange: Exchange, index = 0): void {
+  const seen = exchange.responses[index]!
+  line('came back', `${seen.status} ${seen.contentType} — ${seen.contentType === 'application/jose' ? short(seen.body.trim(), 40, 12) : seen.body.trim()}`)
+  if (seen.contentType === 'application/jose') line('', describeResponseHeader(protectedHeader(seen.body.trim())))
+}
+
+async function decrypted(res: Response): Promise<unknown> {
+  const text = await res.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+/** Starts dist/main.js with PORT=0 and waits for its `listening` message (URL and certificate). */
+async function startServer(certDir: string): Promise<{ child: ChildProcess; info: ListeningMessage; log: string[] }> {
+  const log: string[] = []
+  const child = fork(fileURLToPath(new URL('./main.js', import.meta.url)), [], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SEALWIRE_CERT_FILE: join(certDir, 'tls-cert.pem') },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
+  const collect = (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''))
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
+  const info = await new Promise<ListeningMessage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000)
+    child.on('message', (message: ListeningMessage) => {
+      if (message?.type !== 'listening') return
+      clearTimeout(timer)
+      resolve(message)
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the server exited with code ${code} before listening:\n${log.join('\n')}`))
+    })
+  })
+  return { child, info, log }
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+    child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    child.kill('SIGTERM')
+  })
+}
+
+async function session(url: string, fetch: PinnedFetch, api: SealwireClient, wire: Wire): Promise<void> {
+  step('Key discovery', `GET /.well-known/sealwire/jwks.json — the server's public keys, fetched over TLS`)
+  const jwksRes = await fetch(`${url}/.well-known/sealwire/jwks.json`)
+  const jwks = (await jwksRes.json()) as { keys: Array<{ kty: string; crv: string; kid: string }> }
+  line('came back', `${jwksRes.status} ${jwksRes.headers.get('content-type')} over ${fetch.lastProtocol}, Cache-Control: ${jwksRes.headers.get('cache-control')}`)
+  for (const key of jwks.keys) line('', `${key.crv.padEnd(7)} kid ${key.kid}`)
+  const curves = jwks.keys.map((k) => k.crv).sort()
+  check(jwksRes.status === 200 && json(curves) === json(['P-256', 'X25519']), 'a P-256 and an X25519 key; the client will use X25519 and cache the set')
+
+  const message = { message: 'hello, sealed world', card: '4111 1111 1111 1111' }
+  step('Encrypted POST /api/echo', 'the body is sealed in this process; proxies and logs on the way see ciphertext only')
+  const echo = await api.fetch('/api/echo', { method: 'POST', body: JSON.stringify(message) })
+  showRequest(wire.last!, message)
+  showResponse(wire.last!)
+  const echoed = await decrypted(echo)
+  line('decrypted', `${echo.status} ${echo.headers.get('content-type')} ${json(echoed)}`)
+  check(echo.status === 200 && json(echoed) === json(message), 'the server decrypted the body and its sealed answer opened to the same JSON')
+
+  step('Encrypted GET /api/ping', 'no body to seal: the envelope (still carrying a fresh response key) rides in a header')
+  const ping = await api.fetch('/api/ping')
+  showRequest(wire.last!, undefined)
+  showResponse(wire.last!)
+  const pong = await decrypted(ping)
+  line('decrypted', `${ping.status} ${json(pong)}`)
+  check(ping.status === 200 && json(pong) === json({ pong: true }), 'sealed GET answered, sealed answer opened')
+
+  const transfer = { to: 'alice', amount: 42 }
+  step('Encrypted POST /api/transfer', 'the body is checked against the route’s zod schema after decryption')
+  const ok = await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify(transfer) })
+  showRequest(wire.last!, transfer)
+  showResponse(wire.last!)
+  const okBody = await decrypted(ok)
+  line('decrypted', `${ok.status} ${json(okBody)}`)
+  check(ok.status === 200 && json(okBody) === json({ ok: true }), 'transfer accepted')
+
+  const second = { to: 'bob', amount: 10 }
+  step('Replay', 'an attacker on the path records a transfer envelope and sends the exact same bytes again')
+  wire.next('replay')
+  const replayed = await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify(second) })
+  const replay = wire.last!
+  showRequest(replay, second)
+  line('1st copy', `${replay.responses[0]!.status} ${replay.responses[0]!.contentType} — delivered once, as sent`)
+  line('2nd copy', `${replay.responses[1]!.status} ${replay.responses[1]!.contentType} — sealed: the attacker cannot read even the refusal`)
+  line('', describeResponseHeader(protectedHeader(replay.responses[1]!.body.trim())))
+  const replayProblem = (await decrypted(replayed)) as { code?: string; title?: string }
+  line('sender sees', `${replayed.status} ${replayed.headers.get('content-type')} ${json(replayProblem)}`)
+  check(replay.responses[0]!.status === 200 && replayed.status === 409 && replayProblem.code === 'replayed_request', 'the copy was refused: 409 replayed_request (its jti was already used)')
+
+  const third = { to: 'carol', amount: 5 }
+  step('Tampered envelope', 'an attacker flips one bit of one ciphertext byte on the way')
+  wire.next('tamper')
+  let refusal: { code: string; status: number } | undefined
+  try {
+    await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify(third) })
+  } catch (err) {
+    if (!isSealwireError(err)) throw err
+    refusal = { code: err.code, status: err.status }
+  }
+  const tamper = wire.last!
+  showRequest(tamper, third)
+  const t = tamper.tampered!
+  const diff = difference(tamper.request.body!.split('.')[3]!, t.request.body!.split('.')[3]!)
+  line('altered', `ciphertext byte ${t.byte}: 0x${t.from.toString(16).padStart(2, '0')} → 0x${t.to.toString(16).padStart(2, '0')}, everything else untouched`)
+  line('', `${diff.before} → ${diff.after}`)
+  showResponse(tamper)
+  line('client', refusal === undefined ? red('no error raised') : `SealwireError ${refusal.code} (${refusal.status})`)
+  check(
+    tamper.responses[0]!.status === 400 && refusal?.code === 'decryption_failed',
+    'refused before decryption: 400 decryption_failed, in plain problem+json (no response key to seal it with)',
+  )
+
+  const bad = { to: '', amount: -5 }
+  step('Schema violation', 'a sealed, authentic request whose body breaks the route’s schema')
+  const invalid = await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify(bad) })
+  showRequest(wire.last!, bad)
+  showResponse(wire.last!)
+  const problem = (await decrypted(invalid)) as { code?: string; issues?: Array<{ path: unknown[]; message: string }> }
+  line('decrypted', `${invalid.status} ${invalid.headers.get('content-type')} ${json(problem)}`)
+  check(
+    invalid.status === 422 && problem.code === 'invalid_payload' && (problem.issues?.length ?? 0) === 2,
+    'refused: 422 invalid_payload, sealed; the issues name paths, never the values',
+  )
+
+  step('Plain JSON to a protected route', 'what a client without Sealwire gets: nothing reaches the handler')
+  const plain = await fetch(`${url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json(message) })
+  const plainBody = await plain.text()
+  line('sent', `POST /api/echo Content-Type: application/json ${json(message)}`)
+  line('came back', `${plain.status} ${plain.headers.get('content-type')} ${plainBody.trim()}`)
+  check(plain.status === 415 && (JSON.parse(plainBody) as { code?: string }).code === 'unsupported_media_type', 'refused: 415 unsupported_media_type')
+}
+
+async function main(): Promise<number> {
+  console.log(bold('Sealwire demo — an encrypted session with examples/express, step by step'))
+  console.log(`\n${cyan('▶')} Starting examples/express on a free port…`)
+  const certDir = await mkdtemp(join(tmpdir(), 'sealwire-demo-'))
+  const { child, info, log } = await startServer(certDir)
+  try {
+    console.log(`  ${info.url} — HTTPS, self-signed certificate for this run`)
+    console.log(`  the client pins it: it trusts this certificate and nothing else ${dim(`(SHA-256 ${info.fingerprint.slice(0, 23)}…)`)}`)
+    const fetch = pinnedFetch(info.cert)
+    const wire = createWire(fetch)
+    const api = createClient({ baseUrl: info.url, fetch: wire.fetch })
+    await session(info.url, fetch, api, wire)
+  } catch (err) {
+    failures.push(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
+    console.log(`\n${red('✘')} the session stopped: ${err instanceof Error ? err.message : String(err)}`)
+  } finally {
+    await stopServer(child)
+    await rm(certDir, { recursive: true, force: true })
+  }
+
+  console.log(`\n${bold('What the server logged')} ${dim('(method, path, status, media type; refusals by code — never a body or a key)')}`)
+  for (const l of log.filter((l) => /^\s+(GET|POST|refused)\b/.test(l))) console.log(`  ${l.trim()}`)
+
+  console.log(`\n${cyan('■')} Server stopped.`)
+  if (failures.length === 0) {
+    console.log(green(`All ${stepNo} steps behaved as expected: every payload sealed, the replay and the tampered envelope refused.`))
+    return 0
+  }
+  console.log(red(`${failures.length} step(s) did not behave as expected:`))
+  for (const f of failures) console.log(red(`  - ${f}`))
+  return 1
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(red(`Demo failed: ${err instanceof Error ? err.message : String(err)}`))
+    process.exit(1)
+  },
+)

@@ -1,0 +1,112 @@
+// The browser example (examples/browser) in a real Chromium, served by the
+// reference app (examples/express) over HTTPS on loopback: fill the transfer
+// form, send it, replay it, tamper with it, and read what the page shows.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { SealwireEvent } from '@sealwire/server'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startExampleServer, type RunningExample } from '../../examples/express/src/index.js'
+import { requireSystemProgram } from '../helpers/system.js'
+import { buildBrowserBundle, repoRoot } from './support.js'
+
+const chromium = requireSystemProgram('/usr/bin/chromium', 'apt-get install -y chromium')
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const artifacts = join(repoRoot, 'test-results')
+
+describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by examples/express', () => {
+  let bundle: Awaited<ReturnType<typeof buildBrowserBundle>>
+  let running: RunningExample
+  let browser: Browser
+  const events: SealwireEvent[] = []
+
+  beforeAll(async () => {
+    bundle = await buildBrowserBundle()
+    running = await startExampleServer({ port: 0, clientBundle: bundle.file, onEvent: (e) => events.push(e) })
+    const { chromium: playwright } = await import('playwright-core')
+    browser = await playwright.launch({ executablePath: chromium!, args: CHROMIUM_ARGS })
+    await mkdir(artifacts, { recursive: true })
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await running?.close()
+    await bundle?.dispose()
+  })
+
+  const outcome = async (page: Page) => ({
+    status: (await page.textContent('#outcome-status'))!.trim(),
+    text: (await page.textContent('#outcome-text'))!.trim(),
+    kind: (await page.getAttribute('#outcome', 'class'))!,
+  })
+
+  /** Waits until the page has shown the answer to the latest action (the buttons are enabled again). */
+  const settled = (page: Page, count: number) => page.locator('#history li').nth(count - 1).waitFor({ timeout: 20_000 })
+
+  it('sends a sealed transfer, shows the wire and the decrypted answer, and shows the replay and the tampered envelope refused', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
+    const pageErrors: string[] = []
+    try {
+      const page = await context.newPage()
+      page.on('pageerror', (err) => pageErrors.push(err.message))
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') pageErrors.push(msg.text())
+      })
+      await page.goto(`${running.url}/`)
+      await page.locator('body[data-ready="true"]').waitFor({ timeout: 20_000 })
+
+      // 1. A transfer: the plaintext stays on the page, the wire carries a JWE, the answer is decrypted.
+      await page.fill('#to', 'alice')
+      await page.fill('#amount', '42')
+      await page.click('#send')
+      await settled(page, 1)
+      expect(await outcome(page)).toMatchObject({ status: '200', kind: 'outcome ok' })
+      expect(JSON.parse((await page.textContent('#answer'))!)).toEqual({ ok: true })
+      expect(await page.textContent('#plaintext')).toContain('"to": "alice"')
+      const wire = (await page.textContent('#wire'))!
+      expect(wire).toMatch(/^eyJ[\w-]+…[\w-]+\.\.[\w-]{16}\.[\w-]+…[\w-]+\.[\w-]{22} {2}\d+ characters$/)
+      expect(wire).not.toContain('alice')
+      expect(await page.textContent('#wire-line')).toBe('POST /api/transfer · Content-Type: application/jose')
+      expect(await page.textContent('#header')).toContain('bound toPOST /api/transfer')
+      expect(await page.textContent('#header')).toMatch(/keyX25519 · kid [\w-]{16}…/)
+      await page.screenshot({ path: join(artifacts, 'examples-browser-transfer.png'), fullPage: true })
+
+      // 2. Replay: the same bytes again are refused, and the page read the sealed refusal.
+      await page.click('#replay')
+      await settled(page, 2)
+      const replay = await outcome(page)
+      expect(replay).toMatchObject({ status: '409', kind: 'outcome refused' })
+      expect(replay.text).toContain('replayed_request')
+      expect(JSON.parse((await page.textContent('#answer'))!)).toMatchObject({ code: 'replayed_request', status: 409 })
+      expect(await page.textContent('#wire-answer')).toMatch(/original → 200 application\/jose[\s\S]*replayed copy → 409 application\/jose/)
+      await page.screenshot({ path: join(artifacts, 'examples-browser-replay.png'), fullPage: true })
+
+      // 3. Tamper: one flipped ciphertext bit, refused before decryption.
+      await page.click('#tamper')
+      await settled(page, 3)
+      const tamper = await outcome(page)
+      expect(tamper).toMatchObject({ status: '400', kind: 'outcome refused' })
+      expect(tamper.text).toContain('decryption_failed')
+      expect(await page.textContent('#wire-line')).toContain('one byte altered')
+      expect(await page.locator('#wire mark').count()).toBe(1)
+      await page.screenshot({ path: join(artifacts, 'examples-browser-tamper.png'), fullPage: true })
+
+      // 4. A schema violation: sealed 422, its issues decrypted.
+      await page.fill('#to', '')
+      await page.fill('#amount', '-5')
+      await page.click('#send')
+      await settled(page, 4)
+      expect(await outcome(page)).toMatchObject({ status: '422', kind: 'outcome refused' })
+      expect(JSON.parse((await page.textContent('#answer'))!)).toMatchObject({ code: 'invalid_payload', issues: [{ path: ['to'] }, { path: ['amount'] }] })
+
+      const history = await page.locator('#history li').allTextContents()
+      expect(history).toEqual(['Transfer → 422 invalid_payload', 'Tampered envelope → 400 decryption_failed', 'Replay → 409 replayed_request', 'Transfer 42 € to alice → 200'])
+      expect(pageErrors.filter((e) => !/status of (400|409|422)/.test(e))).toEqual([])
+    } finally {
+      await context.close()
+    }
+
+    // The server's side of the same story: what it refused, and why.
+    expect(events.filter((e) => e.type === 'rejected').map((e) => e.code)).toEqual(['replayed_request', 'decryption_failed', 'invalid_payload'])
+  })
+})
