@@ -1,4 +1,4 @@
-import { SealwireError, type ReplyContext, type RequestClaims, type SealwireErrorCode } from '@sealwire/core'
+import { SealwireError, payloadIssues, type ReplyContext, type RequestClaims, type SealwireErrorCode } from '@sealwire/core'
 import type { z } from 'zod'
 import { emitEvent, monotonicNow } from './events.js'
 import { sealedProblem, sealedResponse } from './responses.js'
@@ -93,8 +93,7 @@ export class Exchange<T> implements SealwireExchange<T> {
     const result = schema.safeParse(this.body)
     if (result.success) return { ok: true, body: result.data as z.output<S> }
     // Paths and messages only: the submitted values never leave the server.
-    const issues = result.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }))
-    const response = await sealedProblem(this.#reply, new SealwireError('invalid_payload', { issues }), this.#context.clock())
+    const response = await sealedProblem(this.#reply, new SealwireError('invalid_payload', { issues: payloadIssues(result.error) }), this.#context.clock())
     this.#emit('rejected', 'invalid_payload')
     return { ok: false, response }
   }
