@@ -1,0 +1,40 @@
+import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
+import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { Transfer } from './transfer.js'
+
+export interface FastifyExampleOptions {
+  /** Private keys: a JWK Set or a `KeyRing`. Default: a fresh P-256 + X25519 pair, in memory. */
+  keys?: { keys: unknown[] } | KeyRing
+  replayStore?: ReplayStore
+  /** The TLS key and certificate Fastify serves with (Fastify's `https` option). */
+  https: { key: string; cert: string }
+}
+
+/**
+ * A Fastify app over HTTPS in which every route is sealed: the
+ * `sealwireFastify` plugin, registered at the root, checks each request before
+ * Fastify reads its body, parses `application/jose`, makes `request.body` the
+ * decrypted body and seals every reply. `sealwireRoute` adds a zod schema to
+ * one route (`request.body` typed from it).
+ */
+export async function createFastifyApp(options: FastifyExampleOptions): Promise<FastifyInstance> {
+  const keys = options.keys ?? { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
+  const sealwire = createSealwireServer({ keys, ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }) })
+  await sealwire.ready
+
+  const app = Fastify({ https: { ...options.https, minVersion: 'TLSv1.2' } })
+  await app.register(sealwireFastify, { server: sealwire })
+  // A JSON `null` body is a value too: send it as JSON text, not as an empty reply.
+  app.post('/api/echo', async (request, reply) => reply.type('application/json').send(JSON.stringify(request.body ?? null)))
+  app.get('/api/ping', async () => ({ pong: true }))
+  app.post(
+    '/api/transfer',
+    sealwireRoute(Transfer, async (request) => {
+      // request.body is the validated { to, amount }.
+      void request.body.amount
+      return { ok: true }
+    }),
+  )
+  return app
+}

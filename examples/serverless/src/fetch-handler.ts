@@ -1,0 +1,62 @@
+import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
+import { withSealwire } from '@sealwire/server/fetch'
+import { Transfer } from './transfer.js'
+
+export interface ServerlessExampleOptions {
+  /** Private keys: a JWK Set or a `KeyRing`. Default: a fresh P-256 + X25519 pair, in memory. */
+  keys?: { keys: unknown[] } | KeyRing
+  /** One instance: the default memory store. Several (every serverless platform): a shared one, e.g. `@sealwire/redis`. */
+  replayStore?: ReplayStore
+  /** Accept plain HTTP from a loopback peer (local development, `node:http`). Default false. */
+  allowInsecureLoopback?: boolean
+}
+
+/** A web-standard handler; `peer` is the connection's address where the platform tells it. */
+export type FetchHandler = (request: Request, peer?: string) => Promise<Response>
+
+export async function defaultKeys(): Promise<{ keys: unknown[] }> {
+  return { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
+}
+
+/**
+ * The example API as one `(Request) => Response` function, no framework:
+ * one `withSealwire` per route (each with its own schema), chosen by method
+ * and path. Runs wherever `Request` and `Response` do — Cloudflare Workers,
+ * Deno, Bun, Next.js route handlers — and under Node through `serveFetch`.
+ *
+ * @example
+ * // Cloudflare Workers (TLS is the platform's: the Request URL is https)
+ * const handle = await createFetchHandler({ keys: JSON.parse(env.SEALWIRE_PRIVATE_JWKS) })
+ * export default { fetch: (request) => handle(request) }
+ */
+export async function createFetchHandler(options: ServerlessExampleOptions = {}): Promise<FetchHandler> {
+  const sealwire = createSealwireServer({
+    keys: options.keys ?? (await defaultKeys()),
+    allowInsecureLoopback: options.allowInsecureLoopback ?? false,
+    ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+  })
+  await sealwire.ready
+  // Transport (check 1) is the Request URL's scheme; on plain HTTP, the loopback exception needs the peer.
+  const peer = (_request: Request, address?: string) => address
+
+  const routes: Record<string, FetchHandler> = {
+    'POST /api/echo': withSealwire(sealwire, async (request) => Response.json(request.sealwire.body ?? null), { peer }),
+    'GET /api/ping': withSealwire(sealwire, async () => Response.json({ pong: true }), { peer }),
+    'POST /api/transfer': withSealwire(
+      sealwire,
+      async (request) => {
+        const { to, amount } = request.sealwire.body // validated by the schema, typed from it
+        void [to, amount]
+        return Response.json({ ok: true })
+      },
+      { peer, schema: Transfer },
+    ),
+  }
+  // Everything else (the JWK Set included) goes through Sealwire too: a sealed 404.
+  const notFound = withSealwire(sealwire, async () => new Response('Not Found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } }), { peer })
+
+  return function exampleFetchHandler(request, address) {
+    const route = routes[`${request.method} ${new URL(request.url).pathname}`] ?? notFound
+    return route(request, address)
+  }
+}

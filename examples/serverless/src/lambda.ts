@@ -1,0 +1,42 @@
+import { createSealwireServer, type KeyRing, type ReplayStore } from '@sealwire/server'
+import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
+import { defaultKeys } from './fetch-handler.js'
+import { Transfer } from './transfer.js'
+
+export interface LambdaExampleOptions {
+  /** Private keys: a JWK Set or a `KeyRing`. Default: a fresh pair (for local invocation only: Lambda instances would each make their own). */
+  keys?: { keys: unknown[] } | KeyRing
+  /** Lambda runs many instances: share accepted `jti`s across them (e.g. `@sealwire/redis`). */
+  replayStore?: ReplayStore
+}
+
+export type LambdaHandler = (event: LambdaHttpEvent, context?: unknown) => Promise<LambdaHttpResult>
+
+const json = (statusCode: number, value: unknown): LambdaHttpResult => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(value) })
+
+/**
+ * The example API as an AWS Lambda handler behind an API Gateway HTTP API
+ * (payload format 2.0, one `$default` route) or a Function URL: one
+ * `sealwireLambda` per route, chosen by method and `rawPath`. API Gateway
+ * terminates TLS and says so in `x-forwarded-proto`, which the adapter reads.
+ */
+export async function createLambdaHandler(options: LambdaExampleOptions = {}): Promise<LambdaHandler> {
+  const sealwire = createSealwireServer({
+    keys: options.keys ?? (await defaultKeys()),
+    ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+  })
+  await sealwire.ready
+
+  const routes: Record<string, LambdaHandler> = {
+    'POST /api/echo': sealwireLambda(sealwire, (event) => json(200, event.sealwire.body ?? null)),
+    'GET /api/ping': sealwireLambda(sealwire, () => json(200, { pong: true })),
+    'POST /api/transfer': sealwireLambda(sealwire, () => json(200, { ok: true }), { schema: Transfer }),
+  }
+  // The JWK Set and unknown routes: a sealed 404 (the JWK Set is answered by the adapter first).
+  const notFound = sealwireLambda(sealwire, () => ({ statusCode: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'Not Found' }))
+
+  return function exampleLambdaHandler(event, context) {
+    const route = routes[`${event.requestContext?.http?.method?.toUpperCase()} ${event.rawPath}`] ?? notFound
+    return route(event, context)
+  }
+}
