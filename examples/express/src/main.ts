@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   console.log(`Sealwire example (Express) listening on ${running.url}`)
   console.log(`  keys         ${kids} — ${describeKeys(source)}`)
   console.log(`  certificate  self-signed for this run, SHA-256 ${running.certificate.fingerprint}`)
-  console.log(`               PEM in ${shown(certFile)}: pin it, e.g. curl --cacert ${shown(certFile)} ${running.url}/api/ping`)
+  console.log(`               PEM in ${shown(certFile)}: pin it, e.g. curl --cacert ${shown(certFile)} ${running.url}/.well-known/sealwire/jwks.json`)
   console.log(`  page         ${running.url}/ (your browser will ask you to accept the self-signed certificate)`)
   console.log('  Ctrl-C stops it.')
 
