@@ -1,37 +1,15 @@
 // The client's browser bundle in a real Chromium, over HTTPS on loopback: the
 // page calls a Sealwire server through the client and shows what it decrypted.
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFile } from 'node:fs/promises'
 import { KeyRing, generateKeyPair } from '@sealwire/core'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_ARGS, buildBrowserBundle } from '../helpers/browser.js'
 import { requireSystemProgram } from '../helpers/system.js'
 import { startExpressServer as startServer } from './support/express-server.js'
 import type { Harness } from './support/harness.js'
 
 const chromium = requireSystemProgram('/usr/bin/chromium', 'apt-get install -y chromium')
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const clientDir = fileURLToPath(new URL('../../packages/client/', import.meta.url))
-
-/** Builds dist/browser/sealwire-client.min.js with the package's own tsup config, into a temporary directory. */
-async function buildBrowserBundle(outDir: string): Promise<string> {
-  const { build } = await import('tsup')
-  const configs = (await import('../../packages/client/tsup.config.js')).default as unknown as Array<Record<string, unknown>>
-  const browser = configs.find((c) => c.platform === 'browser')!
-  await build({
-    ...browser,
-    entry: { 'sealwire-client.min': join(clientDir, 'src/index.ts') },
-    tsconfig: join(clientDir, 'tsconfig.json'),
-    outDir,
-    sourcemap: false,
-    silent: true,
-    config: false,
-  })
-  return readFile(join(outDir, 'sealwire-client.min.js'), 'utf8')
-}
-
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>Sealwire in a browser</title>
@@ -59,13 +37,12 @@ const PAGE = `<!doctype html>
 `
 
 describe.skipIf(chromium === undefined)('the browser bundle in Chromium, over HTTPS', () => {
-  let outDir: string
+  let bundle: Awaited<ReturnType<typeof buildBrowserBundle>>
   let srv: Harness
   let browser: Browser
 
   beforeAll(async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'sealwire-browser-'))
-    const bundle = await buildBrowserBundle(outDir)
+    bundle = await buildBrowserBundle()
     const selfsigned = (await import('selfsigned')).default
     const pems = await selfsigned.generate([{ name: 'commonName', value: '127.0.0.1' }], {
       keyType: 'ec',
@@ -77,7 +54,7 @@ describe.skipIf(chromium === undefined)('the browser bundle in Chromium, over HT
       tls: { key: pems.private, cert: pems.cert },
       files: {
         '/': { type: 'text/html; charset=utf-8', body: PAGE },
-        '/sealwire-client.min.js': { type: 'text/javascript; charset=utf-8', body: bundle },
+        '/sealwire-client.min.js': { type: 'text/javascript; charset=utf-8', body: await readFile(bundle.file, 'utf8') },
       },
     })
     const { chromium: playwright } = await import('playwright-core')
@@ -87,7 +64,7 @@ describe.skipIf(chromium === undefined)('the browser bundle in Chromium, over HT
   afterAll(async () => {
     await browser?.close()
     await srv?.close()
-    if (outDir !== undefined) await rm(outDir, { recursive: true, force: true })
+    await bundle?.dispose()
   })
 
   it('loads the bundle, seals requests, and shows the decrypted answers', async () => {

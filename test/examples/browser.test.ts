@@ -8,10 +8,10 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startExampleServer, type RunningExample } from '../../examples/express/src/index.js'
 import { requireSystemProgram } from '../helpers/system.js'
+import { CHROMIUM_ARGS } from '../helpers/browser.js'
 import { buildBrowserBundle, repoRoot } from './support.js'
 
 const chromium = requireSystemProgram('/usr/bin/chromium', 'apt-get install -y chromium')
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const artifacts = join(repoRoot, 'test-results')
 
 describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by examples/express', () => {

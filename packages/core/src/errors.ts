@@ -61,6 +61,23 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   key_discovery_failed: { status: 502, title: 'Server keys could not be fetched' },
 }
 
+/**
+ * The codes a server answers before decryption succeeds (steps 1–8), when it
+ * knows no response key yet: the only refusals that travel in plain
+ * `application/problem+json` (docs/PROTOCOL.md §5). A client treats any other
+ * plaintext answer to a sealed request as a downgrade.
+ */
+export const PRE_DECRYPTION_CODES: ReadonlySet<SealwireErrorCode> = new Set<SealwireErrorCode>([
+  'insecure_transport',
+  'unsupported_media_type',
+  'payload_too_large',
+  'malformed_envelope',
+  'unsupported_algorithm',
+  'unknown_key',
+  'stale_request',
+  'decryption_failed',
+])
+
 /** RFC 9457 `type` URI for a code. A URN: it names the problem, it is not a page to fetch. */
 export function problemType(code: SealwireErrorCode): string {
   return `urn:sealwire:problem:${code}`

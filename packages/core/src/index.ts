@@ -4,7 +4,7 @@
  * Runtime-agnostic: WebCrypto through jose, no Node built-ins.
  */
 export * from './constants.js'
-export { ERROR_CODES, ERROR_TABLE, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
+export { ERROR_CODES, ERROR_TABLE, PRE_DECRYPTION_CODES, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
 export type { PayloadIssue, SealwireErrorCode, SealwireErrorOptions } from './errors.js'
 export { PROBLEM_MEDIA_TYPE, renderProblem, toProblem } from './problem.js'
 export type { Problem } from './problem.js'

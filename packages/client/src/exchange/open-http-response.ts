@@ -1,5 +1,6 @@
 import {
   ERROR_TABLE,
+  PRE_DECRYPTION_CODES,
   JOSE_MEDIA_TYPE,
   PROBLEM_MEDIA_TYPE,
   SealwireError,
@@ -7,26 +8,8 @@ import {
   openResponse,
   type CryptoBackend,
   type ReplyContext,
-  type SealwireErrorCode,
 } from '@sealwire/core'
 import { mediaTypeOf } from './media-type.js'
-
-/**
- * The server failures that happen before it could decrypt the request, so
- * before it knew `rk`: the only answers to a sealed request that may arrive
- * in plain `application/problem+json` (docs/PROTOCOL.md §5). Anything else in
- * plain text is a downgrade.
- */
-const PRE_DECRYPTION_CODES: ReadonlySet<SealwireErrorCode> = new Set<SealwireErrorCode>([
-  'insecure_transport',
-  'unsupported_media_type',
-  'payload_too_large',
-  'malformed_envelope',
-  'unsupported_algorithm',
-  'unknown_key',
-  'stale_request',
-  'decryption_failed',
-])
 
 /** A problem document is small; a plain answer larger than this is not one. */
 const MAX_PROBLEM_CHARS = 16 * 1024
