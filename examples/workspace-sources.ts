@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url'
+import type { Options } from 'tsup'
+
+/** A path inside packages/ (for build configs). */
+export const sources = (path: string): string => fileURLToPath(new URL(`../packages/${path}`, import.meta.url))
+
+/**
+ * esbuild plugin for the examples' tsup configs: `@sealwire/<pkg>` and
+ * `@sealwire/server/<adapter>` resolve to the packages' sources, the same
+ * mapping as the tsconfig paths and the vitest aliases. An example then builds
+ * on its own, in a second, right after install: the demo never waits for (or
+ * races with) a build of packages/*. In your own app these are plain npm imports.
+ */
+export const workspaceSources: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'sealwire-workspace-sources',
+  setup(build) {
+    build.onResolve({ filter: /^@sealwire\/(core|server|client)(\/[\w-]+)?$/ }, (args) => {
+      const [, pkg, sub] = /^@sealwire\/(\w+)(?:\/([\w-]+))?$/.exec(args.path)!
+      if (sub === undefined) return { path: sources(`${pkg}/src/index.ts`) }
+      return { path: sources(pkg === 'server' ? `server/src/adapters/${sub}.ts` : `${pkg}/src/${sub}.ts`) }
+    })
+  },
+}
