@@ -5,8 +5,9 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const src = (pkg: string, entry = 'index.ts') => fileURLToPath(new URL(`../packages/${pkg}/src/${entry}`, import.meta.url))
 
 /**
- * One config for every test: unit tests beside the code (packages/*\/src), and
- * cross-package integration tests in test/. Packages resolve to their sources,
+ * One config for every test, in two projects: unit tests beside the code
+ * (packages/*\/src), and cross-package integration tests in test/ (adapters,
+ * examples, vectors, packaging, Redis, Chromium). Packages resolve to their sources,
  * so no build is needed before testing (tRPC's layout); the dual-package test
  * builds and loads dist on purpose.
  */
@@ -21,10 +22,16 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    // One project per kind of test, so a slice runs alone: `--project unit` in
+    // seconds while editing, `--project integration` for what needs real
+    // servers, Redis, Chromium or a build.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts', 'examples/*/**/*.test.ts'] } },
+    ],
   },
 })
