@@ -31,3 +31,6 @@ export const DEFAULT_MAX_SKEW_SECONDS = 5
 export const MAX_PROTECTED_HEADER_CHARS = 8 * 1024
 /** Cap on an envelope carried in the `Sealwire-Envelope` header (Node's own header limit is 16 KiB). */
 export const MAX_HEADER_ENVELOPE_CHARS = 12 * 1024
+
+/** Origin-form request target (RFC 9112 §3.2.1): a path and optional query, no scheme, authority or fragment. */
+export const ORIGIN_FORM_TARGET = /^\/[^\s#]*$/

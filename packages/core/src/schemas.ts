@@ -5,6 +5,7 @@ import {
   CONTENT_ENCRYPTION_ALG,
   JTI_BYTES,
   KEY_MANAGEMENT_ALG,
+  ORIGIN_FORM_TARGET,
   REQUEST_TYP,
   RESPONSE_KEY_BYTES,
   RESPONSE_KEY_MANAGEMENT_ALG,
@@ -36,8 +37,7 @@ export const epkSchema = z.union([
 
 /** HTTP method token as sent, uppercase (RFC 9110 §9.1). */
 const methodSchema = z.string().check(z.regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method'))
-/** Origin-form request target (RFC 9112 §3.2.1): path and query, no scheme or authority. */
-const targetSchema = z.string().check(z.minLength(1), z.maxLength(8192), z.regex(/^\/[^\s#]*$/, 'must be an origin-form target'))
+const targetSchema = z.string().check(z.minLength(1), z.maxLength(8192), z.regex(ORIGIN_FORM_TARGET, 'must be an origin-form target'))
 
 export const requestHeaderSchema = z.object({
   alg: z.literal(KEY_MANAGEMENT_ALG),

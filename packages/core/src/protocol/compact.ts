@@ -10,16 +10,18 @@ import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
 export function decodeProtectedHeader(compact: unknown): Record<string, unknown> {
   if (typeof compact !== 'string') throw new SealwireError('malformed_envelope', { detail: 'Envelope must be a JWE compact serialization' })
   const parts = compact.split('.')
-  if (parts.length !== 5 || !parts.every(isBase64url)) {
-    throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
-  }
+  if (parts.length !== 5) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   const encoded = parts[0]!
+  // The size cap (step 3) before any parsing (step 4): an oversized header is
+  // refused as such whatever it contains.
   if (encoded.length > MAX_PROTECTED_HEADER_CHARS) throw new SealwireError('payload_too_large', { detail: 'Protected header exceeds 8 KiB' })
+  if (!parts.every(isBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   let header: unknown
   try {
     header = JSON.parse(fromUtf8(fromB64u(encoded)))
-  } catch (cause) {
-    throw new SealwireError('malformed_envelope', { detail: 'Protected header is not base64url JSON', cause })
+  } catch {
+    // No `cause`: JSON.parse's message quotes the input, and causes end up in logs.
+    throw new SealwireError('malformed_envelope', { detail: 'Protected header is not base64url JSON' })
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new SealwireError('malformed_envelope', { detail: 'Protected header must be a JSON object' })

@@ -98,14 +98,17 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
   } catch (cause) {
     throw fail('decryption_failed', undefined, cause)
   }
-  let plaintext: { rk: string; body: unknown }
+  // The cause names what failed, never how: a JSON.parse message quotes the
+  // plaintext, and causes end up in logs.
+  let parsedPlaintext: unknown
   try {
-    const result = requestPlaintextSchema.safeParse(JSON.parse(fromUtf8(plaintextBytes)))
-    if (!result.success) throw payloadIssues(result.error)
-    plaintext = result.data as { rk: string; body: unknown }
-  } catch (cause) {
-    throw fail('malformed_envelope', 'Plaintext is not a sealwire request', cause)
+    parsedPlaintext = JSON.parse(fromUtf8(plaintextBytes))
+  } catch {
+    throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }
+  const result = requestPlaintextSchema.safeParse(parsedPlaintext)
+  if (!result.success) throw fail('malformed_envelope', 'Plaintext is not a sealwire request', payloadIssues(result.error))
+  const plaintext = result.data as { rk: string; body: unknown }
   const reply: ReplyContext = { jti: header.jti, rk: fromB64u(plaintext.rk) }
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.

@@ -1,4 +1,4 @@
-import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, JTI_BYTES, MAX_HEADER_ENVELOPE_CHARS, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
+import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, JTI_BYTES, MAX_HEADER_ENVELOPE_CHARS, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
 import { b64u, utf8 } from '../encoding.js'
 import type { RecipientKey } from '../keys/recipient-key.js'
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../runtime.js'
@@ -41,7 +41,7 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const clock = options.clock ?? systemClock
   const random = options.random ?? systemRandom
   const method = request.method.toUpperCase()
-  if (!/^\/[^\s#]*$/.test(request.target)) throw new TypeError('request.target must be origin-form: a path starting with "/", plus query')
+  if (!ORIGIN_FORM_TARGET.test(request.target)) throw new TypeError('request.target must be origin-form: a path starting with "/", plus query')
   const json = JSON.stringify(options.body === undefined ? null : options.body)
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')
 
