@@ -141,6 +141,41 @@ describe.each(harnesses)('$name adapter', (harness) => {
     })
   })
 
+  describe('what the handler sees (docs/PROTOCOL.md §4)', () => {
+    // Conditional and range headers would let the framework answer 304 or 206
+    // from the plaintext's ETag: the difference would confirm a guessed body.
+    const CONDITIONAL = {
+      'if-none-match': '*',
+      'if-match': '"abc"',
+      'if-modified-since': 'Thu, 01 Jan 1970 00:00:00 GMT',
+      'if-unmodified-since': 'Thu, 01 Jan 2099 00:00:00 GMT',
+      'if-range': '"abc"',
+      range: 'bytes=0-0',
+    }
+    const seenHeaders = async (method: 'GET' | 'POST') => {
+      const sealed = await sealFor(method, '/headers', method === 'POST' ? { a: 1 } : undefined)
+      const opened = await openSealed<{ headers: Record<string, string> }>(await send(main.secureUrl, method, '/headers', sealed, { ...CONDITIONAL, 'x-custom': 'kept' }), sealed)
+      expect(opened.status).toBe(200)
+      return opened.json.headers
+    }
+
+    it('a GET: no conditional or range header, no envelope header; others kept', async () => {
+      const headers = await seenHeaders('GET')
+      for (const name of Object.keys(CONDITIONAL)) expect(headers, name).not.toHaveProperty(name)
+      expect(headers).not.toHaveProperty(ENVELOPE_HEADER.toLowerCase())
+      expect(headers).not.toHaveProperty('content-type')
+      expect(headers['x-custom']).toBe('kept')
+    })
+
+    it('a POST: the same, and the body described as the decrypted JSON, not the envelope', async () => {
+      const headers = await seenHeaders('POST')
+      for (const name of Object.keys(CONDITIONAL)) expect(headers, name).not.toHaveProperty(name)
+      expect(headers['content-type']).toBe('application/json')
+      expect(headers).not.toHaveProperty('content-length') // the envelope's length, not the body's
+      expect(headers['x-custom']).toBe('kept')
+    })
+  })
+
   describe('insecure_transport (403)', () => {
     it('refuses plain HTTP from loopback when the exemption is off, and leaves the jti unused', async () => {
       const sealed = await sealFor('POST', '/echo', { a: 1 })

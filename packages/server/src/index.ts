@@ -11,7 +11,8 @@ export type { RefineOutcome, ReplyInput, SealwireExchange } from './exchange.js'
 export type { FetchHandleOptions } from './handle-fetch.js'
 export { incomingFromRequest, toResponse } from './handle-fetch.js'
 export type { SealwireServerOptions } from './options.js'
-export { CONDITIONAL_REQUEST_HEADERS, PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
+export { CONDITIONAL_REQUEST_HEADERS, HANDLER_DROPPED_REQUEST_HEADERS } from './handler-request-headers.js'
+export { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
 export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 // The core pieces a server needs, so an app depends on one package.

@@ -20,15 +20,6 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
   'accept-ranges',
 ] as const
 
-/**
- * Request headers that make a response depend on what the client already
- * holds (RFC 9110 §13) or ask for part of it (§14). A sealed response is
- * unique per request, so they have no use; left in, a framework would answer
- * 304 or 206 from the plaintext's ETag, and the difference would confirm a
- * guessed plaintext. Node adapters delete them before the handler runs.
- */
-export const CONDITIONAL_REQUEST_HEADERS = ['if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since', 'if-range', 'range'] as const
-
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
 export function httpDate(ms: number): string {
   return new Date(ms).toUTCString()

@@ -22,6 +22,9 @@ export const expressHarness: AdapterHarness = {
     app.post('/typed', sealwireExpress(server, { schema: Transfer }), (req, res) => {
       res.status(201).json({ ok: true, to: req.body.to, amount: req.body.amount })
     })
+    app.all('/headers', (req, res) => {
+      res.json({ headers: req.headers })
+    })
     app.post('/boom', () => {
       throw new Error(SECRET)
     })

@@ -30,6 +30,7 @@ export const fastifyHarness: AdapterHarness = {
         return { ok: true, to: request.body.to, amount: request.body.amount }
       }),
     )
+    app.route({ method: ['GET', 'POST'], url: '/headers', handler: async (request) => ({ headers: request.headers }) })
     app.post('/boom', async () => {
       throw new Error(SECRET)
     })

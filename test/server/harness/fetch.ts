@@ -47,6 +47,7 @@ export function fetchApp(server: SealwireServer) {
     (request) => Response.json({ ok: true, to: request.sealwire.body.to, amount: request.sealwire.body.amount }, { status: 201 }),
     { peer, schema: Transfer },
   )
+  const headers = withSealwire(server, (request) => Response.json({ headers: Object.fromEntries(request.headers) }), { peer })
   const boom = withSealwire(server, () => {
     throw new Error(SECRET)
   }, { peer })
@@ -54,6 +55,7 @@ export function fetchApp(server: SealwireServer) {
     const path = new URL(request.url).pathname
     if (path === '/typed') return typed(request, info)
     if (path === '/boom') return boom(request, info)
+    if (path === '/headers') return headers(request, info)
     if (path.startsWith('/items/')) return remove(request, info)
     if (path === '/items') return items(request, info)
     return echo(request, info) // also the JWK Set: every wrapped handler serves it

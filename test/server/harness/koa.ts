@@ -26,6 +26,8 @@ export const koaHarness: AdapterHarness = {
           ctx.status = 201
           ctx.body = { ok: true, to: body.to, amount: body.amount }
         })
+      } else if (ctx.path === '/headers') {
+        ctx.body = { headers: ctx.headers }
       } else if (route === 'POST /boom') {
         throw new Error(SECRET)
       }

@@ -58,6 +58,7 @@ export function lambdaApp(server: SealwireServer) {
   const items = sealwireLambda(server, async (event) => ({ claims: event.sealwire.claims })) // a bare value: 200 JSON
   const remove = sealwireLambda(server, async () => ({ statusCode: 204 }))
   const typed = sealwireLambda(server, async (event) => json(201, { ok: true, to: event.sealwire.body.to, amount: event.sealwire.body.amount }), { schema: Transfer })
+  const headers = sealwireLambda(server, async (event) => ({ headers: event.headers }))
   const boom = sealwireLambda(server, async () => {
     throw new Error(SECRET)
   })
@@ -65,6 +66,7 @@ export function lambdaApp(server: SealwireServer) {
     const path = event.rawPath
     if (path === '/typed') return typed(event, context)
     if (path === '/boom') return boom(event, context)
+    if (path === '/headers') return headers(event, context)
     if (path.startsWith('/items/')) return remove(event, context)
     if (path === '/items') return items(event, context)
     return echo(event, context)

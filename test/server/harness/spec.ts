@@ -9,6 +9,7 @@ import { z } from 'zod'
  * - `DELETE /items/:id`  → 204, no body
  * - `POST /typed`        → route schema `Transfer`; 201 `{ ok, to, amount }`
  * - `POST /boom`         → the handler throws an Error whose message is `SECRET`
+ * - `GET|POST /headers`  → 200 `{ headers }`: the request headers as the handler sees them (lowercase names)
  * - the JWK Set at `server.jwksPath`
  */
 export const Transfer = z.object({ to: z.string().min(1), amount: z.number().int().positive() })

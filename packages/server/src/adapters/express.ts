@@ -5,7 +5,7 @@ import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
-import { dropConditionalHeaders, incomingFromNode, writeOutgoing } from '../node/incoming.js'
+import { incomingFromNode, prepareHandlerHeaders, writeOutgoing } from '../node/incoming.js'
 import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
 
 declare global {
@@ -121,7 +121,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
       const { exchange } = outcome
       req.body = exchange.body
       req.sealwire = exchange.claims
-      dropConditionalHeaders(req)
+      prepareHandlerHeaders(req, exchange.body !== null)
       const capture = captureResponse(res, async (body) => {
         let sealed
         try {

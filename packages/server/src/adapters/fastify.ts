@@ -3,7 +3,7 @@ import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerM
 import type { z } from 'zod'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { dropConditionalHeaders, incomingFromNode, nodeBody } from '../node/incoming.js'
+import { incomingFromNode, prepareHandlerHeaders, nodeBody } from '../node/incoming.js'
 import { responseBytes } from '../node/response-body.js'
 import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
@@ -131,7 +131,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     request.body = outcome.exchange.body
     request.sealwire = outcome.exchange.claims
     state.exchange = outcome.exchange
-    dropConditionalHeaders(request.raw)
+    prepareHandlerHeaders(request.raw, outcome.exchange.body !== null)
   })
 
   fastify.addHook('onError', (request, _reply, _error, next) => {

@@ -1,9 +1,9 @@
-import { ENVELOPE_HEADER, type RequestClaims } from '@sealwire/core'
+import type { RequestClaims } from '@sealwire/core'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
-import { CONDITIONAL_REQUEST_HEADERS } from '../responses.js'
+import { DECRYPTED_BODY_MEDIA_TYPE, HANDLER_DROPPED_REQUEST_HEADERS } from '../handler-request-headers.js'
 
 /** What Sealwire verified about a request, attached to the Request the handler gets. */
 export interface SealwireContext<T = unknown> {
@@ -37,17 +37,15 @@ export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
   route?: string
 }
 
-const DROPPED_REQUEST_HEADERS = [ENVELOPE_HEADER.toLowerCase(), 'content-length', 'content-type', 'transfer-encoding', ...CONDITIONAL_REQUEST_HEADERS]
-
 /** The Request the handler sees: same URL, method and headers, the decrypted body as JSON. */
 function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): SealwireRequest<T> {
   const headers = new Headers(request.headers)
-  for (const name of DROPPED_REQUEST_HEADERS) headers.delete(name)
+  for (const name of HANDLER_DROPPED_REQUEST_HEADERS) headers.delete(name)
   const method = request.method
   // `null` is the protocol's "no body". GET and HEAD cannot carry one in a Request;
   // their sealed body (rare) is still in `request.sealwire.body`.
   const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
-  if (withBody) headers.set('content-type', 'application/json')
+  if (withBody) headers.set('content-type', DECRYPTED_BODY_MEDIA_TYPE)
   const inner = new Request(request.url, { method, headers, body: withBody ? JSON.stringify(exchange.body) : null, signal: request.signal })
   const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
   return Object.defineProperty(inner, 'sealwire', { value: sealwire, enumerable: false }) as SealwireRequest<T>

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { dropConditionalHeaders, incomingFromNode } from '../node/incoming.js'
+import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
 import { responseBytes } from '../node/response-body.js'
 import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
@@ -135,7 +135,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     const { exchange } = outcome
     request.body = exchange.body
     ctx.state.sealwire = exchange.claims
-    dropConditionalHeaders(ctx.req)
+    prepareHandlerHeaders(ctx.req, exchange.body !== null)
     const state: Opened = { exchange, answered: false }
     opened.set(ctx.req, state)
 

@@ -1,6 +1,7 @@
-import { ENVELOPE_HEADER, SealwireError, type RequestClaims } from '@sealwire/core'
+import { SealwireError, type RequestClaims } from '@sealwire/core'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
+import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
 import type { IncomingRequest, OutgoingResponse } from '../types.js'
 
@@ -58,8 +59,6 @@ export interface SealwireLambdaOptions<S extends z.ZodType = z.ZodType<unknown>>
   /** Route schema of the decrypted body; `event.sealwire.body` is typed from it. */
   schema?: S
 }
-
-const DROPPED_HEADERS = new Set([ENVELOPE_HEADER.toLowerCase(), 'content-length', 'content-type'])
 
 function lowercaseHeaders(headers: LambdaHttpEvent['headers'] | undefined): Record<string, string> {
   const out: Record<string, string> = {}
@@ -158,9 +157,7 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
     if (!outcome.ok) return toResult(outcome.response)
     const { exchange } = outcome
 
-    const innerHeaders: Record<string, string | undefined> = {}
-    for (const name in headers) if (!DROPPED_HEADERS.has(name)) innerHeaders[name] = headers[name]
-    if (exchange.body !== null) innerHeaders['content-type'] = 'application/json'
+    const innerHeaders: Record<string, string | undefined> = rewriteHandlerHeaders({ ...headers }, exchange.body !== null)
     const inner = {
       ...event,
       headers: innerHeaders,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
-import { CONDITIONAL_REQUEST_HEADERS } from '../responses.js'
+import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
 
 /**
@@ -42,11 +42,13 @@ export function incomingFromNode(req: IncomingMessage, target: string, body: () 
 }
 
 /**
- * Removes conditional and range request headers (see CONDITIONAL_REQUEST_HEADERS)
- * so the framework never answers a sealed request with a 304 or 206.
+ * The request headers as the handler sees them (see HANDLER_DROPPED_REQUEST_HEADERS):
+ * no envelope header, no conditional or range header (so the framework never
+ * answers a sealed request with a 304 or 206), and the body described as the
+ * decrypted JSON in the framework's body slot. Call once the body is read.
  */
-export function dropConditionalHeaders(req: IncomingMessage): void {
-  for (const name of CONDITIONAL_REQUEST_HEADERS) delete req.headers[name]
+export function prepareHandlerHeaders(req: IncomingMessage, hasBody: boolean): void {
+  rewriteHandlerHeaders(req.headers, hasBody)
 }
 
 /** Writes an engine response with Node's own `writeHead`/`end`. */
