@@ -92,6 +92,17 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
     expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
     expect(opened.text).not.toContain('hunter2')
   })
+
+  it('a result that cannot be sealed (status 600) is the plain generic 500, dated by the server clock', async () => {
+    const HOUR = 3_600_000
+    const ahead = createSealwireServer({ keys: keys.ring, clock: () => Date.now() + HOUR })
+    const handler = sealwireLambda(ahead, async () => ({ statusCode: 600, body: 'secret plaintext' }))
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1, clock: () => Date.now() + HOUR })
+    const result = await handler(postEvent(sealed), {})
+    expect([result.statusCode, result.headers?.['content-type'], JSON.parse(result.body!).code]).toEqual([500, 'application/problem+json', 'internal_error'])
+    expect(result.body).not.toContain('secret plaintext')
+    expect(Date.parse(String(result.headers?.date)) - Date.now()).toBeGreaterThan(HOUR - 120_000)
+  })
 })
 
 describe('Function URL', () => {

@@ -91,6 +91,13 @@ describe('the engine on an IncomingRequest', () => {
     expect(JSON.parse(new TextDecoder().decode(opened.body))).toMatchObject({ code: 'internal_error', status: 500 })
   })
 
+  it('internalError(): the plain generic 500, dated by the configured clock', () => {
+    const res = createSealwireServer({ keys: ring, clock: () => 0 }).internalError()
+    expect(res.status).toBe(500)
+    expect(res.headers).toMatchObject({ 'content-type': 'application/problem+json', 'cache-control': 'no-store', date: 'Thu, 01 Jan 1970 00:00:00 GMT' })
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'internal_error', status: 500 })
+  })
+
   it("handle(): a handler's Response sealed; plaintext-describing headers dropped", async () => {
     const server = createSealwireServer({ keys: ring })
     const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/h' }, body: 'x' })

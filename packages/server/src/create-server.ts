@@ -70,6 +70,20 @@ export interface SealwireServer {
   /** Answers a checked request with a plain problem (a refusal an adapter found itself, e.g. body too large). */
   refuse(checked: CheckedRequest, error: SealwireError): OutgoingResponse
   /**
+   * The generic plain 500 `internal_error` problem, dated by the server's
+   * clock: an adapter's last resort when sealing a reply itself failed (a
+   * status outside 100–599…), so that it never falls back to plaintext.
+   *
+   * @example
+   * let sealed: OutgoingResponse
+   * try {
+   *   sealed = await exchange.reply({ status, contentType, body })
+   * } catch {
+   *   sealed = server.internalError()
+   * }
+   */
+  internalError(): OutgoingResponse
+  /**
    * Fetch-first: checks a web `Request`, runs the handler with the accepted
    * exchange, and seals its `Response` (or a 500 for a throw).
    */
@@ -221,6 +235,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
     refuse(checked, error) {
       return refuse(checked, error)
+    },
+
+    internalError() {
+      return plainProblem(new SealwireError('internal_error'), clock())
     },
 
     async open(incoming, route) {

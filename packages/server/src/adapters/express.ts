@@ -1,4 +1,4 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { RequestClaims } from '@sealwire/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
@@ -6,7 +6,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
 import { incomingFromNode, prepareHandlerHeaders, writeOutgoing } from '../node/incoming.js'
-import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -134,7 +134,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
           }
         } catch {
           // Sealing itself failed (a status outside 100–599…): never fall back to plaintext.
-          sealed = plainProblem(new SealwireError('internal_error'), Date.now())
+          sealed = server.internalError()
         }
         capture.release()
         for (const name of PLAINTEXT_RESPONSE_HEADERS) res.removeHeader(name)

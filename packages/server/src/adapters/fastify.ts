@@ -1,11 +1,11 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { RequestClaims } from '@sealwire/core'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { z } from 'zod'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, nodeBody } from '../node/incoming.js'
 import { responseBytes } from '../node/response-body.js'
-import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
 
 /** Per-route Sealwire options, in the route's `config`. */
@@ -158,7 +158,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
             ? await exchange.fail(route) // Fastify's error reply carries the error's message
             : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route })
         } catch {
-          return plainProblem(new SealwireError('internal_error'), Date.now())
+          return server.internalError()
         }
       })()
     }

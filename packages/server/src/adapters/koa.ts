@@ -1,4 +1,4 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { RequestClaims } from '@sealwire/core'
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
@@ -6,7 +6,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
 import { responseBytes } from '../node/response-body.js'
-import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
 
 /** Options of `sealwireKoa`. */
@@ -154,7 +154,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     } catch (err) {
       // Reading the body failed (a stream that errored): never fall back to plaintext.
       ctx.app.emit('error', err, ctx)
-      sealed = await exchange.fail(routeOf(ctx)).catch(() => plainProblem(new SealwireError('internal_error'), Date.now()))
+      sealed = await exchange.fail(routeOf(ctx)).catch(() => server.internalError())
     }
     respond(ctx, sealed)
   }

@@ -1,8 +1,8 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import type { RequestClaims } from '@sealwire/core'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
-import { PLAINTEXT_RESPONSE_HEADERS, plainProblem } from '../responses.js'
+import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { IncomingRequest, OutgoingResponse } from '../types.js'
 
 /**
@@ -176,7 +176,7 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
     try {
       sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], contentEncoding: answer.headers['content-encoding'], body: answer.body })
     } catch {
-      sealed = plainProblem(new SealwireError('internal_error'), Date.now())
+      sealed = server.internalError()
     }
     const kept: Record<string, string> = {}
     for (const name in answer.headers) if (!(PLAINTEXT_RESPONSE_HEADERS as readonly string[]).includes(name)) kept[name] = answer.headers[name]!
