@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { inNetwork, isLoopback, parseIp, parseNetwork, transportAllowed, type TransportPolicy } from './transport.js'
+import { forwardedProto, inNetwork, isLoopback, parseIp, parseNetwork, transportAllowed, type TransportPolicy } from './transport.js'
 
 const policy = (o: Partial<Omit<TransportPolicy, 'trustedProxies'>> & { trustedProxies?: string[] } = {}): TransportPolicy => ({
   requireTls: o.requireTls ?? true,
@@ -43,6 +43,16 @@ describe('networks', () => {
     expect(isLoopback(parseIp('::ffff:127.0.0.1')!)).toBe(true)
     expect(isLoopback(parseIp('::2')!)).toBe(false)
     expect(isLoopback(parseIp('128.0.0.1')!)).toBe(false)
+  })
+})
+
+describe('forwardedProto', () => {
+  it('reads the rightmost value (the nearest proxy), trimmed and lowercased', () => {
+    expect(forwardedProto('HTTPS')).toBe('https')
+    expect(forwardedProto(' http , Https ')).toBe('https')
+    expect(forwardedProto('https,http')).toBe('http') // a client-supplied "https" to the left counts for nothing
+    expect(forwardedProto('https,')).toBe('')
+    expect(forwardedProto(undefined)).toBeUndefined()
   })
 })
 

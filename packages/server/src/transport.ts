@@ -110,20 +110,33 @@ export function isLoopback(address: IpBytes): boolean {
 }
 
 /**
+ * The scheme an `X-Forwarded-Proto` header vouches for: its rightmost value,
+ * trimmed and lowercased. The nearest proxy appends its own view last, so only
+ * the rightmost value comes from the proxy in front of us; values to its left
+ * came from further away, the client included, who may write `https` there
+ * (header spoofing). Undefined when the header is absent.
+ *
+ * @example
+ * forwardedProto('https, http') // 'http': the client's "https" counts for nothing
+ */
+export function forwardedProto(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  return header.slice(header.lastIndexOf(',') + 1).trim().toLowerCase()
+}
+
+/**
  * Whether the request may proceed past step 1.
  *
  * @param secure the connection to this process is TLS
  * @param peer the connection's peer address
- * @param forwardedProto the `X-Forwarded-Proto` request header, if any
+ * @param forwardedProtoHeader the `X-Forwarded-Proto` request header, if any
  */
-export function transportAllowed(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProto: string | undefined): boolean {
+export function transportAllowed(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProtoHeader: string | undefined): boolean {
   if (!policy.requireTls) return true
   const address = peer === undefined ? undefined : parseIp(peer)
-  if (forwardedProto !== undefined && address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))) {
-    // The nearest proxy appends its own view last: the rightmost value is the one
-    // our trusted proxy vouches for; values to its left came from further away.
-    const hops = forwardedProto.split(',')
-    return hops[hops.length - 1]!.trim().toLowerCase() === 'https'
+  if (forwardedProtoHeader !== undefined && address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))) {
+    // Only the rightmost value is our trusted proxy's own (see forwardedProto).
+    return forwardedProto(forwardedProtoHeader) === 'https'
   }
   if (secure) return true
   // The loopback exemption is for local development: the peer is this machine.

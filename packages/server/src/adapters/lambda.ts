@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
+import { forwardedProto } from '../transport.js'
 import type { IncomingRequest, OutgoingResponse } from '../types.js'
 
 /**
@@ -141,7 +142,6 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
     const headers = lowercaseHeaders(event.headers)
     const raw = event.body ?? undefined
     const body = raw === undefined || raw === '' ? null : event.isBase64Encoded ? Buffer.from(raw, 'base64') : new TextEncoder().encode(raw)
-    const forwarded = headers['x-forwarded-proto']?.split(',').pop()?.trim().toLowerCase()
     const incoming: IncomingRequest = {
       method,
       target,
@@ -149,7 +149,7 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
       hasBody: body !== null,
       body: () => body,
       // Set by API Gateway / the Function URL front end, which is this function's only peer.
-      secure: forwarded === 'https',
+      secure: forwardedProto(headers['x-forwarded-proto']) === 'https',
       peer: event.requestContext.http.sourceIp,
       route: event.routeKey && event.routeKey !== '$default' ? event.routeKey : event.rawPath,
     }
