@@ -20,6 +20,8 @@ describe('locateEnvelope', () => {
   it('body form: application/jose, parameters and case ignored', () => {
     expect(locateEnvelope(incoming({ 'content-type': 'application/jose' }, true), 10)).toEqual({ placement: 'body' })
     expect(locateEnvelope(incoming({ 'content-type': 'Application/JOSE; charset=us-ascii' }, true), 10)).toEqual({ placement: 'body' })
+    expect(locateEnvelope(incoming({ 'content-type': 'APPLICATION/JOSE; charset=utf-8' }, true), 10)).toEqual({ placement: 'body' })
+    expect(locateEnvelope(incoming({ 'content-type': ' application/jose ' }, true), 10)).toEqual({ placement: 'body' })
   })
   it('header form only without a body', () => {
     expect(locateEnvelope(incoming({ 'sealwire-envelope': ' a.b.c.d.e ' }, false), 10)).toEqual({ placement: 'header', envelope: 'a.b.c.d.e' })
@@ -38,8 +40,11 @@ describe('locateEnvelope', () => {
   it('a Content-Length at the cap passes', () => {
     expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/jose', 'content-length': '10' }, true), 10))).toBe('passed')
   })
-  it('mediaTypeEssence', () => {
+  it('mediaTypeEssence: lowercase, trimmed, parameters dropped (RFC 9110 §8.3.1)', () => {
     expect(mediaTypeEssence(' Text/Plain ; q=1')).toBe('text/plain')
+    expect(mediaTypeEssence('APPLICATION/JOSE; charset=utf-8')).toBe('application/jose')
+    expect(mediaTypeEssence(' application/jose ')).toBe('application/jose')
+    expect(mediaTypeEssence('\tapplication/jose\t;a=b;c=d')).toBe('application/jose')
     expect(mediaTypeEssence(undefined)).toBeUndefined()
   })
 })
