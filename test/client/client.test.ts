@@ -2,14 +2,17 @@
 import { KeyRing, SealwireError, generateKeyPair, type PrivateJwk } from '@sealwire/core'
 import { SealwireHttpError, SealwireSchemaError, createClient } from '@sealwire/client'
 import { nobleBackend } from '@sealwire/client/noble'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
-import { startProxy, type Proxy } from './support/proxy.js'
+import { startProxy, type Captured, type Proxy } from './support/proxy.js'
 import { startExpressServer } from './support/express-server.js'
 import { startFastifyServer } from './support/fastify-server.js'
 import { startFetchServer } from './support/fetch-server.js'
 import { startKoaServer } from './support/koa-server.js'
 import type { Harness, StartServer } from './support/harness.js'
+import { NOT_JSON_SECRET } from './support/app.js'
 
 const ADAPTERS: Array<[string, StartServer]> = [
   ['express', startExpressServer],
@@ -30,6 +33,15 @@ async function caught(promise: Promise<unknown>): Promise<SealwireError> {
   )
   expect(err).toBeInstanceOf(SealwireError)
   return err as SealwireError
+}
+
+/** A plain pre-decryption refusal as a man in the middle would forge it. */
+function forgedRefusal(code: 'stale_request' | 'decryption_failed', date?: Date): Captured {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/problem+json', ...(date === undefined ? {} : { date: date.toUTCString() }) },
+    body: Buffer.from(JSON.stringify({ code, status: 400 })),
+  }
 }
 
 describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
@@ -138,6 +150,21 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       const broken = (await api.get('/api/broken').catch((e: unknown) => e)) as SealwireHttpError
       expect(broken).toBeInstanceOf(SealwireHttpError)
       expect([broken.status, broken.body, broken.problem]).toEqual([503, 'upstream down', undefined])
+    })
+
+    it('throw a typed error that quotes none of the body when a 2xx answer is not JSON', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const err = await api.get('/api/not-json').then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(SealwireSchemaError)
+      const schemaErr = err as SealwireSchemaError
+      expect(schemaErr.issues).toEqual([{ path: [], message: 'response is not JSON' }])
+      // Apps log errors: the decrypted body must not leak through any of the usual renderings.
+      for (const rendering of [String(err), schemaErr.message, JSON.stringify(err), String(schemaErr.cause), schemaErr.stack ?? '']) {
+        expect(rendering).not.toContain(NOT_JSON_SECRET)
+      }
     })
 
     it('throw SealwireSchemaError when a 2xx body does not match the schema', async () => {
@@ -298,10 +325,50 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
     it('retries a stale_request once only, even when a forged Date keeps it stale', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), clock: () => Date.now() + 600_000 })
       const before = srv.log.filter((e) => e.url.startsWith('/api/')).length
-      proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 3_600_000).toUTCString() } })
+      // Each forged Date is plausible (within the 15-minute bound) and moves the clock again.
+      let answers = 0
+      proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 300_000 + 60_000 * answers++).toUTCString() } })
       const err = await caught(api.get('/api/items'))
       expect(err.code).toBe('stale_request')
       expect(srv.log.filter((e) => e.url.startsWith('/api/')).length - before).toBe(2)
+      expect(api.clockOffsetMs).toBe(0) // the retry was refused too: nothing learnt
+    })
+
+    it('does not retry, nor learn, an offset beyond maxClockCorrectionSeconds (a forged Date one hour ahead)', async () => {
+      const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
+      const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
+      const before = sent()
+      // The attack: shift our iat an hour ahead, then hold that envelope and deliver it an hour later.
+      proxy.tamper = () => forgedRefusal('stale_request', new Date(Date.now() + 3_600_000))
+      const err = await caught(api.post('/api/echo', { transfer: 1 }))
+      expect(err.code).toBe('stale_request')
+      expect(err.message).toMatch(/more than the allowed correction/)
+      expect(sent() - before).toBe(1)
+      expect(api.clockOffsetMs).toBe(0)
+
+      // A larger bound is the caller's choice: then the one retry happens (and is refused for real here).
+      const lenient = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), maxClockCorrectionSeconds: 7200 })
+      let answers = 0
+      proxy.tamper = (real) => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 3_600_000)) : real)
+      expect((await caught(lenient.post('/api/echo', { transfer: 2 }))).code).toBe('stale_request')
+      expect(sent() - before).toBe(3)
+      expect(lenient.clockOffsetMs).toBe(0)
+    })
+
+    it('keeps a learnt offset only once the retry came back sealed (forged stale_request, then forged refusal)', async () => {
+      const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
+      const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
+      const before = sent()
+      let answers = 0
+      proxy.tamper = () => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 600_000)) : forgedRefusal('decryption_failed'))
+      expect((await caught(api.post('/api/echo', { n: 1 }))).code).toBe('decryption_failed')
+      expect(sent() - before).toBe(2)
+      expect(api.clockOffsetMs).toBe(0)
+
+      // The next request uses the true clock: accepted at once, no stale_request round trip.
+      proxy.tamper = undefined
+      expect(await api.post('/api/echo', { n: 2 })).toMatchObject({ body: { n: 2 } })
+      expect(sent() - before).toBe(3)
     })
 
     it('rejects a truncated or garbled envelope as response_decryption_failed', async () => {
@@ -341,6 +408,13 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       expect(() => createClient({ baseUrl: 'https://a.example', keys: [{}], jwksUrl: 'https://a.example/k' })).toThrow(/not both/)
       // @ts-expect-error: not a choice
       expect(() => createClient({ baseUrl: 'https://a.example', crypto: 'openssl' })).toThrow(TypeError)
+      for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '900']) {
+        // @ts-expect-error: '900' is not a number
+        expect(() => createClient({ baseUrl: 'https://a.example', maxClockCorrectionSeconds: bad })).toThrow(/maxClockCorrectionSeconds/)
+      }
+      for (const bad of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+        expect(() => createClient({ baseUrl: 'https://a.example', maxResponseBytes: bad })).toThrow(/maxResponseBytes/)
+      }
     })
   })
 
@@ -363,4 +437,54 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       })
     }
   })
+})
+
+describe('a relative input never leaves the baseUrl origin', () => {
+  // The trap: `new URL('//evil.example/x', 'https://api.example.com')` is evil.example, and the
+  // caller's headers (Authorization) and a fresh envelope would follow it there.
+  let srv: Harness
+  let evil: { url: string; hits: Array<{ url: string; authorization: string | undefined }>; close(): Promise<void> }
+  beforeAll(async () => {
+    srv = await startFetchServer({ keyRing: await KeyRing.from([keys['P-256']]) })
+    const hits: Array<{ url: string; authorization: string | undefined }> = []
+    const server = createServer((req, res) => {
+      hits.push({ url: req.url!, authorization: req.headers.authorization })
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"stolen":true}')
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    // Another origin for the client: same loopback address, another port, named by host.
+    const url = `localhost:${(server.address() as AddressInfo).port}`
+    evil = {
+      url,
+      hits,
+      close: () =>
+        new Promise<void>((resolve, reject) => {
+          server.closeAllConnections()
+          server.close((err) => (err ? reject(err) : resolve()))
+        }),
+    }
+  })
+  afterAll(async () => {
+    await srv.close()
+    await evil.close()
+  })
+
+  const inputs = (host: string) => [`//${host}/api/items`, `/\\${host}/api/items`, `\\\\${host}/api/items`, `/\t/${host}/api/items`]
+
+  for (const prefix of ['', '/prefix']) {
+    it(`refuses network-path and backslash inputs with a TypeError, before sending (baseUrl ${prefix === '' ? 'without' : 'with'} a path)`, async () => {
+      const api = createClient({ baseUrl: `${srv.url}${prefix}`, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
+      const before = srv.log.length
+      for (const input of inputs(evil.url)) {
+        const headers = { authorization: 'Bearer s3cret' }
+        await expect(api.fetch(input, { headers }), input).rejects.toBeInstanceOf(TypeError)
+        await expect(api.get(input, { headers }), input).rejects.toBeInstanceOf(TypeError)
+        await expect(api.post(input, { a: 1 }, { headers }), input).rejects.toBeInstanceOf(TypeError)
+      }
+      expect(evil.hits).toEqual([])
+      expect(srv.log.length).toBe(before)
+      // Ordinary relative inputs still work.
+      if (prefix === '') expect(await api.get('/api/items?id=3')).toMatchObject({ id: '3' })
+    })
+  }
 })

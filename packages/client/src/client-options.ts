@@ -27,6 +27,20 @@ export interface ClientOptions {
    * faulty native implementation).
    */
   crypto?: CryptoChoice
+  /**
+   * The largest clock correction (seconds, either way) the client will learn
+   * from the `Date` of a `stale_request`. Default 900 (15 minutes); 0 turns
+   * clock-skew correction off. That `Date` is unauthenticated: without a bound,
+   * whoever sits on the path could move our `iat` arbitrarily far ahead and hold
+   * the envelope for later delivery.
+   */
+  maxClockCorrectionSeconds?: number
+  /**
+   * The largest response body (bytes, as received) the client reads from a
+   * sealed answer; a larger one is dropped unread past the limit and raises
+   * `response_decryption_failed`. Default 16 MiB.
+   */
+  maxResponseBytes?: number
 }
 
 /** Options as the client uses them, validated once at `createClient`. */
@@ -38,7 +52,14 @@ export interface ParsedOptions {
   clock: Clock
   allowInsecureTransport: boolean
   crypto: CryptoChoice
+  maxClockCorrectionMs: number
+  maxResponseBytes: number
 }
+
+/** 15 minutes: a client 10 minutes off still recovers in one retry; an hour's forged shift does not pass. */
+const DEFAULT_MAX_CLOCK_CORRECTION_SECONDS = 900
+/** Generous for a JSON API, and still a bound on what a hostile answer can make us buffer. */
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 const url = z.union([z.string(), z.instanceof(URL)], { error: 'must be a string or a URL' })
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { error: `${what} must be a function` })
@@ -53,6 +74,8 @@ const schema = z
     clock: z.optional(fn<Clock>('clock')),
     allowInsecureTransport: z.optional(z.boolean({ error: 'must be a boolean' })),
     crypto: z.optional(z.enum(['auto', 'jose', 'noble'], { error: "must be 'auto', 'jose' or 'noble'" })),
+    maxClockCorrectionSeconds: z.optional(z.number({ error: 'must be a finite number of seconds' }).check(z.minimum(0, { error: 'must be >= 0' }))),
+    maxResponseBytes: z.optional(z.int({ error: 'must be an integer number of bytes' }).check(z.positive({ error: 'must be > 0' }))),
   })
   .check(z.refine((o) => o.keys === undefined || o.jwksUrl === undefined, { error: 'pass keys (pinned) or jwksUrl (discovery), not both' }))
 
@@ -85,5 +108,7 @@ export function parseClientOptions(options: ClientOptions): ParsedOptions {
     clock: o.clock ?? systemClock,
     allowInsecureTransport: o.allowInsecureTransport ?? false,
     crypto: o.crypto ?? 'auto',
+    maxClockCorrectionMs: (o.maxClockCorrectionSeconds ?? DEFAULT_MAX_CLOCK_CORRECTION_SECONDS) * 1000,
+    maxResponseBytes: o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   }
 }

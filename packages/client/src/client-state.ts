@@ -10,6 +10,13 @@ export interface ClientState {
   readonly clock: Clock
   readonly allowInsecureTransport: boolean
   readonly keys: KeySource
-  /** Server time minus local time, learnt from the `Date` of a `stale_request` (docs/PROTOCOL.md §6). */
+  /**
+   * Server time minus local time, learnt from the `Date` of a `stale_request`
+   * (docs/PROTOCOL.md §6), and kept only once a retry with it was answered sealed.
+   */
   offsetMs: number
+  /** The largest |offset| the client will learn (`maxClockCorrectionSeconds`). */
+  readonly maxClockCorrectionMs: number
+  /** `maxResponseBytes`: the cap on a sealed answer's body. */
+  readonly maxResponseBytes: number
 }

@@ -35,7 +35,10 @@ export interface SealwireClient {
   post: JsonSend
   put: JsonSend
   patch: JsonSend
-  /** Server time minus local time (ms), learnt from a `stale_request`; 0 until then. */
+  /**
+   * Server time minus local time (ms), learnt from a `stale_request` and kept once a retry with it was answered
+   * sealed; 0 until then.
+   */
   readonly clockOffsetMs: number
 }
 
@@ -69,7 +72,16 @@ export function createClient(options: ClientOptions): SealwireClient {
   let plan: Promise<CurvePlan[]> | undefined
   const curvePlan = () => (plan ??= planCurves(o.crypto))
   const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, fetch: o.fetch, clock: o.clock, plan: curvePlan })
-  const state: ClientState = { base: o.base, fetch: o.fetch, clock: o.clock, allowInsecureTransport: o.allowInsecureTransport, keys, offsetMs: 0 }
+  const state: ClientState = {
+    base: o.base,
+    fetch: o.fetch,
+    clock: o.clock,
+    allowInsecureTransport: o.allowInsecureTransport,
+    keys,
+    offsetMs: 0,
+    maxClockCorrectionMs: o.maxClockCorrectionMs,
+    maxResponseBytes: o.maxResponseBytes,
+  }
 
   const get = ((path: string, opts?: JsonRequestOptions) => jsonRequest(state, 'GET', path, undefined, opts)) as JsonGet
   const send = (method: string) => ((path: string, body?: unknown, opts?: JsonRequestOptions) => jsonRequest(state, method, path, body, opts)) as JsonSend

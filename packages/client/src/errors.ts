@@ -54,7 +54,9 @@ export interface SchemaIssue {
 }
 
 /**
- * A sealed 2xx answer whose body does not match the schema the caller passed.
+ * A sealed 2xx answer whose body does not match the schema the caller passed,
+ * or that is labelled JSON and does not parse (one issue at the root:
+ * `response is not JSON`; the body itself is quoted nowhere in the error).
  * The body came from the server, authenticated: this is a contract mismatch
  * between client and server, not an attack.
  *

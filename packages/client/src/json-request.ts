@@ -19,17 +19,20 @@ async function parseBody(res: Response): Promise<unknown> {
   if (text === '' || !isJsonMediaType(res.headers.get('content-type'))) return text === '' ? undefined : text
   try {
     return JSON.parse(text)
-  } catch (err) {
+  } catch {
     // An error answer is still reported as one, with its text; a success that is not JSON is a server bug.
     if (!res.ok) return text
-    throw err
+    // Not JSON.parse's SyntaxError, nor as cause: V8's message quotes the start of
+    // the decrypted body (a token, personal data), and apps send errors to logs.
+    throw new SealwireSchemaError(res.status, [{ path: [], message: 'response is not JSON' }])
   }
 }
 
 /**
  * One JSON request: seal `body`, send, open, parse; non-2xx throws
  * `SealwireHttpError` with the decrypted problem; a schema, when given,
- * validates the 2xx body (`SealwireSchemaError`).
+ * validates the 2xx body (`SealwireSchemaError`). A 2xx that claims JSON and
+ * is not raises `SealwireSchemaError` too, with no body text in it.
  */
 export async function jsonRequest(state: ClientState, method: string, path: string, body: unknown, options: JsonRequestOptions = {}): Promise<unknown> {
   const init: RequestInit = {}

@@ -10,9 +10,10 @@ import {
   type ReplyContext,
 } from '@sealwire/core'
 import { mediaTypeOf } from './media-type.js'
+import { readCappedText } from './read-capped.js'
 
-/** A problem document is small; a plain answer larger than this is not one. */
-const MAX_PROBLEM_CHARS = 16 * 1024
+/** A problem document is small; a plain answer larger than this (bytes) is not one, and is not read further. */
+const MAX_PROBLEM_BYTES = 16 * 1024
 
 /** Null-body statuses (Fetch standard): a `Response` with one of them cannot carry a body. */
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
@@ -30,10 +31,10 @@ function discard(res: Response): void {
 }
 
 async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
-  const text = await res.text()
+  const text = await readCappedText(res, MAX_PROBLEM_BYTES)
   let problem: unknown
   try {
-    if (text.length > MAX_PROBLEM_CHARS) throw new Error('problem document too large')
+    if (text === undefined) throw new Error('problem document too large')
     problem = JSON.parse(text)
   } catch {
     throw notEncrypted('A plain problem answer to a sealed request, and not a Sealwire one')
@@ -61,11 +62,14 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
  * 3. `typ`, `jti` = this request's and `sts` = the HTTP status
  *    (`response_binding_mismatch`: a swapped or re-statused response).
  *
+ * Every body is read with a byte cap (a plain refusal 16 KiB, a sealed answer
+ * `maxResponseBytes`), so a hostile answer cannot make us buffer without bound.
+ *
  * Steps 2–3 are core's `openResponse`. The returned `Response` carries the
  * plaintext, the sealed status and `Content-Type` = the sealed `cty`; other
  * headers are copied as received and are NOT authenticated.
  */
-export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend): Promise<HttpOutcome> {
+export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number): Promise<HttpOutcome> {
   const type = mediaTypeOf(res.headers.get('content-type'))
   if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res)
   if (type !== JOSE_MEDIA_TYPE) {
@@ -73,7 +77,10 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
     throw notEncrypted(res.status === 0 || (res.status >= 300 && res.status < 400) ? 'A redirect answered a sealed request' : 'A plaintext answer to a sealed request')
   }
-  const opened = await openResponse((await res.text()).trim(), { reply, status: res.status, backend })
+  const envelope = await readCappedText(res, maxResponseBytes)
+  // Not opened, so not ours as far as we can tell: the same code as a garbled envelope.
+  if (envelope === undefined) throw new SealwireError('response_decryption_failed', { detail: `The sealed response exceeds maxResponseBytes (${maxResponseBytes})` })
+  const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
   const headers = new Headers(res.headers)
   // The body is the plaintext now: its length and encoding are not the wire's.

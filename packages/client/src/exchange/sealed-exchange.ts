@@ -1,4 +1,4 @@
-import { sealRequest, type RecipientKey, type SealwireError } from '@sealwire/core'
+import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
 import { openHttpResponse } from './open-http-response.js'
 
@@ -25,10 +25,21 @@ const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'se
  * - `unknown_key`: the server rotated its keys; refetch the JWK Set (one
  *   fetch shared by all requests) and retry only if it now offers another key;
  * - `stale_request`: the local clock is off; learn the offset from the
- *   answer's `Date` and keep it for every later request of this client.
+ *   answer's `Date`, retry with it, and keep it for every later request of
+ *   this client only once that retry was answered sealed.
  *
  * Both refusals arrive unauthenticated (the server had no `rk` yet), so a man
  * in the middle can forge them; the retry budget bounds what that buys him.
+ * A forged `stale_request` is the dangerous one: its `Date` sets our `iat`. Were
+ * it unbounded, he could date our retry an hour ahead, answer it with a forged
+ * refusal (the app believes the call failed), and deliver the held envelope an
+ * hour later, when the server finds it fresh. Hence two rules:
+ *
+ * - an offset beyond `maxClockCorrectionSeconds` is not learnt: no retry, the
+ *   `stale_request` is raised, the client's offset is untouched;
+ * - a learnt offset serves the one retry only, and is kept for later requests
+ *   once that retry came back as a sealed answer (any status): only the server
+ *   holding the key can seal it, and it seals only after accepting the `iat`.
  */
 export async function sealedExchange(state: ClientState, call: SealedCall): Promise<Response> {
   const method = call.method.toUpperCase()
@@ -36,9 +47,12 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   let key: RecipientKey = await state.keys.current()
   let keyRetried = false
   let clockRetried = false
+  // The offset this attempt is sealed with; differs from state.offsetMs only during the clock retry.
+  let offsetMs = state.offsetMs
 
   for (;;) {
-    const sealed = await sealRequest({ recipient: key, request: { method, target }, body: call.body, clock: () => state.clock() + state.offsetMs })
+    const attemptOffset = offsetMs
+    const sealed = await sealRequest({ recipient: key, request: { method, target }, body: call.body, clock: () => state.clock() + attemptOffset })
     const headers = new Headers(call.headers)
     for (const name of OWNED_HEADERS) headers.delete(name)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
@@ -53,8 +67,12 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
       // is opened and returned like any other answer.
       redirect: 'manual',
     })
-    const outcome = await openHttpResponse(res, sealed.reply, key.backend)
-    if (outcome.ok) return outcome.response
+    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes)
+    if (outcome.ok) {
+      // Sealed, hence authentic: the server accepted this iat. Only now is a learnt offset worth keeping.
+      if (clockRetried) state.offsetMs = attemptOffset
+      return outcome.response
+    }
 
     const error: SealwireError = outcome.error
     if (error.code === 'unknown_key' && !keyRetried) {
@@ -66,13 +84,19 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
       }
     }
     if (error.code === 'stale_request' && !clockRetried && outcome.serverDate !== undefined) {
-      clockRetried = true
       // `Date` has one-second resolution (RFC 9110 §5.6.7) and is truncated: the
       // server's clock was in [date, date + 1 s) — aim for the middle.
-      const offset = outcome.serverDate + 500 - state.clock()
+      const learnt = outcome.serverDate + 500 - state.clock()
+      if (Math.abs(learnt) > state.maxClockCorrectionMs) {
+        throw new SealwireError('stale_request', {
+          detail: `The server clock differs by more than the allowed correction (maxClockCorrectionSeconds = ${state.maxClockCorrectionMs / 1000}); not retrying`,
+          cause: error.cause,
+        })
+      }
       // Retry only when the correction is material; otherwise our clock was not the cause.
-      if (Math.abs(offset - state.offsetMs) >= 1000) {
-        state.offsetMs = offset
+      if (Math.abs(learnt - attemptOffset) >= 1000) {
+        clockRetried = true
+        offsetMs = learnt
         continue
       }
     }

@@ -1,5 +1,6 @@
 import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
+import { readCappedText } from '../exchange/read-capped.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
 
@@ -15,8 +16,8 @@ export interface KeySource {
   refresh(usedKid: string): Promise<RecipientKey | undefined>
 }
 
-/** Largest JWK Set accepted: a few keys are a few hundred bytes. */
-const MAX_JWKS_CHARS = 64 * 1024
+/** Largest JWK Set accepted (bytes): a few keys are a few hundred bytes. Larger ones are not read past this. */
+const MAX_JWKS_BYTES = 64 * 1024
 
 const discoveryFailed = (detail: string, cause?: unknown) => new SealwireError('key_discovery_failed', { detail, cause })
 
@@ -60,10 +61,15 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       void res.body?.cancel().catch(() => undefined)
       throw discoveryFailed(`The JWK Set answered HTTP ${res.status}`)
     }
+    let text: string | undefined
+    try {
+      text = await readCappedText(res, MAX_JWKS_BYTES)
+    } catch (cause) {
+      throw discoveryFailed('The JWK Set could not be read', cause)
+    }
+    if (text === undefined) throw discoveryFailed(`The JWK Set is larger than ${MAX_JWKS_BYTES} bytes`)
     let keys: unknown
     try {
-      const text = await res.text()
-      if (text.length > MAX_JWKS_CHARS) throw new Error(`JWK Set larger than ${MAX_JWKS_CHARS} characters`)
       keys = (JSON.parse(text) as { keys?: unknown }).keys
     } catch (cause) {
       throw discoveryFailed('The JWK Set is not JSON', cause)
