@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url'
 const here = fileURLToPath(new URL('..', import.meta.url))
 const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild')
 
-const kb = (n) => `${(n / 1024).toFixed(1)} KB`
+const kb = (n) => `${(n / 1024).toFixed(2)} KB`
 
 async function measure(label, { splitting = false, entry = 'src/index.ts', plugins = [] } = {}) {
   const result = await esbuild.build({
