@@ -13,6 +13,7 @@ import { startFetchServer } from './support/fetch-server.js'
 import { startKoaServer } from './support/koa-server.js'
 import type { Harness, StartServer } from './support/harness.js'
 import { NOT_JSON_SECRET } from './support/app.js'
+import { caught } from './support/caught.js'
 
 const ADAPTERS: Array<[string, StartServer]> = [
   ['express', startExpressServer],
@@ -26,14 +27,6 @@ const keys: Record<'P-256' | 'X25519', PrivateJwk> = {
   X25519: (await generateKeyPair('X25519')).privateJwk,
 }
 
-async function caught(promise: Promise<unknown>): Promise<SealwireError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(SealwireError)
-  return err as SealwireError
-}
 
 /** A plain pre-decryption refusal as a man in the middle would forge it. */
 function forgedRefusal(code: 'stale_request' | 'decryption_failed', date?: Date): Captured {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { JWKS_PATH, KeyRing, SealwireError, generateKeyPair } from '@sealwire/core'
 import { createClient } from '@sealwire/client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { caught } from './support/caught.js'
 
 /** Far more than any cap (16 KiB problem, 64 KiB JWK Set, the 1 MiB maxResponseBytes below) plus socket buffers. */
 const TOTAL = 48 * 1024 * 1024
@@ -58,14 +59,6 @@ function stream(res: ServerResponse, answer: Answer, record: Served): void {
   pump()
 }
 
-async function caught(promise: Promise<unknown>): Promise<SealwireError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(SealwireError)
-  return err as SealwireError
-}
 
 const ring = await KeyRing.from([(await generateKeyPair('P-256')).privateJwk])
 
