@@ -50,7 +50,10 @@ describe('openRequest on a plaintext that is not JSON', () => {
     const header = { alg: 'ECDH-ES', enc: 'A256GCM', typ: REQUEST_TYP, kid: publicJwk.kid, iat: Math.floor(Date.now() / 1000), jti: base64url.encode(new Uint8Array(16)), htm: 'POST', htu: '/x' }
     const envelope = await new CompactEncrypt(new TextEncoder().encode(`{"rk": ${secret}`)).setProtectedHeader(header).encrypt(await importJWK(publicJwk, 'ECDH-ES'))
     const store = new MemoryReplayStore({ clock: () => 0 })
-    const error = await openRequest(envelope, { keyRing, replayStore: store, request: { method: 'POST', target: '/x' } }).catch((e: unknown) => e as SealwireError)
+    const error = (await openRequest(envelope, { keyRing, replayStore: store, request: { method: 'POST', target: '/x' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as SealwireError
     expect(error).toMatchObject({ code: 'malformed_envelope' })
     expect(`${error.message} ${String(error.cause)} ${JSON.stringify(error)}`).not.toContain(secret)
   })

@@ -17,6 +17,15 @@ export interface SealwireContext<T = unknown> {
 export type SealwireRequest<T = unknown> = Request & { readonly sealwire: SealwireContext<T> }
 
 /** Options of `withSealwire`. */
+/**
+ * The platform's extra arguments as the hooks and the wrapped handler see them:
+ * the handler's own when it declares some (Workers' `env, ctx`), otherwise
+ * whatever the platform passes (Deno's `info`, Bun's `server`), untyped — a
+ * one-argument handler must not forbid a two-argument `peer`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PlatformArgs<A extends unknown[]> = A extends [] ? any[] : A
+
 export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
   /** Route schema of the decrypted body; the handler's `request.sealwire.body` is typed from it. */
   schema?: S
@@ -26,13 +35,13 @@ export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
    * server.requestIP(req)?.address`. Needed for `trustedProxies` and
    * `allowInsecureLoopback`; without it neither applies.
    */
-  peer?: (request: Request, ...rest: A) => string | undefined
+  peer?: (request: Request, ...rest: PlatformArgs<A>) => string | undefined
   /**
    * Answers CORS preflights (OPTIONS with `Access-Control-Request-Method`),
    * which carry no envelope: pass your app's handler (e.g. `app.fetch` with
    * Hono's `cors()`). Without it a preflight is refused like any unsealed request.
    */
-  preflight?: (request: Request, ...rest: A) => Response | Promise<Response>
+  preflight?: (request: Request, ...rest: PlatformArgs<A>) => Response | Promise<Response>
   /** Route label for security events. Default: the path. */
   route?: string
 }
@@ -91,15 +100,16 @@ export function withSealwire<A extends unknown[] = [], S extends z.ZodType = z.Z
   server: SealwireServer,
   handler: (request: SealwireRequest<z.output<S>>, ...rest: A) => Response | Promise<Response>,
   options: WithSealwireOptions<S, A> = {},
-): (request: Request, ...rest: A) => Promise<Response> {
+): (request: Request, ...rest: PlatformArgs<A>) => Promise<Response> {
   if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
   if (options.schema !== undefined && typeof (options.schema as z.ZodType).safeParse !== 'function') throw new TypeError('withSealwire: schema must be a zod schema')
   const { schema, peer, preflight, route } = options
-  return async function sealwireFetchHandler(request: Request, ...rest: A): Promise<Response> {
+  return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
     if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, new URL(request.url).pathname)) return toResponse(await server.jwks())
     if (preflight !== undefined && method === 'OPTIONS' && request.headers.has('access-control-request-method')) return preflight(request, ...rest)
-    return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...rest), {
+    // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
+    return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {
       schema,
       peer: peer?.(request, ...rest),
       route,

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { describe, expect, it } from 'vitest'
+
+/**
+ * CI runs the tests, not `pnpm typecheck`: this runs the type checker on every
+ * project, so a type regression fails CI like any other. Each package's own
+ * tsconfig (no Node typings where the code must run anywhere; server's
+ * tsconfig.web.json proves the engine and the fetch adapter compile without
+ * them, and its src/__typecheck holds `@ts-expect-error` type tests), each
+ * example, and every test file (test/tsconfig.json).
+ */
+const run = promisify(execFile)
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
+
+const projects = [
+  'test/tsconfig.json',
+  ...['packages', 'examples'].flatMap((group) =>
+    readdirSync(join(root, group))
+      .flatMap((dir) => ['tsconfig.json', 'tsconfig.web.json'].map((file) => `${group}/${dir}/${file}`))
+      .filter((path) => existsSync(join(root, path))),
+  ),
+]
+
+describe('types', () => {
+  it.each(projects)('%s compiles', { timeout: 180_000 }, async (project) => {
+    const result = await run(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout: string }) => err)
+    expect(result.stdout).toBe('')
+  })
+})
