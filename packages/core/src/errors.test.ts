@@ -3,7 +3,7 @@
  * every code has a 4xx/5xx status and renders without `cause` or a stack.
  */
 import { describe, expect, it } from 'vitest'
-import { ERROR_CODES, ERROR_TABLE, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
+import { ERROR_CODES, ERROR_TABLE, PRE_DECRYPTION_CODES, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
 import { PROBLEM_MEDIA_TYPE, renderProblem, toProblem } from './problem.js'
 
 const SERVER_CODES = [
@@ -155,5 +155,20 @@ describe('toProblem / renderProblem (RFC 9457)', () => {
 
   it('uses the RFC 9457 media type', () => {
     expect(PROBLEM_MEDIA_TYPE).toBe('application/problem+json')
+  })
+})
+
+describe('PRE_DECRYPTION_CODES', () => {
+  it('is exactly the codes of steps 1–8, the only ones a server may answer unsealed', () => {
+    expect([...PRE_DECRYPTION_CODES]).toEqual([
+      'insecure_transport',
+      'unsupported_media_type',
+      'payload_too_large',
+      'malformed_envelope',
+      'unsupported_algorithm',
+      'unknown_key',
+      'stale_request',
+      'decryption_failed',
+    ])
   })
 })

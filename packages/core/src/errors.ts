@@ -38,18 +38,24 @@ interface CodeInfo {
   readonly status: number
   /** RFC 9457 `title`: short, constant per code. */
   readonly title: string
+  /**
+   * Raised by a server before it knows the requester's response key (steps
+   * 1–8, and a plaintext that is not a request), so answered in plain
+   * problem+json rather than sealed.
+   */
+  readonly plain?: true
 }
 
 /** The one table: code → status and title. */
 export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
-  insecure_transport: { status: 403, title: 'TLS is required' },
-  unsupported_media_type: { status: 415, title: 'Expected a Sealwire envelope (application/jose)' },
-  payload_too_large: { status: 413, title: 'Envelope exceeds the size limit' },
-  malformed_envelope: { status: 400, title: 'Malformed envelope' },
-  unsupported_algorithm: { status: 400, title: 'Algorithm not allowed' },
-  unknown_key: { status: 400, title: 'Unknown key id' },
-  stale_request: { status: 400, title: 'Request timestamp outside the accepted window' },
-  decryption_failed: { status: 400, title: 'Envelope could not be decrypted' },
+  insecure_transport: { status: 403, title: 'TLS is required', plain: true },
+  unsupported_media_type: { status: 415, title: 'Expected a Sealwire envelope (application/jose)', plain: true },
+  payload_too_large: { status: 413, title: 'Envelope exceeds the size limit', plain: true },
+  malformed_envelope: { status: 400, title: 'Malformed envelope', plain: true },
+  unsupported_algorithm: { status: 400, title: 'Algorithm not allowed', plain: true },
+  unknown_key: { status: 400, title: 'Unknown key id', plain: true },
+  stale_request: { status: 400, title: 'Request timestamp outside the accepted window', plain: true },
+  decryption_failed: { status: 400, title: 'Envelope could not be decrypted', plain: true },
   binding_mismatch: { status: 400, title: 'Envelope is bound to another method or target' },
   replayed_request: { status: 409, title: 'Request was already processed' },
   replay_guard_unavailable: { status: 503, title: 'Replay guard unavailable' },
@@ -67,16 +73,7 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
  * `application/problem+json` (docs/PROTOCOL.md §5). A client treats any other
  * plaintext answer to a sealed request as a downgrade.
  */
-export const PRE_DECRYPTION_CODES: ReadonlySet<SealwireErrorCode> = new Set<SealwireErrorCode>([
-  'insecure_transport',
-  'unsupported_media_type',
-  'payload_too_large',
-  'malformed_envelope',
-  'unsupported_algorithm',
-  'unknown_key',
-  'stale_request',
-  'decryption_failed',
-])
+export const PRE_DECRYPTION_CODES: ReadonlySet<SealwireErrorCode> = new Set(ERROR_CODES.filter((code) => ERROR_TABLE[code].plain === true))
 
 /** RFC 9457 `type` URI for a code. A URN: it names the problem, it is not a page to fetch. */
 export function problemType(code: SealwireErrorCode): string {
