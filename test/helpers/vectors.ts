@@ -5,10 +5,11 @@
  * written by hand, an `epk` taken from a test vector, a CEK derived from a
  * vector's shared secret) and then show what core's `openRequest` does with them.
  *
- * Also: the loader of the Wycheproof vectors kept outside the repo at
- * `../shared/vectors/wycheproof/` (relative to the repo root). They are read at
- * test time and never copied in.
+ * Also: the loader of the Wycheproof vectors vendored in `test/vectors/wycheproof/`
+ * (Apache-2.0, LICENSE and SHA256SUMS beside them). Each file is checked against
+ * its pinned digest before use, so an edited vector cannot silently weaken a test.
  */
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -19,8 +20,8 @@ import { base64url } from 'jose'
 import { describe } from 'vitest'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** The shared Wycheproof folder beside the repo; `SEALWIRE_WYCHEPROOF_DIR` points elsewhere (or nowhere, to see the skip). */
-export const WYCHEPROOF_DIR = resolve(REPO_ROOT, process.env.SEALWIRE_WYCHEPROOF_DIR ?? '../shared/vectors/wycheproof')
+/** The vendored Wycheproof folder; `SEALWIRE_WYCHEPROOF_DIR` points elsewhere (or nowhere, to see the skip). */
+export const WYCHEPROOF_DIR = resolve(REPO_ROOT, process.env.SEALWIRE_WYCHEPROOF_DIR ?? 'test/vectors/wycheproof')
 
 const encoder = new TextEncoder()
 export const utf8 = (text: string): Uint8Array => encoder.encode(text)
@@ -37,26 +38,40 @@ export function fromHex(hex: string): Uint8Array {
 export const toHex = (bytes: Uint8Array): string => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')
 
 /**
- * Reads a Wycheproof file, or returns undefined (after a loud warning) where the
- * shared vector folder is absent, e.g. on a fresh clone without the sibling checkout.
+ * Reads a Wycheproof file after checking it against `SHA256SUMS`, or returns
+ * undefined where the file is absent. A file whose digest differs throws.
  */
 export function loadWycheproof<T = WycheproofFile>(file: string): T | undefined {
   const path = resolve(WYCHEPROOF_DIR, file)
   if (!existsSync(path)) return undefined
-  return JSON.parse(readFileSync(path, 'utf8')) as T
+  const bytes = readFileSync(path)
+  const pinned = pinnedDigest(file)
+  const actual = createHash('sha256').update(bytes).digest('hex')
+  if (pinned !== actual) throw new Error(`Wycheproof file ${file} does not match SHA256SUMS (pinned ${pinned ?? 'nothing'}, got ${actual})`)
+  return JSON.parse(bytes.toString('utf8')) as T
+}
+
+function pinnedDigest(file: string): string | undefined {
+  const sums = resolve(WYCHEPROOF_DIR, 'SHA256SUMS')
+  if (!existsSync(sums)) return undefined
+  for (const line of readFileSync(sums, 'utf8').split('\n')) {
+    const [digest, name] = line.trim().split(/\s+/)
+    if (name === file) return digest
+  }
+  return undefined
 }
 
 /**
- * `describe` over a Wycheproof file; `describe.skip` with a loud message when
- * the file is missing, so an absent folder is never a silent pass.
+ * `describe` over a Wycheproof file. A missing file fails the run under
+ * `CI=true` and is a loud skip elsewhere (only when `SEALWIRE_WYCHEPROOF_DIR`
+ * points away from the vendored copy would that happen), never a silent pass.
  */
 export function describeWycheproof<T = WycheproofFile>(file: string, title: string, body: (data: T) => void): void {
   const data = loadWycheproof<T>(file)
   if (data === undefined) {
-    console.warn(
-      `\n⚠️  SKIPPING ${title}: Wycheproof vectors not found at ${resolve(WYCHEPROOF_DIR, file)}\n` +
-        `   (expected the shared folder ../shared/vectors/wycheproof/ beside the repo root)\n`,
-    )
+    const where = resolve(WYCHEPROOF_DIR, file)
+    if (process.env.CI === 'true') throw new Error(`Wycheproof vectors missing at ${where}: they are vendored under test/vectors/wycheproof/`)
+    console.warn(`\n⚠️  SKIPPING ${title}: Wycheproof vectors not found at ${where}\n`)
     describe.skip(title, () => {})
     return
   }
