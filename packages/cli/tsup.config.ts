@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Options } from 'tsup'
 
@@ -6,12 +7,28 @@ import { defineConfig, type Options } from 'tsup'
 // building the CLI never depends on core having been built first; core's own
 // dependencies (jose, zod) stay external and are the CLI's dependencies.
 const core = fileURLToPath(new URL('../core/src/index.ts', import.meta.url))
+// src/main.ts reads its version from ../package.json. Bundled as it is, the whole
+// manifest would ship inside dist, `workspace:*` specifiers included: only the
+// version goes in.
+const manifest = fileURLToPath(new URL('./package.json', import.meta.url))
+const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }
+const versionOnly: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'package-json-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      args.path === manifest ? { contents: JSON.stringify({ version }), loader: 'json' } : undefined,
+    )
+  },
+}
+
 const shared: Options = {
   target: 'node20',
   platform: 'node',
-  sourcemap: true,
+  // No source maps: they would point at core's and the CLI's src/, which the tarball does not ship.
+  sourcemap: false,
   noExternal: ['@sealwire/core'],
   external: ['jose', 'zod'],
+  esbuildPlugins: [versionOnly],
   esbuildOptions(options) {
     options.alias = { '@sealwire/core': core }
   },

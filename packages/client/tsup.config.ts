@@ -8,7 +8,9 @@ export default defineConfig([
     entry: { index: 'src/index.ts', noble: 'src/noble.ts' },
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
+    // No source maps: a published map would point at src/ and node_modules paths
+    // the tarball does not ship. This output is unminified, readable as it is.
+    sourcemap: false,
     // dist/browser is the other config's; it builds at the same time.
     clean: ['!browser/**'],
     target: 'es2022',
@@ -24,7 +26,8 @@ export default defineConfig([
     outDir: 'dist/browser',
     format: ['esm'],
     dts: false,
-    sourcemap: true,
+    // No map either: its sources would be workspace paths (node_modules/.pnpm/...).
+    sourcemap: false,
     clean: true,
     minify: true,
     target: 'es2022',

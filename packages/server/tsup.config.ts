@@ -6,7 +6,9 @@ export default defineConfig({
   entry: ['src/index.ts', 'src/adapters/*.ts', '!src/**/*.test.ts'],
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
+  // No source maps: a published map would point at src/ and node_modules paths the
+  // tarball does not ship. The output is unminified ES2022, readable as it is.
+  sourcemap: false,
   clean: true,
   target: 'es2022',
   platform: 'neutral',
