@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPackage } from '../helpers/build-packages.js'
 import { REPO_ROOT } from '../helpers/vectors.js'
 
 const run = promisify(execFile)
@@ -141,7 +142,8 @@ function targetsOf(manifest: Manifest): string[] {
   for (const [subpath, value] of Object.entries(manifest.exports ?? {})) if (subpath !== './package.json') visit(value)
   for (const field of [manifest.main, manifest.module, manifest.types]) if (field !== undefined) targets.add(field)
   visit(manifest.bin)
-  return [...targets]
+  // A subpath pattern (`./browser/*`: files, not modules) must at least have its folder.
+  return [...targets].map((t) => (t.includes('*') ? t.slice(0, t.lastIndexOf('/', t.indexOf('*')) + 1) : t))
 }
 
 let consumer: string
@@ -154,17 +156,8 @@ function install(dir: string): Promise<void> {
     done = (async () => {
       const manifest = manifestOf(dir)
       const packageDir = join(REPO_ROOT, dir)
-      // Our own dependencies first: a dependent's type build reads their dist, which
-      // a build of theirs running at the same time would be wiping.
-      const ownDeps = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies }).filter((n) => n.startsWith('@sealwire/'))
-      for (const name of ownDeps) {
-        const depDir = dirOfName(name)
-        if (depDir !== undefined) await install(depDir)
-      }
-      const tsup = join(REPO_ROOT, 'node_modules', '.bin', 'tsup')
-      await run(existsSync(tsup) ? tsup : 'npx', existsSync(tsup) ? [] : ['tsup'], { cwd: packageDir, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }).catch((error: { stdout?: string; stderr?: string }) => {
-        throw new Error(`tsup failed in ${dir}:\n${error.stdout ?? ''}\n${error.stderr ?? ''}`)
-      })
+      // Built once across test files (the tarball suite builds the same dist), our own dependencies first.
+      await buildPackage(dir)
       // Lay it out like an install: package.json and the published `files` only.
       const target = join(consumer, 'node_modules', manifest.name)
       mkdirSync(target, { recursive: true })

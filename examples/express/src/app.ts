@@ -20,7 +20,7 @@ export interface ExampleAppOptions {
   onEvent?: (event: SealwireEvent) => void
   /** The directory of the browser page (`examples/browser`). Default: resolved from `@sealwire/example-browser`. */
   pageDir?: string
-  /** The client's browser bundle. Default: this package's build of it (`dist/public/`), else `@sealwire/client/browser`. */
+  /** The client's browser bundle. Default: this package's build of it (`dist/public/`), else `@sealwire/client/browser/sealwire-client.min.js`. */
   clientBundle?: string
 }
 
@@ -35,7 +35,7 @@ function defaultClientBundle(): string | undefined {
   const own = fileURLToPath(new URL('../dist/public/sealwire-client.min.js', import.meta.url))
   if (existsSync(own)) return own
   try {
-    return require.resolve('@sealwire/client/browser')
+    return require.resolve('@sealwire/client/browser/sealwire-client.min.js')
   } catch {
     return undefined // not built yet: the page says how to build it
   }
