@@ -86,7 +86,7 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     expect(out.match(/✔/g)).toHaveLength(8)
     expect(out).not.toContain('✘')
     // The server's own log, shown at the end: outcomes, never a body.
-    expect(out).toMatch(/refused \/api\/transfer: replayed_request/)
+    expect(out).toMatch(/POST \/api\/transfer → 200[^]*refused: replayed_request\n.*POST \/api\/transfer → 409/)
     expect(out).not.toMatch(/What the server logged[\s\S]*4111/)
     expect(out).toContain('All 8 steps behaved as expected')
 

@@ -6,10 +6,12 @@
 import { createHash } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import express, { type ErrorRequestHandler } from 'express'
+import methodOverride from 'method-override'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { expectNothingInClear } from './helpers/clear-text.js'
 import { rawRequest } from './helpers/http.js'
 import { openSealed, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
 import { testCertificate } from './helpers/tls.js'
@@ -240,5 +242,95 @@ describe('per-route middleware only', () => {
     // Routes without the middleware are untouched.
     const open = await rawRequest(`${url}/open`, { ca })
     expect(JSON.parse(open.body)).toEqual({ public: true })
+  })
+})
+
+describe('hardening (issue 9)', () => {
+  let url: string
+  const calls: string[] = []
+  beforeAll(async () => {
+    const app = express()
+    app.use(sealwireExpress(server))
+    // The real middleware, mounted behind Sealwire: by header (its default), by
+    // another header, and by a `_method` field of the (decrypted) body.
+    app.use('/override', methodOverride())
+    app.use('/override-x', methodOverride('X-HTTP-Method'))
+    app.use('/override-body', methodOverride((req) => (req.body as { _method?: string } | null)?._method ?? ''))
+    for (const base of ['/override', '/override-x', '/override-body']) {
+      app.post(`${base}/items/:id`, (req, res) => {
+        calls.push(`POST ${base}`)
+        res.json({ updated: req.params.id })
+      })
+      app.delete(`${base}/items/:id`, (req, res) => {
+        calls.push(`DELETE ${base}`)
+        res.json({ deleted: req.params.id, secret: SECRET })
+      })
+    }
+    app.post('/status-message', (_req, res) => {
+      res.statusMessage = `Conflict with ${SECRET}`
+      res.status(409).json({ sealed: true })
+    })
+    app.post('/write-head-reason', (_req, res) => {
+      res.writeHead(409, `Conflict with ${SECRET}`, { 'content-type': 'text/plain' })
+      res.end('sealed')
+    })
+    app.post('/attachment', (_req, res) => {
+      res.attachment(`${SECRET}.pdf`)
+      res.send('file')
+    })
+    app.post('/status-zero', (_req, res) => {
+      res.statusCode = 0
+      res.end(SECRET)
+    })
+    url = await serve(app)
+  })
+
+  for (const [base, header] of [['/override', 'x-http-method-override'], ['/override-x', 'x-http-method']] as const) {
+    it(`item 1: method-override(${header}) cannot turn a sealed POST into the DELETE handler`, async () => {
+      calls.length = 0
+      const sealed = await sealPost(`${base}/items/7`, { name: 'x' })
+      const res = await sendSealed(url, 'POST', `${base}/items/7`, sealed, { ca, headers: { [header]: 'DELETE' } })
+      const opened = await openSealed<{ code: string }>(res, sealed)
+      expect([opened.status, opened.json.code]).toEqual([400, 'binding_mismatch'])
+      expect(calls).toEqual([])
+      // The victim's request as sealed still goes through: its jti was not used up.
+      const ok = await openSealed(await sendSealed(url, 'POST', `${base}/items/7`, sealed, { ca }), sealed)
+      expect(ok.json).toEqual({ updated: '7' })
+      expect(calls).toEqual([`POST ${base}`])
+    })
+  }
+
+  it('item 1: a method-override reading `_method` from the body: the handled method must be htm, so binding_mismatch', async () => {
+    calls.length = 0
+    const sealed = await sealPost('/override-body/items/7', { _method: 'DELETE' })
+    const res = await sendSealed(url, 'POST', '/override-body/items/7', sealed, { ca })
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([400, 'binding_mismatch'])
+    expect(calls).toEqual([])
+    expect(opened.text).not.toContain(SECRET)
+  })
+
+  it('item 5: the reason phrase of res.statusMessage / writeHead(409, reason) never travels in clear', async () => {
+    for (const path of ['/status-message', '/write-head-reason']) {
+      const sealed = await sealPost(path, null)
+      const res = await sendSealed(url, 'POST', path, sealed, { ca })
+      expectNothingInClear(res, SECRET)
+      expect((await openSealed(res, sealed)).status).toBe(409)
+    }
+  })
+
+  it('item 5: Content-Disposition (res.attachment) is dropped: it names the plaintext', async () => {
+    const sealed = await sealPost('/attachment', null)
+    const res = await sendSealed(url, 'POST', '/attachment', sealed, { ca })
+    expectNothingInClear(res, SECRET)
+    expect((await openSealed(res, sealed)).text).toBe('file')
+  })
+
+  it('item 6: res.statusCode = 0 is a sealed 500, never a sealed 200', async () => {
+    const sealed = await sealPost('/status-zero', null)
+    const res = await sendSealed(url, 'POST', '/status-zero', sealed, { ca })
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([res.status, opened.status, opened.json.code]).toEqual([500, 500, 'internal_error'])
+    expect(res.body + opened.text).not.toContain(SECRET)
   })
 })

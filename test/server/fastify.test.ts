@@ -7,10 +7,12 @@ import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireFastify } from '@sealwire/server/fastify'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
+import { expectNothingInClear } from './helpers/clear-text.js'
 import { rawRequest } from './helpers/http.js'
 import { openSealed, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
+import { SECRET } from './harness/spec.js'
 
 let keys: TestKeys
 let server: SealwireServer
@@ -97,4 +99,46 @@ it('serves the JWK Set', async () => {
   expect(res.status).toBe(200)
   expect(res.headers['content-type']).toBe('application/jwk-set+json')
   expect((JSON.parse(res.body) as { keys: unknown[] }).keys).toHaveLength(2)
+})
+
+describe('hardening (issue 9)', () => {
+  let hardened: FastifyInstance
+  let base: string
+  beforeAll(async () => {
+    hardened = Fastify({ logger: false })
+    await hardened.register(sealwireFastify, { server })
+    hardened.post('/hijack', async (_request, reply) => {
+      reply.hijack()
+      reply.raw.writeHead(200, { 'content-type': 'application/json' })
+      reply.raw.end(JSON.stringify({ secret: SECRET }))
+    })
+    hardened.post('/raw-reason', async (_request, reply) => {
+      reply.raw.statusMessage = `Conflict with ${SECRET}`
+      reply.code(409)
+      return { sealed: true }
+    })
+    hardened.post('/attachment', async (_request, reply) => {
+      reply.header('content-disposition', `attachment; filename="${SECRET}.pdf"`)
+      return 'file'
+    })
+    base = await hardened.listen({ port: 0, host: '127.0.0.1' })
+  })
+  afterAll(async () => {
+    await hardened.close()
+  })
+
+  it('item 11: reply.hijack() is refused loudly: a sealed 500, never the decrypted data in clear', async () => {
+    const sealed = await sealPost('/hijack', { card: '4111' })
+    const res = await sendSealed(base, 'POST', '/hijack', sealed)
+    expect(res.body).not.toContain(SECRET)
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
+  })
+
+  it('item 5: a reason phrase set on reply.raw and Content-Disposition never travel in clear', async () => {
+    for (const path of ['/raw-reason', '/attachment']) {
+      const sealed = await sealPost(path, null)
+      expectNothingInClear(await sendSealed(base, 'POST', path, sealed), SECRET)
+    }
+  })
 })

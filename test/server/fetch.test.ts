@@ -7,6 +7,8 @@ import { openResponse, type SealedRequest } from '@sealwire/core'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireOf, withSealwire } from '@sealwire/server/fetch'
 import { Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { methodOverride } from 'hono/method-override'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { seal, testKeys, type TestKeys } from './helpers/sealing.js'
@@ -126,5 +128,80 @@ describe("Hono's app.request()", () => {
     const plain = await outer.request(`${ORIGIN}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hi":1}' })
     expect(plain.status).toBe(415)
     expect(plain.headers.get('content-type')).toBe('application/problem+json')
+  })
+})
+
+describe('hardening (issue 9)', () => {
+  const IBAN = 'DE89370400440532013000'
+
+  it('item 4: with preflight: app.fetch, a preflight answer carries only its status, Access-Control-* and Vary, never a body', async () => {
+    const app = new Hono()
+    app.use('/api/public/*', cors({ origin: 'https://app.test' }))
+    // A route that answers every method, OPTIONS included: its data must not go out in clear.
+    app.all('/api/users', (c) => c.json({ users: [{ name: 'ann', iban: IBAN }] }, 200, { 'x-internal': IBAN, 'set-cookie': `s=${IBAN}` }))
+    const handler = withSealwire(server, app.fetch, { preflight: app.fetch })
+    const headers = { origin: 'https://evil.test', 'access-control-request-method': 'GET' }
+    const leak = await handler(new Request(`${ORIGIN}/api/users`, { method: 'OPTIONS', headers }))
+    expect(leak.status).toBe(200)
+    const text = await leak.text()
+    expect(text).toBe('')
+    expect([...leak.headers.keys()].filter((n) => !n.startsWith('access-control-') && n !== 'vary')).toEqual([])
+    expect(JSON.stringify([...leak.headers])).not.toContain(IBAN)
+
+    // A real CORS layer's answer goes through intact.
+    const ok = await handler(new Request(`${ORIGIN}/api/public/x`, { method: 'OPTIONS', headers: { ...headers, origin: 'https://app.test', 'access-control-request-headers': 'content-type' } }))
+    expect(ok.status).toBe(204)
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.test')
+    expect(ok.headers.get('access-control-allow-methods')).toContain('GET')
+    expect(ok.headers.get('vary')).toContain('Origin')
+  })
+
+  it('item 4: an OPTIONS that is not a preflight (no Origin), or carries a body, never reaches the app in clear', async () => {
+    const app = new Hono()
+    let bodySeen: string | undefined
+    app.all('/api/users', async (c) => {
+      bodySeen = await c.req.text()
+      return c.json({ iban: IBAN })
+    })
+    const handler = withSealwire(server, app.fetch, { preflight: app.fetch })
+    const noOrigin = await handler(new Request(`${ORIGIN}/api/users`, { method: 'OPTIONS', headers: { 'access-control-request-method': 'GET' } }))
+    expect(noOrigin.status).toBe(415)
+    const withBody = await handler(new Request(`${ORIGIN}/api/users`, { method: 'OPTIONS', headers: { origin: 'https://x.test', 'access-control-request-method': 'GET', 'content-type': 'application/json' }, body: '{"plain":"text"}' }))
+    expect(await withBody.text()).toBe('')
+    expect(bodySeen).toBe('') // the app saw a preflight without the plaintext body
+  })
+
+  it("item 1: Hono's methodOverride behind Sealwire cannot turn a sealed POST into DELETE", async () => {
+    const app = new Hono()
+    const calls: string[] = []
+    app.use('/api/*', methodOverride({ app, header: 'X-HTTP-Method-Override' }))
+    app.post('/api/items/:id', (c) => {
+      calls.push('POST')
+      return c.json({ updated: c.req.param('id') })
+    })
+    app.delete('/api/items/:id', (c) => {
+      calls.push('DELETE')
+      return c.json({ deleted: c.req.param('id') })
+    })
+    const handler = withSealwire(server, app.fetch)
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/api/items/7', body: { name: 'x' } })
+    const attack = new Request(`${ORIGIN}/api/items/7`, { method: 'POST', headers: { ...sealed.headers, 'x-http-method-override': 'DELETE' }, body: sealed.httpBody! })
+    const res = await handler(attack)
+    expect(res.status).toBe(400)
+    expect((await open<{ code: string }>(res, sealed)).json.code).toBe('binding_mismatch')
+    expect(calls).toEqual([])
+    // The victim's request, as sealed, still works (its jti was not used up).
+    const ok = await handler(requestFor(sealed, 'POST', '/api/items/7'))
+    expect((await open(ok, sealed)).json).toEqual({ updated: '7' })
+    expect(calls).toEqual(['POST'])
+  })
+
+  it('item 6: Response.error() (status 0) is a sealed 500, never a sealed 200', async () => {
+    const handler = withSealwire(server, () => Response.error())
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/x', body: 1 })
+    const res = await handler(requestFor(sealed, 'POST', '/x'))
+    expect(res.status).toBe(500)
+    const opened = await open<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
   })
 })

@@ -9,6 +9,7 @@ import { sealwireKoa } from '@sealwire/server/koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { rawRequest } from './helpers/http.js'
+import { expectNothingInClear } from './helpers/clear-text.js'
 import { openSealed, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
 import { testCertificate } from './helpers/tls.js'
 import { serveNode } from './harness/listen.js'
@@ -78,7 +79,32 @@ describe('every ctx.body is sealed', () => {
           ctx.body = 'plain text'
           return
         case '/throw':
-          ctx.throw(403, SECRET)
+          throw new Error(SECRET)
+        case '/throw-404':
+          ctx.throw(404)
+          return
+        case '/throw-401':
+          ctx.throw(401, 'Sign in first', { headers: { 'WWW-Authenticate': 'Bearer realm="api"' } })
+          return
+        case '/throw-403-hidden':
+          ctx.throw(403, SECRET, { expose: false })
+          return
+        case '/reason':
+          ctx.status = 409
+          ctx.message = `conflict with ${SECRET}`
+          ctx.body = { sealed: true }
+          return
+        case '/raw-reason':
+          ctx.body = { sealed: true }
+          ctx.res.statusMessage = SECRET
+          return
+        case '/attachment':
+          ctx.attachment(`${SECRET}.pdf`)
+          ctx.body = 'file'
+          return
+        case '/re-route':
+          ctx.method = 'DELETE' // what a method-override middleware does
+          ctx.body = { rerouted: true }
           return
         default:
         // nothing: Koa's 404
@@ -106,6 +132,40 @@ describe('every ctx.body is sealed', () => {
     const sealed = await sealPost('/nowhere', null)
     const opened = await openSealed(await sendSealed(url, 'POST', '/nowhere', sealed, { ca }), sealed)
     expect([opened.status, opened.text]).toEqual([404, 'Not Found'])
+  })
+
+  it('ctx.throw(404) and ctx.throw(401, message): the 4xx status, the exposed message and its headers, sealed (issue 9, item 10)', async () => {
+    const notFound = await sealPost('/throw-404', null)
+    const opened404 = await openSealed(await sendSealed(url, 'POST', '/throw-404', notFound, { ca }), notFound)
+    expect([opened404.status, opened404.text]).toEqual([404, 'Not Found'])
+    const unauthorized = await sealPost('/throw-401', null)
+    const res401 = await sendSealed(url, 'POST', '/throw-401', unauthorized, { ca })
+    expect(res401.status).toBe(401)
+    expect(res401.headers['www-authenticate']).toBe('Bearer realm="api"')
+    const opened401 = await openSealed(res401, unauthorized)
+    expect([opened401.status, opened401.contentType, opened401.text]).toEqual([401, 'text/plain; charset=utf-8', 'Sign in first'])
+  })
+
+  it('a 4xx whose message is not exposed: the reason phrase only', async () => {
+    const sealed = await sealPost('/throw-403-hidden', null)
+    const res = await sendSealed(url, 'POST', '/throw-403-hidden', sealed, { ca })
+    const opened = await openSealed(res, sealed)
+    expect([opened.status, opened.text]).toEqual([403, 'Forbidden'])
+    expect(res.body + opened.text + JSON.stringify(res.headers)).not.toContain(SECRET)
+  })
+
+  it('nothing in clear beside the envelope: the reason phrase is the standard one, no Content-Disposition (issue 9, item 5)', async () => {
+    for (const path of ['/reason', '/raw-reason', '/attachment']) {
+      const sealed = await sealPost(path, null)
+      expectNothingInClear(await sendSealed(url, 'POST', path, sealed, { ca }), SECRET)
+    }
+  })
+
+  it('a middleware that changes ctx.method: sealed binding_mismatch instead of the handler output (issue 9, item 1)', async () => {
+    const sealed = await sealPost('/re-route', null)
+    const res = await sendSealed(url, 'POST', '/re-route', sealed, { ca })
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([400, 'binding_mismatch'])
   })
 
   it('a thrown error: sealed generic 500 for the client, the error itself for app.on("error")', async () => {

@@ -93,15 +93,26 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
     expect(opened.text).not.toContain('hunter2')
   })
 
-  it('a result that cannot be sealed (status 600) is the plain generic 500, dated by the server clock', async () => {
+  it('a status that is no HTTP status (0, 99, 600, 1.5) is the sealed generic 500, dated by the server clock (issue 9, item 6)', async () => {
     const HOUR = 3_600_000
     const ahead = createSealwireServer({ keys: keys.ring, clock: () => Date.now() + HOUR })
-    const handler = sealwireLambda(ahead, async () => ({ statusCode: 600, body: 'secret plaintext' }))
-    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1, clock: () => Date.now() + HOUR })
-    const result = await handler(postEvent(sealed), {})
-    expect([result.statusCode, result.headers?.['content-type'], JSON.parse(result.body!).code]).toEqual([500, 'application/problem+json', 'internal_error'])
-    expect(result.body).not.toContain('secret plaintext')
-    expect(Date.parse(String(result.headers?.date)) - Date.now()).toBeGreaterThan(HOUR - 120_000)
+    for (const statusCode of [0, -1, 99, 600, 1.5]) {
+      const handler = sealwireLambda(ahead, async () => ({ statusCode, body: 'secret plaintext' }))
+      const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1, clock: () => Date.now() + HOUR })
+      const result = await handler(postEvent(sealed), {})
+      expect(result.statusCode, String(statusCode)).toBe(500)
+      expect(result.body).not.toContain('secret plaintext')
+      const opened = await open<{ code: string }>(result, sealed)
+      expect([opened.status, opened.json.code], String(statusCode)).toEqual([500, 'internal_error'])
+      expect(Date.parse(String(result.headers?.date)) - Date.now()).toBeGreaterThan(HOUR - 120_000)
+    }
+  })
+
+  it('an interim 1xx status becomes a sealed 200 with the same body (a final answer has a body)', async () => {
+    const handler = sealwireLambda(server, async () => ({ statusCode: 103, body: 'early' }))
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1 })
+    const opened = await open(await handler(postEvent(sealed), {}), sealed)
+    expect([opened.status, opened.text]).toEqual([200, 'early'])
   })
 })
 

@@ -55,8 +55,9 @@ async function main(): Promise<void> {
     host,
     keys,
     onEvent: (event) => {
-      // Refusals only: what was refused and why; never a body, never a key.
-      if (event.type === 'rejected') console.log(`  refused ${event.route}: ${event.code}`)
+      // Refusals only: what was refused and why; never a body, never a key. The route is
+      // a template once Express has routed, `*` before (the request line is logged beside it).
+      if (event.type === 'rejected') console.log(`  refused${event.route === '*' ? '' : ` ${event.route}`}: ${event.code}`)
     },
     log: (line) => console.log(`  ${line}`),
   })

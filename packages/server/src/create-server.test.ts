@@ -78,7 +78,8 @@ describe('the engine on an IncomingRequest', () => {
     await outcome.exchange.reply({ status: 200, body: 'again' }) // a second reply emits nothing more
     const opened = await openResponse(res.body, { reply: sealed.reply, status: res.status })
     expect(new TextDecoder().decode(opened.body)).toBe('done')
-    expect(events).toEqual([expect.objectContaining({ type: 'accepted', route: '/things/1', peer: '192.0.2.1', kid: recipient.kid })])
+    // No route template given: the bounded label, never the raw path (issue 9, item 15).
+    expect(events).toEqual([expect.objectContaining({ type: 'accepted', route: '*', peer: '192.0.2.1', kid: recipient.kid })])
   })
 
   it('fail() seals the generic internal_error, whatever the handler threw', async () => {

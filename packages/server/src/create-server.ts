@@ -11,13 +11,14 @@ import {
 } from '@sealwire/core'
 import type { z } from 'zod'
 import { locateEnvelope, type EnvelopeLocation } from './envelope.js'
-import { emitEvent, monotonicNow } from './events.js'
+import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { Exchange, type SealwireExchange } from './exchange.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
 import { httpDate, plainProblem, sealedProblem } from './responses.js'
-import { transportAllowed, type TransportPolicy } from './transport.js'
+import { boundMethod } from './method-override.js'
+import { isForwarded, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 /** Per-route options: the zod schema the decrypted body must match (step 11). */
@@ -139,7 +140,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const ready = ringPromise.then(() => undefined)
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
-    const e: SealwireEvent = { type: 'rejected', code, route: checked.incoming.route ?? pathOf(checked.incoming.target), ms: monotonicNow() - checked.started }
+    const e: SealwireEvent = { type: 'rejected', code, route: routeLabel(checked.incoming.route), ms: monotonicNow() - checked.started }
     if (kid !== undefined) e.kid = kid
     if (checked.incoming.peer !== undefined) e.peer = checked.incoming.peer
     emitEvent(o.onEvent, e)
@@ -179,7 +180,8 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       const started = monotonicNow()
       const checked = { incoming, started }
       // 1. Transport.
-      if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'))) {
+      const forwarded = incoming.forwarded ?? isForwarded(incoming.header)
+      if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'), forwarded)) {
         return { ok: false, response: refuse(checked, new SealwireError('insecure_transport')) }
       }
       // 2. Envelope location and media type; 3. the size known before reading.
@@ -212,13 +214,14 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         const opened = await openRequest(envelope, {
           keyRing,
           replayStore,
-          request: { method: incoming.method, target: incoming.target },
+          // The request line's method, or a method-override header's (refused at step 9).
+          request: { method: boundMethod(incoming), target: incoming.target },
           maxAgeSeconds: o.maxAgeSeconds,
           maxSkewSeconds: o.maxSkewSeconds,
           clock,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
-        const context = { onEvent: o.onEvent, clock, started: checked.started, route: incoming.route ?? pathOf(incoming.target), peer: incoming.peer }
+        const context = { onEvent: o.onEvent, clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })

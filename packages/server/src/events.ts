@@ -21,3 +21,19 @@ export function emitEvent(onEvent: ((event: SealwireEvent) => void) | undefined,
     // swallowed on purpose, see above
   }
 }
+
+/** The route label of an event when the framework does not know the route template. */
+export const UNROUTED = '*'
+
+/**
+ * A route label fit for metrics: the template an adapter or the application
+ * gave, if short printable ASCII; otherwise `UNROUTED`. Never the raw path:
+ * a client picks it (up to the header limit, ~8 KB, and unbounded variety).
+ *
+ * @example
+ * routeLabel('/users/:id') // '/users/:id'
+ * routeLabel(undefined)    // '*'
+ */
+export function routeLabel(route: string | undefined): string {
+  return route !== undefined && /^[\x20-\x7e]{1,256}$/.test(route) ? route : UNROUTED
+}

@@ -1,12 +1,16 @@
 import { SealwireError, payloadIssues, type ReplyContext, type RequestClaims, type SealwireErrorCode } from '@sealwire/core'
 import type { z } from 'zod'
-import { emitEvent, monotonicNow } from './events.js'
-import { sealedProblem, sealedResponse } from './responses.js'
+import { emitEvent, monotonicNow, routeLabel } from './events.js'
+import { isHttpStatus, sealedProblem, sealedResponse } from './responses.js'
 import type { OutgoingResponse, SealwireEvent } from './types.js'
 
 /** What a handler answered, before sealing. */
 export interface ReplyInput {
-  /** HTTP status the handler chose; sealed as `sts` (204/205/304 become 200: the envelope is a body). */
+  /**
+   * HTTP status the handler chose; sealed as `sts`. 1xx, 204, 205 and 304
+   * become 200 (the envelope is a body); anything outside 100–599, or not an
+   * integer, is a handler bug: the sealed 500 `internal_error`.
+   */
   status: number
   /** Media type of the plaintext, sealed as `cty`. Default `application/octet-stream`. */
   contentType?: string | null | undefined
@@ -43,6 +47,15 @@ export interface SealwireExchange<T = unknown> {
    * and stack stay on the server.
    */
   fail(route?: string): Promise<OutgoingResponse>
+  /**
+   * Seals a refusal found after the request was opened (e.g. a middleware
+   * tried to re-route it to another method: `binding_mismatch`); emits
+   * `rejected` with its code.
+   *
+   * @example
+   * return toResponse(await exchange.refuse(new SealwireError('binding_mismatch')))
+   */
+  refuse(error: SealwireError, route?: string): Promise<OutgoingResponse>
   /** Applies one more route schema (a per-route schema behind an app-wide middleware). */
   refine<S extends z.ZodType>(schema: S): Promise<RefineOutcome<z.output<S>>>
 }
@@ -77,6 +90,9 @@ export class Exchange<T> implements SealwireExchange<T> {
     // belongs outside Sealwire; inside it, the reply is refused as a server error.
     const encoding = input.contentEncoding?.trim().toLowerCase()
     if (encoding !== undefined && encoding !== '' && encoding !== 'identity') return this.fail(input.route)
+    // Not an HTTP status (fetch's Response.error() is 0, a Lambda result may say
+    // anything): a handler bug, answered as one — never as a success, never in clear.
+    if (!isHttpStatus(input.status)) return this.fail(input.route)
     const body = input.body ?? ''
     const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body }, this.#context.clock())
     this.#emit('accepted', undefined, input.route)
@@ -86,6 +102,12 @@ export class Exchange<T> implements SealwireExchange<T> {
   async fail(route?: string): Promise<OutgoingResponse> {
     const response = await sealedProblem(this.#reply, new SealwireError('internal_error'), this.#context.clock())
     this.#emit('rejected', 'internal_error', route)
+    return response
+  }
+
+  async refuse(error: SealwireError, route?: string): Promise<OutgoingResponse> {
+    const response = await sealedProblem(this.#reply, error, this.#context.clock())
+    this.#emit('rejected', error.code, route)
     return response
   }
 
@@ -103,7 +125,7 @@ export class Exchange<T> implements SealwireExchange<T> {
     if (this.#settled) return
     this.#settled = true
     const c = this.#context
-    const event: SealwireEvent = { type, route: route ?? c.route, ms: monotonicNow() - c.started, kid: this.claims.kid }
+    const event: SealwireEvent = { type, route: route === undefined ? c.route : routeLabel(route), ms: monotonicNow() - c.started, kid: this.claims.kid }
     if (code !== undefined) event.code = code
     if (c.peer !== undefined) event.peer = c.peer
     emitEvent(c.onEvent, event)

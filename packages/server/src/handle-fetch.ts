@@ -10,7 +10,7 @@ export interface FetchHandleOptions<S extends z.ZodType = z.ZodType<unknown>> {
   schema?: S | undefined
   /** Address of the connection's peer, where the platform tells it (for trusted proxies and loopback). */
   peer?: string | undefined
-  /** Route label for events. Default: the path. */
+  /** Route label for events (a template such as `/users/:id`). Default `*`: never the raw path. */
   route?: string | undefined
 }
 
@@ -36,7 +36,7 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     body: () => request.body,
     secure: url.protocol === 'https:',
     peer: options.peer,
-    route: options.route ?? url.pathname,
+    route: options.route,
   }
 }
 

@@ -1,4 +1,5 @@
 import { ENVELOPE_HEADER } from '@sealwire/core'
+import { METHOD_OVERRIDE_HEADERS } from './method-override.js'
 
 /**
  * Request headers that make a response depend on what the client already
@@ -15,7 +16,8 @@ export const CONDITIONAL_REQUEST_HEADERS = ['if-none-match', 'if-modified-since'
  * describe the envelope body rather than the decrypted one the handler gets
  * (`Content-Length`, `Content-Type`, `Transfer-Encoding`: the adapter replaces
  * the body, and sets `Content-Type: application/json` when there is one), and
- * `CONDITIONAL_REQUEST_HEADERS`. One list, so that the adapters cannot drift.
+ * `CONDITIONAL_REQUEST_HEADERS`, and `METHOD_OVERRIDE_HEADERS` (the envelope
+ * binds the method: nothing behind Sealwire may re-route the request). One list, so that the adapters cannot drift.
  */
 export const HANDLER_DROPPED_REQUEST_HEADERS: readonly string[] = [
   ENVELOPE_HEADER.toLowerCase(),
@@ -23,6 +25,7 @@ export const HANDLER_DROPPED_REQUEST_HEADERS: readonly string[] = [
   'content-type',
   'transfer-encoding',
   ...CONDITIONAL_REQUEST_HEADERS,
+  ...METHOD_OVERRIDE_HEADERS,
 ]
 
 /** Media type of the decrypted body an adapter hands its handler. */

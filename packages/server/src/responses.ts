@@ -5,7 +5,9 @@ import type { OutgoingResponse } from './types.js'
  * Response headers that describe the plaintext rather than the envelope, so
  * adapters drop them from a sealed response: a length, digest or ETag of the
  * plaintext would let an observer confirm a guessed body (an oracle through
- * the encryption), and a Content-Encoding would lie about the sealed bytes.
+ * the encryption), a Content-Encoding would lie about the sealed bytes, and a
+ * Content-Disposition names the plaintext (`filename="salaries-2026.pdf"`)
+ * in clear beside it (issue 9, item 5).
  */
 export const PLAINTEXT_RESPONSE_HEADERS = [
   'content-length',
@@ -18,6 +20,7 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
   'last-modified',
   'content-range',
   'accept-ranges',
+  'content-disposition',
 ] as const
 
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
@@ -41,15 +44,24 @@ export function plainProblem(error: SealwireError, now: number): OutgoingRespons
  */
 const BODYLESS = new Set([204, 205, 304])
 
+/** Whether a handler's status is an HTTP status code at all (RFC 9110 §15: three digits, 100–599 in use). */
+export function isHttpStatus(status: unknown): status is number {
+  return typeof status === 'number' && Number.isInteger(status) && status >= 100 && status <= 599
+}
+
 export interface SealInput {
   status: number
   contentType: string | undefined
   body: Uint8Array | string
 }
 
-/** Seals a reply with the request's response key: `sts` equals the HTTP status sent. */
+/**
+ * Seals a reply with the request's response key: `sts` equals the HTTP status
+ * sent. 1xx (interim, never final) and the bodyless statuses become 200; the
+ * caller checked `isHttpStatus` first (core refuses to seal anything else).
+ */
 export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
-  const status = BODYLESS.has(input.status) || input.status < 200 ? 200 : input.status
+  const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
   const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
   const body = await sealResponse({ reply, status, contentType, body: input.body })
   return {

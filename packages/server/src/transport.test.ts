@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { forwardedProto, inNetwork, isLoopback, parseIp, parseNetwork, transportAllowed, type TransportPolicy } from './transport.js'
+import { FORWARDING_HEADERS, forwardedProto, isForwarded, inNetwork, isLoopback, parseIp, parseNetwork, transportAllowed, type TransportPolicy } from './transport.js'
 
 const policy = (o: Partial<Omit<TransportPolicy, 'trustedProxies'>> & { trustedProxies?: string[] } = {}): TransportPolicy => ({
   requireTls: o.requireTls ?? true,
@@ -84,6 +84,17 @@ describe('transportAllowed', () => {
   it('a forwarded request from a loopback proxy is never exempt as loopback', () => {
     const p = policy({ trustedProxies: ['127.0.0.1'], allowInsecureLoopback: true })
     expect(transportAllowed(p, false, '127.0.0.1', 'http')).toBe(false)
+  })
+  it('a forwarded request from an untrusted loopback proxy is never exempt either (issue 9, item 12)', () => {
+    const dev = policy({ allowInsecureLoopback: true })
+    expect(transportAllowed(dev, false, '127.0.0.1', 'http')).toBe(false)
+    expect(transportAllowed(dev, false, '127.0.0.1', 'https')).toBe(false) // an untrusted peer's word counts for nothing
+    expect(transportAllowed(dev, false, '127.0.0.1', undefined, true)).toBe(false)
+    expect(transportAllowed(dev, false, '127.0.0.1', undefined, false)).toBe(true)
+  })
+  it('isForwarded: any header only an intermediary adds', () => {
+    for (const name of FORWARDING_HEADERS) expect(isForwarded((n) => (n === name ? 'x' : undefined)), name).toBe(true)
+    expect(isForwarded(() => undefined)).toBe(false)
   })
   it('requireTls: false accepts everything', () => {
     expect(transportAllowed(policy({ requireTls: false }), false, '203.0.113.9', 'http')).toBe(true)

@@ -125,13 +125,39 @@ export function forwardedProto(header: string | undefined): string | undefined {
 }
 
 /**
+ * Request headers that only an intermediary adds: their presence means the
+ * request was forwarded to us, whatever the peer address says
+ * (RFC 7239 `Forwarded`, the de facto `X-Forwarded-*` and `X-Real-IP`,
+ * RFC 9110 §7.6.3 `Via`).
+ */
+export const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-real-ip', 'via'] as const
+
+/**
+ * Whether a request says it was forwarded by an intermediary.
+ *
+ * @example
+ * isForwarded((name) => headers.get(name) ?? undefined)
+ */
+export function isForwarded(header: (name: string) => string | undefined): boolean {
+  return FORWARDING_HEADERS.some((name) => header(name) !== undefined)
+}
+
+/**
  * Whether the request may proceed past step 1.
  *
  * @param secure the connection to this process is TLS
  * @param peer the connection's peer address
  * @param forwardedProtoHeader the `X-Forwarded-Proto` request header, if any
+ * @param forwarded an intermediary forwarded the request (see `isForwarded`);
+ *   default: whether `X-Forwarded-Proto` is present
  */
-export function transportAllowed(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProtoHeader: string | undefined): boolean {
+export function transportAllowed(
+  policy: TransportPolicy,
+  secure: boolean,
+  peer: string | undefined,
+  forwardedProtoHeader: string | undefined,
+  forwarded: boolean = forwardedProtoHeader !== undefined,
+): boolean {
   if (!policy.requireTls) return true
   const address = peer === undefined ? undefined : parseIp(peer)
   if (forwardedProtoHeader !== undefined && address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))) {
@@ -139,7 +165,9 @@ export function transportAllowed(policy: TransportPolicy, secure: boolean, peer:
     return forwardedProto(forwardedProtoHeader) === 'https'
   }
   if (secure) return true
-  // The loopback exemption is for local development: the peer is this machine.
-  // A forwarded request (handled above) is never exempt, whoever forwarded it.
-  return policy.allowInsecureLoopback && address !== undefined && isLoopback(address)
+  // The loopback exemption is for local development: the client is this machine.
+  // A forwarded request is never exempt, whoever forwarded it: a proxy on this
+  // machine (a dev tunnel, a sidecar) may carry a remote client's plain HTTP,
+  // and its `X-Forwarded-Proto: http` says so (issue 9, item 12).
+  return policy.allowInsecureLoopback && !forwarded && address !== undefined && isLoopback(address)
 }

@@ -30,8 +30,17 @@ export interface IncomingRequest {
   readonly secure: boolean
   /** Address of the connection's peer (the client, or a proxy in front of this process). */
   readonly peer?: string | undefined
-  /** Label of the route for security events (a route template where the framework knows it). */
+  /**
+   * Label of the route for security events: a route template where the
+   * framework knows it (`/users/:id`), never the raw path (see `routeLabel`).
+   */
   readonly route?: string | undefined
+  /**
+   * Whether an intermediary forwarded the request, for the loopback exemption.
+   * Default: whether a forwarding header is present (see `isForwarded`). An
+   * adapter whose platform front door is the only peer (Lambda) says `false`.
+   */
+  readonly forwarded?: boolean | undefined
 }
 
 /**
@@ -55,7 +64,11 @@ export interface SealwireEvent {
   code?: SealwireErrorCode
   /** The key the envelope named, once the protected header was well formed. */
   kid?: string
-  /** Route template where the adapter knows it, otherwise the path. */
+  /**
+   * Route template where the adapter knows it (`/users/:id`), otherwise `*`:
+   * never the raw path, whose size and variety a client controls (a label of
+   * unbounded cardinality breaks metrics, and a path may carry ids).
+   */
   route: string
   /** Milliseconds from the start of Sealwire's checks to this event. */
   ms: number

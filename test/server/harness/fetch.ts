@@ -39,7 +39,7 @@ export function fetchListener(handler: (request: Request, info: ConnInfo) => Pro
 /** The harness app as plain `(Request) => Response` handlers, one `withSealwire` per route. */
 export function fetchApp(server: SealwireServer) {
   const peer = (_request: Request, info: ConnInfo) => info.remoteAddress
-  const echo = withSealwire(server, async (request: Request) => Response.json({ echo: await request.json(), claims: (request as { sealwire?: { claims: unknown } }).sealwire?.claims }), { peer })
+  const echo = withSealwire(server, async (request: Request) => Response.json({ echo: await request.json(), claims: (request as { sealwire?: { claims: unknown } }).sealwire?.claims }), { peer, route: '/echo' })
   const items = withSealwire(server, (request) => Response.json({ claims: request.sealwire.claims }), { peer })
   const remove = withSealwire(server, () => new Response(null, { status: 204 }), { peer })
   const typed = withSealwire(

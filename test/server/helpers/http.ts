@@ -3,6 +3,8 @@ import { request as httpsRequest } from 'node:https'
 
 export interface RawResponse {
   status: number
+  /** The reason phrase of the status line, as received. */
+  statusMessage: string
   headers: IncomingHttpHeaders
   body: string
 }
@@ -37,7 +39,7 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
+          resolve({ status: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })
           req.destroy()
         })
         res.on('error', reject)

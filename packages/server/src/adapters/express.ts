@@ -1,4 +1,4 @@
-import type { RequestClaims } from '@sealwire/core'
+import { SealwireError, type RequestClaims } from '@sealwire/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
@@ -6,6 +6,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
 import { incomingFromNode, prepareHandlerHeaders, writeOutgoing } from '../node/incoming.js'
+import { lockMethod } from '../node/method-lock.js'
 import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 
 declare global {
@@ -122,10 +123,14 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
       req.body = exchange.body
       req.sealwire = exchange.claims
       prepareHandlerHeaders(req, exchange.body !== null)
+      // The router dispatches on req.method: nothing behind us may change it (method-override).
+      const method = lockMethod(req, exchange.claims.htm)
       const capture = captureResponse(res, async (body) => {
         let sealed
         try {
-          if (!isDefaultErrorPage(res)) {
+          if (method.violated) {
+            sealed = await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(req))
+          } else if (!isDefaultErrorPage(res)) {
             sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), body, route: routeOf(req) })
           } else if (res.statusCode >= 500) {
             sealed = await exchange.fail(routeOf(req))
@@ -133,7 +138,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
             sealed = await exchange.reply({ status: res.statusCode, contentType: 'text/plain; charset=utf-8', body: res.statusMessage || String(res.statusCode), route: routeOf(req) })
           }
         } catch {
-          // Sealing itself failed (a status outside 100–599…): never fall back to plaintext.
+          // Sealing itself failed: never fall back to plaintext.
           sealed = server.internalError()
         }
         capture.release()

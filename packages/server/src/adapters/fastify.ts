@@ -1,4 +1,5 @@
 import type { RequestClaims } from '@sealwire/core'
+import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { z } from 'zod'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
@@ -41,6 +42,25 @@ interface State {
   refused?: boolean
   /** The sealed response, once the first onSend started sealing. */
   sealing?: Promise<OutgoingResponse>
+}
+
+const HIJACK =
+  'Sealwire: reply.hijack() on a sealed route would send the decrypted data in clear (Fastify skips onSend, where the reply is sealed). ' +
+  'Answer with reply.send() or return a value; to stream, return the stream: it is read whole and sealed.'
+
+/**
+ * Forbids reply.hijack() on an opened request: after it, the handler writes to
+ * `reply.raw` itself and no hook sees the bytes, so they would go out in clear
+ * (issue 9, item 11). A throw is loud: the handler fails, the client gets the
+ * sealed 500, and Fastify logs this message.
+ */
+function forbidHijack(reply: FastifyReply): void {
+  Object.defineProperty(reply, 'hijack', {
+    configurable: true,
+    value: function hijack(): never {
+      throw new Error(HIJACK)
+    },
+  })
 }
 
 function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingResponse): FastifyReply {
@@ -132,6 +152,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     request.sealwire = outcome.exchange.claims
     state.exchange = outcome.exchange
     prepareHandlerHeaders(request.raw, outcome.exchange.body !== null)
+    forbidHijack(reply)
   })
 
   fastify.addHook('onError', (request, _reply, _error, next) => {
@@ -165,6 +186,8 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     const sealed = await state.sealing
     for (const name of PLAINTEXT_RESPONSE_HEADERS) reply.removeHeader(name)
     reply.code(sealed.status).headers(sealed.headers)
+    // The standard reason phrase: one set on reply.raw would travel in clear (issue 9, item 5).
+    reply.raw.statusMessage = STATUS_CODES[sealed.status] ?? ''
     return sealed.body
   })
 

@@ -37,13 +37,52 @@ export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
    */
   peer?: (request: Request, ...rest: PlatformArgs<A>) => string | undefined
   /**
-   * Answers CORS preflights (OPTIONS with `Access-Control-Request-Method`),
-   * which carry no envelope: pass your app's handler (e.g. `app.fetch` with
-   * Hono's `cors()`). Without it a preflight is refused like any unsealed request.
+   * Answers CORS preflights (OPTIONS with `Origin` and
+   * `Access-Control-Request-Method`), which carry no envelope: pass your app's
+   * handler (e.g. `app.fetch` with Hono's `cors()`). Without it a preflight is
+   * refused like any unsealed request.
+   *
+   * What reaches it is a preflight only: no body, no credentials (`Cookie`,
+   * `Authorization`: browsers send none, Fetch §4.8). What goes
+   * out of it is the status, the `Access-Control-*` and `Vary` headers, and
+   * nothing else — never a body: an app route that answers OPTIONS (Hono's
+   * `app.all`) would otherwise serve its data in clear to anyone who adds the
+   * two headers (issue 9, item 4).
    */
   preflight?: (request: Request, ...rest: PlatformArgs<A>) => Response | Promise<Response>
-  /** Route label for security events. Default: the path. */
+  /** Route label for security events (a template such as `/users/:id`). Default `*`: never the raw path. */
   route?: string
+}
+
+/** A CORS preflight (Fetch §4.8): OPTIONS with Origin and Access-Control-Request-Method. */
+function isPreflight(request: Request): boolean {
+  return request.method === 'OPTIONS' && request.headers.has('access-control-request-method') && request.headers.has('origin')
+}
+
+/** Headers a preflight does not carry (Fetch §4.8: credentials mode "omit") and the envelope's own. */
+const NOT_PREFLIGHT_HEADERS = ['cookie', 'authorization', 'content-length', 'content-type', 'transfer-encoding'] as const
+
+/** The preflight as the app sees it: same URL and headers, minus the above, and no body. */
+function preflightRequest(request: Request): Request {
+  const headers = new Headers(request.headers)
+  for (const name of NOT_PREFLIGHT_HEADERS) headers.delete(name)
+  return new Request(request.url, { method: 'OPTIONS', headers, signal: request.signal })
+}
+
+/**
+ * What may leave a preflight answer: its status and its CORS headers
+ * (`Access-Control-*`, and `Vary` for caches), no body. Anything else the app
+ * put there is unsealed app output.
+ */
+function preflightAnswer(response: Response): Response {
+  void response.body?.cancel().catch(() => undefined)
+  const headers = new Headers()
+  response.headers.forEach((value, name) => {
+    if (name.startsWith('access-control-') || name === 'vary') headers.append(name, value)
+  })
+  // Response.error() (status 0) and other impossible answers: a bare 500.
+  const status = response.status >= 200 && response.status <= 599 ? response.status : 500
+  return new Response(null, { status, headers })
 }
 
 /** The Request the handler sees: same URL, method and headers, the decrypted body as JSON. */
@@ -107,7 +146,7 @@ export function withSealwire<A extends unknown[] = [], S extends z.ZodType = z.Z
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
     if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, new URL(request.url).pathname)) return toResponse(await server.jwks())
-    if (preflight !== undefined && method === 'OPTIONS' && request.headers.has('access-control-request-method')) return preflight(request, ...rest)
+    if (preflight !== undefined && isPreflight(request)) return preflightAnswer(await preflight(preflightRequest(request), ...rest))
     // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
     return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {
       schema,

@@ -1,10 +1,12 @@
-import type { RequestClaims } from '@sealwire/core'
+import { SealwireError, type RequestClaims } from '@sealwire/core'
+import { STATUS_CODES } from 'node:http'
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa'
 import type { IncomingMessage } from 'node:http'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
+import { lockMethod } from '../node/method-lock.js'
 import { responseBytes } from '../node/response-body.js'
 import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
@@ -67,6 +69,19 @@ async function plaintextOf(ctx: AnyContext): Promise<{ contentType: string | und
     return { contentType: 'text/plain; charset=utf-8', body: ctx.message || String(ctx.status) }
   }
   return { contentType, body: await responseBytes(ctx.body) }
+}
+
+/** An HttpError of Koa's own (`ctx.throw(404)`, http-errors): a 4xx the client may see, as Koa would show it. */
+interface ClientError {
+  status: number
+  message: string
+  expose?: boolean
+  headers?: Record<string, string>
+}
+
+function asClientError(err: unknown): ClientError | undefined {
+  const e = err as Partial<ClientError> | null
+  return typeof e === 'object' && e !== null && Number.isInteger(e.status) && e.status! >= 400 && e.status! <= 499 ? (e as ClientError) : undefined
 }
 
 /**
@@ -136,17 +151,31 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     request.body = exchange.body
     ctx.state.sealwire = exchange.claims
     prepareHandlerHeaders(ctx.req, exchange.body !== null)
+    // Routers dispatch on ctx.method (= req.method): nothing behind us may change it (method override).
+    const method = lockMethod(ctx.req, exchange.claims.htm)
     const state: Opened = { exchange, answered: false }
     opened.set(ctx.req, state)
 
     try {
       await next()
     } catch (err) {
+      if (method.violated) return respond(ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
+      const clientError = asClientError(err)
+      if (clientError !== undefined) {
+        // ctx.throw(404) / ctx.throw(401, 'Sign in'): kept as Koa's own error handler
+        // shows it (status, exposed message or the reason phrase, the error's
+        // headers such as WWW-Authenticate), sealed; like Express and Fastify.
+        ctx.app.emit('error', err, ctx) // Koa's default listener skips exposed client errors
+        const text = clientError.expose === true ? clientError.message : (STATUS_CODES[clientError.status] ?? String(clientError.status))
+        if (clientError.headers !== undefined && typeof clientError.headers === 'object') ctx.set(clientError.headers)
+        return respond(ctx, await exchange.reply({ status: clientError.status, contentType: 'text/plain; charset=utf-8', body: text, route: routeOf(ctx) }))
+      }
       // The owner's logs still get the error (Koa's default handler prints it); the client never does.
       ctx.app.emit('error', err, ctx)
       return respond(ctx, await exchange.fail(routeOf(ctx)))
     }
     if (state.answered) return
+    if (method.violated) return respond(ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
     let sealed: OutgoingResponse
     try {
       const { contentType, body } = await plaintextOf(ctx)

@@ -151,7 +151,11 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
       // Set by API Gateway / the Function URL front end, which is this function's only peer.
       secure: forwardedProto(headers['x-forwarded-proto']) === 'https',
       peer: event.requestContext.http.sourceIp,
-      route: event.routeKey && event.routeKey !== '$default' ? event.routeKey : event.rawPath,
+      // The route key (`POST /items/{id}`) is a template; `$default` says nothing, and the raw path is unbounded.
+      route: event.routeKey && event.routeKey !== '$default' ? event.routeKey : undefined,
+      // The front door is this function's only peer, and adds X-Forwarded-* itself:
+      // `sourceIp` is the client's own address as AWS (or a local emulator) saw it.
+      forwarded: false,
     }
     const outcome = await server.open(incoming, route)
     if (!outcome.ok) return toResult(outcome.response)

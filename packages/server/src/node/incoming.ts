@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
@@ -51,12 +51,18 @@ export function prepareHandlerHeaders(req: IncomingMessage, hasBody: boolean): v
   rewriteHandlerHeaders(req.headers, hasBody)
 }
 
-/** Writes an engine response with Node's own `writeHead`/`end`. */
+/**
+ * Writes an engine response with Node's own `writeHead`/`end`. The reason
+ * phrase is the standard one for the status: a handler's own
+ * (`res.statusMessage = …`, `writeHead(409, '…')`) would travel in clear
+ * beside the sealed body (issue 9, item 5).
+ */
 export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
   const headers: OutgoingHttpHeaders = { ...outgoing.headers }
   // The rest of an oversized body is not read: closing stops the upload (RFC 9110 §15.5.14).
   if (outgoing.status === 413) headers.connection = 'close'
   for (const name in headers) res.setHeader(name, headers[name]!)
   res.statusCode = outgoing.status
+  res.statusMessage = STATUS_CODES[outgoing.status] ?? ''
   res.end(outgoing.body)
 }
