@@ -29,11 +29,45 @@ const b64uBytes = (min: number, max: number) =>
     }, `must encode ${min === max ? min : `${min} to ${max}`} bytes`),
   )
 
-/** The ephemeral public key. Strict: an `epk` carrying `d` or other members is refused. */
-export const epkSchema = z.union([
-  z.strictObject({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64uBytes(32, 32), y: b64uBytes(32, 32) }),
-  z.strictObject({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64uBytes(32, 32) }),
-])
+/** Members that would make an `epk` a private key (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2); jose refuses them too. */
+const PRIVATE_JWK_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv']
+
+/**
+ * The ephemeral public key (RFC 7518 §4.6.1.1). Its key material is checked;
+ * other public members (`use`, `alg`, `kid`, `ext`, `x5c`…) are ignored, as
+ * §4.6.1.1 allows: other JOSE libraries send them. Refused: private members,
+ * and a non-empty `key_ops` — an ephemeral public key performs no operation
+ * (WebCrypto gives a public ECDH key no usages, and jose hands `key_ops` to
+ * WebCrypto as usages), so a list of operations is inconsistent with it; an
+ * empty one, as WebCrypto exports, is accepted.
+ */
+export const epkSchema = z.pipe(
+  z.custom<unknown>((v) => {
+    if (typeof v !== 'object' || v === null) return true // the union below names the problem
+    const raw = v as Record<string, unknown>
+    const ops = raw.key_ops
+    return !PRIVATE_JWK_MEMBERS.some((m) => Object.hasOwn(raw, m)) && (ops === undefined || (Array.isArray(ops) && ops.length === 0))
+  }, 'must be a public key: no private members, key_ops absent or empty'),
+  z.union([
+    z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64uBytes(32, 32), y: b64uBytes(32, 32) }),
+    z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64uBytes(32, 32) }),
+  ]),
+)
+
+/**
+ * A `typ` value naming `expected` (RFC 7515 §4.1.9): media types compare
+ * case-insensitively (RFC 6838 §4.2), and a value without "/" stands for
+ * "application/" plus itself, so `application/sealwire-req+jwe` equals
+ * `sealwire-req+jwe`. Parameters are not accepted.
+ */
+const typOf = (expected: string) =>
+  z.string().check(
+    z.maxLength(256),
+    z.refine((value) => {
+      const lower = value.toLowerCase()
+      return (lower.includes('/') ? lower : `application/${lower}`) === `application/${expected}`
+    }, `must be ${expected}`),
+  )
 
 /** HTTP method token as sent, uppercase (RFC 9110 §9.1). */
 const methodSchema = z.string().check(z.regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method'))
@@ -42,20 +76,25 @@ const targetSchema = z.string().check(z.minLength(1), z.maxLength(8192), z.regex
 export const requestHeaderSchema = z.object({
   alg: z.literal(KEY_MANAGEMENT_ALG),
   enc: z.literal(CONTENT_ENCRYPTION_ALG),
-  typ: z.literal(REQUEST_TYP),
+  typ: typOf(REQUEST_TYP),
   kid: z.string().check(z.minLength(1), z.maxLength(256)),
   epk: epkSchema,
   iat: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
   jti: b64uBytes(JTI_BYTES, 64),
   htm: methodSchema,
   htu: targetSchema,
+  /**
+   * The origin the client sent to (docs/PROTOCOL.md §3.2, a v1 extension). Checked only by a server
+   * configured with `origins`; any other server ignores it, so a value of another type is dropped, not refused.
+   */
+  hto: z.catch(z.optional(z.string().check(z.maxLength(2048))), undefined),
 })
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 
 export const responseHeaderSchema = z.object({
   alg: z.literal(RESPONSE_KEY_MANAGEMENT_ALG),
   enc: z.literal(CONTENT_ENCRYPTION_ALG),
-  typ: z.literal(RESPONSE_TYP),
+  typ: typOf(RESPONSE_TYP),
   jti: b64uBytes(JTI_BYTES, 64),
   sts: z.int().check(z.gte(100), z.lte(599)),
   cty: z.string().check(z.minLength(1), z.maxLength(256)),

@@ -22,6 +22,12 @@ export interface OpenRequestOptions<S extends z.ZodType = z.ZodType<unknown>> {
   maxSkewSeconds?: number
   /** Deepest nesting of arrays/objects accepted in the body (step 11). Default 64. */
   maxJsonDepth?: number
+  /**
+   * The origins this server answers at, normalized (`normalizeOrigin`). When
+   * set, the envelope's `hto` is required, must be one of them and must equal
+   * `request.origin` (step 9); when unset, `hto` is ignored.
+   */
+  origins?: readonly string[] | undefined
   /** Route schema for the decrypted body (step 11); its output becomes `body`. */
   schema?: S
   clock?: Clock
@@ -35,6 +41,8 @@ export interface RequestClaims {
   jti: string
   htm: string
   htu: string
+  /** The origin the client sealed (`hto`), when it sent one. Checked only with `origins`. */
+  hto?: string
 }
 
 export interface OpenedRequest<T> {
@@ -115,6 +123,15 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
   if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
     throw attachReply(fail('binding_mismatch'), reply)
   }
+  // The authority binding: with one key ring behind several origins, a swapped
+  // Host must not deliver one origin's envelope to another (absent `hto` too:
+  // a client that does not bind the origin is refused where binding is required).
+  if (options.origins !== undefined) {
+    const hto = header.hto
+    if (hto === undefined || hto !== options.request.origin || !options.origins.includes(hto)) {
+      throw attachReply(fail('binding_mismatch', 'Envelope is bound to another origin'), reply)
+    }
+  }
 
   // 10. Replay, atomically; fail closed when the store cannot answer.
   let fresh: boolean
@@ -140,6 +157,8 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
     body = result.data
   }
 
-  const { kid, iat, jti, htm, htu } = header
-  return { body: body as z.output<S>, claims: { kid, crv: key.crv, iat, jti, htm, htu }, reply }
+  const { kid, iat, jti, htm, htu, hto } = header
+  const claims: RequestClaims = { kid, crv: key.crv, iat, jti, htm, htu }
+  if (hto !== undefined) claims.hto = hto
+  return { body: body as z.output<S>, claims, reply }
 }

@@ -1,9 +1,15 @@
-/** What an envelope is bound to: the request's method and its origin-form target. */
+/** What an envelope is bound to: the request's method, its origin-form target and, optionally, its origin. */
 export interface RequestDescriptor {
   /** HTTP method; compared uppercase. */
   method: string
   /** Origin-form target as sent on the wire: path plus query (`/api/items?id=7`). */
   target: string
+  /**
+   * The origin the request is sent to, normalized (`normalizeOrigin`): sealed
+   * as `hto` by `sealRequest`; on the server, the origin the request reached
+   * (scheme and `Host`), compared with `hto` when `origins` is configured.
+   */
+  origin?: string | undefined
 }
 
 /** What a response is sealed with and bound to: the request's `jti` and response key. */

@@ -124,6 +124,15 @@ describe('response_decryption_failed (502)', () => {
     }
   })
 
+  it('accepts typ as a full media type and in any case (RFC 7515 §4.1.9)', async () => {
+    for (const typ of ['application/sealwire-res+jwe', 'Application/Sealwire-Res+JWE', 'SEALWIRE-RES+JWE']) {
+      const res = await openResponse(await joseSeal({ ...goodHeader(), typ }, reply.rk), { reply, status: 200 })
+      expect(text(res.body), typ).toBe('{"ok":true}')
+    }
+    const request = await joseSeal({ ...goodHeader(), typ: 'application/sealwire-req+jwe' }, reply.rk)
+    expect((await failure(openResponse(request, { reply, status: 200 }))).code).toBe('response_decryption_failed')
+  })
+
   it('refuses an algorithm other than dir + A256GCM, even under the right rk', async () => {
     const a256kw = await joseSeal({ ...goodHeader(), alg: 'A256KW' }, reply.rk)
     expect((await failure(openResponse(a256kw, { reply, status: 200 }))).code).toBe('response_decryption_failed')

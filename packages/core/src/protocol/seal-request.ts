@@ -2,6 +2,7 @@ import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, JTI_BYTES, MAX_HEADER_ENVELOPE_CHARS,
 import { b64u, utf8 } from '../encoding.js'
 import type { RecipientKey } from '../keys/recipient-key.js'
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../runtime.js'
+import { normalizeOrigin } from './origin.js'
 import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './request-descriptor.js'
 
 export interface SealRequestOptions {
@@ -30,7 +31,8 @@ export interface SealedRequest {
 
 /**
  * Seals a request body to a server key (wire protocol v1 §3): a fresh `jti`,
- * `iat`, and response key `rk`, bound to the method and target.
+ * `iat`, and response key `rk`, bound to the method and target, and to the
+ * origin (`hto`) when `request.origin` is given.
  *
  * @example
  * const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/echo' }, body: { hi: 1 } })
@@ -42,6 +44,8 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const random = options.random ?? systemRandom
   const method = request.method.toUpperCase()
   if (!ORIGIN_FORM_TARGET.test(request.target)) throw new TypeError('request.target must be origin-form: a path starting with "/", plus query')
+  const origin = request.origin === undefined ? undefined : normalizeOrigin(request.origin)
+  if (request.origin !== undefined && origin === undefined) throw new TypeError('request.origin must be an http(s) origin: scheme://host[:port]')
   const json = JSON.stringify(options.body === undefined ? null : options.body)
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')
 
@@ -56,6 +60,9 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
     jti,
     htm: method,
     htu: request.target,
+    // The authority binding (§3.2): a server serving several origins with one key
+    // ring refuses the envelope when a swapped Host delivers it to another origin.
+    ...(origin === undefined ? {} : { hto: origin }),
   }
   // `rk` and the body in one JSON text; the body's bytes are spliced in, not re-encoded.
   const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}}`)

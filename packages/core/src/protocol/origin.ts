@@ -1,0 +1,48 @@
+/**
+ * The origin a request is sent to, as the `hto` member of the protected header
+ * binds it (docs/PROTOCOL.md §3.2): the ASCII serialization of an HTTP(S)
+ * origin (RFC 6454 §6.2) — lowercase scheme and host, the port only when it is
+ * not the scheme's default, no path. WHATWG `URL` computes exactly that (IDN
+ * hosts become punycode, IPv6 literals keep their brackets), in every runtime.
+ */
+
+/** Characters a Host / :authority may hold (RFC 3986 §3.2.2–3): no userinfo, path, query or fragment. */
+const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]%]{1,1024}$/
+
+/**
+ * The normalized origin of an absolute `http:` or `https:` URL, or undefined
+ * when `text` is not one (a path, userinfo, another scheme, unparsable).
+ *
+ * @example
+ * normalizeOrigin('HTTPS://API.Example.com:443') // 'https://api.example.com'
+ * normalizeOrigin('https://api.example.com/v1')  // undefined: an origin has no path
+ */
+export function normalizeOrigin(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return undefined
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') return undefined
+  // Only "scheme://authority" or "scheme://authority/": anything longer names a resource, not an origin.
+  if (url.pathname !== '/' || /^[a-z]+:\/\/[^/]*\/./i.test(text.trim())) return undefined
+  return url.origin
+}
+
+/**
+ * The origin a server was reached at: the scheme it established (TLS, or a
+ * trusted proxy's `X-Forwarded-Proto`) and the request's authority (`Host`, or
+ * HTTP/2 `:authority`), normalized as the client normalizes it. Undefined when
+ * the authority is missing or is not a plain host[:port].
+ *
+ * @example
+ * originFromRequest('https', 'API.example.com:443') // 'https://api.example.com'
+ */
+export function originFromRequest(scheme: 'http' | 'https', authority: string | undefined): string | undefined {
+  if (authority === undefined) return undefined
+  const trimmed = authority.trim()
+  if (!AUTHORITY.test(trimmed)) return undefined
+  return normalizeOrigin(`${scheme}://${trimmed}`)
+}
