@@ -481,3 +481,43 @@ describe('a relative input never leaves the baseUrl origin', () => {
     })
   }
 })
+
+describe('the origin binding (hto): the client seals the origin it sends to', () => {
+  // One server, one key ring, reachable under two names (127.0.0.1 and localhost): with
+  // `origins` naming only one, a client of the other name is refused — the envelope says
+  // where it was meant to go.
+  let http: ReturnType<typeof createServer>
+  let port: number
+  beforeAll(async () => {
+    http = createServer()
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
+    port = (http.address() as AddressInfo).port
+    const { createSealwireServer } = await import('@sealwire/server')
+    const { sealwireExpress } = await import('@sealwire/server/express')
+    const { default: express } = await import('express')
+    const sealwire = createSealwireServer({ keys: await KeyRing.from([keys.X25519]), allowInsecureLoopback: true, origins: [`http://127.0.0.1:${port}`] })
+    const app = express()
+    app.use(sealwireExpress(sealwire))
+    app.post('/api/where', (req, res) => {
+      res.json({ hto: req.sealwire!.hto })
+    })
+    http.on('request', app)
+  })
+  afterAll(async () => {
+    http.closeAllConnections()
+    await new Promise<void>((resolve) => http.close(() => resolve()))
+  })
+
+  it('is accepted at the origin it names, with hto the normalized baseUrl origin', async () => {
+    const api = createClient({ baseUrl: `HTTP://127.0.0.1:${port}/` })
+    expect(await api.post('/api/where', {})).toEqual({ hto: `http://127.0.0.1:${port}` })
+  })
+
+  it('is refused, sealed, when the same server is reached under another name', async () => {
+    const api = createClient({ baseUrl: `http://localhost:${port}` })
+    const err = await api.post('/api/where', {}).catch((e: unknown) => e)
+    // A SealwireHttpError: the refusal came back sealed, so it is the server's own word.
+    expect(err).toBeInstanceOf(SealwireHttpError)
+    expect(err as SealwireHttpError).toMatchObject({ status: 400, code: 'binding_mismatch' })
+  })
+})

@@ -317,3 +317,88 @@ describe.each(harnesses)('$name adapter', (harness) => {
     expectPlain(await post('/echo', 'x', { 'content-type': 'application/json' }, app.secureUrl), 415, 'unsupported_media_type')
   })
 })
+
+/**
+ * The authority binding (docs/PROTOCOL.md §3.2 `hto`, §5 step 9), on every
+ * adapter: a server given `origins` refuses an envelope sealed for one origin
+ * that arrives at another (a swapped `Host`), or that binds no origin; the
+ * origin it compares with is the request's own — `Host` and the scheme step 1
+ * believed (TLS, or a trusted proxy's `X-Forwarded-Proto`).
+ */
+describe.each(harnesses)('$name adapter: origin binding (hto)', (harness) => {
+  const A = 'https://a.example'
+  const B = 'https://b.example'
+  let keys: TestKeys
+  let ca: string
+  const apps: RunningApp[] = []
+  /** origins [A, B], loopback trusted as a proxy (so X-Forwarded-Proto counts over the plain listener). */
+  let tenants: RunningApp
+  /** No `origins`: hto is ignored. */
+  let plain: RunningApp
+
+  beforeAll(async () => {
+    keys = await testKeys()
+    ca = (await testCertificate()).cert
+    const start = async (options: Partial<SealwireServerOptions>) => {
+      const app = await harness.start(createSealwireServer({ keys: keys.ring, ...options }))
+      apps.push(app)
+      return app
+    }
+    tenants = await start({ origins: [A, B], trustedProxies: ['127.0.0.1', '::1'] })
+    plain = await start({})
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+  })
+
+  const sealTo = (origin: string | undefined, method = 'POST', target = '/echo') =>
+    seal({ recipient: keys.recipients.X25519, method, target, body: method === 'POST' ? { tenant: 'a' } : undefined, ...(origin === undefined ? {} : { origin }) })
+  const sendAs = (base: string, host: string, sealed: SealedRequest, method = 'POST', target = '/echo', headers: Record<string, string> = {}) =>
+    sendSealed(base, method, target, sealed, { ca, servername: 'localhost', headers: { host, ...headers } })
+  const codeOf = async (res: RawResponse, sealed: SealedRequest) => {
+    const opened = await openSealed<{ code?: string }>(res, sealed)
+    return { status: opened.status, code: opened.json.code }
+  }
+
+  it('accepts an envelope bound to the origin it reached, on POST and GET', async () => {
+    const post = await sealTo(A)
+    const opened = await openSealed<{ claims: { hto?: string } }>(await sendAs(tenants.secureUrl, 'a.example', post), post)
+    expect(opened.status).toBe(200)
+    expect(opened.json.claims.hto).toBe(A)
+    const get = await sealTo(B, 'GET', '/items?x=1')
+    expect((await openSealed(await sendAs(tenants.secureUrl, 'B.Example:443', get, 'GET', '/items?x=1'), get)).status).toBe(200)
+  })
+
+  it('refuses, sealed, an envelope for A delivered with Host B (and it stays unspent)', async () => {
+    const sealed = await sealTo(A)
+    expect(await codeOf(await sendAs(tenants.secureUrl, 'b.example', sealed), sealed)).toEqual({ status: 400, code: 'binding_mismatch' })
+    // The refusal did not use up the jti: delivered where it was meant to go, it opens.
+    expect((await openSealed(await sendAs(tenants.secureUrl, 'a.example', sealed), sealed)).status).toBe(200)
+  })
+
+  it('refuses an envelope without hto, an origin not configured, and the wrong scheme or port', async () => {
+    const cases: Array<[string, string | undefined, string]> = [
+      ['no hto', undefined, 'a.example'],
+      ['origin not configured', 'https://c.example', 'c.example'],
+      ['another port', 'https://a.example:8443', 'a.example:8443'],
+      ['http sealed, https reached', 'http://a.example', 'a.example'],
+    ]
+    for (const [name, origin, host] of cases) {
+      const sealed = await sealTo(origin)
+      expect(await codeOf(await sendAs(tenants.secureUrl, host, sealed), sealed), name).toEqual({ status: 400, code: 'binding_mismatch' })
+    }
+  })
+
+  it.skipIf(!harness.trustsProxies)('takes the scheme from a trusted proxy: https forwarded over plain HTTP is https', async () => {
+    const sealed = await sealTo(A)
+    const res = await sendAs(tenants.plainUrl, 'a.example', sealed, 'POST', '/echo', { 'x-forwarded-proto': 'https' })
+    expect((await openSealed(res, sealed)).status).toBe(200)
+  })
+
+  it('is ignored by a server without origins', async () => {
+    for (const origin of [A, 'https://elsewhere.example', undefined]) {
+      const sealed = await sealTo(origin)
+      expect((await openSealed(await sendAs(plain.secureUrl, 'a.example', sealed), sealed)).status, String(origin)).toBe(200)
+    }
+  })
+})

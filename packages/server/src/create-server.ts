@@ -5,6 +5,7 @@ import {
   decodeProtectedHeader,
   isSealwireError,
   openRequest,
+  originFromRequest,
   replyContextOf,
   systemClock,
   type ReplayStore,
@@ -18,7 +19,7 @@ import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
 import { httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
-import { isForwarded, transportAllowed, type TransportPolicy } from './transport.js'
+import { isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 /** Per-route options: the zod schema the decrypted body must match (step 11). */
@@ -146,6 +147,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     emitEvent(o.onEvent, e)
   }
 
+  /** The origin the request reached, for the `hto` binding: the scheme step 1 believed and the request's authority. */
+  const originOf = (incoming: IncomingRequest): string | undefined =>
+    originFromRequest(requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto')), incoming.authority ?? incoming.header('host'))
+
   const refuse = (checked: { incoming: IncomingRequest; started: number }, error: SealwireError, kid?: string): OutgoingResponse => {
     event(checked, error.code, kid)
     return plainProblem(error, clock())
@@ -215,7 +220,8 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           keyRing,
           replayStore,
           // The request line's method, or a method-override header's (refused at step 9).
-          request: { method: boundMethod(incoming), target: incoming.target },
+          request: { method: boundMethod(incoming), target: incoming.target, ...(o.origins === undefined ? {} : { origin: originOf(incoming) }) },
+          origins: o.origins,
           maxAgeSeconds: o.maxAgeSeconds,
           maxSkewSeconds: o.maxSkewSeconds,
           clock,

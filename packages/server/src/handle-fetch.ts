@@ -34,6 +34,8 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     // Content-Length decides where there is one (a 0 still has a stream in some runtimes).
     hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
     body: () => request.body,
+    // The runtime builds request.url from the Host (or :authority) it received.
+    authority: url.host,
     secure: url.protocol === 'https:',
     peer: options.peer,
     route: options.route,

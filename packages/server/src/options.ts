@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
 import { z } from 'zod'
 import { parseNetwork, type IpNetwork } from './transport.js'
 import type { SealwireEvent } from './types.js'
@@ -31,6 +31,17 @@ export interface SealwireServerOptions {
    * believed, e.g. a TLS-terminating load balancer. Default none.
    */
   trustedProxies?: readonly string[]
+  /**
+   * The origins this server answers at (`https://api.example.com`; scheme, host,
+   * port when not the default). When set, every envelope must carry the origin
+   * it was sent to (`hto`, which Sealwire clients always seal), one of these and
+   * equal to the origin the request reached — its `Host` (or `:authority`) and
+   * scheme (TLS, or a trusted proxy's `X-Forwarded-Proto`) — else
+   * `binding_mismatch`: with one key ring behind several hosts or tenants, a
+   * swapped `Host` cannot deliver one origin's envelope to another. Proxies in
+   * front must pass the client's `Host` on. Default: not checked.
+   */
+  origins?: readonly string[]
   /** Path of the public JWK Set. Default `/.well-known/sealwire/jwks.json`. */
   jwksPath?: string
   /** `Cache-Control: max-age` of the JWK Set, in seconds; retire old keys at least this long. Default 300. */
@@ -51,6 +62,7 @@ export interface ResolvedOptions {
   requireTls: boolean
   allowInsecureLoopback: boolean
   trustedProxies: IpNetwork[]
+  origins: string[] | undefined
   jwksPath: string
   jwksMaxAgeSeconds: number
   onEvent: ((event: SealwireEvent) => void) | undefined
@@ -84,6 +96,11 @@ const optionsSchema = z.strictObject({
     .array(z.string().refine((s) => parseNetwork(s) !== undefined, 'must be an IP address or CIDR network'))
     .default([])
     .transform((list) => list.map((s) => parseNetwork(s)!)),
+  origins: z
+    .array(z.string().refine((s) => normalizeOrigin(s) !== undefined, 'must be an http(s) origin: scheme://host[:port], no path'))
+    .min(1, 'needs at least one origin (omit the option to not check origins)')
+    .transform((list) => list.map((s) => normalizeOrigin(s)!))
+    .optional(),
   jwksPath: z.string().regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"').default(JWKS_PATH),
   jwksMaxAgeSeconds: z.number().int().nonnegative().max(31_536_000).default(300),
   onEvent: fn<(event: SealwireEvent) => void>('a function').optional(),
@@ -101,5 +118,5 @@ export function resolveOptions(options: SealwireServerOptions): ResolvedOptions 
     throw new TypeError(`createSealwireServer: invalid options: ${issues.join('; ')}`)
   }
   const o = parsed.data
-  return { ...o, replayStore: o.replayStore, onEvent: o.onEvent, clock: o.clock }
+  return { ...o, replayStore: o.replayStore, origins: o.origins, onEvent: o.onEvent, clock: o.clock }
 }

@@ -124,6 +124,26 @@ export function forwardedProto(header: string | undefined): string | undefined {
   return header.slice(header.lastIndexOf(',') + 1).trim().toLowerCase()
 }
 
+/** Whether the peer is one of the trusted proxies. */
+function fromTrustedProxy(policy: TransportPolicy, address: IpBytes | undefined): boolean {
+  return address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))
+}
+
+/**
+ * The scheme the client used, by the same rule as step 1: a trusted proxy's
+ * `X-Forwarded-Proto` (its rightmost value), else this connection's own TLS
+ * state. Feeds the origin the `hto` binding is checked against.
+ *
+ * @example
+ * requestScheme(policy, false, '10.0.0.2', 'https') // 'https' when 10.0.0.0/8 is trusted, else 'http'
+ */
+export function requestScheme(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProtoHeader: string | undefined): 'http' | 'https' {
+  if (forwardedProtoHeader !== undefined && fromTrustedProxy(policy, peer === undefined ? undefined : parseIp(peer))) {
+    return forwardedProto(forwardedProtoHeader) === 'https' ? 'https' : 'http'
+  }
+  return secure ? 'https' : 'http'
+}
+
 /**
  * Request headers that only an intermediary adds: their presence means the
  * request was forwarded to us, whatever the peer address says
@@ -160,7 +180,7 @@ export function transportAllowed(
 ): boolean {
   if (!policy.requireTls) return true
   const address = peer === undefined ? undefined : parseIp(peer)
-  if (forwardedProtoHeader !== undefined && address !== undefined && policy.trustedProxies.some((n) => inNetwork(address, n))) {
+  if (forwardedProtoHeader !== undefined && fromTrustedProxy(policy, address)) {
     // Only the rightmost value is our trusted proxy's own (see forwardedProto).
     return forwardedProto(forwardedProtoHeader) === 'https'
   }

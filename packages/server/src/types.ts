@@ -26,6 +26,11 @@ export interface IncomingRequest {
   readonly hasBody: boolean
   /** The body, read at most once and only after the transport and media-type checks passed. */
   body(): BodySource | null
+  /**
+   * The request's authority: HTTP/2 `:authority`, else the `Host` header (RFC 9110 §7.2),
+   * as received. The origin the `hto` binding is checked against (with `origins`).
+   */
+  readonly authority?: string | undefined
   /** Whether the connection that delivered the request to this process is TLS. */
   readonly secure: boolean
   /** Address of the connection's peer (the client, or a proxy in front of this process). */

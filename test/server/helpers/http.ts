@@ -18,6 +18,12 @@ export interface RawRequestOptions {
   chunks?: string[]
   /** Trusted certificate for https URLs (the test's self-signed one). */
   ca?: string
+  /**
+   * TLS server name to verify (and send as SNI). Node takes it from a `Host`
+   * header when there is one; a test that sends another Host names the
+   * certificate's own (`localhost`) here.
+   */
+  servername?: string
 }
 
 /**
@@ -33,7 +39,7 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
     let answered = false
     const req = send(
       target,
-      { method: options.method ?? 'GET', headers: options.headers, ca: options.ca, agent: false },
+      { method: options.method ?? 'GET', headers: options.headers, ca: options.ca, agent: false, ...(options.servername === undefined ? {} : { servername: options.servername }) },
       (res) => {
         answered = true
         const chunks: Buffer[] = []

@@ -38,10 +38,12 @@ export interface SealOptions {
   target: string
   body?: unknown
   clock?: () => number
+  /** The origin to bind (`hto`), as a client sending there seals it. */
+  origin?: string
 }
 
 export function seal(o: SealOptions): Promise<SealedRequest> {
-  return sealRequest({ recipient: o.recipient, request: { method: o.method, target: o.target }, body: o.body, ...(o.clock ? { clock: o.clock } : {}) })
+  return sealRequest({ recipient: o.recipient, request: { method: o.method, target: o.target, origin: o.origin }, body: o.body, ...(o.clock ? { clock: o.clock } : {}) })
 }
 
 /** Sends a sealed request to `base + sealed target` the way a client would. */

@@ -52,7 +52,8 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
 
   for (;;) {
     const attemptOffset = offsetMs
-    const sealed = await sealRequest({ recipient: key, request: { method, target }, body: call.body, clock: () => state.clock() + attemptOffset })
+    // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: call.url.origin }, body: call.body, clock: () => state.clock() + attemptOffset })
     const headers = new Headers(call.headers)
     for (const name of OWNED_HEADERS) headers.delete(name)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)

@@ -150,6 +150,8 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
       body: () => body,
       // Set by API Gateway / the Function URL front end, which is this function's only peer.
       secure: forwardedProto(headers['x-forwarded-proto']) === 'https',
+      // The Host the front end received (API Gateway and Function URLs pass it on); its own domain otherwise.
+      authority: headers.host ?? event.requestContext.domainName,
       peer: event.requestContext.http.sourceIp,
       // The route key (`POST /items/{id}`) is a template; `$default` says nothing, and the raw path is unbounded.
       route: event.routeKey && event.routeKey !== '$default' ? event.routeKey : undefined,

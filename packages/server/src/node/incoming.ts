@@ -36,6 +36,8 @@ export function incomingFromNode(req: IncomingMessage, target: string, body: () 
     },
     hasBody: nodeHasBody(req),
     body,
+    // HTTP/2 (compat API) carries the authority as a pseudo-header; HTTP/1.1 as Host.
+    authority: (headers[':authority'] as string | undefined) ?? headers.host,
     secure: (req.socket as Partial<TLSSocket> | null)?.encrypted === true,
     peer: req.socket?.remoteAddress,
   }
