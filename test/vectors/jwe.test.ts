@@ -146,7 +146,9 @@ describeWycheproof<JweFile>('json_web_encryption_test.json', 'Wycheproof JWE vec
     const tally: Record<string, number> = {}
     for (const { test } of cases) {
       const header = headerOf(test.jwe)
-      const foreign = header !== undefined && (header.alg !== 'ECDH-ES' || header.enc !== 'A256GCM' || 'zip' in header || 'crit' in header)
+      // Structure first (step 4): five canonical base64url parts, then the allow-list (step 5).
+      const canonical = test.jwe.split('.').every((p) => /^[A-Za-z0-9_-]*$/.test(p) && Buffer.from(p, 'base64url').toString('base64url') === p)
+      const foreign = header !== undefined && canonical && (header.alg !== 'ECDH-ES' || header.enc !== 'A256GCM' || 'zip' in header || 'crit' in header)
       const expected = foreign ? 'unsupported_algorithm' : 'malformed_envelope'
       const error = await openRequest(test.jwe, { keyRing, request: { method: 'POST', target: '/' }, replayStore: new MemoryReplayStore() }).then(
         () => undefined,

@@ -14,6 +14,28 @@ export const fromB64u = (text: string): Uint8Array => base64url.decode(text)
 const BASE64URL = /^[A-Za-z0-9_-]*$/
 export const isBase64url = (text: string): boolean => BASE64URL.test(text)
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Canonical unpadded base64url (RFC 4648 §3.5): the alphabet, a length some
+ * byte string has, and the unused low bits of the last character zero. A
+ * lenient decoder maps up to 16 spellings to the same bytes; accepting only
+ * the one an encoder produces keeps an envelope byte-unique (no re-spelled
+ * copy of a request passes as a different envelope).
+ *
+ * @example
+ * isCanonicalBase64url('AQ') // true
+ * isCanonicalBase64url('AR') // false: the same byte 0x01, with a stray bit
+ */
+export function isCanonicalBase64url(text: string): boolean {
+  if (!BASE64URL.test(text)) return false
+  const rem = text.length % 4
+  if (rem === 0) return true
+  if (rem === 1) return false
+  const unusedMask = rem === 2 ? 0x0f : 0x03
+  return (ALPHABET.indexOf(text[text.length - 1]!) & unusedMask) === 0
+}
+
 /** Length of the bytes behind an unpadded base64url string; -1 where no byte string has that encoding. */
 export function base64urlByteLength(text: string): number {
   const rem = text.length % 4

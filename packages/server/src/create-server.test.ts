@@ -28,6 +28,13 @@ async function sealedIncoming(method: string, target: string, body: unknown) {
 }
 
 describe('options', () => {
+  it('dropResponseHeaders: header names only, lowercased, on top of the plaintext-describing ones', () => {
+    const server = createSealwireServer({ keys: ring, dropResponseHeaders: ['Location', 'Set-Cookie'] })
+    expect(server.droppedResponseHeaders).toEqual(expect.arrayContaining(['content-length', 'etag', 'content-disposition', 'location', 'set-cookie']))
+    expect(createSealwireServer({ keys: ring }).droppedResponseHeaders).not.toContain('location')
+    expect(() => createSealwireServer({ keys: ring, dropResponseHeaders: ['bad name'] })).toThrow(/dropResponseHeaders\.0: must be a header name/)
+  })
+
   it('refuses misuse with a TypeError naming the option', () => {
     expect(() => createSealwireServer({ keys: ring, maxAge: 60 } as never)).toThrow(/maxAge/)
     expect(() => createSealwireServer({ keys: ring, maxBodyBytes: -1 })).toThrow(TypeError)
@@ -117,7 +124,7 @@ describe('the engine on an IncomingRequest', () => {
     const events: SealwireEvent[] = []
     const server = createSealwireServer({ keys: ring, onEvent: (e) => events.push(e) })
     const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')
-    const envelope = (kid: string) => `${b64({ alg: 'ECDH-ES', enc: 'A256GCM', kid })}.a.b.c.d`
+    const envelope = (kid: string) => `${b64({ alg: 'ECDH-ES', enc: 'A256GCM', kid })}..AQ.AQ.AQ` // well formed, canonical parts; the kid refused later
     await server.open(incoming('POST', '/x', { 'content-type': 'application/jose' }, envelope('abc')))
     await server.open(incoming('POST', '/x', { 'content-type': 'application/jose' }, envelope('evil\nkid')))
     expect(events.map((e) => [e.code, e.kid])).toEqual([

@@ -27,6 +27,14 @@ describe('decodeProtectedHeader', () => {
     expect(() => decodeProtectedHeader(oversized)).toThrow(expect.objectContaining({ code: 'payload_too_large' }))
   })
 
+  it('refuses a non-canonical base64url part (stray low bits, RFC 4648 §3.5): one envelope, one spelling', () => {
+    expect(decodeProtectedHeader('eyJhIjoxfQ..AQ.AQ.AQ')).toEqual({ a: 1 })
+    for (const respelled of ['eyJhIjoxfR..AQ.AQ.AQ', 'eyJhIjoxfQ..AR.AQ.AQ', 'eyJhIjoxfQ..AQ.AQ.AB', 'eyJhIjoxfQ..AQ.AQF.AQ', 'eyJhIjoxfQ..AQ.A.AQ']) {
+      expect(() => decodeProtectedHeader(respelled), respelled).toThrow(expect.objectContaining({ code: 'malformed_envelope' }))
+    }
+    expect(() => decodeProtectedHeader('eyJhIjoxfQ..AQ.AQI.AQ')).not.toThrow()
+  })
+
   it('keeps the input out of the error, cause included (causes end up in logs)', () => {
     const secret = 'card-4111111111111111'
     const notJson = `${base64url.encode(`{"alg":"${secret}`)}..a.b.c`

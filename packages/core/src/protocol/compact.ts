@@ -1,5 +1,5 @@
 import { SealwireError, type PayloadIssue } from '../errors.js'
-import { fromB64u, fromUtf8, isBase64url } from '../encoding.js'
+import { fromB64u, fromUtf8, isCanonicalBase64url } from '../encoding.js'
 import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
 
 /**
@@ -15,7 +15,9 @@ export function decodeProtectedHeader(compact: unknown): Record<string, unknown>
   // The size cap (step 3) before any parsing (step 4): an oversized header is
   // refused as such whatever it contains.
   if (encoded.length > MAX_PROTECTED_HEADER_CHARS) throw new SealwireError('payload_too_large', { detail: 'Protected header exceeds 8 KiB' })
-  if (!parts.every(isBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
+  // Canonical spellings only: a re-spelled part would decode to the same bytes,
+  // making another string the same envelope (found by test/adversarial).
+  if (!parts.every(isCanonicalBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   let header: unknown
   try {
     header = JSON.parse(fromUtf8(fromB64u(encoded)))
