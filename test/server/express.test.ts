@@ -334,3 +334,23 @@ describe('hardening (issue 9)', () => {
     expect(res.body + opened.text).not.toContain(SECRET)
   })
 })
+
+describe('dropResponseHeaders: keeping Location and Set-Cookie out of the clear (issue 9, item 5)', () => {
+  it('removes the listed headers from sealed responses; the sealed body carries what they would have said', async () => {
+    const strict = createSealwireServer({ keys: keys.ring, dropResponseHeaders: ['Location', 'set-cookie'] })
+    const app = express()
+    app.use(sealwireExpress(strict))
+    app.post('/login', (_req, res) => {
+      res.cookie('session', `s-${SECRET}`)
+      res.location(`/accounts/${SECRET}`)
+      res.status(201).json({ next: `/accounts/${SECRET}` })
+    })
+    const url = await serve(app)
+    const sealed = await sealPost('/login', null)
+    const res = await sendSealed(url, 'POST', '/login', sealed, { ca })
+    expect(res.headers.location).toBeUndefined()
+    expect(res.headers['set-cookie']).toBeUndefined()
+    expectNothingInClear(res, SECRET)
+    expect((await openSealed(res, sealed)).json).toEqual({ next: `/accounts/${SECRET}` })
+  })
+})

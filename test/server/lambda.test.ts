@@ -116,6 +116,19 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
   })
 })
 
+describe('dropResponseHeaders', () => {
+  it('drops the listed headers, and `cookies` when set-cookie is listed', async () => {
+    const strict = createSealwireServer({ keys: keys.ring, dropResponseHeaders: ['location', 'set-cookie'] })
+    const handler = sealwireLambda(strict, async () => ({ statusCode: 201, headers: { location: '/a/secret', 'x-kept': '1' }, cookies: ['s=secret'], body: 'ok' }))
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1 })
+    const result = await handler(postEvent(sealed), {})
+    expect(result.headers?.location).toBeUndefined()
+    expect(result.headers?.['x-kept']).toBe('1')
+    expect(result.cookies).toBeUndefined()
+    expect((await open(result, sealed)).text).toBe('ok')
+  })
+})
+
 describe('Function URL', () => {
   it('a GET with the envelope in the header and a query string', async () => {
     const handler = sealwireLambda(server, async (event) => ({ htu: event.sealwire.claims.htu, hasEnvelope: 'sealwire-envelope' in event.headers, body: event.body ?? null }))

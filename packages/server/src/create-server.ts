@@ -17,7 +17,7 @@ import { Exchange, type SealwireExchange } from './exchange.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
-import { httpDate, plainProblem, sealedProblem } from './responses.js'
+import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
 import { isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
@@ -51,6 +51,11 @@ export interface SealwireServer {
   readonly jwksPath: string
   /** Largest accepted body, for adapters that read the body themselves. */
   readonly maxBodyBytes: number
+  /**
+   * Lowercase names of the handler's response headers an adapter removes from
+   * a sealed response: `PLAINTEXT_RESPONSE_HEADERS` and the `dropResponseHeaders` option.
+   */
+  readonly droppedResponseHeaders: readonly string[]
   /**
    * Settles once the keys are imported; rejects (with a `TypeError`) when a key
    * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
@@ -159,6 +164,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const server: SealwireServer = {
     jwksPath: o.jwksPath,
     maxBodyBytes: o.maxBodyBytes,
+    droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     ready,
 
     isJwksRequest(method, target) {

@@ -1,7 +1,6 @@
 import type { z } from 'zod'
 import type { SealwireServer } from './create-server.js'
 import type { SealwireExchange } from './exchange.js'
-import { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
 import type { IncomingRequest, OutgoingResponse } from './types.js'
 
 /** Options of `server.handle` for one web `Request`. */
@@ -79,6 +78,6 @@ export async function handleFetch<S extends z.ZodType>(
   // Workers encode a body on the way out), so the bytes read are the plaintext.
   const sealed = await exchange.reply({ status: response.status, contentType: response.headers.get('content-type'), body })
   const headers = new Headers(response.headers)
-  for (const name of PLAINTEXT_RESPONSE_HEADERS) headers.delete(name)
+  for (const name of server.droppedResponseHeaders) headers.delete(name)
   return toResponse(sealed, headers)
 }

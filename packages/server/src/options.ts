@@ -46,6 +46,16 @@ export interface SealwireServerOptions {
   jwksPath?: string
   /** `Cache-Control: max-age` of the JWK Set, in seconds; retire old keys at least this long. Default 300. */
   jwksMaxAgeSeconds?: number
+  /**
+   * Response headers never sent beside a sealed body, on top of
+   * `PLAINTEXT_RESPONSE_HEADERS`. Headers travel in clear (TLS only): where a
+   * `Location` or `Set-Cookie` could carry what must stay confidential, list
+   * them here and put that data in the sealed body instead. Default none.
+   *
+   * @example
+   * createSealwireServer({ keys, dropResponseHeaders: ['location', 'set-cookie'] })
+   */
+  dropResponseHeaders?: readonly string[]
   /** Receives one security event per request. Its exceptions are swallowed. */
   onEvent?: (event: SealwireEvent) => void
   /** Milliseconds since the epoch; for tests. Default `Date.now`. */
@@ -65,6 +75,7 @@ export interface ResolvedOptions {
   origins: string[] | undefined
   jwksPath: string
   jwksMaxAgeSeconds: number
+  dropResponseHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
   clock: Clock | undefined
 }
@@ -103,6 +114,10 @@ const optionsSchema = z.strictObject({
     .optional(),
   jwksPath: z.string().regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"').default(JWKS_PATH),
   jwksMaxAgeSeconds: z.number().int().nonnegative().max(31_536_000).default(300),
+  dropResponseHeaders: z
+    .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name (RFC 9110 §5.1)'))
+    .default([])
+    .transform((names) => names.map((n) => n.toLowerCase())),
   onEvent: fn<(event: SealwireEvent) => void>('a function').optional(),
   clock: fn<Clock>('a function returning milliseconds').optional(),
 })

@@ -7,7 +7,6 @@ import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
 import { incomingFromNode, prepareHandlerHeaders, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
-import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -142,7 +141,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
           sealed = server.internalError()
         }
         capture.release()
-        for (const name of PLAINTEXT_RESPONSE_HEADERS) res.removeHeader(name)
+        for (const name of server.droppedResponseHeaders) res.removeHeader(name)
         writeOutgoing(res, sealed)
       })
       opened.set(req, { exchange, release: capture.release })

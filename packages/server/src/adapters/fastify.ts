@@ -6,7 +6,6 @@ import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, nodeBody } from '../node/incoming.js'
 import { responseBytes } from '../node/response-body.js'
-import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
 
 /** Per-route Sealwire options, in the route's `config`. */
@@ -184,7 +183,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       })()
     }
     const sealed = await state.sealing
-    for (const name of PLAINTEXT_RESPONSE_HEADERS) reply.removeHeader(name)
+    for (const name of server.droppedResponseHeaders) reply.removeHeader(name)
     reply.code(sealed.status).headers(sealed.headers)
     // The standard reason phrase: one set on reply.raw would travel in clear (issue 9, item 5).
     reply.raw.statusMessage = STATUS_CODES[sealed.status] ?? ''

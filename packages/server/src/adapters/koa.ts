@@ -8,7 +8,6 @@ import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
 import { responseBytes } from '../node/response-body.js'
-import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import type { OutgoingResponse } from '../types.js'
 
 /** Options of `sealwireKoa`. */
@@ -42,8 +41,8 @@ const CONSUMED =
 
 type AnyContext = ParameterizedContext<DefaultState, DefaultContext>
 
-function respond(ctx: AnyContext, outgoing: OutgoingResponse): void {
-  for (const name of PLAINTEXT_RESPONSE_HEADERS) ctx.remove(name)
+function respond(server: SealwireServer, ctx: AnyContext, outgoing: OutgoingResponse): void {
+  for (const name of server.droppedResponseHeaders) ctx.remove(name)
   // Headers first: with Content-Type set, Koa's body setter keeps it.
   ctx.set(outgoing.headers)
   if (outgoing.status === 413) ctx.set('connection', 'close')
@@ -124,7 +123,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
 
   const middleware = async function sealwireKoaMiddleware(ctx: AnyContext, next: () => Promise<unknown>): Promise<void> {
     const target = ctx.originalUrl
-    if (server.isJwksRequest(ctx.method, target)) return respond(ctx, await server.jwks())
+    if (server.isJwksRequest(ctx.method, target)) return respond(server, ctx, await server.jwks())
 
     const upstream = opened.get(ctx.req)
     if (upstream !== undefined) {
@@ -135,7 +134,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
       const refined = await upstream.exchange.refine(schema)
       if (!refined.ok) {
         upstream.answered = true
-        return respond(ctx, refined.response)
+        return respond(server, ctx, refined.response)
       }
       ;(ctx.request as { body?: unknown }).body = refined.body
       await next()
@@ -146,7 +145,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     if (ctx.req.readableEnded || request.body !== undefined || request.rawBody !== undefined) throw new Error(CONSUMED)
 
     const outcome = await server.open(incomingFromNode(ctx.req, target), route)
-    if (!outcome.ok) return respond(ctx, outcome.response)
+    if (!outcome.ok) return respond(server, ctx, outcome.response)
     const { exchange } = outcome
     request.body = exchange.body
     ctx.state.sealwire = exchange.claims
@@ -159,7 +158,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     try {
       await next()
     } catch (err) {
-      if (method.violated) return respond(ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
+      if (method.violated) return respond(server, ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
       const clientError = asClientError(err)
       if (clientError !== undefined) {
         // ctx.throw(404) / ctx.throw(401, 'Sign in'): kept as Koa's own error handler
@@ -168,14 +167,14 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
         ctx.app.emit('error', err, ctx) // Koa's default listener skips exposed client errors
         const text = clientError.expose === true ? clientError.message : (STATUS_CODES[clientError.status] ?? String(clientError.status))
         if (clientError.headers !== undefined && typeof clientError.headers === 'object') ctx.set(clientError.headers)
-        return respond(ctx, await exchange.reply({ status: clientError.status, contentType: 'text/plain; charset=utf-8', body: text, route: routeOf(ctx) }))
+        return respond(server, ctx, await exchange.reply({ status: clientError.status, contentType: 'text/plain; charset=utf-8', body: text, route: routeOf(ctx) }))
       }
       // The owner's logs still get the error (Koa's default handler prints it); the client never does.
       ctx.app.emit('error', err, ctx)
-      return respond(ctx, await exchange.fail(routeOf(ctx)))
+      return respond(server, ctx, await exchange.fail(routeOf(ctx)))
     }
     if (state.answered) return
-    if (method.violated) return respond(ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
+    if (method.violated) return respond(server, ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
     let sealed: OutgoingResponse
     try {
       const { contentType, body } = await plaintextOf(ctx)
@@ -185,7 +184,7 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
       ctx.app.emit('error', err, ctx)
       sealed = await exchange.fail(routeOf(ctx)).catch(() => server.internalError())
     }
-    respond(ctx, sealed)
+    respond(server, ctx, sealed)
   }
   return middleware as unknown as Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<z.output<S>>>
 }

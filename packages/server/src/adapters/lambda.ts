@@ -2,7 +2,6 @@ import type { RequestClaims } from '@sealwire/core'
 import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
-import { PLAINTEXT_RESPONSE_HEADERS } from '../responses.js'
 import { forwardedProto } from '../transport.js'
 import type { IncomingRequest, OutgoingResponse } from '../types.js'
 
@@ -185,7 +184,9 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
       sealed = server.internalError()
     }
     const kept: Record<string, string> = {}
-    for (const name in answer.headers) if (!(PLAINTEXT_RESPONSE_HEADERS as readonly string[]).includes(name)) kept[name] = answer.headers[name]!
-    return toResult(sealed, kept, answer.cookies)
+    const dropped = server.droppedResponseHeaders
+    for (const name in answer.headers) if (!dropped.includes(name)) kept[name] = answer.headers[name]!
+    // Payload 2.0 sends cookies from `cookies`, not a Set-Cookie header.
+    return toResult(sealed, kept, dropped.includes('set-cookie') ? undefined : answer.cookies)
   }
 }
