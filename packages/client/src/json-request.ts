@@ -1,4 +1,4 @@
-import { PROBLEM_MEDIA_TYPE } from '@sealwire/core'
+import { PROBLEM_MEDIA_TYPE, standardIssues } from '@sealwire/core'
 import type { ClientState } from './client-state.js'
 import { SealwireHttpError, SealwireSchemaError, type ProblemDocument } from './errors.js'
 import { isJsonMediaType, mediaTypeOf } from './exchange/media-type.js'
@@ -48,10 +48,7 @@ export async function jsonRequest(state: ClientState, method: string, path: stri
   if (options.schema === undefined) return value
   const result = await options.schema['~standard'].validate(value)
   if (result.issues !== undefined) {
-    throw new SealwireSchemaError(
-      res.status,
-      result.issues.map((i) => ({ path: (i.path ?? []).map((p) => (typeof p === 'object' ? p.key : p)), message: i.message })),
-    )
+    throw new SealwireSchemaError(res.status, standardIssues(result.issues))
   }
   return result.value
 }

@@ -12,6 +12,8 @@ export { systemClock, systemRandom } from './runtime.js'
 export type { Clock, RandomSource } from './runtime.js'
 export { epkSchema, requestHeaderSchema, requestPlaintextSchema, responseHeaderSchema } from './schemas.js'
 export type { RequestHeader, RequestPlaintext, ResponseHeader } from './schemas.js'
+export { isStandardSchema, standardIssues, validateBody } from './standard-schema.js'
+export type { InferOutput, StandardIssue, StandardResult, StandardSchemaV1, ValidateOutcome } from './standard-schema.js'
 
 export { CURVES, generateKeyPair, importPrivateJwk, importPublicJwk, thumbprint, toPublicJwk } from './keys/jwk.js'
 export type { Curve, JwkSet, PrivateJwk, PublicJwk } from './keys/jwk.js'

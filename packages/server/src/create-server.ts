@@ -8,9 +8,10 @@ import {
   originFromRequest,
   replyContextOf,
   systemClock,
+  type InferOutput,
   type ReplayStore,
+  type StandardSchemaV1,
 } from '@sealwire/core'
-import type { z } from 'zod'
 import { locateEnvelope, type EnvelopeLocation } from './envelope.js'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { Exchange, type SealwireExchange } from './exchange.js'
@@ -22,8 +23,11 @@ import { boundMethod } from './method-override.js'
 import { isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
-/** Per-route options: the zod schema the decrypted body must match (step 11). */
-export interface RouteOptions<S extends z.ZodType = z.ZodType<unknown>> {
+/**
+ * Per-route options: the schema the decrypted body must match (step 11), from
+ * any Standard Schema library (zod 3.24+ and 4, Valibot, ArkType).
+ */
+export interface RouteOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   schema?: S | undefined
 }
 
@@ -67,13 +71,13 @@ export interface SealwireServer {
   /** The public JWK Set response (`Cache-Control: public, max-age`). */
   jwks(): Promise<OutgoingResponse>
   /** Steps 1–11: the whole check sequence for one request. */
-  open<S extends z.ZodType = z.ZodType<unknown>>(incoming: IncomingRequest, route?: RouteOptions<S>): Promise<OpenOutcome<z.output<S>>>
+  open<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(incoming: IncomingRequest, route?: RouteOptions<S>): Promise<OpenOutcome<InferOutput<S>>>
   /** Steps 1, 2 and the up-front part of 3 (Content-Length, header size): synchronous, reads nothing. */
   precheck(incoming: IncomingRequest): PrecheckOutcome
   /** Step 3 while streaming: reads a body-form envelope up to `maxBodyBytes`. */
   readEnvelope(checked: CheckedRequest, source: BodySource | null): Promise<ReadOutcome>
   /** Steps 4–11 (core's `openRequest`) on an envelope that passed steps 1–3. */
-  openEnvelope<S extends z.ZodType = z.ZodType<unknown>>(checked: CheckedRequest, envelope: string, route?: RouteOptions<S>): Promise<OpenOutcome<z.output<S>>>
+  openEnvelope<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(checked: CheckedRequest, envelope: string, route?: RouteOptions<S>): Promise<OpenOutcome<InferOutput<S>>>
   /** Answers a checked request with a plain problem (a refusal an adapter found itself, e.g. body too large). */
   refuse(checked: CheckedRequest, error: SealwireError): OutgoingResponse
   /**
@@ -94,9 +98,9 @@ export interface SealwireServer {
    * Fetch-first: checks a web `Request`, runs the handler with the accepted
    * exchange, and seals its `Response` (or a 500 for a throw).
    */
-  handle<S extends z.ZodType = z.ZodType<unknown>>(
+  handle<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
     request: Request,
-    handler: (exchange: SealwireExchange<z.output<S>>) => Response | Promise<Response>,
+    handler: (exchange: SealwireExchange<InferOutput<S>>) => Response | Promise<Response>,
     options?: FetchHandleOptions<S>,
   ): Promise<Response>
 }

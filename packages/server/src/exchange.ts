@@ -1,5 +1,4 @@
-import { SealwireError, payloadIssues, type ReplyContext, type RequestClaims, type SealwireErrorCode } from '@sealwire/core'
-import type { z } from 'zod'
+import { SealwireError, validateBody, type InferOutput, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1 } from '@sealwire/core'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { isHttpStatus, sealedProblem, sealedResponse } from './responses.js'
 import type { OutgoingResponse, SealwireEvent } from './types.js'
@@ -57,7 +56,7 @@ export interface SealwireExchange<T = unknown> {
    */
   refuse(error: SealwireError, route?: string): Promise<OutgoingResponse>
   /** Applies one more route schema (a per-route schema behind an app-wide middleware). */
-  refine<S extends z.ZodType>(schema: S): Promise<RefineOutcome<z.output<S>>>
+  refine<S extends StandardSchemaV1>(schema: S): Promise<RefineOutcome<InferOutput<S>>>
 }
 
 export interface ExchangeContext {
@@ -111,11 +110,11 @@ export class Exchange<T> implements SealwireExchange<T> {
     return response
   }
 
-  async refine<S extends z.ZodType>(schema: S): Promise<RefineOutcome<z.output<S>>> {
-    const result = schema.safeParse(this.body)
-    if (result.success) return { ok: true, body: result.data as z.output<S> }
+  async refine<S extends StandardSchemaV1>(schema: S): Promise<RefineOutcome<InferOutput<S>>> {
+    const checked = await validateBody(schema, this.body)
+    if (checked.ok) return { ok: true, body: checked.value }
     // Paths and messages only: the submitted values never leave the server.
-    const response = await sealedProblem(this.#reply, new SealwireError('invalid_payload', { issues: payloadIssues(result.error) }), this.#context.clock())
+    const response = await sealedProblem(this.#reply, checked.error, this.#context.clock())
     this.#emit('rejected', 'invalid_payload')
     return { ok: false, response }
   }

@@ -1,10 +1,10 @@
-import type { z } from 'zod'
+import type { InferOutput, StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from './create-server.js'
 import type { SealwireExchange } from './exchange.js'
 import type { IncomingRequest, OutgoingResponse } from './types.js'
 
 /** Options of `server.handle` for one web `Request`. */
-export interface FetchHandleOptions<S extends z.ZodType = z.ZodType<unknown>> {
+export interface FetchHandleOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   /** Route schema of the decrypted body (step 11). */
   schema?: S | undefined
   /** Address of the connection's peer, where the platform tells it (for trusted proxies and loopback). */
@@ -54,10 +54,10 @@ export function toResponse(outgoing: OutgoingResponse, base?: Headers): Response
 }
 
 /** The engine's `handle`: check, run the handler, seal its Response. */
-export async function handleFetch<S extends z.ZodType>(
+export async function handleFetch<S extends StandardSchemaV1>(
   server: SealwireServer,
   request: Request,
-  handler: (exchange: SealwireExchange<z.output<S>>) => Response | Promise<Response>,
+  handler: (exchange: SealwireExchange<InferOutput<S>>) => Response | Promise<Response>,
   options: FetchHandleOptions<S> = {},
 ): Promise<Response> {
   const incoming = incomingFromRequest(request, options)

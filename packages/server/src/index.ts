@@ -17,4 +17,4 @@ export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } fro
 
 // The core pieces a server needs, so an app depends on one package.
 export { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair } from '@sealwire/core'
-export type { ReplayStore, RequestClaims, SealwireErrorCode } from '@sealwire/core'
+export type { InferOutput, ReplayStore, RequestClaims, SealwireErrorCode, StandardSchemaV1 } from '@sealwire/core'

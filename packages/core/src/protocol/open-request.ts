@@ -1,17 +1,17 @@
-import type { z } from 'zod'
 import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
 import { fromB64u, fromUtf8 } from '../encoding.js'
 import { SealwireError } from '../errors.js'
 import type { KeyRing } from '../keys/key-ring.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import { systemClock, type Clock } from '../runtime.js'
+import { validateBody, type InferOutput, type StandardSchemaV1 } from '../standard-schema.js'
 import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
 import { decodeProtectedHeader, payloadIssues } from './compact.js'
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
 
-export interface OpenRequestOptions<S extends z.ZodType = z.ZodType<unknown>> {
+export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   keyRing: KeyRing
   /** The request as actually received: its method and origin-form target. */
   request: RequestDescriptor
@@ -28,8 +28,11 @@ export interface OpenRequestOptions<S extends z.ZodType = z.ZodType<unknown>> {
    * `request.origin` (step 9); when unset, `hto` is ignored.
    */
   origins?: readonly string[] | undefined
-  /** Route schema for the decrypted body (step 11); its output becomes `body`. */
-  schema?: S
+  /**
+   * Route schema for the decrypted body (step 11), any Standard Schema (zod 3.24+
+   * and 4, Valibot, ArkType); its output becomes `body`.
+   */
+  schema?: S | undefined
   clock?: Clock
 }
 
@@ -67,10 +70,10 @@ const fail = (code: ConstructorParameters<typeof SealwireError>[0], detail?: str
  * @example
  * const { body, claims, reply } = await openRequest(envelope, { keyRing, replayStore, request: { method: 'POST', target: '/api/echo' } })
  */
-export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
+export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
   envelope: string,
   options: OpenRequestOptions<S>,
-): Promise<OpenedRequest<z.output<S>>> {
+): Promise<OpenedRequest<InferOutput<S>>> {
   const clock = options.clock ?? systemClock
   const maxAge = options.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS
   const maxSkew = options.maxSkewSeconds ?? DEFAULT_MAX_SKEW_SECONDS
@@ -150,15 +153,13 @@ export async function openRequest<S extends z.ZodType = z.ZodType<unknown>>(
     throw attachReply(new SealwireError('invalid_payload', { issues: [{ path: [], message: `nested deeper than ${maxDepth} levels` }] }), reply)
   }
   if (options.schema !== undefined) {
-    const result = options.schema.safeParse(body)
-    if (!result.success) {
-      throw attachReply(new SealwireError('invalid_payload', { issues: payloadIssues(result.error) }), reply)
-    }
-    body = result.data
+    const checked = await validateBody(options.schema, body)
+    if (!checked.ok) throw attachReply(checked.error, reply)
+    body = checked.value
   }
 
   const { kid, iat, jti, htm, htu, hto } = header
   const claims: RequestClaims = { kid, crv: key.crv, iat, jti, htm, htu }
   if (hto !== undefined) claims.hto = hto
-  return { body: body as z.output<S>, claims, reply }
+  return { body: body as InferOutput<S>, claims, reply }
 }

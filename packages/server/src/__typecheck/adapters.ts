@@ -19,7 +19,8 @@ app.post('/x/:id', sealwireExpress(server, { schema: Transfer }), (req, res) => 
   const id: string | undefined = req.params.id // ParamsDictionary, as with any typed-body middleware
   // @ts-expect-error not in the schema
   req.body.nope
-  res.json({ amount, id, kid: req.sealwire?.kid })
+  const kid: string = res.locals.sealwire.kid // typed as set on a route with sealwireExpress in its chain
+  res.json({ amount, id, kid, claims: req.sealwire?.kid })
 })
 
 const koa = new Koa().use(sealwireKoa(server, { schema: Transfer }))
@@ -28,13 +29,23 @@ koa.use((ctx) => {
   ctx.body = { amount, kid: ctx.state.sealwire.kid }
 })
 
+// The README's shape: separate app.use() calls, so Koa's types cannot carry ours;
+// ctx.request.body still compiles (unknown), no body parser needed.
+const koa2 = new Koa()
+koa2.use(sealwireKoa(server))
+koa2.use(async (ctx) => {
+  const got: unknown = ctx.request.body
+  ctx.body = { ok: true, got }
+})
+
 const f = Fastify()
 void f.register(sealwireFastify, { server })
 f.post('/t', sealwireRoute(Transfer, async (request) => {
   const to: string = request.body.to
   // @ts-expect-error not in the schema
   request.body.nope
-  return { to, kid: request.sealwire?.kid }
+  const kid: string = request.sealwire.kid // set on a sealwireRoute
+  return { to, kid }
 }))
 
 export const fetchHandler = withSealwire(server, (request) => Response.json({ to: request.sealwire.body.to }), { schema: Transfer })

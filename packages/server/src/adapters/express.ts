@@ -1,7 +1,6 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import { SealwireError, isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { IncomingMessage } from 'node:http'
-import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
@@ -12,16 +11,27 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** Verified claims of the Sealwire envelope, set by `sealwireExpress()`. */
+      /**
+       * Verified claims of the Sealwire envelope, set by `sealwireExpress()`.
+       * Optional here because Express's types cannot tell which routes it
+       * covers; on a route with `sealwireExpress(…)` in its own chain,
+       * `res.locals.sealwire` is the same claims, typed as set.
+       */
       sealwire?: RequestClaims
     }
   }
 }
 
 /** Options of `sealwireExpress`. */
-export interface SealwireExpressOptions<S extends z.ZodType = z.ZodType<unknown>> {
+export interface SealwireExpressOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   /** Route schema of the decrypted body (step 11); `req.body` is typed from it. */
   schema?: S
+}
+
+/** What `sealwireExpress()` adds to `res.locals` (typed on the routes that use it). */
+export interface SealwireExpressLocals {
+  /** Verified claims of the envelope (the same object as `req.sealwire`). */
+  sealwire: RequestClaims
 }
 
 interface Opened {
@@ -84,16 +94,17 @@ function contentTypeOf(res: Response): string | undefined {
  * const app = express()
  * app.use(sealwireExpress(sealwire)) // every route sealed, JWK Set served
  * app.post('/api/transfer', sealwireExpress(sealwire, { schema: Transfer }), (req, res) => {
- *   res.status(201).json({ ok: true, amount: req.body.amount }) // typed; sealed on the way out
+ *   // req.body typed from Transfer; res.locals.sealwire: the verified claims
+ *   res.status(201).json({ ok: true, amount: req.body.amount, kid: res.locals.sealwire.kid }) // sealed on the way out
  * })
  */
-export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
+export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
   server: SealwireServer,
   options: SealwireExpressOptions<S> = {},
-): RequestHandler<Record<string, string>, unknown, z.output<S>> {
+): RequestHandler<Record<string, string>, unknown, InferOutput<S>, Request['query'], SealwireExpressLocals> {
   if (typeof server?.open !== 'function') throw new TypeError('sealwireExpress: pass the server from createSealwireServer()')
   const schema = options.schema
-  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireExpress: schema must be a zod schema')
+  if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireExpress: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
 
   return async function sealwireExpressMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
@@ -121,6 +132,7 @@ export function sealwireExpress<S extends z.ZodType = z.ZodType<unknown>>(
       const { exchange } = outcome
       req.body = exchange.body
       req.sealwire = exchange.claims
+      res.locals.sealwire = exchange.claims
       prepareHandlerHeaders(req, exchange.body !== null)
       // The router dispatches on req.method: nothing behind us may change it (method-override).
       const method = lockMethod(req, exchange.claims.htm)

@@ -1,7 +1,6 @@
-import type { RequestClaims } from '@sealwire/core'
+import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
-import type { z } from 'zod'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, nodeBody } from '../node/incoming.js'
@@ -11,7 +10,7 @@ import type { OutgoingResponse } from '../types.js'
 /** Per-route Sealwire options, in the route's `config`. */
 export interface SealwireRouteConfig {
   /** Route schema of the decrypted body (step 11). */
-  schema?: z.ZodType
+  schema?: StandardSchemaV1
 }
 
 declare module 'fastify' {
@@ -165,8 +164,16 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     if (state?.exchange === undefined || state.refused === true) return payload
     // One seal per request. A second send while the first is sealing (an async
     // handler that calls reply.send() without `return reply`) gets the same
-    // sealed response, never its own unsealed payload.
-    if (state.sealing === undefined) {
+    // sealed response, never its own unsealed payload. Once the first is written
+    // the second never goes out: Fastify 4 counts a reply as sent only once
+    // written, so it sends again, and that second writeHead would throw
+    // ERR_HTTP_HEADERS_SENT as an unhandled rejection. Its onSend then stays
+    // pending; nothing references it once the first is written.
+    if (state.sealing !== undefined) {
+      await state.sealing
+      await new Promise((resolve) => setImmediate(resolve)) // the first send writes in this turn
+      if (reply.raw.headersSent) return new Promise<never>(() => {})
+    } else {
       const exchange = state.exchange
       const route = request.routeOptions.url
       const status = reply.statusCode
@@ -196,17 +203,18 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
 Object.assign(sealwireFastify, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'sealwire' })
 
 /**
- * Route options with a Sealwire schema and a handler whose `request.body` is
- * typed from it: `app.post(path, sealwireRoute(schema, handler))`.
+ * Route options with a Sealwire schema (any Standard Schema) and a handler
+ * whose `request.body` is typed from it and whose `request.sealwire` is set:
+ * `app.post(path, sealwireRoute(schema, handler))`.
  *
  * @example
  * const Transfer = z.object({ to: z.string(), amount: z.number().positive() })
  * app.post('/api/transfer', sealwireRoute(Transfer, async (request) => ({ to: request.body.to })))
  */
-export function sealwireRoute<S extends z.ZodType>(
+export function sealwireRoute<S extends StandardSchemaV1>(
   schema: S,
-  handler: (this: unknown, request: FastifyRequest<{ Body: z.output<S> }>, reply: FastifyReply) => unknown,
+  handler: (this: unknown, request: FastifyRequest<{ Body: InferOutput<S> }> & { sealwire: RequestClaims }, reply: FastifyReply) => unknown,
 ): RouteShorthandOptionsWithHandler {
-  if (typeof schema?.safeParse !== 'function') throw new TypeError('sealwireRoute: schema must be a zod schema')
+  if (!isStandardSchema(schema)) throw new TypeError('sealwireRoute: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   return { config: { sealwire: { schema } }, handler: handler as unknown as RouteHandlerMethod }
 }

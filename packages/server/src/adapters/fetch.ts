@@ -1,5 +1,4 @@
-import type { RequestClaims } from '@sealwire/core'
-import type { z } from 'zod'
+import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
@@ -26,7 +25,7 @@ export type SealwireRequest<T = unknown> = Request & { readonly sealwire: Sealwi
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type PlatformArgs<A extends unknown[]> = A extends [] ? any[] : A
 
-export interface WithSealwireOptions<S extends z.ZodType, A extends unknown[]> {
+export interface WithSealwireOptions<S extends StandardSchemaV1, A extends unknown[]> {
   /** Route schema of the decrypted body; the handler's `request.sealwire.body` is typed from it. */
   schema?: S
   /**
@@ -135,13 +134,13 @@ export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | 
  *   return Response.json({ ok: true, to, amount })
  * }, { schema: Transfer })
  */
-export function withSealwire<A extends unknown[] = [], S extends z.ZodType = z.ZodType<unknown>>(
+export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
   server: SealwireServer,
-  handler: (request: SealwireRequest<z.output<S>>, ...rest: A) => Response | Promise<Response>,
+  handler: (request: SealwireRequest<InferOutput<S>>, ...rest: A) => Response | Promise<Response>,
   options: WithSealwireOptions<S, A> = {},
 ): (request: Request, ...rest: PlatformArgs<A>) => Promise<Response> {
   if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
-  if (options.schema !== undefined && typeof (options.schema as z.ZodType).safeParse !== 'function') throw new TypeError('withSealwire: schema must be a zod schema')
+  if (options.schema !== undefined && !isStandardSchema(options.schema)) throw new TypeError('withSealwire: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const { schema, peer, preflight, route } = options
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method

@@ -1,8 +1,7 @@
-import { SealwireError, type RequestClaims } from '@sealwire/core'
+import { SealwireError, isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import { STATUS_CODES } from 'node:http'
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa'
 import type { IncomingMessage } from 'node:http'
-import type { z } from 'zod'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
@@ -10,8 +9,21 @@ import { lockMethod } from '../node/method-lock.js'
 import { responseBytes } from '../node/response-body.js'
 import type { OutgoingResponse } from '../types.js'
 
+declare module 'koa' {
+  interface Request {
+    /**
+     * The decrypted body, set by `sealwireKoa()` (unknown until a route schema
+     * types it). Declared here so `ctx.request.body` compiles in a middleware
+     * added by a separate `app.use()`, where Koa's types cannot carry ours.
+     * Body parsers declare it `any`: with one of them in the same program (it
+     * must not read sealed routes anyway), enable `skipLibCheck`.
+     */
+    body?: unknown
+  }
+}
+
 /** Options of `sealwireKoa`. */
-export interface SealwireKoaOptions<S extends z.ZodType = z.ZodType<unknown>> {
+export interface SealwireKoaOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   /** Route schema of the decrypted body (step 11); `ctx.request.body` is typed from it. */
   schema?: S
 }
@@ -112,13 +124,13 @@ function asClientError(err: unknown): ClientError | undefined {
  *   ctx.body = { amount: ctx.request.body.amount } // typed
  * })
  */
-export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
+export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
   server: SealwireServer,
   options: SealwireKoaOptions<S> = {},
-): Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<z.output<S>>> {
+): Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<InferOutput<S>>> {
   if (typeof server?.open !== 'function') throw new TypeError('sealwireKoa: pass the server from createSealwireServer()')
   const schema = options.schema
-  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireKoa: schema must be a zod schema')
+  if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireKoa: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
 
   const middleware = async function sealwireKoaMiddleware(ctx: AnyContext, next: () => Promise<unknown>): Promise<void> {
@@ -186,5 +198,5 @@ export function sealwireKoa<S extends z.ZodType = z.ZodType<unknown>>(
     }
     respond(server, ctx, sealed)
   }
-  return middleware as unknown as Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<z.output<S>>>
+  return middleware as unknown as Middleware<DefaultState & SealwireKoaState, DefaultContext & SealwireKoaContext<InferOutput<S>>>
 }

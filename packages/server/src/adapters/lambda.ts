@@ -1,5 +1,4 @@
-import type { RequestClaims } from '@sealwire/core'
-import type { z } from 'zod'
+import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import { forwardedProto } from '../transport.js'
@@ -55,7 +54,7 @@ export type SealwireLambdaEvent<T = unknown> = LambdaHttpEvent & {
 }
 
 /** Options of `sealwireLambda`. */
-export interface SealwireLambdaOptions<S extends z.ZodType = z.ZodType<unknown>> {
+export interface SealwireLambdaOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
   /** Route schema of the decrypted body; `event.sealwire.body` is typed from it. */
   schema?: S
 }
@@ -120,15 +119,15 @@ function normalize(value: unknown): { status: number; headers: Record<string, st
  *   body: JSON.stringify({ ok: true, amount: event.sealwire.body.amount }),
  * }), { schema: Transfer })
  */
-export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unknown>(
+export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unknown>, C = unknown>(
   server: SealwireServer,
-  handler: (event: SealwireLambdaEvent<z.output<S>>, context: C) => unknown,
+  handler: (event: SealwireLambdaEvent<InferOutput<S>>, context: C) => unknown,
   options: SealwireLambdaOptions<S> = {},
 ): (event: LambdaHttpEvent, context: C) => Promise<LambdaHttpResult> {
   if (typeof server?.open !== 'function') throw new TypeError('sealwireLambda: pass the server from createSealwireServer()')
   if (typeof handler !== 'function') throw new TypeError('sealwireLambda: handler must be a function')
   const schema = options.schema
-  if (schema !== undefined && typeof schema.safeParse !== 'function') throw new TypeError('sealwireLambda: schema must be a zod schema')
+  if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireLambda: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
 
   return async function sealwireLambdaHandler(event: LambdaHttpEvent, context: C): Promise<LambdaHttpResult> {
@@ -169,7 +168,7 @@ export function sealwireLambda<S extends z.ZodType = z.ZodType<unknown>, C = unk
       body: exchange.body === null ? undefined : JSON.stringify(exchange.body),
       isBase64Encoded: false,
       sealwire: { body: exchange.body, claims: exchange.claims },
-    } as SealwireLambdaEvent<z.output<S>>
+    } as SealwireLambdaEvent<InferOutput<S>>
 
     let answer: ReturnType<typeof normalize>
     try {
