@@ -10,14 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawRequest, type RawResponse } from './helpers/http.js'
 import { ENVELOPE_HEADER, openSealed, plainProblem, seal, sendSealed, testKeys, withFlippedCiphertext, withHeader, type TestKeys } from './helpers/sealing.js'
 import { testCertificate } from './helpers/tls.js'
-import { expressHarness } from './harness/express.js'
+import { express4Harness, expressHarness } from './harness/express.js'
 import { fetchHarness } from './harness/fetch.js'
-import { koaHarness } from './harness/koa.js'
-import { fastifyHarness } from './harness/fastify.js'
+import { koa2Harness, koaHarness } from './harness/koa.js'
+import { fastify4Harness, fastifyHarness } from './harness/fastify.js'
 import { lambdaHarness } from './harness/lambda.js'
 import { SECRET, type AdapterHarness, type RunningApp } from './harness/spec.js'
 
-const harnesses: AdapterHarness[] = [expressHarness, koaHarness, fastifyHarness, fetchHarness, lambdaHarness]
+// Every declared peer major: Express 4 and 5, Koa 2 and 3, Fastify 4 and 5 (installed as npm aliases).
+const harnesses: AdapterHarness[] = [expressHarness, express4Harness, koaHarness, koa2Harness, fastifyHarness, fastify4Harness, fetchHarness, lambdaHarness]
 
 const MAX_BODY = 4096
 const HOUR = 3_600_000
@@ -123,11 +124,12 @@ describe.each(harnesses)('$name adapter', (harness) => {
       expect(opened.text).toBe('')
     })
 
-    it('a body that matches the route schema, typed in the handler', async () => {
-      const sealed = await sealFor('POST', '/typed', { to: 'alice', amount: 42 })
-      const opened = await openSealed(await send(main.secureUrl, 'POST', '/typed', sealed), sealed)
+    // Standard Schema: zod 4 (/typed), zod 3 and Valibot, the same checks.
+    it.each(['/typed', '/typed-zod3', '/typed-valibot'])('a body that matches the route schema (%s), typed in the handler', async (path) => {
+      const sealed = await sealFor('POST', path, { to: 'alice', amount: 42 })
+      const opened = await openSealed<Record<string, unknown>>(await send(main.secureUrl, 'POST', path, sealed), sealed)
       expect(opened.status).toBe(201)
-      expect(opened.json).toEqual({ ok: true, to: 'alice', amount: 42 })
+      expect(opened.json).toMatchObject({ ok: true, to: 'alice', amount: 42 })
     })
 
     it('emits one accepted event per request: kid, route, ms, peer; never the body', async () => {
@@ -287,12 +289,21 @@ describe.each(harnesses)('$name adapter', (harness) => {
       const second = await sealFor('POST', '/echo', { a: 2 })
       await expectSealed(await send(app.secureUrl, 'POST', '/echo', second), second, 503, 'replay_guard_unavailable')
     })
-    it('invalid_payload (422) lists paths and messages, never the values', async () => {
-      const sealed = await sealFor('POST', '/typed', { to: 12345678, amount: 'SUBMITTED-VALUE-xyz' })
-      const { json, text } = await expectSealed(await send(main.secureUrl, 'POST', '/typed', sealed), sealed, 422, 'invalid_payload')
+    it.each(['/typed', '/typed-zod3', '/typed-valibot'])('invalid_payload (422, %s) lists paths and messages, never the values', async (path) => {
+      const sealed = await sealFor('POST', path, { to: 12345678, amount: 'SUBMITTED-VALUE-xyz' })
+      const { json, text } = await expectSealed(await send(main.secureUrl, 'POST', path, sealed), sealed, 422, 'invalid_payload')
       expect(json.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: ['to'] }), expect.objectContaining({ path: ['amount'] })]))
       expect(text).not.toContain('SUBMITTED-VALUE-xyz')
       expect(text).not.toContain('12345678')
+    })
+    it('a route schema that throws is a sealed invalid_payload (422), not a plain 500 (issue 9 item 7)', async () => {
+      events.length = 0
+      const sealed = await sealFor('POST', '/throwing', { to: 'alice', amount: 'PLAINTEXT-not-json' })
+      const res = await send(main.secureUrl, 'POST', '/throwing', sealed)
+      const { json, text } = await expectSealed(res, sealed, 422, 'invalid_payload')
+      expect(json.issues).toEqual([{ path: [], message: expect.any(String) }])
+      expect(text + res.body).not.toContain('PLAINTEXT')
+      expect(events).toEqual([expect.objectContaining({ type: 'rejected', code: 'invalid_payload' })])
     })
     it('internal_error (500) when the handler throws: generic, no message, no stack', async () => {
       events.length = 0

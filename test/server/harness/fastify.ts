@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import Fastify from 'fastify'
+import Fastify4 from 'fastify4'
 import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
 import { serveNode } from './listen.js'
-import { SECRET, Transfer, type AdapterHarness } from './spec.js'
+import { SECRET, TYPED_ROUTES, type AdapterHarness } from './spec.js'
 
-export const fastifyHarness: AdapterHarness = {
-  name: 'fastify',
+/** The harness app on one major of Fastify (the API it uses is the same in 4 and 5). */
+const fastifyHarnessOf = (name: string, Fastify: typeof import('fastify').default): AdapterHarness => ({
+  name,
   streaming: true,
   trustsProxies: true,
   async start(server) {
@@ -23,13 +25,15 @@ export const fastifyHarness: AdapterHarness = {
     app.delete('/items/:id', async (_request, reply) => {
       reply.code(204).send()
     })
-    app.post(
-      '/typed',
-      sealwireRoute(Transfer, async (request, reply) => {
-        reply.code(201)
-        return { ok: true, to: request.body.to, amount: request.body.amount }
-      }),
-    )
+    for (const [path, schema] of Object.entries(TYPED_ROUTES)) {
+      app.post(
+        path,
+        sealwireRoute(schema, async (request, reply) => {
+          reply.code(201)
+          return { ok: true, to: request.body.to, amount: request.body.amount, kid: request.sealwire.kid }
+        }),
+      )
+    }
     app.route({ method: ['GET', 'POST'], url: '/headers', handler: async (request) => ({ headers: request.headers }) })
     app.post('/boom', async () => {
       throw new Error(SECRET)
@@ -44,4 +48,8 @@ export const fastifyHarness: AdapterHarness = {
       },
     }
   },
-}
+})
+
+export const fastifyHarness = fastifyHarnessOf('fastify', Fastify)
+// Fastify 4's factory has the same shape at run time; its typings are its own.
+export const fastify4Harness = fastifyHarnessOf('fastify 4', Fastify4 as unknown as typeof Fastify)

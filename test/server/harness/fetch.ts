@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls'
 import { withSealwire } from '@sealwire/server/fetch'
 import type { SealwireServer } from '@sealwire/server'
 import { serveNode } from './listen.js'
-import { SECRET, Transfer, type AdapterHarness } from './spec.js'
+import { SECRET, TYPED_ROUTES, type AdapterHarness } from './spec.js'
 
 /** What a fetch-style platform hands a handler beside the Request (like Deno's `info`). */
 interface ConnInfo {
@@ -42,10 +42,11 @@ export function fetchApp(server: SealwireServer) {
   const echo = withSealwire(server, async (request: Request) => Response.json({ echo: await request.json(), claims: (request as { sealwire?: { claims: unknown } }).sealwire?.claims }), { peer, route: '/echo' })
   const items = withSealwire(server, (request) => Response.json({ claims: request.sealwire.claims }), { peer })
   const remove = withSealwire(server, () => new Response(null, { status: 204 }), { peer })
-  const typed = withSealwire(
-    server,
-    (request) => Response.json({ ok: true, to: request.sealwire.body.to, amount: request.sealwire.body.amount }, { status: 201 }),
-    { peer, schema: Transfer },
+  const typed = new Map(
+    Object.entries(TYPED_ROUTES).map(([path, schema]) => [
+      path,
+      withSealwire(server, (request) => Response.json({ ok: true, to: request.sealwire.body.to, amount: request.sealwire.body.amount }, { status: 201 }), { peer, schema }),
+    ]),
   )
   const headers = withSealwire(server, (request) => Response.json({ headers: Object.fromEntries(request.headers) }), { peer })
   const boom = withSealwire(server, () => {
@@ -53,7 +54,8 @@ export function fetchApp(server: SealwireServer) {
   }, { peer })
   return (request: Request, info: ConnInfo): Promise<Response> => {
     const path = new URL(request.url).pathname
-    if (path === '/typed') return typed(request, info)
+    const withSchema = typed.get(path)
+    if (withSchema !== undefined) return withSchema(request, info)
     if (path === '/boom') return boom(request, info)
     if (path === '/headers') return headers(request, info)
     if (path.startsWith('/items/')) return remove(request, info)

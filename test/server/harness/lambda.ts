@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls'
 import type { SealwireServer } from '@sealwire/server'
 import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
 import { serveNode } from './listen.js'
-import { SECRET, Transfer, type AdapterHarness } from './spec.js'
+import { SECRET, TYPED_ROUTES, type AdapterHarness } from './spec.js'
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as LambdaHttpEvent
 
@@ -57,14 +57,20 @@ export function lambdaApp(server: SealwireServer) {
   const echo = sealwireLambda(server, async (event) => json(200, { echo: JSON.parse(event.body ?? 'null'), claims: event.sealwire.claims }))
   const items = sealwireLambda(server, async (event) => ({ claims: event.sealwire.claims })) // a bare value: 200 JSON
   const remove = sealwireLambda(server, async () => ({ statusCode: 204 }))
-  const typed = sealwireLambda(server, async (event) => json(201, { ok: true, to: event.sealwire.body.to, amount: event.sealwire.body.amount }), { schema: Transfer })
+  const typed = new Map(
+    Object.entries(TYPED_ROUTES).map(([path, schema]) => [
+      path,
+      sealwireLambda(server, async (event) => json(201, { ok: true, to: event.sealwire.body.to, amount: event.sealwire.body.amount }), { schema }),
+    ]),
+  )
   const headers = sealwireLambda(server, async (event) => ({ headers: event.headers }))
   const boom = sealwireLambda(server, async () => {
     throw new Error(SECRET)
   })
   return (event: LambdaHttpEvent, context: unknown): Promise<LambdaHttpResult> => {
     const path = event.rawPath
-    if (path === '/typed') return typed(event, context)
+    const withSchema = typed.get(path)
+    if (withSchema !== undefined) return withSchema(event, context)
     if (path === '/boom') return boom(event, context)
     if (path === '/headers') return headers(event, context)
     if (path.startsWith('/items/')) return remove(event, context)

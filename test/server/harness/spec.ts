@@ -1,5 +1,7 @@
 import type { SealwireServer } from '@sealwire/server'
+import * as v from 'valibot'
 import { z } from 'zod'
+import { z as z3 } from 'zod3'
 
 /**
  * The app every adapter harness serves, written in each framework's own idiom:
@@ -7,12 +9,27 @@ import { z } from 'zod'
  * - `POST /echo`         → 200 `{ echo: body, claims }`
  * - `GET /items?…`       → 200 `{ claims }` (envelope in the header)
  * - `DELETE /items/:id`  → 204, no body
- * - `POST /typed`        → route schema `Transfer`; 201 `{ ok, to, amount }`
+ * - `POST /typed`        → route schema `Transfer`; 201 `{ ok, to, amount }`; the same with each
+ *   schema library at `POST /typed-zod3` and `/typed-valibot`, and `POST /throwing`, whose
+ *   schema throws on a non-JSON `amount` (see `TYPED_ROUTES`)
  * - `POST /boom`         → the handler throws an Error whose message is `SECRET`
  * - `GET|POST /headers`  → 200 `{ headers }`: the request headers as the handler sees them (lowercase names)
  * - the JWK Set at `server.jwksPath`
  */
 export const Transfer = z.object({ to: z.string().min(1), amount: z.number().int().positive() })
+
+/**
+ * The routes with a route schema, all of them Standard Schemas with the same
+ * output (so one handler serves them): zod 4, zod 3 (3.25, imported through
+ * the `zod3` alias), Valibot, and a zod schema that throws — a transform that
+ * JSON-parses `amount`, the mistake issue 9 item 7 found answered in clear.
+ */
+export const TYPED_ROUTES = {
+  '/typed': Transfer,
+  '/typed-zod3': z3.object({ to: z3.string().min(1), amount: z3.number().int().positive() }),
+  '/typed-valibot': v.object({ to: v.pipe(v.string(), v.minLength(1)), amount: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+  '/throwing': z.object({ to: z.string(), amount: z.string().transform((s): number => JSON.parse(s)) }),
+} as const
 
 /** Must never reach a client: the message of the error `/boom` throws. */
 export const SECRET = 'secret-internal-detail-7f3a'
