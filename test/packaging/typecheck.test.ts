@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { writeReadmeSnippets } from '../helpers/readme-snippets.js'
 
 /**
  * CI runs the tests, not `pnpm typecheck`: this runs the type checker on every
@@ -12,7 +13,8 @@ import { describe, expect, it } from 'vitest'
  * tsconfig (no Node typings where the code must run anywhere; server's
  * tsconfig.web.json proves the engine and the fetch adapter compile without
  * them, and its src/__typecheck holds `@ts-expect-error` type tests), each
- * example, and every test file (test/tsconfig.json).
+ * example, every test file (test/tsconfig.json), and the READMEs' TypeScript
+ * snippets (test/helpers/readme-snippets.ts writes them to test/.readme-snippets).
  */
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -20,6 +22,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 const projects = [
   'test/tsconfig.json',
+  writeReadmeSnippets(root, join(root, 'test/.readme-snippets')).slice(root.length),
   ...['packages', 'examples'].flatMap((group) =>
     readdirSync(join(root, group))
       .flatMap((dir) => ['tsconfig.json', 'tsconfig.web.json'].map((file) => `${group}/${dir}/${file}`))
