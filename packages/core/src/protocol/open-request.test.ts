@@ -33,6 +33,7 @@ import { MemoryReplayStore } from '../replay/memory-replay-store.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import { decodeProtectedHeader } from './compact.js'
 import { openRequest, type OpenRequestOptions } from './open-request.js'
+import type { StandardSchemaV1 } from '../standard-schema.js'
 import { openResponse } from './open-response.js'
 import { replyContextOf } from './reply-errors.js'
 import { sealRequest } from './seal-request.js'
@@ -82,7 +83,7 @@ beforeEach(() => {
   store = storeStartedAt()
 })
 
-const open = <S extends z.ZodType = z.ZodType<unknown>>(envelope: string, options: Partial<OpenRequestOptions<S>> = {}, f: Fixture = p256) =>
+const open = <S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(envelope: string, options: Partial<OpenRequestOptions<S>> = {}, f: Fixture = p256) =>
   openRequest<S>(envelope, { keyRing: f.keyRing, request, replayStore: store, clock, ...options })
 
 /** The SealwireError a promise rejects with; fails the test if it resolves or throws anything else. */
