@@ -23,7 +23,7 @@ export { importRecipientKey } from './keys/recipient-key.js'
 export type { RecipientKey } from './keys/recipient-key.js'
 
 export type { ReplayStore } from './replay/replay-store.js'
-export { MemoryReplayStore } from './replay/memory-replay-store.js'
+export { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MEMORY_REPLAY_DESIGN_RATE, MemoryReplayStore } from './replay/memory-replay-store.js'
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
 
 export type { CryptoBackend } from './crypto/backend.js'

@@ -1,11 +1,17 @@
 /**
  * MemoryReplayStore: atomic check-and-set, bounded (fails closed when full,
- * never evicting a live jti), expired entries swept so capacity frees up,
- * O(1) amortized, and `rememberedSince`.
+ * never evicting a live jti), capacity freed as entries expire, sized for its
+ * design rate in at most 24 bytes per jti, and `rememberedSince`.
  */
 import { beforeEach, describe, expect, it } from 'vitest'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS } from '../constants.js'
 import { SealwireError } from '../errors.js'
-import { MemoryReplayStore } from './memory-replay-store.js'
+import {
+  DEFAULT_MEMORY_REPLAY_MAX_ENTRIES,
+  DEFAULT_REPLAY_TTL_SECONDS,
+  MEMORY_REPLAY_DESIGN_RATE,
+  MemoryReplayStore,
+} from './memory-replay-store.js'
 
 let now = 1_700_000_000_000
 const clock = () => now
@@ -42,6 +48,17 @@ describe('MemoryReplayStore', () => {
     const store = new MemoryReplayStore({ clock })
     await store.checkAndSet('j', now + 1000)
     now += 999
+    expect(await store.checkAndSet('j', now + 1000)).toBe(false)
+    now += 1
+    expect(await store.checkAndSet('j', now + 1000)).toBe(true)
+  })
+
+  it('holds a jti whose expiresAt falls within a second until that second ends: longer, never shorter', async () => {
+    const store = new MemoryReplayStore({ clock })
+    await store.checkAndSet('j', now + 1001)
+    now += 1001
+    expect(await store.checkAndSet('j', now + 1000)).toBe(false)
+    now += 998 // the last millisecond of the second expiresAt falls in
     expect(await store.checkAndSet('j', now + 1000)).toBe(false)
     now += 1
     expect(await store.checkAndSet('j', now + 1000)).toBe(true)
@@ -86,38 +103,105 @@ describe('MemoryReplayStore', () => {
       expect(store.size).toBe(3)
       expect(await store.checkAndSet('b', now + 10_000)).toBe(false)
       now += 1_000 // b and c expire
-      expect(store.size).toBe(3)
+      expect(store.size).toBe(1)
       expect(await store.checkAndSet('e', now + 10_000)).toBe(true)
       expect(store.size).toBe(2)
     })
   })
 
-  it('sweeps as it goes: under a steady stream with one TTL it holds only the live window (O(1) amortized)', async () => {
-    // 20 000 requests, one per ms, TTL 100 ms, capacity 150: never full, because every
-    // call drops the expired entries at the head of the insertion order (and only those).
-    const store = new MemoryReplayStore({ clock, maxEntries: 150 })
-    let largest = 0
-    for (let i = 0; i < 20_000; i++) {
-      now += 1
-      expect(await store.checkAndSet(`jti-${i}`, now + 100)).toBe(true)
-      largest = Math.max(largest, store.size)
-    }
-    expect(largest).toBe(100)
-    expect(store.size).toBe(100)
-    // The live window is still remembered.
-    expect(await store.checkAndSet('jti-19999', now + 100)).toBe(false)
-    expect(await store.checkAndSet('jti-19900', now + 100)).toBe(false)
-    expect(await store.checkAndSet('jti-19899', now + 100)).toBe(true)
-  })
-
-  // The incremental sweep stops at the first live entry, which is only right while
-  // expiries follow insertion order. With two TTLs in one store (routes with different
-  // maxAge) or a clock stepped back, the full sweep before refusing must find them.
+  // Expiries need not follow insertion order: two TTLs in one store (routes with
+  // different maxAge), or a clock stepped back.
   it('drops expired entries even behind a longer-lived one before failing closed', async () => {
     const store = new MemoryReplayStore({ clock, maxEntries: 2 })
     await store.checkAndSet('long-lived', now + 600_000)
     await store.checkAndSet('short-lived', now + 10_000)
     now += 60_000 // short-lived has expired; one live entry of two allowed
     expect(await store.checkAndSet('next', now + 10_000)).toBe(true)
+  })
+
+  it('counts entries afresh when the clock steps back, and still holds them', async () => {
+    const store = new MemoryReplayStore({ clock })
+    await store.checkAndSet('a', now + 10_000)
+    await store.checkAndSet('b', now + 30_000)
+    now += 20_000
+    expect(store.size).toBe(1)
+    expect(await store.checkAndSet('c', now + 10_000)).toBe(true)
+    expect(store.size).toBe(2)
+    now -= 15_000 // a is live again by this clock
+    expect(await store.checkAndSet('a', now + 10_000)).toBe(false)
+    expect(store.size).toBe(3)
+    expect(await store.checkAndSet('b', now + 10_000)).toBe(false)
+  })
+
+  it('tells jtis apart whatever their characters and length', async () => {
+    const store = new MemoryReplayStore({ clock })
+    const jtis = ['é', 'Ã©', '\u00e9\u0301', 'a'.repeat(300), `${'a'.repeat(299)}b`, '😀', '', 'x']
+    for (const jti of jtis) expect(await store.checkAndSet(jti, now + 1000), jti).toBe(true)
+    for (const jti of jtis) expect(await store.checkAndSet(jti, now + 1000), jti).toBe(false)
+  })
+
+  it('fails closed on an expiresAt that is not a finite time, or a jti that is not a string', async () => {
+    const store = new MemoryReplayStore({ clock })
+    for (const expiresAt of [Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect((await failure(store.checkAndSet('j', expiresAt))).code).toBe('replay_guard_unavailable')
+    }
+    expect((await failure(store.checkAndSet(7 as unknown as string, now + 1000))).code).toBe('replay_guard_unavailable')
+    expect(store.size).toBe(0)
+  })
+
+  describe('compact', () => {
+    // Random jtis as `sealRequest` makes them: 16 random bytes, base64url.
+    const randomJti = () => btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16)))).replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_' })[c] ?? '')
+
+    it('takes memory as jtis arrive, at most 24 bytes each, and never loses or invents one while it grows', async () => {
+      const store = new MemoryReplayStore({ clock, maxEntries: 200_000 })
+      expect(store.byteLength).toBeLessThan(1024)
+      const jtis = Array.from({ length: 200_000 }, randomJti)
+      let worstBytesPerEntry = 0
+      for (const [i, jti] of jtis.entries()) {
+        if (!(await store.checkAndSet(jti, now + 60_000))) throw new Error(`a new jti was taken for a replay: ${jti}`)
+        if (i >= 10_000 && i % 1000 === 0) worstBytesPerEntry = Math.max(worstBytesPerEntry, store.byteLength / store.size)
+      }
+      expect(store.size).toBe(200_000)
+      expect(worstBytesPerEntry).toBeGreaterThan(12)
+      expect(worstBytesPerEntry).toBeLessThanOrEqual(24)
+      // Every one still held, after every growth and every resident moved: no false "new".
+      for (const jti of jtis) if ((await store.checkAndSet(jti, now + 60_000)) !== false) throw new Error(`lost ${jti}`)
+      // Full: refuses, and a new jti was never taken for a held one (no false "replay" either).
+      expect((await failure(store.checkAndSet(randomJti(), now + 60_000))).code).toBe('replay_guard_unavailable')
+      now += 60_000
+      for (let i = 0; i < 10_000; i++) if (!(await store.checkAndSet(randomJti(), now + 60_000))) throw new Error('false replay')
+      expect(store.size).toBe(10_000)
+    })
+
+    // The sizing claim (README, "Memory replay store"): at MEMORY_REPLAY_DESIGN_RATE
+    // accepted requests per second, held for what the server asks with its default
+    // options, the default store never refuses, in at most 24 bytes per jti. One full
+    // TTL and then some, on an injected clock: seconds of test time, not minutes.
+    it(`holds ${MEMORY_REPLAY_DESIGN_RATE} accepted requests/s for a full default TTL without refusing, in ≤ 24 bytes per jti`, async () => {
+      const store = new MemoryReplayStore({ clock })
+      const ttlMs = (DEFAULT_MAX_AGE_SECONDS + 2 * DEFAULT_MAX_SKEW_SECONDS) * 1000
+      const start = now
+      let largest = 0
+      let worstBytesPerEntry = 0
+      let jti = 0
+      for (let second = 0; second < DEFAULT_REPLAY_TTL_SECONDS + 5; second++) {
+        for (let i = 0; i < MEMORY_REPLAY_DESIGN_RATE; i++) {
+          now = start + second * 1000 + Math.floor((i * 1000) / MEMORY_REPLAY_DESIGN_RATE)
+          // A refusal rejects, and fails the test here.
+          if (!(await store.checkAndSet(`jti-${jti++}`, now + ttlMs))) throw new Error('a new jti was taken for a replay')
+        }
+        largest = Math.max(largest, store.size)
+        if (store.size > 100_000) worstBytesPerEntry = Math.max(worstBytesPerEntry, store.byteLength / store.size)
+      }
+      // Every jti of the last TTL is still held, so the store really holds a TTL's worth.
+      expect(largest).toBeGreaterThan(DEFAULT_MEMORY_REPLAY_MAX_ENTRIES - MEMORY_REPLAY_DESIGN_RATE)
+      expect(largest).toBeLessThanOrEqual(DEFAULT_MEMORY_REPLAY_MAX_ENTRIES)
+      expect(await store.checkAndSet(`jti-${jti - 1}`, now + ttlMs)).toBe(false)
+      expect(await store.checkAndSet(`jti-${jti - (DEFAULT_REPLAY_TTL_SECONDS - 1) * MEMORY_REPLAY_DESIGN_RATE}`, now + ttlMs)).toBe(false)
+      expect(worstBytesPerEntry).toBeLessThanOrEqual(24)
+      // The README's figure for the default capacity, full: 1 972 224 slots of 12 bytes.
+      expect(store.byteLength).toBeLessThanOrEqual(24_000_000)
+    }, 120_000)
   })
 })

@@ -1,73 +1,198 @@
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS } from '../constants.js'
 import { SealwireError } from '../errors.js'
-import { systemClock, type Clock } from '../runtime.js'
+import { systemClock, systemRandom, type Clock } from '../runtime.js'
+import { FingerprintTable } from './fingerprint-table.js'
 import type { ReplayStore } from './replay-store.js'
+import { sipHash24 } from './siphash.js'
+
+/**
+ * Accepted requests per second that one instance's default memory store is
+ * sized for, sustained for the whole default TTL. The one figure to change to
+ * resize the default (`DEFAULT_MEMORY_REPLAY_MAX_ENTRIES` follows from it).
+ */
+export const MEMORY_REPLAY_DESIGN_RATE = 25_000
+
+/**
+ * Longest a jti is held with the server's default options, in seconds: the
+ * server asks for maxAge + 2·maxSkew (70 s), and the store rounds each expiry
+ * up to a whole second (+1 s).
+ */
+export const DEFAULT_REPLAY_TTL_SECONDS = DEFAULT_MAX_AGE_SECONDS + 2 * DEFAULT_MAX_SKEW_SECONDS + 1
+
+/**
+ * Default `maxEntries`: the design rate for the whole default TTL,
+ * 25 000 × 71 = 1 775 000 live jtis, about 24 MB when full (12 bytes a slot
+ * at 90 % load). Memory is taken as entries arrive, not up front.
+ */
+export const DEFAULT_MEMORY_REPLAY_MAX_ENTRIES = MEMORY_REPLAY_DESIGN_RATE * DEFAULT_REPLAY_TTL_SECONDS
 
 export interface MemoryReplayStoreOptions {
-  /** Most jtis held at once; when full (after dropping expired ones) the store fails closed. Default 100 000. */
+  /**
+   * Most jtis held at once; when full the store fails closed. Default
+   * `DEFAULT_MEMORY_REPLAY_MAX_ENTRIES` (1 775 000: 25 000 accepted requests/s
+   * for 71 s). Size it as your peak accept rate × (maxAge + 2·maxSkew + 1 s).
+   */
   maxEntries?: number
   clock?: Clock
 }
+
+/** Tags count seconds from this far before the store's creation, so a clock stepped back stays on the scale. */
+const TAG_ORIGIN_BEFORE_START_SECONDS = 2 ** 30
+/** Longest jti hashed from the reusable buffer; a longer one (never from `openRequest`) gets its own. */
+const REUSED_BUFFER_CHARS = 256
+
+const utf8 = new TextEncoder()
+
+const unavailable = (reason: Error) => new SealwireError('replay_guard_unavailable', { cause: reason })
 
 /**
  * A bounded in-process replay store, for one server instance. Several
  * instances need a shared store (`@sealwire/redis`).
  *
- * O(1) amortized per call: entries sit in a Map in insertion order and the
- * server gives every entry the same TTL, so expiries are ordered too and the
- * sweep only ever looks at the oldest entries.
+ * Compact: it keeps a 64-bit fingerprint of each jti — SipHash-2-4 keyed with
+ * a random secret drawn when the store is made — and its expiry second, in
+ * typed arrays: 12 bytes a slot, 13 to 20 bytes per live jti, taken as jtis
+ * arrive (see `fingerprint-table.ts`). A fingerprint collision can only make
+ * a new jti look like a replay, never let a replay through; the odds and why
+ * nobody can aim one are in docs/PROTOCOL.md §6.
  *
- * When full it refuses (`replay_guard_unavailable`, 503) rather than evicting
- * a live jti: eviction would reopen the door to replaying that request.
+ * O(1) per call: at most eight slots are read, and expired entries are not
+ * swept but overwritten; a count of live entries per expiry second drops as
+ * each second passes.
+ *
+ * A jti is held at least until `expiresAt` (exclusive) and at most until the
+ * end of that second. When full it refuses (`replay_guard_unavailable`, 503)
+ * rather than evicting a live jti: eviction would reopen the door to
+ * replaying that request.
+ *
+ * @example
+ * import { MemoryReplayStore, openRequest } from '@sealwire/core'
+ *
+ * const replayStore = new MemoryReplayStore() // 1 775 000 live jtis at most
+ * const opened = await openRequest(envelope, { keyRing, replayStore, request: { method: 'POST', target: '/api/echo' } })
  */
 export class MemoryReplayStore implements ReplayStore {
   readonly rememberedSince: number
   readonly #maxEntries: number
   readonly #clock: Clock
-  readonly #seen = new Map<string, number>()
-  #nextFullSweep = 0
+  readonly #key: Uint32Array
+  readonly #table: FingerprintTable
+  /** Seconds of the tag scale's zero (tags are expiry seconds counted from it). */
+  readonly #origin: number
+  /** Live entries per expiry tag, and their sum. */
+  readonly #liveByTag = new Map<number, number>()
+  #live = 0
+  /** The tag of the second up to which `#liveByTag` has dropped expired entries. */
+  #countedAt: number
+  #bytes = new Uint8Array(REUSED_BUFFER_CHARS * 3)
+  readonly #fingerprint = new Uint32Array(2)
+  #random: number
 
   constructor(options: MemoryReplayStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? 100_000
+    const maxEntries = options.maxEntries ?? DEFAULT_MEMORY_REPLAY_MAX_ENTRIES
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer')
     this.#maxEntries = maxEntries
     this.#clock = options.clock ?? systemClock
     this.rememberedSince = this.#clock()
+    this.#origin = Math.floor(this.rememberedSince / 1000) - TAG_ORIGIN_BEFORE_START_SECONDS
+    this.#countedAt = this.#tagOf(this.rememberedSince)
+    // A fresh secret per store: its fingerprints are unpredictable to anyone else.
+    this.#key = new Uint32Array(systemRandom(16).buffer)
+    this.#random = new Uint32Array(systemRandom(4).buffer)[0]! | 1
+    this.#table = new FingerprintTable(maxEntries, () => this.#nextRandom())
   }
 
+  /** Live jtis held, by the store's clock. */
   get size(): number {
-    return this.#seen.size
-  }
-
-  async checkAndSet(jti: string, expiresAt: number): Promise<boolean> {
-    const now = this.#clock()
-    this.#sweep(now)
-    const seenUntil = this.#seen.get(jti)
-    if (seenUntil !== undefined && seenUntil > now) return false
-    if (this.#seen.size >= this.#maxEntries) this.#fullSweep(now)
-    if (this.#seen.size >= this.#maxEntries) {
-      throw new SealwireError('replay_guard_unavailable', { cause: new Error(`memory replay store full (${this.#maxEntries} entries)`) })
-    }
-    this.#seen.set(jti, expiresAt)
-    return true
+    this.#dropExpiredCounts(this.#tagOf(this.#clock()))
+    return this.#live
   }
 
   /**
-   * Expiries follow insertion order only while every caller uses one TTL and the
-   * clock never steps back; otherwise expired entries can sit behind a live one.
-   * Before refusing as full, drop them all — at most once a second, so a store
-   * kept full by a flood stays O(1) amortized.
+   * Bytes of the typed arrays that hold the entries: all the memory the store
+   * takes per jti (its other fields are a few hundred bytes, whatever its size).
    */
-  #fullSweep(now: number): void {
-    if (now < this.#nextFullSweep) return
-    this.#nextFullSweep = now + 1000
-    for (const [jti, expiresAt] of this.#seen) if (expiresAt <= now) this.#seen.delete(jti)
+  get byteLength(): number {
+    return this.#table.byteLength
   }
 
-  #sweep(now: number): void {
-    // Stops at the first live entry: the ones behind it were inserted later and expire later.
-    for (const [jti, expiresAt] of this.#seen) {
-      if (expiresAt > now) return
-      this.#seen.delete(jti)
+  async checkAndSet(jti: string, expiresAt: number): Promise<boolean> {
+    if (typeof jti !== 'string') throw unavailable(new TypeError('jti must be a string'))
+    if (!Number.isFinite(expiresAt)) throw unavailable(new TypeError('expiresAt must be a finite number of ms since the epoch'))
+    const now = this.#tagOf(this.#clock())
+    this.#dropExpiredCounts(now)
+    const fingerprint = this.#fingerprintOf(jti)
+    const lo = fingerprint[0]!
+    const hi = fingerprint[1]!
+    if (this.#table.has(lo, hi, now)) return false
+
+    // Rounded up: held at least until expiresAt, never a millisecond less.
+    const tag = Math.ceil(expiresAt / 1000) - this.#origin
+    if (tag <= now) return true // already expired: nothing to hold
+    if (tag > 0xffffffff) throw unavailable(new RangeError('expiresAt is beyond the store’s time scale'))
+
+    if (this.#live >= this.#maxEntries) {
+      throw unavailable(new Error(`memory replay store full (${this.#maxEntries} live entries)`))
     }
+    if (this.#live >= this.#table.comfortableLive) this.#table.grow(now)
+    while (!this.#table.add(lo, hi, tag, now)) {
+      // The stash is full of entries whose random walk found no place: vanishingly rare below 90 % load.
+      if (!this.#table.grow(now)) throw unavailable(new Error('memory replay store has no free slot'))
+    }
+    this.#live++
+    this.#liveByTag.set(tag, (this.#liveByTag.get(tag) ?? 0) + 1)
+    return true
+  }
+
+  #tagOf(ms: number): number {
+    return Math.floor(ms / 1000) - this.#origin
+  }
+
+  #fingerprintOf(jti: string): Uint32Array {
+    const n = jti.length
+    const bytes = n <= REUSED_BUFFER_CHARS ? this.#bytes : new Uint8Array(n * 3)
+    let i = 0
+    for (; i < n; i++) {
+      const c = jti.charCodeAt(i)
+      if (c > 0x7f) break
+      bytes[i] = c
+    }
+    // jtis are base64url (ASCII); anything else is hashed as UTF-8.
+    const length = i === n ? n : utf8.encodeInto(jti, bytes).written
+    sipHash24(this.#key, bytes, length, this.#fingerprint)
+    return this.#fingerprint
+  }
+
+  /**
+   * Keeps `#live` exact: drops the counts of seconds that have passed. A clock
+   * stepped back makes entries live again; they are counted afresh.
+   */
+  #dropExpiredCounts(now: number): void {
+    if (now === this.#countedAt) return
+    if (now > this.#countedAt) {
+      for (const [tag, count] of this.#liveByTag) {
+        if (tag > now) continue
+        this.#live -= count
+        this.#liveByTag.delete(tag)
+      }
+    } else {
+      this.#liveByTag.clear()
+      this.#live = 0
+      this.#table.forEachLive(now, (tag) => {
+        this.#live++
+        this.#liveByTag.set(tag, (this.#liveByTag.get(tag) ?? 0) + 1)
+      })
+    }
+    this.#countedAt = now
+  }
+
+  /** xorshift32: the random walk's choices; unpredictability is the key's job, not this one's. */
+  #nextRandom(): number {
+    let x = this.#random
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    this.#random = x
+    return x >>> 0
   }
 }
