@@ -86,13 +86,12 @@ export class FingerprintTable {
 
   /**
    * Adds the fingerprint (not held: check `has` first) with `tag`. Returns false,
-   * having changed nothing, when the stash is full, so that a random walk could
-   * leave an entry without a place: grow, then try again.
+   * having changed nothing, when both its buckets are full and so is the stash,
+   * where a random walk that found no place would leave its last entry: grow,
+   * then try again.
    */
   add(lo: number, hi: number, tag: number, now: number): boolean {
-    if (!placeableInStash(this.#stash, now)) return false
-    insert(this.#slots, this.#buckets, this.#stash, lo, hi, tag, now, this.#nextRandom)
-    return true
+    return insert(this.#slots, this.#buckets, this.#stash, lo, hi, tag, now, this.#nextRandom)
   }
 
   /**
@@ -108,9 +107,7 @@ export class FingerprintTable {
     for (const from of [this.#slots, this.#stash]) {
       for (let at = 0; at < from.length; at += WORDS) {
         const tag = from[at + 2]!
-        if (tag <= now) continue
-        if (!placeableInStash(stash, now)) return false
-        insert(slots, buckets, stash, from[at]!, from[at + 1]!, tag, now, this.#nextRandom)
+        if (tag > now && !insert(slots, buckets, stash, from[at]!, from[at + 1]!, tag, now, this.#nextRandom)) return false
       }
     }
     this.#buckets = buckets
@@ -127,7 +124,7 @@ export class FingerprintTable {
   }
 }
 
-/** The first bucket: `lo` scaled onto [0, buckets) (Lemire's multiply-shift, exact in doubles). */
+/** The first bucket: `lo` scaled onto [0, buckets) (Lemire's multiply-shift range reduction, in doubles). */
 function bucketOf(lo: number, buckets: number): number {
   return Math.floor((lo / TWO_POW_32) * buckets)
 }
@@ -158,12 +155,17 @@ function placeIn(slots: Uint32Array, start: number, lo: number, hi: number, tag:
   return false
 }
 
-function placeableInStash(stash: Uint32Array, now: number): boolean {
+function hasFreeSlot(stash: Uint32Array, now: number): boolean {
   for (let at = 2; at < stash.length; at += WORDS) if (stash[at]! <= now) return true
   return false
 }
 
-/** Inserts, moving residents along a random walk if need be; the caller made sure the stash has room. */
+/**
+ * Inserts into a free slot of either bucket, or else along a random walk that
+ * moves residents to their other bucket, its last entry parked in the stash if
+ * the walk does not end. False, having changed nothing, when that could leave
+ * an entry without a place (the stash is full).
+ */
 function insert(
   slots: Uint32Array,
   buckets: number,
@@ -173,11 +175,12 @@ function insert(
   tag: number,
   now: number,
   nextRandom: () => number,
-): void {
+): boolean {
   const first = bucketOf(lo, buckets)
   const second = otherBucketOf(hi, first, buckets)
-  if (placeIn(slots, first * BUCKET_WORDS, lo, hi, tag, now)) return
-  if (placeIn(slots, second * BUCKET_WORDS, lo, hi, tag, now)) return
+  if (placeIn(slots, first * BUCKET_WORDS, lo, hi, tag, now)) return true
+  if (placeIn(slots, second * BUCKET_WORDS, lo, hi, tag, now)) return true
+  if (!hasFreeSlot(stash, now)) return false
   let bucket = nextRandom() & 1 ? first : second
   for (let kick = 0; kick < MAX_KICKS; kick++) {
     // Both candidate buckets are full of live entries: take a random resident's
@@ -194,7 +197,7 @@ function insert(
     tag = residentTag
     const residentFirst = bucketOf(lo, buckets)
     bucket = bucket === residentFirst ? otherBucketOf(hi, residentFirst, buckets) : residentFirst
-    if (placeIn(slots, bucket * BUCKET_WORDS, lo, hi, tag, now)) return
+    if (placeIn(slots, bucket * BUCKET_WORDS, lo, hi, tag, now)) return true
   }
-  placeIn(stash, 0, lo, hi, tag, now, STASH_SLOTS)
+  return placeIn(stash, 0, lo, hi, tag, now, STASH_SLOTS)
 }

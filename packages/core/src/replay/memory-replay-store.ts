@@ -144,8 +144,9 @@ export class MemoryReplayStore implements ReplayStore {
     return true
   }
 
+  /** The tag of the current second; never below 0, which empty slots hold. */
   #tagOf(ms: number): number {
-    return Math.floor(ms / 1000) - this.#origin
+    return Math.max(0, Math.floor(ms / 1000) - this.#origin)
   }
 
   #fingerprintOf(jti: string): Uint32Array {
