@@ -140,3 +140,31 @@ describe('the engine on an IncomingRequest', () => {
     expect(outcome.ok).toBe(true)
   })
 })
+
+describe('insecure_transport says how to fix it', () => {
+  it('the refusal names allowInsecureLoopback and trustedProxies; the operator gets one warning naming the peer', async () => {
+    const warnings: string[] = []
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '))
+    try {
+      const server = createSealwireServer({ keys: ring })
+      const { incoming: secure } = await sealedIncoming('POST', '/api/x', { a: 1 })
+      for (const headers of [{}, { 'x-forwarded-proto': 'https' }]) {
+        const plain: IncomingRequest = { ...secure, secure: false, peer: '127.0.0.1', header: (n) => (headers as Record<string, string>)[n] ?? secure.header(n) }
+        const outcome = server.precheck(plain)
+        expect(outcome.ok).toBe(false)
+        if (outcome.ok) return
+        expect(outcome.response.status).toBe(403)
+        const problem = JSON.parse(outcome.response.body as string) as { code: string; detail: string }
+        expect(problem.code).toBe('insecure_transport')
+        expect(problem.detail).toMatch(/HTTPS only.*trustedProxies.*allowInsecureLoopback: true/)
+      }
+      // Once per server, not once per request: a flood of plain requests is not a flood of logs.
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toMatch(/^\[sealwire\] refused a plain-HTTP request from 127\.0\.0\.1 with 403 insecure_transport/)
+      expect(warnings[0]).toMatch(/trustedProxies.*allowInsecureLoopback: true/)
+    } finally {
+      console.warn = warn
+    }
+  })
+})

@@ -20,7 +20,7 @@ import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
-import { isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
+import { INSECURE_TRANSPORT_DETAIL, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 /**
@@ -126,10 +126,10 @@ function kidOf(envelope: string | undefined): string | undefined {
  * (`TypeError` on misuse); keys given as JWKs are imported once, now.
  *
  * @example
- * import { createSealwireServer } from '@sealwire/server'
+ * import { createSealwireServer, keysFromEnv } from '@sealwire/server'
  *
  * const sealwire = createSealwireServer({
- *   keys: JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS!), // { keys: [p256, x25519] }
+ *   keys: keysFromEnv('SEALWIRE_PRIVATE_JWKS'),        // { keys: [p256, x25519] }, or keysFromFile(path)
  *   trustedProxies: ['10.0.0.0/8'],                     // your TLS-terminating load balancer
  * })
  * await sealwire.ready // fail fast on a bad key
@@ -148,6 +148,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
   ringPromise.then((r) => (ring = r), () => {})
   const ready = ringPromise.then(() => undefined)
+  let warnedInsecure = false
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
     const e: SealwireEvent = { type: 'rejected', code, route: routeLabel(checked.incoming.route), ms: monotonicNow() - checked.started }
@@ -197,7 +198,11 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       // 1. Transport.
       const forwarded = incoming.forwarded ?? isForwarded(incoming.header)
       if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'), forwarded)) {
-        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport')) }
+        if (!warnedInsecure) {
+          warnedInsecure = true
+          console.warn(insecureTransportWarning(incoming.peer, forwarded))
+        }
+        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: INSECURE_TRANSPORT_DETAIL })) }
       }
       // 2. Envelope location and media type; 3. the size known before reading.
       try {

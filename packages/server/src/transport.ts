@@ -191,3 +191,28 @@ export function transportAllowed(
   // and its `X-Forwarded-Proto: http` says so (issue 9, item 12).
   return policy.allowInsecureLoopback && !forwarded && address !== undefined && isLoopback(address)
 }
+
+/**
+ * The `detail` of an `insecure_transport` refusal: what a legitimate
+ * deployment changes to get past it. Option names only, nothing about this
+ * server's configuration.
+ */
+export const INSECURE_TRANSPORT_DETAIL =
+  'This server accepts Sealwire requests over HTTPS only. Behind a TLS-terminating proxy or load balancer, list it in the server option trustedProxies; for local development over http on loopback, set allowInsecureLoopback: true.'
+
+/**
+ * The operator's side of the same refusal, logged once per server: a plain-HTTP
+ * refusal is most often a deployment that has not set one of these options
+ * yet, and a 403 the server is silent about is hard to trace. Only the peer
+ * address (from the socket) is shown, never a header value (log injection).
+ */
+export function insecureTransportWarning(peer: string | undefined, forwarded: boolean): string {
+  const from = peer === undefined ? 'a peer' : peer
+  const proxyHint = forwarded
+    ? `it came through a proxy (forwarding headers), so if ${from} is your TLS-terminating proxy, add it (or its network) to trustedProxies`
+    : 'if a TLS-terminating proxy forwards these requests, add its address (or network) to trustedProxies'
+  return (
+    `[sealwire] refused a plain-HTTP request from ${from} with 403 insecure_transport (requireTls is on): ${proxyHint}; ` +
+    'for local development over http://127.0.0.1 or http://localhost, set allowInsecureLoopback: true. Logged once per server.'
+  )
+}

@@ -23,6 +23,12 @@ export type HttpOutcome =
   /** A pre-decryption refusal by the server; `serverDate` (ms) from its `Date` header, for clock-skew correction. */
   | { ok: false; error: SealwireError; serverDate: number | undefined }
 
+/** Refusals whose cause is the deployment, not the request: the message says what to change. */
+const REFUSAL_HINTS: Partial<Record<string, string>> = {
+  insecure_transport:
+    'The server refused the request as not sent over TLS (403 insecure_transport). Use an https:// baseUrl; behind a TLS-terminating proxy the server must list the proxy in its trustedProxies option; for local development over http on loopback, set allowInsecureLoopback: true on the server.',
+}
+
 const notEncrypted = (detail: string) => new SealwireError('response_not_encrypted', { detail })
 
 function discard(res: Response): void {
@@ -47,7 +53,10 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
   }
   const date = Date.parse(res.headers.get('date') ?? '')
   // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
-  return { ok: false, error: new SealwireError(code, { cause: problem }), serverDate: Number.isNaN(date) ? undefined : date }
+  // Our own hint, where the fix is a deployment setting, is the message.
+  const detail = REFUSAL_HINTS[code]
+  const error = new SealwireError(code, detail === undefined ? { cause: problem } : { cause: problem, detail })
+  return { ok: false, error, serverDate: Number.isNaN(date) ? undefined : date }
 }
 
 /**
