@@ -20,7 +20,7 @@ export type Mutation =
   | { kind: 'extra-part'; at: number }
   | { kind: 'trailing-bits'; part: number; bits: number }
 
-const MEMBERS = ['alg', 'enc', 'typ', 'kid', 'iat', 'jti', 'htm', 'htu', 'epk', 'crit', 'zip', 'cty', 'apu', 'apv', 'x5u', 'jku', 'b64', 'origin']
+const MEMBERS = ['alg', 'enc', 'typ', 'kid', 'iat', 'jti', 'htm', 'htu', 'epk', 'crit', 'zip', 'cty', 'apu', 'apv', 'x5u', 'jku', 'b64', 'hto']
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 
 /**

@@ -30,9 +30,12 @@ function spyStore(): ReplayStore & { seen: string[] } {
   }
 }
 
+const ORIGIN = 'https://api.example.test'
 const REQUESTS = [
-  { method: 'POST', target: '/api/transfer?x=1', body: { to: 'alice', amount: 42 } },
-  { method: 'GET', target: '/api/items?q=1', body: undefined },
+  { method: 'POST', target: '/api/transfer?x=1', body: { to: 'alice', amount: 42 }, origin: undefined },
+  { method: 'GET', target: '/api/items?q=1', body: undefined, origin: undefined },
+  // Origin-bound (`hto`), opened by a server that requires it.
+  { method: 'PUT', target: '/api/items/7', body: { name: 'x' }, origin: ORIGIN },
 ] as const
 
 describe.each(['P-256', 'X25519'] as const)('openRequest on %s', (curve) => {
@@ -40,13 +43,18 @@ describe.each(['P-256', 'X25519'] as const)('openRequest on %s', (curve) => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...REQUESTS), mutationArbitrary(), async (request, mutation) => {
         const [sealed, donor] = await Promise.all([
-          seal({ recipient: keys.recipients[curve], method: request.method, target: request.target, body: request.body }),
-          seal({ recipient: keys.recipients[curve], method: request.method, target: request.target, body: request.body }),
+          seal({ recipient: keys.recipients[curve], method: request.method, target: request.target, body: request.body, ...(request.origin ? { origin: request.origin } : {}) }),
+          seal({ recipient: keys.recipients[curve], method: request.method, target: request.target, body: request.body, ...(request.origin ? { origin: request.origin } : {}) }),
         ])
         const mutated = applyMutation(sealed.envelope, mutation, donor.envelope)
         fc.pre(mutated !== sealed.envelope)
         const store = spyStore()
-        const options = { keyRing: keys.ring, replayStore: store, request: { method: request.method, target: request.target } }
+        const options = {
+          keyRing: keys.ring,
+          replayStore: store,
+          request: { method: request.method, target: request.target, ...(request.origin ? { origin: request.origin } : {}) },
+          ...(request.origin ? { origins: [request.origin] } : {}),
+        }
         const outcome = await openRequest(mutated, options).then(
           () => 'accepted' as const,
           (err: unknown) => err,
