@@ -300,6 +300,27 @@ describe('hardening (issue 9)', () => {
     })
   }
 
+  it('item 1: method-override mounted before Sealwire: the request line it rewrote no longer matches htm', async () => {
+    const app = express()
+    const reached: string[] = []
+    app.use(methodOverride())
+    app.use(sealwireExpress(server))
+    app.post('/items/:id', (_req, res) => {
+      reached.push('POST')
+      res.json({ updated: true })
+    })
+    app.delete('/items/:id', (_req, res) => {
+      reached.push('DELETE')
+      res.json({ deleted: true })
+    })
+    const before = await serve(app)
+    const sealed = await sealPost('/items/7', null)
+    const res = await sendSealed(before, 'POST', '/items/7', sealed, { ca, headers: { 'x-http-method-override': 'DELETE' } })
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([400, 'binding_mismatch'])
+    expect(reached).toEqual([])
+  })
+
   it('item 1: a method-override reading `_method` from the body: the handled method must be htm, so binding_mismatch', async () => {
     calls.length = 0
     const sealed = await sealPost('/override-body/items/7', { _method: 'DELETE' })

@@ -121,6 +121,12 @@ describe('hardening (issue 9)', () => {
       reply.header('content-disposition', `attachment; filename="${SECRET}.pdf"`)
       return 'file'
     })
+    hardened.post('/raw-headers', async (_request, reply) => {
+      // Set on the Node response directly, past Fastify's own header map.
+      reply.raw.setHeader('content-disposition', `attachment; filename="${SECRET}.pdf"`)
+      reply.raw.setHeader('etag', `"${SECRET}"`)
+      return 'file'
+    })
     base = await hardened.listen({ port: 0, host: '127.0.0.1' })
   })
   afterAll(async () => {
@@ -136,7 +142,7 @@ describe('hardening (issue 9)', () => {
   })
 
   it('item 5: a reason phrase set on reply.raw and Content-Disposition never travel in clear', async () => {
-    for (const path of ['/raw-reason', '/attachment']) {
+    for (const path of ['/raw-reason', '/attachment', '/raw-headers']) {
       const sealed = await sealPost(path, null)
       expectNothingInClear(await sendSealed(base, 'POST', path, sealed), SECRET)
     }
