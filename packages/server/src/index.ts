@@ -14,6 +14,9 @@ export type { SealwireServerOptions } from './options.js'
 export { keysFromEnv, keysFromFile } from './load-keys.js'
 export { CONDITIONAL_REQUEST_HEADERS, HANDLER_DROPPED_REQUEST_HEADERS } from './handler-request-headers.js'
 export { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
+export { METHOD_OVERRIDE_HEADERS } from './method-override.js'
+export { FORWARDING_HEADERS } from './transport.js'
+export { UNROUTED, routeLabel } from './events.js'
 export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 // The core pieces a server needs, so an app depends on one package.
