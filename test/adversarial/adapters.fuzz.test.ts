@@ -12,15 +12,16 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ENVELOPE_HEADER, openSealed, seal, sendSealed, testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { testCertificate } from '../server/helpers/tls.js'
-import { expressHarness } from '../server/harness/express.js'
-import { fastifyHarness } from '../server/harness/fastify.js'
+import { express4Harness, expressHarness } from '../server/harness/express.js'
+import { fastify4Harness, fastifyHarness } from '../server/harness/fastify.js'
 import { fetchHarness } from '../server/harness/fetch.js'
-import { koaHarness } from '../server/harness/koa.js'
+import { koa2Harness, koaHarness } from '../server/harness/koa.js'
 import { lambdaHarness } from '../server/harness/lambda.js'
 import type { AdapterHarness, RunningApp } from '../server/harness/spec.js'
 import { applyMutation, fuzzRuns, fuzzSeed, mutationArbitrary } from './mutations.js'
 
-const harnesses: AdapterHarness[] = [expressHarness, koaHarness, fastifyHarness, fetchHarness, lambdaHarness]
+// Every adapter, on each supported major of its framework.
+const harnesses: AdapterHarness[] = [expressHarness, express4Harness, koaHarness, koa2Harness, fastifyHarness, fastify4Harness, fetchHarness, lambdaHarness]
 
 describe.each(harnesses)('$name adapter under mutated envelopes', (harness) => {
   let keys: TestKeys

@@ -11,14 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawRequest, type RawResponse } from './helpers/http.js'
 import { openSealed, plainProblem, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
 import { testCertificate } from './helpers/tls.js'
-import { expressHarness } from './harness/express.js'
-import { fastifyHarness } from './harness/fastify.js'
+import { express4Harness, expressHarness } from './harness/express.js'
+import { fastify4Harness, fastifyHarness } from './harness/fastify.js'
 import { fetchHarness } from './harness/fetch.js'
-import { koaHarness } from './harness/koa.js'
+import { koa2Harness, koaHarness } from './harness/koa.js'
 import { lambdaHarness } from './harness/lambda.js'
 import type { AdapterHarness, RunningApp } from './harness/spec.js'
 
-const harnesses: AdapterHarness[] = [expressHarness, koaHarness, fastifyHarness, fetchHarness, lambdaHarness]
+// Every adapter, on each supported major of its framework.
+const harnesses: AdapterHarness[] = [expressHarness, express4Harness, koaHarness, koa2Harness, fastifyHarness, fastify4Harness, fetchHarness, lambdaHarness]
 
 /** The headers method-override middlewares read (Express's method-override, Hono's methodOverride, Rails, Google APIs). */
 const OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override']
