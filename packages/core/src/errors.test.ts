@@ -51,6 +51,7 @@ describe('ERROR_CODES and ERROR_TABLE', () => {
       unknown_key: 400,
       stale_request: 400,
       decryption_failed: 400,
+      too_many_failures: 429,
       binding_mismatch: 400,
       replayed_request: 409,
       replay_guard_unavailable: 503,
@@ -169,6 +170,7 @@ describe('PRE_DECRYPTION_CODES', () => {
       'unknown_key',
       'stale_request',
       'decryption_failed',
+      'too_many_failures',
     ])
   })
 })

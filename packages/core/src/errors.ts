@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'unknown_key',
   'stale_request',
   'decryption_failed',
+  // Server side, before step 4 when a behaviour guard is configured (docs/PROTOCOL.md, "Behaviour guard").
+  'too_many_failures',
   'binding_mismatch',
   'replayed_request',
   'replay_guard_unavailable',
@@ -56,6 +58,8 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   unknown_key: { status: 400, title: 'Unknown key id', plain: true },
   stale_request: { status: 400, title: 'Request timestamp outside the accepted window', plain: true },
   decryption_failed: { status: 400, title: 'Envelope could not be decrypted', plain: true },
+  // RFC 6585 §4: 429 with Retry-After. Answered before any key agreement, so plain.
+  too_many_failures: { status: 429, title: 'Too many failed requests from this client', plain: true },
   binding_mismatch: { status: 400, title: 'Envelope is bound to another method or target' },
   replayed_request: { status: 409, title: 'Request was already processed' },
   replay_guard_unavailable: { status: 503, title: 'Replay guard unavailable' },

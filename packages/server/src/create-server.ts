@@ -15,7 +15,9 @@ import {
 import { locateEnvelope, type EnvelopeLocation } from './envelope.js'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { Exchange, type SealwireExchange } from './exchange.js'
+import { BehaviourGuard } from './guard/behaviour-guard.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
+import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
@@ -139,6 +141,14 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const clock = o.clock ?? systemClock
   const replayStore: ReplayStore = o.replayStore ?? new MemoryReplayStore({ clock })
   const policy: TransportPolicy = { requireTls: o.requireTls, allowInsecureLoopback: o.allowInsecureLoopback, trustedProxies: o.trustedProxies }
+  const guard = o.guard === undefined ? undefined : new BehaviourGuard(o.guard, o.trustedProxies)
+  const meters = new EngineMetrics(o.meterProvider, replayStore)
+  // Every event also feeds the outcome counters; the app's listener still gets each one.
+  const appOnEvent = o.onEvent
+  const onEvent = (e: SealwireEvent): void => {
+    meters.outcome(e)
+    emitEvent(appOnEvent, e)
+  }
 
   // Keys are imported once, here; requests only look them up by kid.
   let ring: KeyRing | undefined
@@ -154,7 +164,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     const e: SealwireEvent = { type: 'rejected', code, route: routeLabel(checked.incoming.route), ms: monotonicNow() - checked.started }
     if (kid !== undefined) e.kid = kid
     if (checked.incoming.peer !== undefined) e.peer = checked.incoming.peer
-    emitEvent(o.onEvent, e)
+    onEvent(e)
   }
 
   /** The origin the request reached, for the `hto` binding: the scheme step 1 believed and the request's authority. */
@@ -229,6 +239,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         // The keys failed to import (see `ready`): nothing can be opened.
         return { ok: false, response: refuse(checked, new SealwireError('internal_error')) }
       }
+      // The behaviour guard answers a client past its budget before step 4:
+      // before any key agreement, which is the cost it exists to cap.
+      const peer = guard?.identify(incoming)
+      if (peer !== undefined) {
+        const blockedMs = await guard!.blockedFor(peer)
+        if (blockedMs > 0) {
+          const response = refuse(checked, new SealwireError('too_many_failures'))
+          // RFC 9110 §10.2.3, in whole seconds, rounded up so a client never retries early.
+          response.headers['retry-after'] = String(Math.ceil(blockedMs / 1000))
+          return { ok: false, response }
+        }
+      }
+      const openStarted = monotonicNow()
       try {
         // 4–11, in order, by core.
         const opened = await openRequest(envelope, {
@@ -242,10 +265,13 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           clock,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
-        const context = { onEvent: o.onEvent, clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer }
+        meters.opened(monotonicNow() - openStarted, 'accepted')
+        const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
+        meters.opened(monotonicNow() - openStarted, error.code)
+        if (peer !== undefined) guard!.recordFailure(peer, error.code)
         const reply = replyContextOf(err)
         // After decryption the requester holds a response key: answer sealed, so
         // even a refusal is confidential and bound to this request.

@@ -61,6 +61,8 @@ export interface SealwireExchange<T = unknown> {
 
 export interface ExchangeContext {
   readonly onEvent: ((event: SealwireEvent) => void) | undefined
+  /** Told how long sealing a reply took, in milliseconds (for the seal histogram). */
+  readonly onSealed?: ((ms: number) => void) | undefined
   readonly clock: () => number
   readonly started: number
   readonly route: string
@@ -93,7 +95,9 @@ export class Exchange<T> implements SealwireExchange<T> {
     // anything): a handler bug, answered as one — never as a success, never in clear.
     if (!isHttpStatus(input.status)) return this.fail(input.route)
     const body = input.body ?? ''
+    const sealStarted = monotonicNow()
     const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body }, this.#context.clock())
+    this.#context.onSealed?.(monotonicNow() - sealStarted)
     this.#emit('accepted', undefined, input.route)
     return response
   }

@@ -22,3 +22,13 @@ export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } fro
 // The core pieces a server needs, so an app depends on one package.
 export { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair } from '@sealwire/core'
 export type { InferOutput, ReplayStore, RequestClaims, SealwireErrorCode, StandardSchemaV1 } from '@sealwire/core'
+
+// Behaviour guard and metrics.
+export { COUNTED_FAILURES } from './guard/behaviour-guard.js'
+export type { GuardOptions } from './guard/behaviour-guard.js'
+export { DEFAULT_GUARD_BUDGET, DEFAULT_GUARD_COOL_DOWN_SECONDS, DEFAULT_GUARD_WINDOW_SECONDS, resolveGuardLimits } from './guard/guard-store.js'
+export type { GuardLimits, GuardStore, ResolvedGuardLimits } from './guard/guard-store.js'
+export { MemoryGuardStore } from './guard/memory-guard-store.js'
+export type { MemoryGuardStoreOptions } from './guard/memory-guard-store.js'
+export { clientAddress } from './guard/client-address.js'
+export { METER_NAME } from './metrics.js'

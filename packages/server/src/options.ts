@@ -1,5 +1,8 @@
 import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import type { MeterProvider } from '@opentelemetry/api'
 import { z } from 'zod'
+import type { GuardOptions } from './guard/behaviour-guard.js'
+import type { GuardStore } from './guard/guard-store.js'
 import { parseNetwork, type IpNetwork } from './transport.js'
 import type { SealwireEvent } from './types.js'
 
@@ -58,6 +61,19 @@ export interface SealwireServerOptions {
   dropResponseHeaders?: readonly string[]
   /** Receives one security event per request. Its exceptions are swallowed. */
   onEvent?: (event: SealwireEvent) => void
+  /**
+   * The behaviour guard: a budget of failed requests (malformed, unknown key,
+   * stale, undecryptable, replayed) per client; past it the client is answered
+   * 429 `too_many_failures` with `Retry-After`, before any key agreement, for a
+   * cooling period. Off unless given; `{}` turns it on with its defaults
+   * (20 failures a minute per client address, then 60 s of 429).
+   */
+  guard?: GuardOptions
+  /**
+   * Where the server's OpenTelemetry metrics go. Default: the global provider
+   * as registered when the server is created (a no-op if none is).
+   */
+  meterProvider?: MeterProvider
   /** Milliseconds since the epoch; for tests. Default `Date.now`. */
   clock?: Clock
 }
@@ -77,6 +93,8 @@ export interface ResolvedOptions {
   jwksMaxAgeSeconds: number
   dropResponseHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
+  guard: GuardOptions | undefined
+  meterProvider: MeterProvider | undefined
   clock: Clock | undefined
 }
 
@@ -119,6 +137,14 @@ const optionsSchema = z.strictObject({
     .default([])
     .transform((names) => names.map((n) => n.toLowerCase())),
   onEvent: fn<(event: SealwireEvent) => void>('a function').optional(),
+  guard: z
+    .strictObject({
+      store: z.custom<GuardStore>((v) => isObject(v) && typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function', 'must be a GuardStore').optional(),
+      identify: fn<NonNullable<GuardOptions['identify']>>('a function').optional(),
+      timeoutMs: z.number().int().positive().max(10_000).optional(),
+    })
+    .optional(),
+  meterProvider: z.custom<MeterProvider>((v) => isObject(v) && typeof v.getMeter === 'function', 'must be a MeterProvider').optional(),
   clock: fn<Clock>('a function returning milliseconds').optional(),
 })
 
@@ -133,5 +159,5 @@ export function resolveOptions(options: SealwireServerOptions): ResolvedOptions 
     throw new TypeError(`createSealwireServer: invalid options: ${issues.join('; ')}`)
   }
   const o = parsed.data
-  return { ...o, replayStore: o.replayStore, origins: o.origins, onEvent: o.onEvent, clock: o.clock }
+  return { ...o, replayStore: o.replayStore, origins: o.origins, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, meterProvider: o.meterProvider, clock: o.clock }
 }

@@ -24,6 +24,8 @@ export interface RawRequestOptions {
    * certificate's own (`localhost`) here.
    */
   servername?: string
+  /** Source address of the connection, e.g. `127.0.0.2`: a second client on loopback. */
+  localAddress?: string
 }
 
 /**
@@ -39,7 +41,14 @@ export function rawRequest(url: string, options: RawRequestOptions = {}): Promis
     let answered = false
     const req = send(
       target,
-      { method: options.method ?? 'GET', headers: options.headers, ca: options.ca, agent: false, ...(options.servername === undefined ? {} : { servername: options.servername }) },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        ca: options.ca,
+        agent: false,
+        ...(options.servername === undefined ? {} : { servername: options.servername }),
+        ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      },
       (res) => {
         answered = true
         const chunks: Buffer[] = []

@@ -1,0 +1,104 @@
+import type { SealwireErrorCode } from '@sealwire/core'
+import type { IpNetwork } from '../transport.js'
+import type { IncomingRequest } from '../types.js'
+import { clientAddress } from './client-address.js'
+import type { GuardStore } from './guard-store.js'
+import { MemoryGuardStore } from './memory-guard-store.js'
+
+/** Options of the behaviour guard (`createSealwireServer({ guard })`). */
+export interface GuardOptions {
+  /** Where failures are counted, with the budget and cooling period. Default: a `MemoryGuardStore` with its defaults. */
+  store?: GuardStore
+  /**
+   * Who a request comes from. Default: the client address (the peer, or the
+   * client a trusted proxy forwarded for). Return an application key — an API
+   * key or account you have authenticated — to budget per key instead;
+   * `undefined` leaves the request unguarded. Keys are cut to 256 characters.
+   *
+   * @example
+   * identify: (request, address) => request.header('x-api-key') ?? address
+   */
+  identify?: (request: IncomingRequest, clientAddress: string | undefined) => string | undefined
+  /**
+   * Longest wait for the store, per call, in milliseconds. A store that does
+   * not answer in time (or fails) lets the request through: the guard is a
+   * brake on abuse, not a gate — the replay guard behind it still fails closed.
+   * Default 200.
+   */
+  timeoutMs?: number
+}
+
+/**
+ * What the guard counts: the requests that fail before or at decryption, each
+ * of which may have cost the server a key agreement (RFC 7518 §4.6 ECDH-ES)
+ * while costing the sender nothing. Failures after decryption that an honest
+ * client can cause (a schema mismatch, a Redis outage) do not count.
+ */
+export const COUNTED_FAILURES: ReadonlySet<SealwireErrorCode> = new Set<SealwireErrorCode>([
+  'malformed_envelope',
+  'unsupported_algorithm',
+  'unknown_key',
+  'stale_request',
+  'decryption_failed',
+  'binding_mismatch',
+  'replayed_request',
+])
+
+const MAX_KEY_LENGTH = 256
+
+/** @internal The engine's side of the guard: identify, check, count; never throws. */
+export class BehaviourGuard {
+  readonly #store: GuardStore
+  readonly #identify: NonNullable<GuardOptions['identify']> | undefined
+  readonly #timeoutMs: number
+  readonly #trustedProxies: readonly IpNetwork[]
+
+  constructor(options: GuardOptions, trustedProxies: readonly IpNetwork[]) {
+    this.#store = options.store ?? new MemoryGuardStore()
+    this.#identify = options.identify
+    this.#timeoutMs = options.timeoutMs ?? 200
+    this.#trustedProxies = trustedProxies
+  }
+
+  /** The peer key of a request, or undefined when it is not guarded. */
+  identify(incoming: IncomingRequest): string | undefined {
+    const address = clientAddress(this.#trustedProxies, incoming.peer, incoming.header('x-forwarded-for'))
+    let key: string | undefined
+    try {
+      key = this.#identify === undefined ? address : this.#identify(incoming, address)
+    } catch {
+      key = address
+    }
+    return typeof key === 'string' && key !== '' ? key.slice(0, MAX_KEY_LENGTH) : undefined
+  }
+
+  /** Milliseconds the peer stays blocked; 0 (let through) when the store fails or is slow. */
+  async blockedFor(peer: string): Promise<number> {
+    const ms = await this.#bounded(() => this.#store.blockedFor(peer))
+    return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0
+  }
+
+  /** Counts a failure when its code is one the guard budgets. */
+  recordFailure(peer: string, code: SealwireErrorCode): void {
+    if (!COUNTED_FAILURES.has(code)) return
+    void this.#bounded(() => this.#store.recordFailure(peer))
+  }
+
+  async #bounded<T>(call: () => T | PromiseLike<T>): Promise<T | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      const result = call()
+      if (typeof (result as PromiseLike<T> | undefined)?.then !== 'function') return result as T
+      return await Promise.race([
+        Promise.resolve(result),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), this.#timeoutMs)
+        }),
+      ])
+    } catch {
+      return undefined
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+}

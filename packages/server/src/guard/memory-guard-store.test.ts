@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryGuardStore } from './memory-guard-store.js'
+
+describe('MemoryGuardStore', () => {
+  const make = (extra: { maxPeers?: number } = {}) => {
+    const clock = { now: 1_000_000 }
+    return { clock, store: new MemoryGuardStore({ budget: 3, windowSeconds: 10, coolDownSeconds: 5, clock: () => clock.now, ...extra }) }
+  }
+
+  it('blocks a peer for the cooling period when its failures reach the budget within the window', () => {
+    const { clock, store } = make()
+    expect([store.recordFailure('a'), store.recordFailure('a'), store.recordFailure('a')]).toEqual([0, 0, 5_000])
+    expect(store.blockedFor('a')).toBe(5_000)
+    expect(store.blockedFor('b')).toBe(0)
+    clock.now += 4_000
+    expect(store.blockedFor('a')).toBe(1_000)
+    clock.now += 1_000
+    expect(store.blockedFor('a')).toBe(0)
+    // Counted afresh after the cooling period.
+    expect(store.recordFailure('a')).toBe(0)
+  })
+
+  it('forgets failures older than the window', () => {
+    const { clock, store } = make()
+    store.recordFailure('a')
+    store.recordFailure('a')
+    clock.now += 10_000
+    expect(store.recordFailure('a')).toBe(0)
+    expect(store.recordFailure('a')).toBe(0)
+    expect(store.blockedFor('a')).toBe(0)
+  })
+
+  it('stays within maxPeers whatever the number of peers', () => {
+    const { clock, store } = make({ maxPeers: 100 })
+    for (let i = 0; i < 10_000; i++) {
+      store.recordFailure(`peer-${i}`)
+      if (i % 1000 === 0) clock.now += 1
+    }
+    expect(store.size).toBeLessThanOrEqual(100)
+  })
+
+  it('refuses limits that are not positive integers with TypeError', () => {
+    expect(() => new MemoryGuardStore({ budget: 0 })).toThrow(TypeError)
+    expect(() => new MemoryGuardStore({ windowSeconds: 1.5 })).toThrow(TypeError)
+    expect(() => new MemoryGuardStore({ coolDownSeconds: -1 })).toThrow(TypeError)
+    expect(() => new MemoryGuardStore({ maxPeers: 0 })).toThrow(TypeError)
+  })
+})

@@ -1,0 +1,89 @@
+import { systemClock, type Clock } from '@sealwire/core'
+import { resolveGuardLimits, type GuardLimits, type GuardStore, type ResolvedGuardLimits } from './guard-store.js'
+
+export interface MemoryGuardStoreOptions extends GuardLimits {
+  /**
+   * Most peers tracked at once. Past it, expired entries are swept, then the
+   * oldest entry is dropped, so memory stays bounded whatever the number of
+   * peers; a flood of new peers can thereby free an old one early. Default 10 000.
+   */
+  maxPeers?: number
+  /** Time source; for tests. Default `Date.now`. */
+  clock?: Clock
+}
+
+interface Entry {
+  failures: number
+  windowEnds: number
+  blockedUntil: number
+}
+
+/**
+ * Per-peer failure counters in this process: right for one instance (each
+ * instance of several counts on its own, so a peer gets the budget once per
+ * instance; share `RedisGuardStore` to count across them).
+ *
+ * @example
+ * import { MemoryGuardStore, createSealwireServer } from '@sealwire/server'
+ * const sealwire = createSealwireServer({ keys, guard: { store: new MemoryGuardStore({ budget: 20, coolDownSeconds: 60 }) } })
+ */
+export class MemoryGuardStore implements GuardStore {
+  readonly #limits: ResolvedGuardLimits
+  readonly #maxPeers: number
+  readonly #clock: Clock
+  // Insertion order is age order: the first entries are the oldest.
+  readonly #peers = new Map<string, Entry>()
+  #lastSweep = Number.NEGATIVE_INFINITY
+
+  constructor(options: MemoryGuardStoreOptions = {}) {
+    this.#limits = resolveGuardLimits(options, 'MemoryGuardStore')
+    const maxPeers = options.maxPeers ?? 10_000
+    if (!Number.isSafeInteger(maxPeers) || maxPeers < 1) throw new TypeError('MemoryGuardStore: maxPeers must be a positive integer')
+    this.#maxPeers = maxPeers
+    this.#clock = options.clock ?? systemClock
+  }
+
+  /** Peers tracked now. */
+  get size(): number {
+    return this.#peers.size
+  }
+
+  blockedFor(peer: string): number {
+    const entry = this.#peers.get(peer)
+    if (entry === undefined) return 0
+    return Math.max(0, entry.blockedUntil - this.#clock())
+  }
+
+  recordFailure(peer: string): number {
+    const now = this.#clock()
+    let entry = this.#peers.get(peer)
+    if (entry !== undefined && entry.blockedUntil > now) return entry.blockedUntil - now
+    if (entry === undefined || now >= entry.windowEnds) {
+      if (entry !== undefined) this.#peers.delete(peer)
+      else if (this.#peers.size >= this.#maxPeers) this.#makeRoom(now)
+      entry = { failures: 0, windowEnds: now + this.#limits.windowMs, blockedUntil: 0 }
+      this.#peers.set(peer, entry)
+    }
+    entry.failures++
+    if (entry.failures < this.#limits.budget) return 0
+    // The budget is spent: block for the cooling period, then count afresh.
+    entry.failures = 0
+    entry.blockedUntil = now + this.#limits.coolDownMs
+    entry.windowEnds = entry.blockedUntil
+    return this.#limits.coolDownMs
+  }
+
+  #makeRoom(now: number): void {
+    // A full sweep at most once a second: a flood of new peers must not make
+    // every request walk the whole map.
+    if (now - this.#lastSweep >= 1000) {
+      this.#lastSweep = now
+      for (const [peer, entry] of this.#peers) {
+        if (entry.windowEnds <= now && entry.blockedUntil <= now) this.#peers.delete(peer)
+      }
+    }
+    if (this.#peers.size < this.#maxPeers) return
+    const oldest = this.#peers.keys().next()
+    if (oldest.done !== true) this.#peers.delete(oldest.value)
+  }
+}
