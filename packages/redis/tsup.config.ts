@@ -12,5 +12,5 @@ export default defineConfig({
   platform: 'neutral',
   // Dependencies stay external, resolved by the consumer. `redis` is never
   // imported: the client is the user's, typed structurally.
-  external: ['@sealwire/core', 'zod'],
+  external: ['@sealwire/core', '@sealwire/server', 'zod'],
 })

@@ -27,22 +27,27 @@ export class RedisServer {
   readonly port: number
   readonly #bin: string
   readonly #dir: string
+  readonly #extraArgs: readonly string[]
   #child: ChildProcess | undefined
   #output = ''
 
-  private constructor(bin: string, port: number, dir: string) {
+  private constructor(bin: string, port: number, dir: string, extraArgs: readonly string[]) {
     this.#bin = bin
     this.port = port
     this.#dir = dir
+    this.#extraArgs = extraArgs
   }
 
-  /** Starts a server on a free loopback port and waits until it answers PING. */
-  static async start(bin: string): Promise<RedisServer> {
+  /**
+   * Starts a server on a free loopback port and waits until it answers PING.
+   * `extraArgs` are more redis-server options, e.g. `['--maxmemory-policy', 'allkeys-lru']`.
+   */
+  static async start(bin: string, extraArgs: readonly string[] = []): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), 'sealwire-redis-'))
     let lastError: unknown
     // A free port can be taken between probing and binding; try a few.
     for (let attempt = 0; attempt < 5; attempt++) {
-      const server = new RedisServer(bin, await freePort(), dir)
+      const server = new RedisServer(bin, await freePort(), dir, extraArgs)
       try {
         await server.restart()
         return server
@@ -63,13 +68,17 @@ export class RedisServer {
     return this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null
   }
 
-  /** (Re)starts the server on its port (empty: nothing was persisted) and waits until it answers PING. */
+  /**
+   * (Re)starts the server on its port and waits until it answers PING. Empty
+   * unless `extraArgs` turned persistence on (`--appendonly yes`): then it
+   * reloads what it had.
+   */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running')
     this.#output = ''
     const child = spawn(
       this.#bin,
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, '--daemonize', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', this.#dir, '--daemonize', 'no', ...this.#extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     )
     this.#child = child
@@ -101,6 +110,15 @@ export class RedisServer {
     clearTimeout(timer)
   }
 
+  /** SIGKILL, no shutdown (a crash), and waits until it has exited. */
+  async kill(): Promise<void> {
+    const child = this.#child
+    if (child === undefined || !this.running) return
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.kill('SIGKILL')
+    await exited
+  }
+
   /** SIGSTOP: the process stays, its sockets stay open, nothing answers — a hung Redis. */
   freeze(): void {
     this.#child?.kill('SIGSTOP')
@@ -116,6 +134,65 @@ export class RedisServer {
     await this.stop()
     rmSync(this.#dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A real Redis Cluster of three masters (no replicas) on free loopback ports:
+ * three `redis-server --cluster-enabled yes`, joined and given all 16384
+ * slots by `redis-cli --cluster create`. Each master can be stopped, frozen
+ * and restarted like a single `RedisServer` (it keeps its nodes.conf, so it
+ * rejoins with its slots).
+ */
+export class RedisCluster {
+  readonly masters: readonly RedisServer[]
+
+  private constructor(masters: RedisServer[]) {
+    this.masters = masters
+  }
+
+  /** Starts three masters and waits until `CLUSTER INFO` reports `cluster_state:ok` on each. */
+  static async start(bin: string, cli: string, extraArgs: readonly string[] = []): Promise<RedisCluster> {
+    const masters: RedisServer[] = []
+    try {
+      for (let i = 0; i < 3; i++) {
+        masters.push(await RedisServer.start(bin, ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...extraArgs]))
+      }
+      const cluster = new RedisCluster(masters)
+      await run(cli, ['--cluster', 'create', ...masters.map((m) => `127.0.0.1:${m.port}`), '--cluster-replicas', '0', '--cluster-yes'])
+      for (const m of masters) {
+        await waitFor(async () => (await run(cli, ['-p', String(m.port), 'cluster', 'info'])).includes('cluster_state:ok'), `cluster state ok on ${m.port}`, 20_000)
+      }
+      return cluster
+    } catch (error) {
+      for (const m of masters) await m.dispose()
+      throw error
+    }
+  }
+
+  /** Root nodes for node-redis `createCluster({ rootNodes })`. */
+  get rootNodes(): { url: string }[] {
+    return this.masters.map((m) => ({ url: m.url }))
+  }
+
+  async dispose(): Promise<void> {
+    for (const m of this.masters) await m.dispose()
+  }
+}
+
+/** The redis-cli binary (beside redis-server), or undefined when the suite must skip. */
+export function findRedisCli(): string | undefined {
+  return requireSystemProgram('redis-cli', 'apt-get install -y redis-tools')
+}
+
+function run(bin: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()))
+    child.once('error', reject)
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${bin} ${args.join(' ')} exited ${code}:\n${out}`))))
+  })
 }
 
 function freePort(): Promise<number> {
