@@ -143,10 +143,10 @@ describe('behaviour guard, per application key and behind a trusted proxy', () =
     try {
       for (let i = 0; i < BUDGET; i++) {
         // The client prepends a fresh fake hop each time; the proxy's own hop (rightmost) stays 203.0.113.9.
-        expect((await sendTampered(app, HONEST, { 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` })).status).toBe(400)
+        expect((await sendTampered(app, HONEST, { 'x-forwarded-proto': 'https', 'x-forwarded-for': `198.51.100.${i}, 203.0.113.9` })).status).toBe(400)
       }
-      expect((await sendValid(app, HONEST, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(429)
-      expect((await sendValid(app, HONEST, { 'x-forwarded-for': '203.0.113.10' })).status).toBe(200)
+      expect((await sendValid(app, HONEST, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' })).status).toBe(429)
+      expect((await sendValid(app, HONEST, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' })).status).toBe(200)
       // An untrusted peer's X-Forwarded-For is ignored: it is keyed by its own address.
       for (let i = 0; i < BUDGET; i++) expect((await sendTampered(app, ATTACKER, { 'x-forwarded-for': `192.0.2.${i}` })).status).toBe(400)
       expect((await sendValid(app, ATTACKER, { 'x-forwarded-for': '192.0.2.99' })).status).toBe(429)
