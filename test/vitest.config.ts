@@ -16,6 +16,9 @@ export default defineConfig({
   resolve: {
     // Order matters: subpaths before package roots.
     alias: [
+      // Core's `#platform` import map, as Node resolves it (the `node` condition).
+      { find: /^#platform$/, replacement: src('core', 'node/platform.ts') },
+      { find: /^@sealwire\/core\/node$/, replacement: src('core', 'node/index.ts') },
       { find: /^@sealwire\/server\/(.+)$/, replacement: src('server', 'adapters/$1.ts') },
       { find: /^@sealwire\/client\/(.+)$/, replacement: src('client', '$1.ts') },
       { find: /^@sealwire\/(core|server|client|redis|cli)$/, replacement: src('$1') },

@@ -1,9 +1,14 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The root entry, the Node-only entry, and both branches of the `#platform`
+  // import map (package.json "imports"), which the consumer's runtime or bundler
+  // picks by condition: `node` gets node:crypto, everything else jose/WebCrypto.
+  entry: ['src/index.ts', 'src/node/index.ts', 'src/node/platform.ts', 'src/platform/portable.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  // Node typings for the declarations of the Node-only entries; `pnpm typecheck`
+  // still checks everything outside src/node without them.
+  dts: { compilerOptions: { types: ['node'], paths: { '#platform': ['./src/platform/portable.ts'] } } },
   // No source maps: a published map would point at src/ and node_modules paths the
   // tarball does not ship. The output is unminified ES2022, readable as it is.
   sourcemap: false,
@@ -11,5 +16,6 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   // jose and zod stay external: they are dependencies, resolved by the consumer.
-  external: ['jose', 'zod'],
+  // `#platform` too: resolved at the consumer's, by condition.
+  external: ['jose', 'zod', '#platform', /^node:/],
 })

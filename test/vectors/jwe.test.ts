@@ -14,6 +14,7 @@
  *   for anything that is not a compact JWE with a Sealwire header.
  */
 import { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair, joseBackend, openRequest } from '@sealwire/core'
+import { nodeBackend } from '@sealwire/core/node'
 import { compactDecrypt, importJWK, type JWK } from 'jose'
 import { beforeAll, expect, it } from 'vitest'
 import { allTests, describeWycheproof, fromB64u, toHex, type WycheproofFile, type WycheproofGroup, type WycheproofTest } from '../helpers/vectors.js'
@@ -86,6 +87,30 @@ describeWycheproof<JweFile>('json_web_encryption_test.json', 'Wycheproof JWE vec
     }
     expect(wronglyOpened).toEqual([])
     expect(opened).toEqual([78])
+  })
+
+  it('the node backend gives every case the verdict jose gives: the same plaintext or a refusal', async () => {
+    const verdict = (p: Promise<Uint8Array>) => p.then(toHex, () => 'refused')
+    let compared = 0
+    const differ: string[] = []
+    for (const { group, test } of cases) {
+      const k = group.private
+      if (k.kty === 'EC' && k.crv === 'P-256') {
+        const [jose, native] = await Promise.all([
+          verdict(joseBackend.openWithPrivateKey(test.jwe, await joseBackend.importPrivateKey(k))),
+          verdict(nodeBackend.openWithPrivateKey(test.jwe, await nodeBackend.importPrivateKey(k))),
+        ])
+        if (jose !== native) differ.push(`tcId ${test.tcId}: jose ${jose}, node ${native}`)
+        compared++
+      } else if (k.kty === 'oct' && fromB64u(k.k!).length === 32) {
+        const secret = fromB64u(k.k!)
+        const [jose, native] = await Promise.all([verdict(joseBackend.openWithSecret(test.jwe, secret)), verdict(nodeBackend.openWithSecret(test.jwe, secret))])
+        if (jose !== native) differ.push(`tcId ${test.tcId}: jose ${jose}, node ${native}`)
+        compared++
+      }
+    }
+    expect(differ).toEqual([])
+    expect(compared).toBeGreaterThan(80)
   })
 
   it("core's response backend (dir + A256GCM) refuses every case, the RFC 7520 dir + A128GCM figure included", async () => {

@@ -12,8 +12,9 @@
  * scalar multiplication could leak bits of the server key.
  * There are no `acceptable` results in this file (asserted).
  */
-import { KeyRing, SealwireError, importRecipientKey, joseBackend, openRequest, type OpenedRequest } from '@sealwire/core'
-import { expect, it } from 'vitest'
+import { KeyRing, SealwireError, importRecipientKey, openRequest, type CryptoBackend, type OpenedRequest } from '@sealwire/core'
+import { describe, expect, it } from 'vitest'
+import { BACKENDS } from '../helpers/backends.js'
 import {
   VECTOR_NOW_MS,
   vectorReplayStore,
@@ -42,8 +43,8 @@ const clock = () => VECTOR_NOW_MS
 type Outcome = { opened: OpenedRequest<unknown> } | { error: unknown }
 const describeOutcome = (o: Outcome) => ('opened' in o ? 'opened' : o.error instanceof SealwireError ? o.error.code : `crash: ${String(o.error)}`)
 
-async function run(test: EcdhJwkTest): Promise<Outcome> {
-  const keyRing = new KeyRing()
+async function run(test: EcdhJwkTest, backend: CryptoBackend): Promise<Outcome> {
+  const keyRing = new KeyRing({ backend })
   const kid = await keyRing.add(withoutKid(test.private))
   // Invalid cases name no secret: seal under the all-zero one.
   const z = test.shared === '' ? new Uint8Array(32) : fromHex(test.shared)
@@ -64,43 +65,56 @@ describeWycheproof<EcdhJwkFile>('ecdh_secp256r1_webcrypto_test.json', 'Wycheproo
     expect(cases.filter((t) => t.result === 'acceptable')).toEqual([])
   })
 
-  it('opens every valid case, edge-case points and secrets included', async () => {
-    const valid = cases.filter((t) => t.result === 'valid')
-    const failures: string[] = []
-    for (const test of valid) {
-      const outcome = await run(test)
-      if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId} ${test.comment}: ${describeOutcome(outcome)}`)
+
+  it('gives every case the same verdict on the jose and node backends', async () => {
+    const differ: string[] = []
+    for (const test of cases) {
+      const [jose, native] = await Promise.all(BACKENDS.map(async (backend) => describeOutcome(await run(test, backend))))
+      if (jose !== native) differ.push(`tcId ${test.tcId}: jose ${jose}, node ${native}`)
     }
-    expect(failures).toEqual([])
-    expect(valid.length).toBe(330)
+    expect(differ).toEqual([])
+    expect(BACKENDS.map((b) => b.name)).toEqual(['jose', 'node'])
   })
 
-  it('refuses every invalid public key with a 4xx code, never a crash', async () => {
-    const invalid = cases.filter((t) => t.result === 'invalid')
-    const outcomes: Record<string, string[]> = {}
-    for (const test of invalid) {
-      const outcome = await run(test)
-      expect('error' in outcome && outcome.error instanceof SealwireError && outcome.error.status === 400, `tcId ${test.tcId}: ${describeOutcome(outcome)}`).toBe(true)
-      ;(outcomes[describeOutcome(outcome)] ??= []).push(`${test.tcId} ${test.public.crv}`)
-    }
-    expect(invalid.length).toBe(23)
-    // Another curve's name fails the header schema; a P-256 name with an off-curve point
-    // reaches key agreement and fails there, under the one generic code.
-    expect(Object.keys(outcomes).sort()).toEqual(['decryption_failed', 'malformed_envelope'])
-    expect(outcomes.malformed_envelope!.every((c) => !c.endsWith(' P-256'))).toBe(true)
-    expect(outcomes.decryption_failed!.every((c) => c.endsWith(' P-256'))).toBe(true)
-  })
+  for (const backend of BACKENDS) describe(`${backend.name} backend`, () => {
+    it('opens every valid case, edge-case points and secrets included', async () => {
+      const valid = cases.filter((t) => t.result === 'valid')
+      const failures: string[] = []
+      for (const test of valid) {
+        const outcome = await run(test, backend)
+        if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId} ${test.comment}: ${describeOutcome(outcome)}`)
+      }
+      expect(failures).toEqual([])
+      expect(valid.length).toBe(330)
+    })
 
-  it('refuses off-curve and wrong-curve points at import, before any ECDH with the server key', async () => {
-    const invalid = cases.filter((t) => t.result === 'invalid')
-    for (const test of invalid) {
-      const epk = withoutKid(test.public)
-      // Points named P-256 reach jose, whose path for an `epk` is an import into
-      // WebCrypto, which checks the point is on the curve. (Other curves never get
-      // that far: the header schema refuses them, asserted above.)
-      if (test.public.crv === 'P-256') await expect(joseBackend.importPublicKey(epk), `tcId ${test.tcId}`).rejects.toThrow()
-      // And a client pinning such a key as a server key is refused up front.
-      await expect(importRecipientKey(epk), `tcId ${test.tcId}`).rejects.toThrow()
-    }
+    it('refuses every invalid public key with a 4xx code, never a crash', async () => {
+      const invalid = cases.filter((t) => t.result === 'invalid')
+      const outcomes: Record<string, string[]> = {}
+      for (const test of invalid) {
+        const outcome = await run(test, backend)
+        expect('error' in outcome && outcome.error instanceof SealwireError && outcome.error.status === 400, `tcId ${test.tcId}: ${describeOutcome(outcome)}`).toBe(true)
+        ;(outcomes[describeOutcome(outcome)] ??= []).push(`${test.tcId} ${test.public.crv}`)
+      }
+      expect(invalid.length).toBe(23)
+      // Another curve's name fails the header schema; a P-256 name with an off-curve point
+      // reaches key agreement and fails there, under the one generic code.
+      expect(Object.keys(outcomes).sort()).toEqual(['decryption_failed', 'malformed_envelope'])
+      expect(outcomes.malformed_envelope!.every((c) => !c.endsWith(' P-256'))).toBe(true)
+      expect(outcomes.decryption_failed!.every((c) => c.endsWith(' P-256'))).toBe(true)
+    })
+
+    it('refuses off-curve and wrong-curve points at import, before any ECDH with the server key', async () => {
+      const invalid = cases.filter((t) => t.result === 'invalid')
+      for (const test of invalid) {
+        const epk = withoutKid(test.public)
+        // Points named P-256 reach the backend: jose imports an `epk` into WebCrypto,
+        // the node backend hands the point to OpenSSL; both check it is on the curve.
+        // (Other curves never get that far: the header schema refuses them, asserted above.)
+        if (test.public.crv === 'P-256') await expect(backend.importPublicKey(epk), `tcId ${test.tcId}`).rejects.toThrow()
+        // And a client pinning such a key as a server key is refused up front.
+        await expect(importRecipientKey(epk, backend), `tcId ${test.tcId}`).rejects.toThrow()
+      }
+    })
   })
 })

@@ -19,8 +19,9 @@
  *   inputs (masking the top bit, reducing mod p), and in ECDH-ES the ephemeral
  *   key is the sender's own, so a weak `epk` only weakens that sender's request.
  */
-import { KeyRing, openRequest, SealwireError, type OpenedRequest } from '@sealwire/core'
-import { expect, it } from 'vitest'
+import { KeyRing, openRequest, SealwireError, type CryptoBackend, type OpenedRequest } from '@sealwire/core'
+import { describe, expect, it } from 'vitest'
+import { BACKENDS } from '../helpers/backends.js'
 import {
   VECTOR_NOW_MS,
   vectorReplayStore,
@@ -51,8 +52,8 @@ const clock = () => VECTOR_NOW_MS
 type Outcome = { opened: OpenedRequest<unknown> } | { error: unknown }
 
 /** Seals the case into a request envelope and opens it with core. */
-async function run(test: XdhJwkTest): Promise<Outcome> {
-  const keyRing = new KeyRing()
+async function run(test: XdhJwkTest, backend: CryptoBackend): Promise<Outcome> {
+  const keyRing = new KeyRing({ backend })
   const kid = await keyRing.add({ kty: 'OKP', crv: 'X25519', x: test.private.x, d: test.private.d })
   // Where the vector names no secret (invalid keys) seal under the all-zero one, the attacker's best guess.
   const z = test.shared === '' ? new Uint8Array(32) : fromHex(test.shared)
@@ -75,59 +76,72 @@ describeWycheproof<XdhJwkFile>('x25519_jwk_test.json', 'Wycheproof X25519 JWK ve
     expect(cases.length).toBeGreaterThan(500)
   })
 
-  it('opens every valid case: jose derives the shared secret the vector names', async () => {
-    const valid = cases.filter((t) => t.result === 'valid')
-    const failures: string[] = []
-    for (const test of valid) {
-      const outcome = await run(test)
-      if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId}: ${describeOutcome(outcome)}`)
+
+  it('gives every case the same verdict on the jose and node backends', async () => {
+    const differ: string[] = []
+    for (const test of cases) {
+      const [jose, native] = await Promise.all(BACKENDS.map(async (backend) => describeOutcome(await run(test, backend))))
+      if (jose !== native) differ.push(`tcId ${test.tcId}: jose ${jose}, node ${native}`)
     }
-    expect(failures).toEqual([])
-    expect(valid.length).toBe(264)
+    expect(differ).toEqual([])
+    expect(BACKENDS.map((b) => b.name)).toEqual(['jose', 'node'])
   })
 
-  it('opens the RFC 8037 §A.6 and RFC 7748 known-answer cases', async () => {
-    const ktv = cases.filter((t) => t.flags?.includes('Ktv') && t.result === 'valid')
-    expect(ktv.map((t) => t.comment).sort()).toEqual(['RFC 7748', 'RFC 8037, Section A.6'])
-    // RFC 8037 §A.6: Bob's key 3p7bfXt9… with the ephemeral key hSDwCYkw…, Z = 4a5d9d5b….
-    const a6 = ktv.find((t) => t.comment === 'RFC 8037, Section A.6')!
-    expect(a6.public.x).toBe('3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08')
-    expect(a6.shared).toBe('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742')
-    for (const test of ktv) expect(describeOutcome(await run(test))).toBe('opened')
-  })
+  for (const backend of BACKENDS) describe(`${backend.name} backend`, () => {
+    it('opens every valid case: the backend derives the shared secret the vector names', async () => {
+      const valid = cases.filter((t) => t.result === 'valid')
+      const failures: string[] = []
+      for (const test of valid) {
+        const outcome = await run(test, backend)
+        if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId}: ${describeOutcome(outcome)}`)
+      }
+      expect(failures).toEqual([])
+      expect(valid.length).toBe(264)
+    })
 
-  it('refuses every low-order public key (all-zero shared secret) with decryption_failed, never a crash', async () => {
-    const lowOrder = cases.filter((t) => t.result !== 'invalid' && (t.flags?.includes('LowOrderPublic') || t.flags?.includes('ZeroSharedSecret') || isAllZero(fromHex(t.shared))))
-    const outcomes = new Map<number, string>()
-    for (const test of lowOrder) outcomes.set(test.tcId, describeOutcome(await run(test)))
-    expect([...outcomes.entries()].filter(([, code]) => code !== 'decryption_failed')).toEqual([])
-    expect(lowOrder.length).toBe(31)
-  })
+    it('opens the RFC 8037 §A.6 and RFC 7748 known-answer cases', async () => {
+      const ktv = cases.filter((t) => t.flags?.includes('Ktv') && t.result === 'valid')
+      expect(ktv.map((t) => t.comment).sort()).toEqual(['RFC 7748', 'RFC 8037, Section A.6'])
+      // RFC 8037 §A.6: Bob's key 3p7bfXt9… with the ephemeral key hSDwCYkw…, Z = 4a5d9d5b….
+      const a6 = ktv.find((t) => t.comment === 'RFC 8037, Section A.6')!
+      expect(a6.public.x).toBe('3p7bfXt9wbTTW2HC7OQ1Nz-DQ8hbeGdNrfx-FG-IK08')
+      expect(a6.shared).toBe('4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742')
+      for (const test of ktv) expect(describeOutcome(await run(test, backend))).toBe('opened')
+    })
 
-  it('accepts the other acceptable cases (twist, non-canonical, small public values) as policy', async () => {
-    const acceptable = cases.filter((t) => t.result === 'acceptable' && !isAllZero(fromHex(t.shared)))
-    const failures: string[] = []
-    for (const test of acceptable) {
-      const outcome = await run(test)
-      if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId} ${test.flags?.join(',')}: ${describeOutcome(outcome)}`)
-    }
-    expect(failures).toEqual([])
-    expect(acceptable.length).toBe(223)
-  })
+    it('refuses every low-order public key (all-zero shared secret) with decryption_failed, never a crash', async () => {
+      const lowOrder = cases.filter((t) => t.result !== 'invalid' && (t.flags?.includes('LowOrderPublic') || t.flags?.includes('ZeroSharedSecret') || isAllZero(fromHex(t.shared))))
+      const outcomes = new Map<number, string>()
+      for (const test of lowOrder) outcomes.set(test.tcId, describeOutcome(await run(test, backend)))
+      expect([...outcomes.entries()].filter(([, code]) => code !== 'decryption_failed')).toEqual([])
+      expect(lowOrder.length).toBe(31)
+    })
 
-  it('refuses every invalid public JWK (wrong kty/crv, missing members) with a 4xx code', async () => {
-    const invalid = cases.filter((t) => t.result === 'invalid')
-    const outcomes = new Map<number, string>()
-    for (const test of invalid) {
-      const outcome = await run(test)
-      outcomes.set(test.tcId, describeOutcome(outcome))
-      if ('error' in outcome && outcome.error instanceof SealwireError) expect(outcome.error.status).toBe(400)
-    }
-    expect(invalid.length).toBe(13)
-    // A well-formed P-256 epk sent to an X25519 key passes the header schema and
-    // fails the key agreement; every other one is not a v1 epk at all.
-    expect(outcomes.get(519)).toBe('decryption_failed')
-    outcomes.delete(519)
-    expect([...outcomes.entries()].filter(([, code]) => code !== 'malformed_envelope')).toEqual([])
+    it('accepts the other acceptable cases (twist, non-canonical, small public values) as policy', async () => {
+      const acceptable = cases.filter((t) => t.result === 'acceptable' && !isAllZero(fromHex(t.shared)))
+      const failures: string[] = []
+      for (const test of acceptable) {
+        const outcome = await run(test, backend)
+        if (!('opened' in outcome) || (outcome.opened.body as { tcId: number }).tcId !== test.tcId) failures.push(`tcId ${test.tcId} ${test.flags?.join(',')}: ${describeOutcome(outcome)}`)
+      }
+      expect(failures).toEqual([])
+      expect(acceptable.length).toBe(223)
+    })
+
+    it('refuses every invalid public JWK (wrong kty/crv, missing members) with a 4xx code', async () => {
+      const invalid = cases.filter((t) => t.result === 'invalid')
+      const outcomes = new Map<number, string>()
+      for (const test of invalid) {
+        const outcome = await run(test, backend)
+        outcomes.set(test.tcId, describeOutcome(outcome))
+        if ('error' in outcome && outcome.error instanceof SealwireError) expect(outcome.error.status).toBe(400)
+      }
+      expect(invalid.length).toBe(13)
+      // A well-formed P-256 epk sent to an X25519 key passes the header schema and
+      // fails the key agreement; every other one is not a v1 epk at all.
+      expect(outcomes.get(519)).toBe('decryption_failed')
+      outcomes.delete(519)
+      expect([...outcomes.entries()].filter(([, code]) => code !== 'malformed_envelope')).toEqual([])
+    })
   })
 })

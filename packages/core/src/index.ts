@@ -1,7 +1,8 @@
 /**
  * @sealwire/core — wire protocol v1: seal and open API payloads as JWE
  * (ECDH-ES + A256GCM), keys and key rings, replay guard, errors.
- * Runtime-agnostic: WebCrypto through jose, no Node built-ins.
+ * Runtime-agnostic: WebCrypto through jose, no Node built-ins — except on Node,
+ * where the `node` condition swaps in node:crypto (`@sealwire/core/node`).
  */
 export * from './constants.js'
 export { ERROR_CODES, ERROR_TABLE, PRE_DECRYPTION_CODES, SealwireError, isSealwireError, isSealwireErrorCode, problemType } from './errors.js'
@@ -28,6 +29,7 @@ export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
 
 export type { CryptoBackend } from './crypto/backend.js'
 export { joseBackend } from './crypto/jose-backend.js'
+export { defaultBackend } from './crypto/default-backend.js'
 
 export { envelopePlacement } from './protocol/request-descriptor.js'
 export type { ReplyContext, RequestDescriptor } from './protocol/request-descriptor.js'

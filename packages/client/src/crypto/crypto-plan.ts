@@ -1,4 +1,4 @@
-import { joseBackend, type CryptoBackend, type Curve } from '@sealwire/core'
+import { defaultBackend, type CryptoBackend, type Curve } from '@sealwire/core'
 import { detectWebCryptoCurves } from './webcrypto-curves.js'
 
 /** Which cryptography seals requests: WebCrypto through jose, pure-JS noble, or the best this runtime offers. */
@@ -28,7 +28,7 @@ export async function planCurves(choice: CryptoChoice): Promise<CurvePlan[]> {
     ]
   }
   const support = await detectWebCryptoCurves()
-  const native = (['X25519', 'P-256'] as const).filter((c) => support[c]).map((curve) => ({ curve, backend: joseBackend as CryptoBackend }))
+  const native = (['X25519', 'P-256'] as const).filter((c) => support[c]).map((curve) => ({ curve, backend: defaultBackend }))
   if (choice === 'jose') {
     if (native.length === 0) throw new TypeError("crypto: 'jose' was requested, but this runtime's WebCrypto has neither X25519 nor P-256 ECDH")
     return native

@@ -12,14 +12,17 @@ import type { JWK } from 'jose'
  *   protected header is exactly `header` plus what the algorithm adds (`epk`);
  * - open functions accept only the v1 profile (ECDH-ES or dir, A256GCM, no
  *   `zip`) and throw on any failure; the caller maps every throw to one code,
- *   so a backend's error messages never reach the wire.
+ *   so a backend's error messages never reach the wire;
+ * - `header`, when given, is the protected header the caller already decoded
+ *   from `compact` (the protocol layer does, for its own checks): a backend may
+ *   use it instead of decoding it again.
  */
 export interface CryptoBackend<PublicKey = unknown, PrivateKey = unknown> {
   readonly name: string
   importPublicKey(jwk: JWK): Promise<PublicKey>
   importPrivateKey(jwk: JWK): Promise<PrivateKey>
   sealToPublicKey(plaintext: Uint8Array, header: Record<string, unknown>, recipient: PublicKey): Promise<string>
-  openWithPrivateKey(compact: string, key: PrivateKey): Promise<Uint8Array>
+  openWithPrivateKey(compact: string, key: PrivateKey, header?: Readonly<Record<string, unknown>>): Promise<Uint8Array>
   sealWithSecret(plaintext: Uint8Array, header: Record<string, unknown>, secret: Uint8Array): Promise<string>
-  openWithSecret(compact: string, secret: Uint8Array): Promise<Uint8Array>
+  openWithSecret(compact: string, secret: Uint8Array, header?: Readonly<Record<string, unknown>>): Promise<Uint8Array>
 }

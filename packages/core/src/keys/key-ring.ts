@@ -1,5 +1,5 @@
 import type { CryptoBackend } from '../crypto/backend.js'
-import { joseBackend } from '../crypto/jose-backend.js'
+import { platform } from '#platform'
 import { importPrivateJwk, toPublicJwk, type JwkSet, type PrivateJwk, type PublicJwk } from './jwk.js'
 
 /** One private key held by a ring, imported once into its backend. */
@@ -14,7 +14,7 @@ export interface RingKey {
 }
 
 export interface KeyRingOptions {
-  /** Cryptography backend the keys are imported into. Default: jose. */
+  /** Cryptography backend the keys are imported into. Default: node:crypto on Node, jose (WebCrypto) elsewhere. */
   backend?: CryptoBackend
 }
 
@@ -36,7 +36,7 @@ export class KeyRing {
   #primary: string | undefined
 
   constructor(options: KeyRingOptions = {}) {
-    this.backend = options.backend ?? joseBackend
+    this.backend = options.backend ?? platform.backend
   }
 
   /** A ring holding every key of a private JWK Set (or array); the first becomes primary. */

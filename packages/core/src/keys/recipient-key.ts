@@ -1,5 +1,5 @@
 import type { CryptoBackend } from '../crypto/backend.js'
-import { joseBackend } from '../crypto/jose-backend.js'
+import { platform } from '#platform'
 import { importPublicJwk, type PublicJwk } from './jwk.js'
 
 /** A server public key a client seals to, imported once. */
@@ -17,7 +17,7 @@ export interface RecipientKey {
  * @example
  * const recipient = await importRecipientKey(jwks.keys[0])
  */
-export async function importRecipientKey(jwk: unknown, backend: CryptoBackend = joseBackend): Promise<RecipientKey> {
+export async function importRecipientKey(jwk: unknown, backend: CryptoBackend = platform.backend): Promise<RecipientKey> {
   const pub = await importPublicJwk(jwk)
   return { kid: pub.kid, crv: pub.crv, jwk: pub, handle: await backend.importPublicKey(pub), backend }
 }

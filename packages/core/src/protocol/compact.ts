@@ -1,5 +1,6 @@
 import { SealwireError, type PayloadIssue } from '../errors.js'
-import { fromB64u, fromUtf8, isCanonicalBase64url } from '../encoding.js'
+import { platform } from '#platform'
+import { fromB64u, fromUtf8 } from '../encoding.js'
 import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
 
 /**
@@ -17,7 +18,7 @@ export function decodeProtectedHeader(compact: unknown): Record<string, unknown>
   if (encoded.length > MAX_PROTECTED_HEADER_CHARS) throw new SealwireError('payload_too_large', { detail: 'Protected header exceeds 8 KiB' })
   // Canonical spellings only: a re-spelled part would decode to the same bytes,
   // making another string the same envelope (found by test/adversarial).
-  if (!parts.every(isCanonicalBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
+  if (!parts.every(platform.isCanonicalBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   let header: unknown
   try {
     header = JSON.parse(fromUtf8(fromB64u(encoded)))

@@ -1,5 +1,6 @@
 import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
-import { fromB64u, fromUtf8 } from '../encoding.js'
+import { platform } from '#platform'
+import { fromB64u } from '../encoding.js'
 import { SealwireError } from '../errors.js'
 import type { KeyRing } from '../keys/key-ring.js'
 import type { ReplayStore } from '../replay/replay-store.js'
@@ -105,7 +106,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // One code for every failure, so the error is no oracle on keys or points.
   let plaintextBytes: Uint8Array
   try {
-    plaintextBytes = await options.keyRing.backend.openWithPrivateKey(envelope, key.handle)
+    plaintextBytes = await options.keyRing.backend.openWithPrivateKey(envelope, key.handle, raw)
   } catch (cause) {
     throw fail('decryption_failed', undefined, cause)
   }
@@ -113,7 +114,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // plaintext, and causes end up in logs.
   let parsedPlaintext: unknown
   try {
-    parsedPlaintext = JSON.parse(fromUtf8(plaintextBytes))
+    parsedPlaintext = JSON.parse(platform.decodeUtf8(plaintextBytes))
   } catch {
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }

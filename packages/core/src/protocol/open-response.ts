@@ -1,5 +1,5 @@
 import type { CryptoBackend } from '../crypto/backend.js'
-import { joseBackend } from '../crypto/jose-backend.js'
+import { platform } from '#platform'
 import { SealwireError } from '../errors.js'
 import { responseHeaderSchema } from '../schemas.js'
 import { decodeProtectedHeader } from './compact.js'
@@ -30,8 +30,10 @@ export interface OpenedResponse {
  */
 export async function openResponse(compact: string, options: OpenResponseOptions): Promise<OpenedResponse> {
   let header
+  let decoded: Record<string, unknown>
   try {
-    const parsed = responseHeaderSchema.safeParse(decodeProtectedHeader(compact))
+    decoded = decodeProtectedHeader(compact)
+    const parsed = responseHeaderSchema.safeParse(decoded)
     if (!parsed.success) throw parsed.error
     header = parsed.data
   } catch (cause) {
@@ -39,7 +41,7 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   }
   let body: Uint8Array
   try {
-    body = await (options.backend ?? joseBackend).openWithSecret(compact, options.reply.rk)
+    body = await (options.backend ?? platform.backend).openWithSecret(compact, options.reply.rk, decoded)
   } catch (cause) {
     throw new SealwireError('response_decryption_failed', { cause })
   }

@@ -1,6 +1,6 @@
 import { CONTENT_ENCRYPTION_ALG, RESPONSE_KEY_MANAGEMENT_ALG, RESPONSE_TYP } from '../constants.js'
 import type { CryptoBackend } from '../crypto/backend.js'
-import { joseBackend } from '../crypto/jose-backend.js'
+import { platform } from '#platform'
 import { utf8 } from '../encoding.js'
 import type { ReplyContext } from './request-descriptor.js'
 
@@ -28,5 +28,5 @@ export function sealResponse(options: SealResponseOptions): Promise<string> {
   if (!Number.isInteger(status) || status < 100 || status > 599) throw new TypeError('status must be an HTTP status code')
   const header = { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_TYP, jti: reply.jti, sts: status, cty: contentType }
   const body = typeof options.body === 'string' ? utf8(options.body) : options.body
-  return (options.backend ?? joseBackend).sealWithSecret(body, header, reply.rk)
+  return (options.backend ?? platform.backend).sealWithSecret(body, header, reply.rk)
 }

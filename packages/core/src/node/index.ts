@@ -1,0 +1,7 @@
+/**
+ * `@sealwire/core/node` — the Node-native crypto backend on its own. Node
+ * already uses it by default (core's `node` condition); import it to name it
+ * explicitly, or to compare it with `joseBackend`.
+ */
+export { nodeBackend } from './node-backend.js'
+export type { NodePrivateKey, NodePublicKey } from './node-backend.js'

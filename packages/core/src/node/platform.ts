@@ -1,0 +1,29 @@
+import { Buffer, isUtf8 } from 'node:buffer'
+import { isCanonicalBase64url as viaRegex } from '../encoding.js'
+import type { Platform } from '../platform/platform.js'
+import { nodeBackend, strictBase64url } from './node-backend.js'
+
+/** Above this many characters Buffer's decoder plus three native checks beat the regular expression (~3× on a megabyte). */
+const REGEX_MAX_CHARS = 512
+
+function isCanonicalBase64url(text: string): boolean {
+  if (text.length <= REGEX_MAX_CHARS) return viaRegex(text)
+  try {
+    strictBase64url(text)
+  } catch {
+    return false
+  }
+  // The alphabet holds; canonical is then a matter of the last, partial group's unused bits.
+  return viaRegex(text.slice(text.length - (text.length % 4)))
+}
+
+/** `TextDecoder('utf-8', { fatal: true })` semantics on Node's native UTF-8 validator (Node 20's fatal decoder goes through ICU, several times slower). */
+function decodeUtf8(bytes: Uint8Array): string {
+  if (!isUtf8(bytes)) throw new TypeError('The encoded data was not valid for encoding utf-8')
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const bom = buffer.length >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf
+  return buffer.toString('utf8', bom ? 3 : 0)
+}
+
+/** Node: node:crypto for every key agreement and cipher, Buffer and the native UTF-8 validator for the codecs. */
+export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeUtf8 }

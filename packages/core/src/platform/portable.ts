@@ -1,0 +1,13 @@
+import { joseBackend } from '../crypto/jose-backend.js'
+import { isCanonicalBase64url } from '../encoding.js'
+import type { Platform } from './platform.js'
+
+// fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+/** Every runtime but Node (browsers, Workers, Deno, Bun): jose over WebCrypto, web-standard codecs. */
+export const platform: Platform = {
+  backend: joseBackend,
+  isCanonicalBase64url,
+  decodeUtf8: (bytes) => decoder.decode(bytes),
+}
