@@ -21,7 +21,7 @@ const DOC_RESPONSE = 'eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIiwidHlwIjoic2VhbHdpcm
 const DOC_IAT_MS = 1_795_814_083_000
 const DOC_KID = '87xo7Twy0Nl913CsDzDohcDzg-1v4Po7vCNeO_FHm0I'
 
-const COMMANDS = ['keys generate', 'keys public', 'inspect', 'seal', 'open']
+const COMMANDS = ['keys generate', 'keys public', 'keys rotate', 'inspect', 'seal', 'open']
 
 let dir: string
 let privateFile: string
@@ -88,7 +88,7 @@ describe('sealwire: the command line itself', () => {
   it('refuses unknown commands and options with one line and the usage hint, exit 2', async () => {
     for (const [argv, line] of [
       [['frobnicate'], 'sealwire: unknown command "frobnicate"'],
-      [['keys', 'rotate'], 'sealwire keys: unknown command "keys rotate"'],
+      [['keys', 'frobnicate'], 'sealwire keys: unknown command "keys frobnicate"'],
       [['seal', '--bogus'], "sealwire seal: Unknown option '--bogus'"],
       [['help', 'nope'], 'sealwire: unknown command "nope"'],
     ] as const) {
@@ -108,6 +108,49 @@ describe('sealwire: the command line itself', () => {
     const debug = await sw(['inspect', 'not-a-jwe'], { cwd: cwd(), env: { SEALWIRE_DEBUG: '1' } })
     expect(debug.code).toBe(EXIT_FAILURE)
     expect(debug.stderr).toMatch(STACK_LINE)
+  })
+})
+
+describe('sealwire keys rotate', () => {
+  it('adds a new primary per curve, retires the old keys in the file (0600 kept), and the server ring restores it exactly', async () => {
+    const path = file('rotating.json')
+    writeFileSync(path, JSON.stringify(privateSet), { mode: 0o600 })
+    const [oldP256, oldX25519] = privateSet.keys.map((k) => k.kid)
+    const r = await sw(['keys', 'rotate', 'rotating.json'], { cwd: cwd() })
+    expect(r.code).toBe(EXIT_OK)
+    expect(r.stdout).toBe('')
+    expect(r.stderr).toMatch(/rotated rotating\.json \(mode 0600\)/)
+    expect(r.stderr).toMatch(/jwksMaxAgeSeconds \+ maxAgeSeconds/)
+    expect(modeOf(path)).toBe(0o600)
+    const rotated = JSON.parse(readFileSync(path, 'utf8')) as { keys: (PrivateJwk & { retired?: boolean })[] }
+    expect(rotated.keys.map((k) => [k.crv, k.retired === true])).toEqual([['P-256', false], ['X25519', false], ['P-256', true], ['X25519', true]])
+    expect(rotated.keys.slice(2).map((k) => k.kid)).toEqual([oldP256, oldX25519])
+    for (const key of rotated.keys) expect(r.stderr).not.toContain(key.d)
+
+    const ring = await KeyRing.from(rotated)
+    expect(ring.primaryKid).toBe(rotated.keys[0]!.kid)
+    expect(ring.publicJwks().keys.map((k) => k.kid)).toEqual([rotated.keys[0]!.kid, rotated.keys[1]!.kid]) // retired: not advertised
+    expect(ring.get(oldP256!)?.retired).toBe(true) // still opens
+    // The public set a client pins is the new one only.
+    const pub = JSON.parse((await sw(['keys', 'public', 'rotating.json'], { cwd: cwd() })).stdout) as { keys: { kid: string }[] }
+    expect(pub.keys.map((k) => k.kid)).toContain(rotated.keys[0]!.kid)
+
+    // A second rotation with --drop-retired forgets the first generation.
+    const again = await sw(['keys', 'rotate', 'rotating.json', '--drop-retired', '--curve', 'P-256'], { cwd: cwd() })
+    expect(again.code).toBe(EXIT_OK)
+    const twice = JSON.parse(readFileSync(path, 'utf8')) as { keys: (PrivateJwk & { retired?: boolean })[] }
+    expect(twice.keys.map((k) => k.kid)).not.toContain(oldP256)
+    expect(twice.keys.map((k) => [k.crv, k.retired === true])).toEqual([['P-256', false], ['P-256', true], ['X25519', true]])
+    expect(modeOf(path)).toBe(0o600)
+  })
+
+  it('refuses a missing FILE (usage) and a public set (invalid_keys), leaving the file as it was', async () => {
+    expect((await sw(['keys', 'rotate'], { cwd: cwd() })).code).toBe(EXIT_USAGE)
+    const before = readFileSync(publicFile, 'utf8')
+    const r = await sw(['keys', 'rotate', publicFile], { cwd: cwd() })
+    expect(r.code).toBe(EXIT_FAILURE)
+    expect(r.stderr).toContain('invalid_keys')
+    expect(readFileSync(publicFile, 'utf8')).toBe(before)
   })
 })
 

@@ -90,6 +90,27 @@ function absolute(value: string | URL, name: string): URL {
   return parsed
 }
 
+/** JWK members of private keys (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2). */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
+/**
+ * Pinned keys ship inside the client, to every user: a private member there
+ * is the server's secret published. Refused loudly instead of being
+ * stripped, since the leak already happened in the build that passed it.
+ */
+function refusePrivateMembers(keys: readonly unknown[]): void {
+  keys.forEach((key, i) => {
+    if (typeof key !== 'object' || key === null) return
+    const found = PRIVATE_MEMBERS.filter((m) => m in key)
+    if (found.length > 0) {
+      throw new TypeError(
+        `createClient: keys[${i}] is a private key (it has ${found.join(', ')}): pin the public JWK Set ` +
+          "(npx @sealwire/cli keys public server.jwks.json), never the server's private keys, and replace the keys it exposed",
+      )
+    }
+  })
+}
+
 /** Parses `createClient` options; caller misuse is a `TypeError` naming the option. */
 export function parseClientOptions(options: ClientOptions): ParsedOptions {
   const result = schema.safeParse(options)
@@ -98,10 +119,12 @@ export function parseClientOptions(options: ClientOptions): ParsedOptions {
   }
   const o = result.data
   const base = absolute(o.baseUrl, 'baseUrl')
+  const keys = o.keys === undefined ? undefined : Array.isArray(o.keys) ? o.keys : (o.keys as { keys: unknown[] }).keys
+  if (keys !== undefined) refusePrivateMembers(keys)
   if (o.fetch === undefined && typeof globalThis.fetch !== 'function') throw new TypeError('createClient: no global fetch in this runtime; pass options.fetch')
   return {
     base,
-    keys: o.keys === undefined ? undefined : Array.isArray(o.keys) ? o.keys : (o.keys as { keys: unknown[] }).keys,
+    keys,
     jwksUrl: o.jwksUrl !== undefined ? new URL(o.jwksUrl) : new URL(`${base.pathname.replace(/\/+$/, '')}${JWKS_PATH}`, base.origin),
     // Unbound, a global fetch called as a method throws "Illegal invocation" in browsers.
     fetch: o.fetch ?? ((input, init) => globalThis.fetch(input, init)),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { generateKeyPair } from '@sealwire/core'
 import { createClient } from './create-client.js'
 
 describe('createClient', () => {
@@ -16,5 +17,14 @@ describe('createClient', () => {
     let calls = 0
     createClient({ baseUrl: 'https://api.example.com', fetch: async () => (calls++, new Response()) })
     expect(calls).toBe(0)
+  })
+
+  it('refuses pinned keys that carry private parts, naming the key and the fix', async () => {
+    const { privateJwk, publicJwk } = await generateKeyPair('P-256')
+    const pin = (keys: unknown[]) => () => createClient({ baseUrl: 'https://api.example.com', keys })
+    expect(pin([publicJwk, privateJwk])).toThrow(/keys\[1\] is a private key \(it has d\).*keys public/)
+    expect(pin([{ ...publicJwk, k: 'x' }])).toThrow(TypeError) // a symmetric secret too
+    expect(() => createClient({ baseUrl: 'https://api.example.com', keys: { keys: [privateJwk] } })).toThrow(/keys\[0\] is a private key/)
+    expect(pin([publicJwk])).not.toThrow()
   })
 })

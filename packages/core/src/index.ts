@@ -19,7 +19,7 @@ export type { InferOutput, StandardIssue, StandardResult, StandardSchemaV1, Vali
 export { CURVES, generateKeyPair, importPrivateJwk, importPublicJwk, thumbprint, toPublicJwk } from './keys/jwk.js'
 export type { Curve, JwkSet, PrivateJwk, PublicJwk } from './keys/jwk.js'
 export { KeyRing } from './keys/key-ring.js'
-export type { KeyRingOptions, RingKey } from './keys/key-ring.js'
+export type { KeyRingOptions, PersistedPrivateJwk, RingKey } from './keys/key-ring.js'
 export { importRecipientKey } from './keys/recipient-key.js'
 export type { RecipientKey } from './keys/recipient-key.js'
 

@@ -137,6 +137,28 @@ describe('KeyRing', () => {
     expect(restored.publicJwks()).toEqual(ring.publicJwks())
   })
 
+  it('privateJwks() restores primary, active and retired keys exactly, after a rotation', async () => {
+    const ring = await KeyRing.from([a.privateJwk, b.privateJwk])
+    await ring.add(c.privateJwk, { primary: true }) // rotate: a new P-256 primary…
+    ring.retire(a.publicJwk.kid) // …and the old one retired
+    const saved = ring.privateJwks()
+    // Primary first, then the advertised, then the retired, marked.
+    expect(saved.keys).toEqual([c.privateJwk, b.privateJwk, { ...a.privateJwk, retired: true }])
+    const restored = await KeyRing.from(JSON.parse(JSON.stringify(saved)))
+    expect(restored.primaryKid).toBe(c.publicJwk.kid)
+    expect(kids(restored)).toEqual([c.publicJwk.kid, b.publicJwk.kid]) // the retired key is not advertised again
+    expect(restored.get(a.publicJwk.kid)?.retired).toBe(true)
+    expect(await roundTrip(restored, a)).toBe(a.publicJwk.kid) // and still opens
+    expect(restored.privateJwks()).toEqual(saved)
+  })
+
+  it('from(): the first key not retired is primary; a set of only retired keys, or a bad marker, is refused', async () => {
+    const ring = await KeyRing.from([{ ...a.privateJwk, retired: true }, b.privateJwk])
+    expect([ring.primaryKid, kids(ring)]).toEqual([b.publicJwk.kid, [b.publicJwk.kid]])
+    await expect(KeyRing.from([{ ...a.privateJwk, retired: true }])).rejects.toThrow(TypeError)
+    await expect(KeyRing.from([{ ...a.privateJwk, retired: 'yes' }])).rejects.toThrow(/retired must be true or false/)
+  })
+
   it("a retired key's envelopes still go through replay protection", async () => {
     const ring = await KeyRing.from([a.privateJwk, b.privateJwk])
     ring.retire(b.publicJwk.kid)

@@ -13,6 +13,14 @@ export interface RingKey {
   readonly retired: boolean
 }
 
+/**
+ * A private JWK as a ring persists it (`privateJwks()`): `retired: true` marks
+ * a key that opens envelopes but is not advertised. A JWK member of our own
+ * (RFC 7517 §4: members not understood are ignored), so a reader that predates
+ * it still loads the set — it would advertise the retired key again, nothing worse.
+ */
+export type PersistedPrivateJwk = PrivateJwk & { retired?: true }
+
 export interface KeyRingOptions {
   /** Cryptography backend the keys are imported into. Default: node:crypto on Node, jose (WebCrypto) elsewhere. */
   backend?: CryptoBackend
@@ -39,12 +47,30 @@ export class KeyRing {
     this.backend = options.backend ?? platform.backend
   }
 
-  /** A ring holding every key of a private JWK Set (or array); the first becomes primary. */
+  /**
+   * A ring holding every key of a private JWK Set (or array), as
+   * `privateJwks()` wrote it: the first key not marked `retired` is primary,
+   * keys marked `retired: true` open envelopes without being advertised.
+   *
+   * @example
+   * const ring = await KeyRing.from(JSON.parse(await readFile('server.jwks.json', 'utf8')))
+   */
   static async from(jwks: JwkSet<unknown> | readonly unknown[], options?: KeyRingOptions): Promise<KeyRing> {
     const keys = Array.isArray(jwks) ? jwks : (jwks as JwkSet<unknown>).keys
     if (!Array.isArray(keys) || keys.length === 0) throw new TypeError('a key ring needs at least one private JWK')
     const ring = new KeyRing(options)
-    for (const key of keys) await ring.add(key)
+    const retired: string[] = []
+    let primary: string | undefined
+    for (const key of keys) {
+      const kid = await ring.add(key)
+      const marker = (key as { retired?: unknown }).retired
+      if (marker !== undefined && typeof marker !== 'boolean') throw new TypeError(`private JWK ${kid}: retired must be true or false`)
+      if (marker === true) retired.push(kid)
+      else primary ??= kid
+    }
+    if (primary === undefined) throw new TypeError('every key of the set is retired: a key ring needs one key it may advertise')
+    ring.setPrimary(primary)
+    for (const kid of retired) ring.retire(kid)
     return ring
   }
 
@@ -99,9 +125,18 @@ export class KeyRing {
     return { keys: keys.map((k) => ({ ...k.publicJwk })) }
   }
 
-  /** The private JWK Set, for persisting the ring. Handle with care: it is the secret. */
-  privateJwks(): JwkSet<PrivateJwk> {
-    return { keys: [...this.#keys.values()].map((k) => ({ ...k.privateJwk })) }
+  /**
+   * The private JWK Set, for persisting the ring; `KeyRing.from` restores it
+   * exactly: the primary first, then the other advertised keys, then the
+   * retired ones marked `retired: true`. Handle with care: it is the secret.
+   *
+   * @example
+   * await writeFile('server.jwks.json', JSON.stringify(ring.privateJwks()), { mode: 0o600 })
+   */
+  privateJwks(): JwkSet<PersistedPrivateJwk> {
+    const rank = (k: RingKey): number => (k.kid === this.#primary ? 0 : k.retired ? 2 : 1)
+    const keys = [...this.#keys.values()].sort((a, b) => rank(a) - rank(b)) // stable: insertion order within a rank
+    return { keys: keys.map((k) => (k.retired ? { ...k.privateJwk, retired: true as const } : { ...k.privateJwk })) }
   }
 
   #require(kid: string) {
