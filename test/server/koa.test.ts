@@ -102,6 +102,10 @@ describe('every ctx.body is sealed', () => {
           ctx.attachment(`${SECRET}.pdf`)
           ctx.body = 'file'
           return
+        case '/bypass':
+          ctx.respond = false
+          ctx.res.end(SECRET)
+          return
         case '/re-route':
           ctx.method = 'DELETE' // what a method-override middleware does
           ctx.body = { rerouted: true }
@@ -159,6 +163,16 @@ describe('every ctx.body is sealed', () => {
       const sealed = await sealPost(path, null)
       expectNothingInClear(await sendSealed(url, 'POST', path, sealed, { ca }), SECRET)
     }
+  })
+
+  it('ctx.respond = false (writing to ctx.res past the sealing) throws: the sealed 500, nothing in clear', async () => {
+    errors.length = 0
+    const sealed = await sealPost('/bypass', null)
+    const res = await sendSealed(url, 'POST', '/bypass', sealed, { ca })
+    expect(res.body).not.toContain(SECRET)
+    const opened = await openSealed<{ code: string }>(res, sealed)
+    expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/ctx\.respond = false/)])
   })
 
   it('a middleware that changes ctx.method: sealed binding_mismatch instead of the handler output (issue 9, item 1)', async () => {

@@ -82,6 +82,26 @@ async function plaintextOf(ctx: AnyContext): Promise<{ contentType: string | und
   return { contentType, body: await responseBytes(ctx.body) }
 }
 
+const BYPASS =
+  'Sealwire: ctx.respond = false on a sealed route would send what the handler writes to ctx.res in clear. ' +
+  'Set ctx.body instead (a stream is read whole and sealed).'
+
+/**
+ * Forbids `ctx.respond = false` on an opened request: Koa then leaves the
+ * response to the handler, past the sealing (Fastify's reply.hijack(), the same).
+ */
+function forbidBypass(ctx: AnyContext): void {
+  let respond = ctx.respond
+  Object.defineProperty(ctx, 'respond', {
+    configurable: true,
+    get: () => respond,
+    set(value: unknown) {
+      if (value === false) throw new Error(BYPASS)
+      respond = value as boolean | undefined
+    },
+  })
+}
+
 /** An HttpError of Koa's own (`ctx.throw(404)`, http-errors): a 4xx the client may see, as Koa would show it. */
 interface ClientError {
   status: number
@@ -104,7 +124,8 @@ function asClientError(err: unknown): ClientError | undefined {
  * `app.on('error')` for your logs). Also serves the JWK Set.
  *
  * Mount it before any body parser and after CORS. A handler that sets
- * `ctx.respond = false` and writes to `ctx.res` itself bypasses sealing: don't.
+ * `ctx.respond = false` (to write to `ctx.res` itself) throws: the bytes would
+ * leave in clear; the client gets the sealed 500 and `app.on('error')` the reason.
  *
  * @example
  * import Koa from 'koa'
@@ -164,6 +185,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     prepareHandlerHeaders(ctx.req, exchange.body !== null)
     // Routers dispatch on ctx.method (= req.method): nothing behind us may change it (method override).
     const method = lockMethod(ctx.req, exchange.claims.htm)
+    forbidBypass(ctx)
     const state: Opened = { exchange, answered: false }
     opened.set(ctx.req, state)
 
