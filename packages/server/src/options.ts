@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
 import type { MeterProvider } from '@opentelemetry/api'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
 import type { GuardStore } from './guard/guard-store.js'
 import { parseNetwork, type IpNetwork } from './transport.js'
@@ -100,53 +100,69 @@ export interface ResolvedOptions {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
 
+// zod/mini, like core: the same checks as classic zod without its method surface
+// and locales, so a Workers bundle of `@sealwire/server/fetch` stays small. Mini
+// ships no English messages, so every check names its own.
+
 /** Duck-typed, so a ring from another copy of @sealwire/core (ESM beside CJS) is accepted. */
-const keyRingSchema = z.custom<KeyRing>(
-  (v) => isObject(v) && typeof v.get === 'function' && typeof v.publicJwks === 'function' && isObject(v.backend),
-  'must be a KeyRing',
-)
+const keyRingSchema = z.custom<KeyRing>((v) => isObject(v) && typeof v.get === 'function' && typeof v.publicJwks === 'function' && isObject(v.backend), 'must be a KeyRing')
 /** Shape only: core validates every member and the curve when the keys are imported. */
 const privateJwkSchema = z.looseObject({ kty: z.string(), crv: z.string(), d: z.string() })
-const jwkListSchema = z.array(privateJwkSchema).min(1, 'needs at least one private JWK')
+const jwkListSchema = z.array(privateJwkSchema).check(z.minLength(1, 'needs at least one private JWK'))
 
 const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', `must be ${what}`)
+const isA = <T>(what: string, test: (v: Record<string, unknown>) => boolean) => z.custom<T>((v) => isObject(v) && test(v), `must be ${what}`)
+/** An integer in [min, max], with a default. */
+const int = (min: number, max: number) => z.int({ error: `must be an integer from ${min} to ${max}` }).check(z.gte(min, `must be at least ${min}`), z.lte(max, `must be at most ${max}`))
+const withDefault = <S extends z.ZodMiniType>(schema: S, value: z.output<S>) => z._default(schema, value as never)
+const stringsTo = <T>(check: (s: string) => boolean, message: string, map: (s: string) => T) =>
+  z.pipe(
+    z.array(z.string().check(z.refine(check, message))),
+    z.transform((list: string[]) => list.map(map)),
+  )
 
-const optionsSchema = z.strictObject({
-  keys: z.union([keyRingSchema, z.strictObject({ keys: jwkListSchema }), jwkListSchema], {
-    error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }) or an array of private JWKs',
-  }),
-  replayStore: z.custom<ReplayStore>((v) => isObject(v) && typeof v.checkAndSet === 'function', 'must be a ReplayStore').optional(),
-  maxAgeSeconds: z.number().int().positive().max(86_400).default(DEFAULT_MAX_AGE_SECONDS),
-  maxSkewSeconds: z.number().int().nonnegative().max(3_600).default(DEFAULT_MAX_SKEW_SECONDS),
-  maxBodyBytes: z.number().int().positive().max(2 ** 31).default(1024 * 1024),
-  requireTls: z.boolean().default(true),
-  allowInsecureLoopback: z.boolean().default(false),
-  trustedProxies: z
-    .array(z.string().refine((s) => parseNetwork(s) !== undefined, 'must be an IP address or CIDR network'))
-    .default([])
-    .transform((list) => list.map((s) => parseNetwork(s)!)),
-  origins: z
-    .array(z.string().refine((s) => normalizeOrigin(s) !== undefined, 'must be an http(s) origin: scheme://host[:port], no path'))
-    .min(1, 'needs at least one origin (omit the option to not check origins)')
-    .transform((list) => list.map((s) => normalizeOrigin(s)!))
-    .optional(),
-  jwksPath: z.string().regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"').default(JWKS_PATH),
-  jwksMaxAgeSeconds: z.number().int().nonnegative().max(31_536_000).default(300),
-  dropResponseHeaders: z
-    .array(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'must be a header name (RFC 9110 §5.1)'))
-    .default([])
-    .transform((names) => names.map((n) => n.toLowerCase())),
-  onEvent: fn<(event: SealwireEvent) => void>('a function').optional(),
-  guard: z
-    .strictObject({
-      store: z.custom<GuardStore>((v) => isObject(v) && typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function', 'must be a GuardStore').optional(),
-      identify: fn<NonNullable<GuardOptions['identify']>>('a function').optional(),
-      timeoutMs: z.number().int().positive().max(10_000).optional(),
-    })
-    .optional(),
-  meterProvider: z.custom<MeterProvider>((v) => isObject(v) && typeof v.getMeter === 'function', 'must be a MeterProvider').optional(),
-  clock: fn<Clock>('a function returning milliseconds').optional(),
-})
+const optionsSchema = z.strictObject(
+  {
+    keys: z.union([keyRingSchema, z.strictObject({ keys: jwkListSchema }), jwkListSchema], {
+      error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }) or an array of private JWKs',
+    }),
+    replayStore: z.optional(isA<ReplayStore>('a ReplayStore', (v) => typeof v.checkAndSet === 'function')),
+    maxAgeSeconds: withDefault(int(1, 86_400), DEFAULT_MAX_AGE_SECONDS),
+    maxSkewSeconds: withDefault(int(0, 3_600), DEFAULT_MAX_SKEW_SECONDS),
+    maxBodyBytes: withDefault(int(1, 2 ** 31), 1024 * 1024),
+    requireTls: withDefault(z.boolean({ error: 'must be a boolean' }), true),
+    allowInsecureLoopback: withDefault(z.boolean({ error: 'must be a boolean' }), false),
+    trustedProxies: withDefault(
+      stringsTo((s) => parseNetwork(s) !== undefined, 'must be an IP address or CIDR network', (s) => parseNetwork(s)!),
+      [],
+    ),
+    origins: z.optional(
+      z.pipe(
+        z
+          .array(z.string().check(z.refine((s) => normalizeOrigin(s) !== undefined, 'must be an http(s) origin: scheme://host[:port], no path')))
+          .check(z.minLength(1, 'needs at least one origin (omit the option to not check origins)')),
+        z.transform((list: string[]) => list.map((s) => normalizeOrigin(s)!)),
+      ),
+    ),
+    jwksPath: withDefault(z.string({ error: 'must be a string' }).check(z.regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"')), JWKS_PATH),
+    jwksMaxAgeSeconds: withDefault(int(0, 31_536_000), 300),
+    dropResponseHeaders: withDefault(
+      stringsTo((n) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n), 'must be a header name (RFC 9110 §5.1)', (n) => n.toLowerCase()),
+      [],
+    ),
+    onEvent: z.optional(fn<(event: SealwireEvent) => void>('a function')),
+    guard: z.optional(
+      z.strictObject({
+        store: z.optional(isA<GuardStore>('a GuardStore', (v) => typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function')),
+        identify: z.optional(fn<NonNullable<GuardOptions['identify']>>('a function')),
+        timeoutMs: z.optional(int(1, 10_000)),
+      }),
+    ),
+    meterProvider: z.optional(isA<MeterProvider>('a MeterProvider', (v) => typeof v.getMeter === 'function')),
+    clock: z.optional(fn<Clock>('a function returning milliseconds')),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.code === 'invalid_type' ? 'must be an object' : undefined) },
+)
 
 /**
  * Validates the options once. Misuse is the caller's bug, not bad input:
