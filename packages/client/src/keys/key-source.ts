@@ -53,7 +53,9 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     let res: Response
     try {
       // We are the cache (max-age above); an HTTP cache must not hand back the set we are replacing.
-      res = await options.fetch(options.url, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', redirect: 'error' })
+      // A redirect is never followed: 'manual' leaves it as a non-2xx answer (an opaque
+      // one in browsers), refused below. Not 'error', which Workers (workerd) reject.
+      res = await options.fetch(options.url, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', redirect: 'manual' })
     } catch (cause) {
       throw discoveryFailed('The JWK Set could not be fetched', cause)
     }
