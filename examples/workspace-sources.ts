@@ -14,7 +14,7 @@ export const sources = (path: string): string => fileURLToPath(new URL(`../packa
 export const workspaceSources: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'sealwire-workspace-sources',
   setup(build) {
-    build.onResolve({ filter: /^@sealwire\/(core|server|client)(\/[\w-]+)?$/ }, (args) => {
+    build.onResolve({ filter: /^@sealwire\/(core|server|client|redis)(\/[\w-]+)?$/ }, (args) => {
       const [, pkg, sub] = /^@sealwire\/(\w+)(?:\/([\w-]+))?$/.exec(args.path)!
       if (sub === undefined) return { path: sources(`${pkg}/src/index.ts`) }
       return { path: sources(pkg === 'server' ? `server/src/adapters/${sub}.ts` : `${pkg}/src/${sub}.ts`) }
