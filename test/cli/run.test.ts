@@ -133,7 +133,9 @@ describe('sealwire keys rotate', () => {
     expect(ring.get(oldP256!)?.retired).toBe(true) // still opens
     // The public set a client pins is the new one only.
     const pub = JSON.parse((await sw(['keys', 'public', 'rotating.json'], { cwd: cwd() })).stdout) as { keys: { kid: string }[] }
-    expect(pub.keys.map((k) => k.kid)).toContain(rotated.keys[0]!.kid)
+    expect(pub.keys.map((k) => k.kid)).toEqual([rotated.keys[0]!.kid, rotated.keys[1]!.kid]) // retired keys are not for sealing to
+    const all = JSON.parse((await sw(['keys', 'public', 'rotating.json', '--include-retired'], { cwd: cwd() })).stdout) as { keys: { kid: string; retired?: true }[] }
+    expect(all.keys.map((k) => [k.kid, k.retired === true])).toEqual(rotated.keys.map((k) => [k.kid, k.retired === true]))
 
     // A second rotation with --drop-retired forgets the first generation.
     const again = await sw(['keys', 'rotate', 'rotating.json', '--drop-retired', '--curve', 'P-256'], { cwd: cwd() })

@@ -14,23 +14,33 @@ the document a server serves at /.well-known/sealwire/jwks.json, and what
 clients (and 'sealwire seal --jwks') seal to.
 
 Reads FILE, or stdin when FILE is - or omitted. A public set is accepted too
-(and normalized).
+(and normalized). Keys marked "retired": true (by 'sealwire keys rotate') are
+left out, as a server leaves them out of what it advertises: a client must not
+seal to a key on its way out.
 
 Options:
-  -h, --help   show this help
+  --include-retired   print retired keys too (marked "retired": true)
+  -h, --help          show this help
 
 Examples:
   sealwire keys public server.jwks.json > public.jwks.json
   sealwire keys generate | sealwire keys public
 `,
   async run(argv, io) {
-    const { positionals } = parseCommandArgs(
-      () => parseArgs({ args: argv, options: {}, allowPositionals: true, strict: true }),
+    const { positionals, values } = parseCommandArgs(
+      () => parseArgs({ args: argv, options: { 'include-retired': { type: 'boolean' } }, allowPositionals: true, strict: true }),
       { max: 1, names: 'FILE' },
     )
     const file = positionals[0]
     const source = file === undefined || file === '-' ? 'stdin' : file
-    const keys = await importPublicKeys(parseKeySet(await readInputArg(io, file, 'key set', 'file'), source), source)
+    const members = parseKeySet(await readInputArg(io, file, 'key set', 'file'), source)
+    const publicKeys = await importPublicKeys(members, source)
+    const keys = publicKeys.flatMap((key, i) => {
+      if (!isRetired(members[i])) return [key]
+      return values['include-retired'] === true ? [{ ...key, retired: true }] : []
+    })
     io.stdout.write(`${JSON.stringify({ keys }, null, 2)}\n`)
   },
 }
+
+const isRetired = (member: unknown): boolean => typeof member === 'object' && member !== null && (member as { retired?: unknown }).retired === true
