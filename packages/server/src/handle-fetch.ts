@@ -15,8 +15,10 @@ export interface FetchHandleOptions<S extends StandardSchemaV1 = StandardSchemaV
 
 /**
  * A web `Request` as the engine sees it, for a custom adapter. The
- * connection's TLS state is the URL's scheme: Workers, Deno and Bun put the
- * scheme the client used there.
+ * connection's TLS state is the URL's scheme: Workers, Deno, Bun and
+ * @hono/node-server put the scheme of the connection there. A host that
+ * derives it from a client-sent `X-Forwarded-Proto` defeats step 1 (see the
+ * README's fetch section): such a host must check TLS itself.
  *
  * @example
  * const outcome = await sealwire.open(incomingFromRequest(request, { peer }))
