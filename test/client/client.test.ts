@@ -348,6 +348,20 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       expect(lenient.clockOffsetMs).toBe(0)
     })
 
+    it('a forged stale_request after the real request ran: the retry reuses the jti and is refused as a replay, not run twice', async () => {
+      const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
+      const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
+      const before = sent()
+      // The server accepts and runs the first envelope; its sealed answer is swapped for a plausible refusal.
+      let answers = 0
+      proxy.tamper = (real) => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 5_000)) : real)
+      const err = await api.post('/api/echo', { transfer: 3 }).then(() => undefined, (e: unknown) => e)
+      expect(sent() - before).toBe(2) // the one retry was sent…
+      // …and the server refused it, sealed: the handler ran once.
+      expect(err).toBeInstanceOf(SealwireHttpError)
+      expect([(err as SealwireHttpError).status, (err as SealwireHttpError).code]).toEqual([409, 'replayed_request'])
+    })
+
     it('keeps a learnt offset only once the retry came back sealed (forged stale_request, then forged refusal)', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
       const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length

@@ -19,8 +19,12 @@ const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'se
 
 /**
  * Seals, sends and opens one request, with the two retries of the protocol —
- * each at most once, each with a FRESH envelope (new `jti`, `epk`, `rk`; an
- * envelope is never sent twice, the server would rightly call it a replay):
+ * each at most once, each with a new envelope (new `epk`, `rk`, `iat`; an
+ * envelope is never sent twice) under the SAME `jti`. Both refusals come
+ * before the server records a `jti`, so an honest retry is accepted; but a
+ * man in the middle who let the first envelope through, dropped its sealed
+ * answer and forged a refusal gets a sealed 409 `replayed_request` for the
+ * retry, not a second run of the handler:
  *
  * - `unknown_key`: the server rotated its keys; refetch the JWK Set (one
  *   fetch shared by all requests) and retry only if it now offers another key;
@@ -49,11 +53,14 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   let clockRetried = false
   // The offset this attempt is sealed with; differs from state.offsetMs only during the clock retry.
   let offsetMs = state.offsetMs
+  // The first envelope's jti, kept for the retries (see above).
+  let jti: string | undefined
 
   for (;;) {
     const attemptOffset = offsetMs
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: call.url.origin }, body: call.body, clock: () => state.clock() + attemptOffset })
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: call.url.origin }, body: call.body, clock: () => state.clock() + attemptOffset, jti })
+    jti = sealed.reply.jti
     const headers = new Headers(call.headers)
     for (const name of OWNED_HEADERS) headers.delete(name)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)

@@ -5,6 +5,9 @@ import { systemClock, systemRandom, type Clock, type RandomSource } from '../run
 import { normalizeOrigin } from './origin.js'
 import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './request-descriptor.js'
 
+/** The spelling of a `jti` this module makes: base64url of JTI_BYTES random bytes, no padding. */
+const JTI_SPELLING = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((JTI_BYTES * 4) / 3)}}$`)
+
 export interface SealRequestOptions {
   /** The server key to seal to (`importRecipientKey`). */
   recipient: RecipientKey
@@ -14,6 +17,15 @@ export interface SealRequestOptions {
   body?: unknown
   clock?: Clock
   random?: RandomSource
+  /**
+   * The `jti` of this call's first envelope, for a client's retry after a
+   * refusal the server gives before it records a `jti` (`unknown_key`,
+   * `stale_request`). Those refusals are unauthenticated: a man in the middle
+   * can let the first envelope through, drop the sealed answer and forge one.
+   * A retry under the same `jti` is then a replay the server refuses (409),
+   * where a fresh `jti` would run the handler twice. Default: a fresh `jti`.
+   */
+  jti?: string
 }
 
 export interface SealedRequest {
@@ -49,7 +61,8 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const json = JSON.stringify(options.body === undefined ? null : options.body)
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')
 
-  const jti = b64u(random(JTI_BYTES))
+  if (options.jti !== undefined && !JTI_SPELLING.test(options.jti)) throw new TypeError(`jti must be the base64url of ${JTI_BYTES} bytes, as sealRequest makes it`)
+  const jti = options.jti ?? b64u(random(JTI_BYTES))
   const rk = random(RESPONSE_KEY_BYTES)
   const header = {
     alg: 'ECDH-ES',
