@@ -78,7 +78,8 @@ export class RedisGuardStore implements GuardStore {
   }
 
   #key(peer: string, part: string): string {
-    // Braces inside the peer would break the hash tag: replace them.
-    return `${this.#prefix}{${peer.replace(/[{}]/g, '_')}}:${part}`
+    // Braces inside the peer would break the hash tag; escape them (and the
+    // escape character) so distinct peers never share a key: `a{b` ≠ `a_b`.
+    return `${this.#prefix}{${peer.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}}:${part}`
   }
 }

@@ -16,7 +16,10 @@ export interface GuardOptions {
    * `undefined` leaves the request unguarded. Keys are cut to 256 characters.
    *
    * @example
-   * identify: (request, address) => request.header('x-api-key') ?? address
+   * // Only a value something in front has AUTHENTICATED (the guard runs before
+   * // any check of yours): a client-chosen key would let a client take a fresh
+   * // budget per request, or spend a victim's.
+   * identify: (request, address) => request.header('x-gateway-client-id') ?? address
    */
   identify?: (request: IncomingRequest, clientAddress: string | undefined) => string | undefined
   /**

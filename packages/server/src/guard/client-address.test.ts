@@ -13,9 +13,16 @@ describe('clientAddress', () => {
   it('walks X-Forwarded-For from the right past trusted hops only', () => {
     expect(clientAddress(proxies, '10.1.1.1', '203.0.113.1')).toBe('203.0.113.1')
     expect(clientAddress(proxies, '10.1.1.1', '198.51.100.9, 203.0.113.1, 10.2.2.2')).toBe('203.0.113.1')
-    // Garbage where our proxy's hop should be: the proxy itself is all we know.
-    expect(clientAddress(proxies, '10.1.1.1', 'not-an-ip')).toBe('10.1.1.1')
-    expect(clientAddress(proxies, '10.1.1.1', undefined)).toBe('10.1.1.1')
+    // Hops with ports, as some proxies write them.
+    expect(clientAddress(proxies, '10.1.1.1', '203.0.113.9:5555')).toBe('203.0.113.9')
+    expect(clientAddress(proxies, '10.1.1.1', '[2001:db8:1:2::7]:5555')).toBe('2001:db8:1:2::/64')
+    expect(clientAddress(proxies, '10.1.1.1', '[2001:db8:1:2::7]')).toBe('2001:db8:1:2::/64')
+  })
+
+  it('is undefined (unguarded) when our proxy names no readable client: never the proxy, which every client shares', () => {
+    expect(clientAddress(proxies, '10.1.1.1', 'not-an-ip')).toBeUndefined()
+    expect(clientAddress(proxies, '10.1.1.1', undefined)).toBeUndefined()
+    expect(clientAddress(proxies, '10.1.1.1', '10.2.2.2')).toBeUndefined()
   })
 
   it('keys IPv6 clients by their /64', () => {

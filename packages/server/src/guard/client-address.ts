@@ -12,7 +12,8 @@ import { inNetwork, parseIp, type IpNetwork } from '../transport.js'
  * /64 (RFC 4291 §2.5.4 interface ids), and could otherwise take a fresh
  * address — and a fresh budget — per request.
  *
- * @returns a stable key for the client, or undefined when the peer is unknown.
+ * @returns a stable key for the client, or undefined when the peer is unknown
+ *   or is a trusted proxy that names no readable client hop.
  */
 export function clientAddress(trustedProxies: readonly IpNetwork[], peer: string | undefined, forwardedFor: string | undefined): string | undefined {
   if (peer === undefined) return undefined
@@ -21,12 +22,28 @@ export function clientAddress(trustedProxies: readonly IpNetwork[], peer: string
   if (forwardedFor !== undefined) {
     const hops = forwardedFor.split(',')
     for (let i = hops.length - 1; i >= 0 && isTrusted(trustedProxies, address); i--) {
-      const hop = parseIp(hops[i]!)
+      const hop = parseHop(hops[i]!)
       if (hop === undefined) break
       address = hop
     }
   }
+  // Still one of our proxies: it did not say (readably) whom it forwarded for.
+  // Keying on the proxy would put every client behind it in one budget, which
+  // one attacker could spend for all; such a request goes unguarded instead.
+  if (isTrusted(trustedProxies, address)) return undefined
   return keyOf(address)
+}
+
+/**
+ * One X-Forwarded-For hop: an address, or an address with a port as some
+ * proxies write it (`192.0.2.1:5555`, `[2001:db8::1]:5555`, `[2001:db8::1]`).
+ */
+function parseHop(hop: string): Uint8Array | undefined {
+  const text = hop.trim()
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(text)
+  if (bracketed !== null) return parseIp(bracketed[1]!)
+  const v4WithPort = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(text)
+  return parseIp(v4WithPort === null ? text : v4WithPort[1]!)
 }
 
 function isTrusted(trustedProxies: readonly IpNetwork[], address: Uint8Array): boolean {

@@ -39,6 +39,24 @@ describe('MemoryGuardStore', () => {
     expect(store.size).toBeLessThanOrEqual(100)
   })
 
+  it('never evicts a blocked peer: flooding the store from other keys does not lift a block', () => {
+    const { store } = make({ maxPeers: 50 })
+    for (let i = 0; i < 3; i++) store.recordFailure('attacker')
+    expect(store.blockedFor('attacker')).toBe(5_000)
+    // The attacker's other /64s, each one failure: the store fills and must make room.
+    for (let i = 0; i < 500; i++) store.recordFailure(`attacker-${i}`)
+    expect(store.size).toBeLessThanOrEqual(50)
+    expect(store.blockedFor('attacker')).toBe(5_000)
+  })
+
+  it('when every slot holds a blocked peer, a new peer goes uncounted and the blocks hold', () => {
+    const { store } = make({ maxPeers: 3 })
+    for (const peer of ['a', 'b', 'c']) for (let i = 0; i < 3; i++) store.recordFailure(peer)
+    expect(store.recordFailure('d')).toBe(0)
+    expect(store.size).toBe(3)
+    expect(['a', 'b', 'c'].map((p) => store.blockedFor(p))).toEqual([5_000, 5_000, 5_000])
+  })
+
   it('refuses limits that are not positive integers with TypeError', () => {
     expect(() => new MemoryGuardStore({ budget: 0 })).toThrow(TypeError)
     expect(() => new MemoryGuardStore({ windowSeconds: 1.5 })).toThrow(TypeError)

@@ -1,6 +1,9 @@
 import { systemClock, type Clock } from '@sealwire/core'
 import { resolveGuardLimits, type GuardLimits, type GuardStore, type ResolvedGuardLimits } from './guard-store.js'
 
+/** How many of the oldest peers a full store looks at for one it may evict. */
+const EVICTION_SCAN = 64
+
 export interface MemoryGuardStoreOptions extends GuardLimits {
   /**
    * Most peers tracked at once. Past it, expired entries are swept, then the
@@ -60,7 +63,7 @@ export class MemoryGuardStore implements GuardStore {
     if (entry !== undefined && entry.blockedUntil > now) return entry.blockedUntil - now
     if (entry === undefined || now >= entry.windowEnds) {
       if (entry !== undefined) this.#peers.delete(peer)
-      else if (this.#peers.size >= this.#maxPeers) this.#makeRoom(now)
+      else if (this.#peers.size >= this.#maxPeers && !this.#makeRoom(now)) return 0 // full of blocked peers: this one goes uncounted, the blocks hold
       entry = { failures: 0, windowEnds: now + this.#limits.windowMs, blockedUntil: 0 }
       this.#peers.set(peer, entry)
     }
@@ -73,7 +76,8 @@ export class MemoryGuardStore implements GuardStore {
     return this.#limits.coolDownMs
   }
 
-  #makeRoom(now: number): void {
+  /** Frees a slot; false when none can be freed without lifting a block. */
+  #makeRoom(now: number): boolean {
     // A full sweep at most once a second: a flood of new peers must not make
     // every request walk the whole map.
     if (now - this.#lastSweep >= 1000) {
@@ -82,8 +86,19 @@ export class MemoryGuardStore implements GuardStore {
         if (entry.windowEnds <= now && entry.blockedUntil <= now) this.#peers.delete(peer)
       }
     }
-    if (this.#peers.size < this.#maxPeers) return
-    const oldest = this.#peers.keys().next()
-    if (oldest.done !== true) this.#peers.delete(oldest.value)
+    if (this.#peers.size < this.#maxPeers) return false
+    // Evict the oldest peer that is not cooling down. A blocked peer is never
+    // evicted: else an attacker (an IPv6 /48 owns 65 536 /64s) could flush its
+    // own block by sending from maxPeers other keys. The scan is bounded so a
+    // flood cannot make each request walk the map.
+    let scanned = 0
+    for (const [peer, entry] of this.#peers) {
+      if (entry.blockedUntil <= now) {
+        this.#peers.delete(peer)
+        return true
+      }
+      if (++scanned >= EVICTION_SCAN) break
+    }
+    return false
   }
 }
