@@ -3,18 +3,26 @@ export const DEFAULT_MAX_JSON_DEPTH = 64
 
 /**
  * Whether a parsed JSON value nests deeper than `max` arrays/objects.
- * Iterative on purpose: `JSON.parse` accepts 500 000 levels, and the handler's
- * own recursive walk (`JSON.stringify`, a validator) would then overflow the stack.
+ *
+ * `JSON.parse` accepts 500 000 levels, and the handler's own recursive walk
+ * (`JSON.stringify`, a validator) would then overflow the stack. This walk
+ * recurses too, but never deeper than `max + 1` (it stops there), and it
+ * allocates nothing per node: no work list, no `Object.values` copy. Scalars,
+ * the bulk of a large body, cost one `typeof` each.
  */
 export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]]
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!
-    if (typeof node !== 'object' || node === null) continue
-    if (depth + 1 > max) return true
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1])
-    }
+  return exceeds(value, max)
+}
+
+/** `budget`: how many more levels of nesting are allowed at `node`. */
+function exceeds(node: unknown, budget: number): boolean {
+  if (typeof node !== 'object' || node === null) return false
+  if (budget === 0) return true
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (exceeds(node[i], budget - 1)) return true
+    return false
   }
+  // JSON.parse makes plain objects with own, enumerable members only (`__proto__` included, as a member).
+  for (const key in node) if (exceeds((node as Record<string, unknown>)[key], budget - 1)) return true
   return false
 }
