@@ -1,37 +1,106 @@
 /**
- * Throughput of the v1 protocol operations on each curve, side by side in one
- * run (ratios, not absolute claims: this machine has 2 cores and other work).
+ * Throughput of the v1 protocol operations, side by side in one run: Sealwire
+ * on the Node-native backend (Node's default), Sealwire on jose, raw jose, the
+ * native key agreement alone (the limit), and for 1 MiB the sum of the parts
+ * (base64url decode + AES-256-GCM + JSON.parse on node:crypto). Ratios, not
+ * absolute claims: this machine has 2 cores and other work.
  *
- *   npx vitest bench --config test/vitest.config.ts --run test/bench
+ *   npx -y pnpm@10 bench
  */
+import { createDecipheriv, createECDH, createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto'
+import { KeyRing, generateKeyPair, importRecipientKey, joseBackend, openRequest, openResponse, sealRequest, sealResponse, type ReplayStore } from '@sealwire/core'
+import { nodeBackend } from '@sealwire/core/node'
+import { CompactEncrypt, compactDecrypt, importJWK } from 'jose'
 import { bench, describe } from 'vitest'
-import { KeyRing, generateKeyPair, importRecipientKey, openRequest, openResponse, sealRequest, sealResponse, type ReplayStore } from '@sealwire/core'
 
 // Measures the protocol, not a store: every jti is new.
 const alwaysFresh: ReplayStore = { checkAndSet: async () => true }
 const request = { method: 'POST', target: '/api/transfer' }
-const body = { to: 'alice', amount: 42, memo: 'x'.repeat(512) }
+const SIZES = { '1 KiB': 1024, '1 MiB': 1024 * 1024 } as const
+const bodyOf = (bytes: number) => ({ to: 'alice', amount: 42, memo: 'x'.repeat(bytes - 40) })
+const options = { time: 1500, warmupTime: 300 }
 
-for (const curve of ['P-256', 'X25519'] as const) {
+for (const curve of ['X25519', 'P-256'] as const) {
   const { privateJwk, publicJwk } = await generateKeyPair(curve)
-  const keyRing = await KeyRing.from([privateJwk])
-  const recipient = await importRecipientKey(publicJwk)
-  const sealed = await sealRequest({ recipient, request, body })
-  const opened = await openRequest(sealed.envelope, { keyRing, request, replayStore: alwaysFresh })
-  const response = await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: '{"ok":true}' })
+  const rings = { node: await KeyRing.from([privateJwk], { backend: nodeBackend }), jose: await KeyRing.from([privateJwk], { backend: joseBackend }) }
+  const recipients = { node: await importRecipientKey(publicJwk, nodeBackend), jose: await importRecipientKey(publicJwk, joseBackend) }
+  const joseKey = await importJWK({ ...privateJwk, alg: 'ECDH-ES' }, 'ECDH-ES')
+  const josePublic = await importJWK({ ...publicJwk, alg: 'ECDH-ES' }, 'ECDH-ES')
 
-  describe(`${curve}`, () => {
-    bench('sealRequest (client)', async () => {
-      await sealRequest({ recipient, request, body })
+  // The limit: one native ECDH with a fresh peer point, as a server does per request.
+  const peer = await generateKeyPair(curve)
+  const agree =
+    curve === 'X25519'
+      ? (() => {
+          const privateKey = createPrivateKey({ key: { ...privateJwk }, format: 'jwk' })
+          return () => diffieHellman({ privateKey, publicKey: createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: peer.publicJwk.x }, format: 'jwk' }) })
+        })()
+      : (() => {
+          const ecdh = createECDH('prime256v1')
+          ecdh.setPrivateKey(Buffer.from(privateJwk.d, 'base64url'))
+          const point = Buffer.concat([Buffer.from([4]), Buffer.from(peer.publicJwk.x, 'base64url'), Buffer.from(peer.publicJwk.y!, 'base64url')])
+          return () => ecdh.computeSecret(point)
+        })()
+
+  for (const [sizeName, size] of Object.entries(SIZES)) {
+    const body = bodyOf(size)
+    const sealed = await sealRequest({ recipient: recipients.node, request, body })
+    const opened = await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh })
+    const clock = () => opened.claims.iat * 1000
+    const responseBody = JSON.stringify(body)
+    const response = await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody })
+    const plaintext = new TextEncoder().encode(JSON.stringify({ rk: 'x'.repeat(43), body }))
+
+    describe(`${curve} ${sizeName}: open request (server)`, () => {
+      bench('sealwire openRequest (node backend)', async () => {
+        await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh, clock })
+      }, options)
+      bench('sealwire openRequest (jose backend)', async () => {
+        await openRequest(sealed.envelope, { keyRing: rings.jose, request, replayStore: alwaysFresh, clock })
+      }, options)
+      bench('jose compactDecrypt alone', async () => {
+        await compactDecrypt(sealed.envelope, joseKey)
+      }, options)
+      if (size === 1024) bench('native key agreement alone (the limit)', () => void agree(), options)
+      if (size > 1024) {
+        // The sum of the parts, once with the same key: base64url decode, AES-256-GCM, JSON.parse.
+        const [, , iv, ciphertext, tag] = sealed.envelope.split('.') as [string, string, string, string, string]
+        const cek = Buffer.alloc(32, 1)
+        bench('sum of parts (b64u decode + AES-256-GCM + JSON.parse)', () => {
+          const bytes = Buffer.from(ciphertext, 'base64url')
+          const decipher = createDecipheriv('aes-256-gcm', cek, Buffer.from(iv, 'base64url'))
+          decipher.setAuthTag(Buffer.from(tag, 'base64url'))
+          decipher.update(bytes) // the tag does not match this key: final() is skipped, the work is the same
+          JSON.parse(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString())
+        }, options)
+      }
     })
-    bench('openRequest (server, all checks)', async () => {
-      await openRequest(sealed.envelope, { keyRing, request, replayStore: alwaysFresh, clock: () => opened.claims.iat * 1000 })
+
+    describe(`${curve} ${sizeName}: seal request (client)`, () => {
+      bench('sealwire sealRequest (node backend)', async () => {
+        await sealRequest({ recipient: recipients.node, request, body })
+      }, options)
+      bench('sealwire sealRequest (jose backend)', async () => {
+        await sealRequest({ recipient: recipients.jose, request, body })
+      }, options)
+      bench('jose CompactEncrypt alone', async () => {
+        await new CompactEncrypt(plaintext).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(josePublic)
+      }, options)
     })
-    bench('sealResponse (server)', async () => {
-      await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: '{"ok":true}' })
+
+    describe(`${curve} ${sizeName}: response (seal on the server, open on the client)`, () => {
+      bench('sealwire sealResponse (node backend)', async () => {
+        await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody, backend: nodeBackend })
+      }, options)
+      bench('sealwire sealResponse (jose backend)', async () => {
+        await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody, backend: joseBackend })
+      }, options)
+      bench('sealwire openResponse (node backend)', async () => {
+        await openResponse(response, { reply: sealed.reply, status: 200, backend: nodeBackend })
+      }, options)
+      bench('sealwire openResponse (jose backend)', async () => {
+        await openResponse(response, { reply: sealed.reply, status: 200, backend: joseBackend })
+      }, options)
     })
-    bench('openResponse (client)', async () => {
-      await openResponse(response, { reply: sealed.reply, status: 200 })
-    })
-  })
+  }
 }
