@@ -26,6 +26,12 @@ export const RESPONSE_KEY_BYTES = 32
 /** Defaults of the freshness window, in seconds. */
 export const DEFAULT_MAX_AGE_SECONDS = 60
 export const DEFAULT_MAX_SKEW_SECONDS = 5
+/**
+ * Default margin the replay store holds a jti beyond the last instant its `iat`
+ * is fresh, in seconds: the most the clocks of instances sharing one store may
+ * disagree by (docs/PROTOCOL.md §6).
+ */
+export const DEFAULT_REPLAY_MARGIN_SECONDS = 5
 
 /** Cap on the base64url protected header: stops header-borne memory and CPU abuse. */
 export const MAX_PROTECTED_HEADER_CHARS = 8 * 1024

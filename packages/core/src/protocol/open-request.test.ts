@@ -625,12 +625,41 @@ describe('step 10: replay → replayed_request (409) / replay_guard_unavailable 
     expect(replyContextOf(error)?.jti).toBe(sealed.reply.jti)
   })
 
-  it('stores the jti for maxAge + 2·maxSkew', async () => {
+  it('holds the jti one millisecond past the last instant its iat is fresh, plus replayMarginSeconds', async () => {
     const seen: Array<[string, number]> = []
     const recording: ReplayStore = { checkAndSet: async (id, expiresAt) => (seen.push([id, expiresAt]), true) }
     const sealed = await sealRequest({ recipient: p256.recipient, request, body: 1, clock })
-    await open(sealed.envelope, { replayStore: recording, maxAgeSeconds: 30, maxSkewSeconds: 2 })
-    expect(seen).toEqual([[sealed.reply.jti, NOW + 34_000]])
+    // Fresh until (iat + maxAge) s inclusive, whenever it is received: the expiry follows iat, not now.
+    now = NOW + 20_000
+    await open(sealed.envelope, { replayStore: recording, maxAgeSeconds: 30, maxSkewSeconds: 2, replayMarginSeconds: 4 })
+    expect(seen).toEqual([[sealed.reply.jti, (NOW_S + 30 + 4) * 1000 + 1]])
+    // Default margin: 5 s.
+    await open((await sealRequest({ recipient: p256.recipient, request, body: 1, clock })).envelope, { replayStore: recording, maxAgeSeconds: 30 })
+    expect(seen[1]![1]).toBe((NOW_S + 20 + 30 + 5) * 1000 + 1)
+  })
+
+  // Issue 9 item 8: with maxSkewSeconds 0, the store used to forget a jti at now + maxAge
+  // (exclusive) while step 7 still accepted its iat at exactly that millisecond.
+  it('refuses a replay at the very last millisecond its iat is fresh (maxSkewSeconds 0, no margin)', async () => {
+    const options = { maxAgeSeconds: 60, maxSkewSeconds: 0, replayMarginSeconds: 0 }
+    const sealed = await sealRequest({ recipient: p256.recipient, request, body: 1, clock })
+    await open(sealed.envelope, options)
+    now = NOW + 60_000 // iat + maxAge: still fresh
+    expect(await codeOf(open(sealed.envelope, options))).toBe('replayed_request')
+    now += 1 // one millisecond on: stale, so the store may forget it
+    expect(await codeOf(open(sealed.envelope, options))).toBe('stale_request')
+  })
+
+  it('refuses a replay up to the margin later on an instance whose clock runs behind, sharing the store', async () => {
+    // Two instances, one store: B's clock is 3 s behind A's, within a 3 s margin.
+    const options = { maxAgeSeconds: 60, maxSkewSeconds: 0, replayMarginSeconds: 3 }
+    const behind = () => now - 3000
+    const sealed = await sealRequest({ recipient: p256.recipient, request, body: 1, clock })
+    await open(sealed.envelope, options) // on A
+    now = NOW + 63_000 // B reads iat + maxAge: its last fresh millisecond
+    expect(await codeOf(open(sealed.envelope, { ...options, clock: behind }))).toBe('replayed_request')
+    now = NOW + 60_001 // and A, just past it, finds it stale
+    expect(await codeOf(open(sealed.envelope, options))).toBe('stale_request')
   })
 
   it('fails closed with 503 when the store rejects, answerable encrypted', async () => {

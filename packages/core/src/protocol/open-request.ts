@@ -1,8 +1,9 @@
-import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
+import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
 import { platform } from '#platform'
 import { fromB64u } from '../encoding.js'
 import { SealwireError } from '../errors.js'
 import type { KeyRing } from '../keys/key-ring.js'
+import { replayExpiresAt } from '../replay/replay-expiry.js'
 import type { ReplayStore } from '../replay/replay-store.js'
 import { systemClock, type Clock } from '../runtime.js'
 import { validateBody, type InferOutput, type StandardSchemaV1 } from '../standard-schema.js'
@@ -21,6 +22,12 @@ export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV
   maxAgeSeconds?: number
   /** Newest accepted `iat`, seconds after now (client clocks run ahead). Default 5. */
   maxSkewSeconds?: number
+  /**
+   * Seconds the replay store holds a jti beyond the last instant its `iat` is
+   * fresh: the most the clocks of instances sharing one store may disagree by.
+   * Default 5.
+   */
+  replayMarginSeconds?: number
   /** Deepest nesting of arrays/objects accepted in the body (step 11). Default 64. */
   maxJsonDepth?: number
   /**
@@ -140,7 +147,8 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // 10. Replay, atomically; fail closed when the store cannot answer.
   let fresh: boolean
   try {
-    fresh = await options.replayStore.checkAndSet(header.jti, now + (maxAge + 2 * maxSkew) * 1000)
+    const expiresAt = replayExpiresAt(header.iat, maxAge, options.replayMarginSeconds ?? DEFAULT_REPLAY_MARGIN_SECONDS)
+    fresh = await options.replayStore.checkAndSet(header.jti, expiresAt)
   } catch (cause) {
     throw attachReply(fail('replay_guard_unavailable', undefined, cause), reply)
   }

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS } from '../constants.js'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS } from '../constants.js'
 import { SealwireError } from '../errors.js'
 import { systemClock, systemRandom, type Clock } from '../runtime.js'
 import { FingerprintTable } from './fingerprint-table.js'
@@ -13,11 +13,12 @@ import { sipHash24 } from './siphash.js'
 export const MEMORY_REPLAY_DESIGN_RATE = 25_000
 
 /**
- * Longest a jti is held with the server's default options, in seconds: the
- * server asks for maxAge + 2·maxSkew (70 s), and the store rounds each expiry
- * up to a whole second (+1 s).
+ * Longest a jti is held with the server's default options, in seconds from its
+ * receipt: the server asks for (iat + maxAge + margin) s + 1 ms, iat being at
+ * most maxSkew ahead, and the store rounds each expiry up to a whole second:
+ * 60 + 5 + 5 + 1 = 71 s.
  */
-export const DEFAULT_REPLAY_TTL_SECONDS = DEFAULT_MAX_AGE_SECONDS + 2 * DEFAULT_MAX_SKEW_SECONDS + 1
+export const DEFAULT_REPLAY_TTL_SECONDS = DEFAULT_MAX_AGE_SECONDS + DEFAULT_MAX_SKEW_SECONDS + DEFAULT_REPLAY_MARGIN_SECONDS + 1
 
 /**
  * Default `maxEntries`: the design rate for the whole default TTL,
@@ -30,7 +31,8 @@ export interface MemoryReplayStoreOptions {
   /**
    * Most jtis held at once; when full the store fails closed. Default
    * `DEFAULT_MEMORY_REPLAY_MAX_ENTRIES` (1 775 000: 25 000 accepted requests/s
-   * for 71 s). Size it as your peak accept rate × (maxAge + 2·maxSkew + 1 s).
+   * for 71 s). Size it as your peak accept rate × (maxAge + maxSkew +
+   * replayMargin + 1 s).
    */
   maxEntries?: number
   clock?: Clock
