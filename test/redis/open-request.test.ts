@@ -1,6 +1,7 @@
 import {
   KeyRing,
   SealwireError,
+  decodeProtectedHeader,
   generateKeyPair,
   importRecipientKey,
   openRequest,
@@ -8,7 +9,7 @@ import {
   sealRequest,
   type RecipientKey,
 } from '@sealwire/core'
-import { RedisReplayStore, failFastClientOptions } from '@sealwire/redis'
+import { RedisReplayStore, failFastClientOptions, type ReplaySetClient } from '@sealwire/redis'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisServer, findRedisServer, waitFor } from '../helpers/redis-server.js'
@@ -80,10 +81,10 @@ describe.skipIf(redisBin === undefined)('openRequest with RedisReplayStore: two 
     expect(Number(/cmdstat_set:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1])).toBe(50)
     const jti = sealed.reply.jti
     expect(await admin.exists(`sealwire:jti:${jti}`)).toBe(1)
-    // TTL covers the freshness window core asks for: maxAge 60 s + 2 × maxSkew 5 s.
+    // TTL covers the freshness window core asks for: until (iat + maxAge 60 s + margin 5 s) + 1 ms.
     const pttl = await admin.pTTL(`sealwire:jti:${jti}`)
     expect(pttl).toBeGreaterThan(60_000)
-    expect(pttl).toBeLessThanOrEqual(70_000)
+    expect(pttl).toBeLessThanOrEqual(65_001)
   })
 
   it('different requests are all accepted, spread over both instances', async () => {
@@ -114,6 +115,50 @@ describe.skipIf(redisBin === undefined)('openRequest with RedisReplayStore: two 
     // (this Redis kept nothing across the restart, so this shows only that the retry path works).
     const retried = await open(sealed[0]!.envelope, 0)
     expect(retried.body).toEqual({ amount: 5 })
+  }, 20_000)
+
+  // Issue 9 item 8. Redis counts the TTL in real time, so the boundary is read off the SET
+  // that reached it (a real client, its calls recorded) and off the key itself.
+  it('asks Redis to hold the jti one millisecond past the last instant its iat is fresh (maxSkewSeconds 0, no margin)', async () => {
+    const client = await connect()
+    const sent: number[] = []
+    const recording: ReplaySetClient = { set: (key, value, options) => (sent.push(options.expiration.value), client.set(key, value, options)) }
+    const iat = Math.floor(Date.now() / 1000)
+    const clock = () => iat * 1000 // received at the very second it was sealed
+    const replayStore = new RedisReplayStore({ client: recording, clock })
+    const sealed = await sealRequest({ recipient, request, body: 1, clock })
+    await openRequest(sealed.envelope, { ...instances[0]!, replayStore, request, clock, maxAgeSeconds: 60, maxSkewSeconds: 0, replayMarginSeconds: 0 })
+    // Fresh through iat + 60 000 ms inclusive: the key must outlive that millisecond.
+    expect(sent).toEqual([60_001])
+    const pttl = await admin.pTTL(`sealwire:jti:${sealed.reply.jti}`)
+    expect(pttl).toBeGreaterThan(59_000)
+    expect(pttl).toBeLessThanOrEqual(60_001)
+  })
+
+  // Issue 9 item 9, in real time. Instance B's clock runs 2 s behind A's; maxAge 3 s. A accepts
+  // a request at once; B finds its iat fresh until A's clock reads iat + 5 s. A replay to B at
+  // iat + 4.5 s (A's clock) is refused only if Redis still holds the jti then: with a 3 s margin
+  // it holds it until iat + 6 s; with none, until iat + 3 s, and the replay gets through.
+  it('replayMarginSeconds covers instances whose clocks differ by up to it; without it a replay reopens', async () => {
+    const offsetMs = 2000
+    const options = { request, maxAgeSeconds: 3, maxSkewSeconds: 0 }
+    const aClock = () => Date.now()
+    const bClock = () => Date.now() - offsetMs
+    const instance = async (clock: () => number) => ({ keyRing: instances[0]!.keyRing, replayStore: new RedisReplayStore({ client: await connect(), clock }), clock })
+    const [a, b] = [await instance(aClock), await instance(bClock)]
+    const replayAfterMargin = async (replayMarginSeconds: number) => {
+      const sealed = await sealRequest({ recipient, request, body: { margin: replayMarginSeconds }, clock: aClock })
+      const iat = decodeProtectedHeader(sealed.envelope).iat as number
+      await openRequest(sealed.envelope, { ...a, ...options, replayMarginSeconds })
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, iat * 1000 + 4500 - aClock())))
+      return openRequest(sealed.envelope, { ...b, ...options, replayMarginSeconds }).then(
+        () => 'accepted',
+        (error: SealwireError) => error.code,
+      )
+    }
+    const [withMargin, withoutMargin] = await Promise.all([replayAfterMargin(3), replayAfterMargin(0)])
+    expect(withMargin).toBe('replayed_request')
+    expect(withoutMargin).toBe('accepted')
   }, 20_000)
 
   it('Redis hung: openRequest fails closed within the store deadline instead of hanging', async () => {

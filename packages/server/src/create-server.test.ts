@@ -1,4 +1,4 @@
-import { KeyRing, generateKeyPair, importRecipientKey, openResponse, sealRequest, type RecipientKey } from '@sealwire/core'
+import { KeyRing, generateKeyPair, importRecipientKey, openResponse, sealRequest, type RecipientKey, type ReplayStore } from '@sealwire/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createSealwireServer } from './create-server.js'
 import type { IncomingRequest, SealwireEvent } from './types.js'
@@ -43,6 +43,22 @@ describe('options', () => {
     expect(() => createSealwireServer({ keys: [] })).toThrow(/keys/)
     expect(() => createSealwireServer({ keys: { keys: [{ kty: 'EC' }] } })).toThrow(/keys/)
     expect(() => createSealwireServer({ keys: ring, onEvent: 'log' as never })).toThrow(/onEvent/)
+  })
+
+  it('replayMarginSeconds: the store holds each jti that much past (iat + maxAge) s, 5 s by default', async () => {
+    const now = 1_700_000_000_000
+    const held: number[] = []
+    const replayStore: ReplayStore = { checkAndSet: async (_jti, expiresAt) => (held.push(expiresAt), true) }
+    const sealed = async () => (await sealRequest({ recipient, request: { method: 'POST', target: '/x' }, body: 1, clock: () => now })).envelope
+    for (const margin of [undefined, 0, 30]) {
+      const server = createSealwireServer({ keys: ring, replayStore, maxAgeSeconds: 60, clock: () => now, ...(margin === undefined ? {} : { replayMarginSeconds: margin }) })
+      expect((await server.open(incoming('POST', '/x', { 'content-type': 'application/jose' }, await sealed()))).ok).toBe(true)
+    }
+    // One millisecond past the last instant (iat + maxAge) s is fresh, plus the margin.
+    expect(held).toEqual([now + 65_001, now + 60_001, now + 90_001])
+    for (const replayMarginSeconds of [-1, 1.5, 3601]) {
+      expect(() => createSealwireServer({ keys: ring, replayMarginSeconds }), String(replayMarginSeconds)).toThrow(/replayMarginSeconds/)
+    }
   })
 
   it('imports JWKs once; `ready` rejects on a key core refuses', async () => {

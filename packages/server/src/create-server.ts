@@ -262,6 +262,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           origins: o.origins,
           maxAgeSeconds: o.maxAgeSeconds,
           maxSkewSeconds: o.maxSkewSeconds,
+          replayMarginSeconds: o.replayMarginSeconds,
           clock,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
 import type { MeterProvider } from '@opentelemetry/api'
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
@@ -23,6 +23,12 @@ export interface SealwireServerOptions {
   maxAgeSeconds?: number
   /** Newest accepted `iat`, in seconds after now (client clocks run ahead). Default 5. */
   maxSkewSeconds?: number
+  /**
+   * Seconds the replay store holds each `jti` beyond the last instant its `iat`
+   * is fresh. Instances sharing one store (Redis) must have clocks within this
+   * much of each other, or a replay reopens (docs/PROTOCOL.md §6). Default 5.
+   */
+  replayMarginSeconds?: number
   /** Largest request body (the envelope), enforced while it streams in. Default 1 MiB. */
   maxBodyBytes?: number
   /** Refuse plain-HTTP requests with `insecure_transport`. Default true. */
@@ -84,6 +90,7 @@ export interface ResolvedOptions {
   replayStore: ReplayStore | undefined
   maxAgeSeconds: number
   maxSkewSeconds: number
+  replayMarginSeconds: number
   maxBodyBytes: number
   requireTls: boolean
   allowInsecureLoopback: boolean
@@ -129,6 +136,7 @@ const optionsSchema = z.strictObject(
     replayStore: z.optional(isA<ReplayStore>('a ReplayStore', (v) => typeof v.checkAndSet === 'function')),
     maxAgeSeconds: withDefault(int(1, 86_400), DEFAULT_MAX_AGE_SECONDS),
     maxSkewSeconds: withDefault(int(0, 3_600), DEFAULT_MAX_SKEW_SECONDS),
+    replayMarginSeconds: withDefault(int(0, 3_600), DEFAULT_REPLAY_MARGIN_SECONDS),
     maxBodyBytes: withDefault(int(1, 2 ** 31), 1024 * 1024),
     requireTls: withDefault(z.boolean({ error: 'must be a boolean' }), true),
     allowInsecureLoopback: withDefault(z.boolean({ error: 'must be a boolean' }), false),
