@@ -18,6 +18,14 @@ describe('normalizeOrigin (RFC 6454 §6.2 serialization)', () => {
 })
 
 describe('originFromRequest', () => {
+  it('refuses spellings a URL parser would rewrite to another host or port than the raw Host names', () => {
+    for (const host of ['a%2eexample.com', '127.1', '0x7f.0.0.1', '2130706433', '0177.0.0.1', 'a.example.com:', 'a.example.com:0443', 'a.example.com.', 'a..example.com', '[::1']) {
+      expect(originFromRequest('https', host), host).toBeUndefined()
+    }
+    expect(originFromRequest('https', '[::1]:8443')).toBe('https://[::1]:8443')
+    expect(originFromRequest('https', '192.0.2.7')).toBe('https://192.0.2.7')
+  })
+
   it('joins the scheme and the Host, normalized as the client normalizes', () => {
     expect(originFromRequest('https', 'A.Example:443')).toBe('https://a.example')
     expect(originFromRequest('http', '127.0.0.1:8080')).toBe('http://127.0.0.1:8080')

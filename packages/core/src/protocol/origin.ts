@@ -6,8 +6,15 @@
  * hosts become punycode, IPv6 literals keep their brackets), in every runtime.
  */
 
-/** Characters a Host / :authority may hold (RFC 3986 §3.2.2–3): no userinfo, path, query or fragment. */
-const AUTHORITY = /^[A-Za-z0-9\-._~!$&'()*+,;=:[\]%]{1,1024}$/
+/**
+ * A Host / :authority in its plain spelling only: a DNS name (letters, digits,
+ * hyphens, dots), a dotted-quad IPv4 address, or a bracketed IPv6 literal, and
+ * an optional decimal port without leading zeros. No percent-encoding, no
+ * empty port, no userinfo, path, query or fragment. WHATWG `URL` would rewrite
+ * looser spellings (`a%2eb`, `127.1`, `0x7f.0.0.1`, `host:`, `:0443`) to another
+ * host or port than a proxy routing on the raw string saw; those are refused.
+ */
+const AUTHORITY = /^(?<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)(?::[1-9][0-9]{0,4})?$/
 
 /**
  * The normalized origin of an absolute `http:` or `https:` URL, or undefined
@@ -43,6 +50,12 @@ export function normalizeOrigin(text: string): string | undefined {
 export function originFromRequest(scheme: 'http' | 'https', authority: string | undefined): string | undefined {
   if (authority === undefined) return undefined
   const trimmed = authority.trim()
-  if (!AUTHORITY.test(trimmed)) return undefined
-  return normalizeOrigin(`${scheme}://${trimmed}`)
+  const host = AUTHORITY.exec(trimmed)?.groups?.host
+  if (host === undefined) return undefined
+  const origin = normalizeOrigin(`${scheme}://${trimmed}`)
+  if (origin === undefined) return undefined
+  // A name the URL parser reads as a number (`127.1`, `2130706433`) becomes
+  // another spelling of an address: only case may change, never the host.
+  if (!host.startsWith('[') && new URL(origin).hostname !== host.toLowerCase()) return undefined
+  return origin
 }
