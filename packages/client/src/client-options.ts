@@ -1,6 +1,4 @@
 import { JWKS_PATH, systemClock, type Clock, type JwkSet } from '@sealwire/core'
-// zod/mini: a fraction of classic zod's bytes in a browser bundle, same checks.
-import * as z from 'zod/mini'
 import type { CryptoChoice } from './crypto/crypto-plan.js'
 
 /** Options of `createClient`. */
@@ -61,23 +59,48 @@ const DEFAULT_MAX_CLOCK_CORRECTION_SECONDS = 900
 /** Generous for a JSON API, and still a bound on what a hostile answer can make us buffer. */
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
-const url = z.union([z.string(), z.instanceof(URL)], { error: 'must be a string or a URL' })
-const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { error: `${what} must be a function` })
-const nonEmpty = z.array(z.unknown()).check(z.minLength(1, { error: 'must hold at least one key' }))
+type Check = (value: unknown) => string | undefined
 
-const schema = z
-  .object({
-    baseUrl: url,
-    keys: z.optional(z.union([nonEmpty, z.object({ keys: nonEmpty })], { error: 'must be a JWK Set or an array of JWKs' })),
-    jwksUrl: z.optional(url),
-    fetch: z.optional(fn<typeof globalThis.fetch>('fetch')),
-    clock: z.optional(fn<Clock>('clock')),
-    allowInsecureTransport: z.optional(z.boolean({ error: 'must be a boolean' })),
-    crypto: z.optional(z.enum(['auto', 'jose', 'noble'], { error: "must be 'auto', 'jose' or 'noble'" })),
-    maxClockCorrectionSeconds: z.optional(z.number({ error: 'must be a finite number of seconds' }).check(z.minimum(0, { error: 'must be >= 0' }))),
-    maxResponseBytes: z.optional(z.int({ error: 'must be an integer number of bytes' }).check(z.positive({ error: 'must be > 0' }))),
-  })
-  .check(z.refine((o) => o.keys === undefined || o.jwksUrl === undefined, { error: 'pass keys (pinned) or jwksUrl (discovery), not both' }))
+const url: Check = (v) => (typeof v === 'string' || v instanceof URL ? undefined : 'must be a string or a URL')
+const fn = (what: string): Check => (v) => (typeof v === 'function' ? undefined : `${what} must be a function`)
+
+/**
+ * One check per option, each returning its message: written without a schema
+ * library, as zod was a third of the browser client's eager bundle
+ * (issue 8's 20 KB target). `undefined` values mean "not given".
+ */
+const checks: Record<keyof ClientOptions, Check> = {
+  baseUrl: url,
+  keys: (v) => {
+    // The same paths zod named: `keys` for an array, `keys.keys` for a JWK Set.
+    if (Array.isArray(v)) return v.length > 0 ? undefined : 'must hold at least one key'
+    const list = typeof v === 'object' && v !== null ? (v as { keys?: unknown }).keys : undefined
+    if (!Array.isArray(list)) return 'must be a JWK Set or an array of JWKs'
+    return list.length > 0 ? undefined : '.keys: must hold at least one key'
+  },
+  jwksUrl: url,
+  fetch: fn('fetch'),
+  clock: fn('clock'),
+  allowInsecureTransport: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
+  crypto: (v) => (v === 'auto' || v === 'jose' || v === 'noble' ? undefined : "must be 'auto', 'jose' or 'noble'"),
+  maxClockCorrectionSeconds: (v) => (typeof v !== 'number' || !Number.isFinite(v) ? 'must be a finite number of seconds' : v < 0 ? 'must be >= 0' : undefined),
+  maxResponseBytes: (v) => (typeof v !== 'number' || !Number.isSafeInteger(v) ? 'must be an integer number of bytes' : v <= 0 ? 'must be > 0' : undefined),
+}
+
+/** Every problem of `options`, as "option: message" (".sub: message" names a member inside it), in option order. */
+function optionProblems(options: unknown): string[] {
+  if (typeof options !== 'object' || options === null) return ['options must be an object']
+  const o = options as Record<string, unknown>
+  const problems: string[] = []
+  for (const [name, check] of Object.entries(checks)) {
+    const value = o[name]
+    if (value === undefined && name !== 'baseUrl') continue
+    const message = check(value)
+    if (message !== undefined) problems.push(message.startsWith('.') ? `${name}${message}` : `${name}: ${message}`)
+  }
+  if (problems.length === 0 && o.keys !== undefined && o.jwksUrl !== undefined) problems.push('pass keys (pinned) or jwksUrl (discovery), not both')
+  return problems
+}
 
 function absolute(value: string | URL, name: string): URL {
   let parsed: URL
@@ -113,11 +136,9 @@ function refusePrivateMembers(keys: readonly unknown[]): void {
 
 /** Parses `createClient` options; caller misuse is a `TypeError` naming the option. */
 export function parseClientOptions(options: ClientOptions): ParsedOptions {
-  const result = schema.safeParse(options)
-  if (!result.success) {
-    throw new TypeError(`createClient: ${result.error.issues.map((i) => [i.path.join('.'), i.message].filter(Boolean).join(': ')).join('; ')}`)
-  }
-  const o = result.data
+  const problems = optionProblems(options)
+  if (problems.length > 0) throw new TypeError(`createClient: ${problems.join('; ')}`)
+  const o = options
   const base = absolute(o.baseUrl, 'baseUrl')
   const keys = o.keys === undefined ? undefined : Array.isArray(o.keys) ? o.keys : (o.keys as { keys: unknown[] }).keys
   if (keys !== undefined) refusePrivateMembers(keys)

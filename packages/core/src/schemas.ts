@@ -11,7 +11,8 @@ import {
   RESPONSE_KEY_MANAGEMENT_ALG,
   RESPONSE_TYP,
 } from './constants.js'
-import { base64urlByteLength, isBase64url } from './encoding.js'
+import { isBase64url } from './encoding.js'
+import { isB64uOfBytes, typMatches } from './protocol/response-header.js'
 
 /**
  * Zod schemas of wire protocol v1 (docs/PROTOCOL.md §3–4). Schemas build new
@@ -23,10 +24,7 @@ const b64uBytes = (min: number, max: number) =>
   z.string().check(
     z.maxLength(Math.ceil((max * 4) / 3)),
     z.refine((s) => isBase64url(s), 'must be base64url without padding'),
-    z.refine((s) => {
-      const n = base64urlByteLength(s)
-      return n >= min && n <= max
-    }, `must encode ${min === max ? min : `${min} to ${max}`} bytes`),
+    z.refine((s) => isB64uOfBytes(s, min, max), `must encode ${min === max ? min : `${min} to ${max}`} bytes`),
   )
 
 /** Members that would make an `epk` a private key (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2); jose refuses them too. */
@@ -63,10 +61,7 @@ export const epkSchema = z.pipe(
 const typOf = (expected: string) =>
   z.string().check(
     z.maxLength(256),
-    z.refine((value) => {
-      const lower = value.toLowerCase()
-      return (lower.includes('/') ? lower : `application/${lower}`) === `application/${expected}`
-    }, `must be ${expected}`),
+    z.refine((value) => typMatches(value, expected), `must be ${expected}`),
   )
 
 /** HTTP method token as sent, uppercase (RFC 9110 §9.1). */

@@ -1,5 +1,4 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair as joseGenerateKeyPair, type JWK } from 'jose'
-import * as z from 'zod/mini'
 import { KEY_MANAGEMENT_ALG } from '../constants.js'
 import { base64urlByteLength, isBase64url } from '../encoding.js'
 
@@ -27,29 +26,53 @@ export interface JwkSet<K = PublicJwk> {
   keys: K[]
 }
 
-const coord = z.string().check(z.refine((s) => isBase64url(s) && base64urlByteLength(s) === 32, 'must be 32 base64url bytes'))
+const isCoord = (v: unknown): boolean => typeof v === 'string' && isBase64url(v) && base64urlByteLength(v) === 32
 
-const publicMembers = z.union([
-  z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: coord, y: coord }),
-  z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: coord }),
-])
-const optionalMeta = z.object({
-  kid: z.optional(z.string()),
-  use: z.optional(z.literal('enc')),
-  alg: z.optional(z.literal(KEY_MANAGEMENT_ALG)),
-})
-const publicJwkInput = z.intersection(publicMembers, optionalMeta)
-const privateJwkInput = z.intersection(publicJwkInput, z.object({ d: coord }))
+/**
+ * The problems of a JWK input, as "member message": a P-256 (EC, x, y) or
+ * X25519 (OKP, x) key with 32-byte coordinates, optional `kid`, `use` "enc",
+ * `alg` ECDH-ES, and `d` when `withD`. Written without zod: the browser client
+ * checks pinned and downloaded keys with it, and zod would be a third of its
+ * eager bundle.
+ */
+function jwkProblems(input: unknown, withD: boolean): string[] {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return ['must be a JSON object']
+  const jwk = input as Record<string, unknown>
+  const problems: string[] = []
+  const coord = (name: string): void => {
+    if (!isCoord(jwk[name])) problems.push(`${name} must be 32 base64url bytes`)
+  }
+  if (jwk.kty === 'EC') {
+    if (jwk.crv !== 'P-256') problems.push('crv must be "P-256" for kty "EC"')
+    coord('x')
+    coord('y')
+  } else if (jwk.kty === 'OKP') {
+    if (jwk.crv !== 'X25519') problems.push('crv must be "X25519" for kty "OKP"')
+    coord('x')
+  } else {
+    problems.push('kty must be "EC" (P-256) or "OKP" (X25519)')
+  }
+  if (jwk.kid !== undefined && typeof jwk.kid !== 'string') problems.push('kid must be a string')
+  if (jwk.use !== undefined && jwk.use !== 'enc') problems.push('use must be "enc"')
+  if (jwk.alg !== undefined && jwk.alg !== KEY_MANAGEMENT_ALG) problems.push(`alg must be "${KEY_MANAGEMENT_ALG}"`)
+  if (withD) coord('d')
+  return problems
+}
 
 /** RFC 7638 §3 SHA-256 thumbprint, base64url: the `kid` of every Sealwire key. */
 export function thumbprint(jwk: JWK): Promise<string> {
   return calculateJwkThumbprint(jwk, 'sha256')
 }
 
-async function normalize<T extends PublicJwk>(input: unknown, schema: z.ZodMiniType, what: string): Promise<T> {
-  const parsed = schema.safeParse(input)
-  if (!parsed.success) throw new TypeError(`${what} is not a Sealwire P-256 or X25519 key: ${parsed.error.issues.map((i) => [i.path.join('.'), i.message].filter(Boolean).join(' ')).join('; ')}`)
-  const jwk = parsed.data as Record<string, string>
+async function normalize<T extends PublicJwk>(input: unknown, withD: boolean, what: string): Promise<T> {
+  const problems = jwkProblems(input, withD)
+  if (problems.length > 0) throw new TypeError(`${what} is not a Sealwire P-256 or X25519 key: ${problems.join('; ')}`)
+  const source = input as Record<string, string>
+  // Only the members checked above: an attacker's extra members never travel on.
+  const jwk: Record<string, string> = { kty: source.kty!, crv: source.crv!, x: source.x! }
+  if (source.y !== undefined && source.kty === 'EC') jwk.y = source.y
+  if (withD) jwk.d = source.d!
+  if (source.kid !== undefined) jwk.kid = source.kid
   const kid = await thumbprint(jwk)
   // A kid that is not the thumbprint means two keys got mixed up somewhere: refuse it loudly.
   if (jwk.kid !== undefined && jwk.kid !== kid) throw new TypeError(`${what} has kid "${jwk.kid}", but its RFC 7638 thumbprint is "${kid}"`)
@@ -64,13 +87,13 @@ async function normalize<T extends PublicJwk>(input: unknown, schema: z.ZodMiniT
  * uses, `kid` = thumbprint). Throws `TypeError` on anything else: caller misuse.
  */
 export function importPrivateJwk(input: unknown): Promise<PrivateJwk> {
-  return normalize<PrivateJwk>(input, privateJwkInput, 'private JWK')
+  return normalize<PrivateJwk>(input, true, 'private JWK')
 }
 
 /** Validates a public JWK (private members are ignored) and normalizes it. */
 export function importPublicJwk(input: unknown): Promise<PublicJwk> {
   const { d: _d, ...pub } = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>
-  return normalize<PublicJwk>(typeof input === 'object' && input !== null ? pub : input, publicJwkInput, 'public JWK')
+  return normalize<PublicJwk>(typeof input === 'object' && input !== null ? pub : input, false, 'public JWK')
 }
 
 /** The public half of a private JWK. */

@@ -1,9 +1,9 @@
 import type { CryptoBackend } from '../crypto/backend.js'
 import { platform } from '#platform'
 import { SealwireError } from '../errors.js'
-import { responseHeaderSchema } from '../schemas.js'
 import { decodeProtectedHeader } from './compact.js'
 import type { ReplyContext } from './request-descriptor.js'
+import { checkResponseHeader } from './response-header.js'
 
 export interface OpenResponseOptions {
   /** The context `sealRequest` returned for this request. */
@@ -33,9 +33,9 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   let decoded: Record<string, unknown>
   try {
     decoded = decodeProtectedHeader(compact)
-    const parsed = responseHeaderSchema.safeParse(decoded)
-    if (!parsed.success) throw parsed.error
-    header = parsed.data
+    const checked = checkResponseHeader(decoded)
+    if ('problem' in checked) throw new TypeError(`Response header ${checked.problem}`)
+    header = checked.header
   } catch (cause) {
     throw new SealwireError('response_decryption_failed', { detail: 'Response is not a sealwire-res+jwe envelope', cause })
   }
