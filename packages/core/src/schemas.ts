@@ -15,6 +15,12 @@ import { isBase64url } from './encoding.js'
 import { isB64uOfBytes, typMatches } from './protocol/response-header.js'
 
 /**
+ * Each schema is built in a `@__PURE__` call: zod's constructors are plain
+ * calls a bundler must otherwise keep, so an app that imports none of these
+ * (the browser client) would still ship zod with @sealwire/core's dist.
+ */
+
+/**
  * Zod schemas of wire protocol v1 (docs/PROTOCOL.md §3–4). Schemas build new
  * objects from known members only, so an attacker's `__proto__` or `constructor`
  * member never reaches application code as anything but ignored input.
@@ -39,18 +45,19 @@ const PRIVATE_JWK_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'
  * WebCrypto as usages), so a list of operations is inconsistent with it; an
  * empty one, as WebCrypto exports, is accepted.
  */
-export const epkSchema = z.pipe(
-  z.custom<unknown>((v) => {
-    if (typeof v !== 'object' || v === null) return true // the union below names the problem
-    const raw = v as Record<string, unknown>
-    const ops = raw.key_ops
-    return !PRIVATE_JWK_MEMBERS.some((m) => Object.hasOwn(raw, m)) && (ops === undefined || (Array.isArray(ops) && ops.length === 0))
-  }, 'must be a public key: no private members, key_ops absent or empty'),
-  z.union([
-    z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64uBytes(32, 32), y: b64uBytes(32, 32) }),
-    z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64uBytes(32, 32) }),
-  ]),
-)
+export const epkSchema = /* @__PURE__ */ (() =>
+  z.pipe(
+    z.custom<unknown>((v) => {
+      if (typeof v !== 'object' || v === null) return true // the union below names the problem
+      const raw = v as Record<string, unknown>
+      const ops = raw.key_ops
+      return !PRIVATE_JWK_MEMBERS.some((m) => Object.hasOwn(raw, m)) && (ops === undefined || (Array.isArray(ops) && ops.length === 0))
+    }, 'must be a public key: no private members, key_ops absent or empty'),
+    z.union([
+      z.object({ kty: z.literal('EC'), crv: z.literal('P-256'), x: b64uBytes(32, 32), y: b64uBytes(32, 32) }),
+      z.object({ kty: z.literal('OKP'), crv: z.literal('X25519'), x: b64uBytes(32, 32) }),
+    ]),
+  ))()
 
 /**
  * A `typ` value naming `expected` (RFC 7515 §4.1.9): media types compare
@@ -65,39 +72,44 @@ const typOf = (expected: string) =>
   )
 
 /** HTTP method token as sent, uppercase (RFC 9110 §9.1). */
-const methodSchema = z.string().check(z.regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method'))
-const targetSchema = z.string().check(z.minLength(1), z.maxLength(8192), z.regex(ORIGIN_FORM_TARGET, 'must be an origin-form target'))
+const methodSchema = /* @__PURE__ */ (() =>
+  z.string().check(z.regex(/^[A-Z]{1,16}$/, 'must be an uppercase HTTP method')))()
+const targetSchema = /* @__PURE__ */ (() =>
+  z.string().check(z.minLength(1), z.maxLength(8192), z.regex(ORIGIN_FORM_TARGET, 'must be an origin-form target')))()
 
-export const requestHeaderSchema = z.object({
-  alg: z.literal(KEY_MANAGEMENT_ALG),
-  enc: z.literal(CONTENT_ENCRYPTION_ALG),
-  typ: typOf(REQUEST_TYP),
-  kid: z.string().check(z.minLength(1), z.maxLength(256)),
-  epk: epkSchema,
-  iat: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
-  jti: b64uBytes(JTI_BYTES, 64),
-  htm: methodSchema,
-  htu: targetSchema,
-  /**
-   * The origin the client sent to (docs/PROTOCOL.md §3.2, a v1 extension). Checked only by a server
-   * configured with `origins`; any other server ignores it, so a value of another type is dropped, not refused.
-   */
-  hto: z.catch(z.optional(z.string().check(z.maxLength(2048))), undefined),
-})
+export const requestHeaderSchema = /* @__PURE__ */ (() =>
+  z.object({
+    alg: z.literal(KEY_MANAGEMENT_ALG),
+    enc: z.literal(CONTENT_ENCRYPTION_ALG),
+    typ: typOf(REQUEST_TYP),
+    kid: z.string().check(z.minLength(1), z.maxLength(256)),
+    epk: epkSchema,
+    iat: z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER)),
+    jti: b64uBytes(JTI_BYTES, 64),
+    htm: methodSchema,
+    htu: targetSchema,
+    /**
+     * The origin the client sent to (docs/PROTOCOL.md §3.2, a v1 extension). Checked only by a server
+     * configured with `origins`; any other server ignores it, so a value of another type is dropped, not refused.
+     */
+    hto: z.catch(z.optional(z.string().check(z.maxLength(2048))), undefined),
+  }))()
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 
-export const responseHeaderSchema = z.object({
-  alg: z.literal(RESPONSE_KEY_MANAGEMENT_ALG),
-  enc: z.literal(CONTENT_ENCRYPTION_ALG),
-  typ: typOf(RESPONSE_TYP),
-  jti: b64uBytes(JTI_BYTES, 64),
-  sts: z.int().check(z.gte(100), z.lte(599)),
-  cty: z.string().check(z.minLength(1), z.maxLength(256)),
-})
+export const responseHeaderSchema = /* @__PURE__ */ (() =>
+  z.object({
+    alg: z.literal(RESPONSE_KEY_MANAGEMENT_ALG),
+    enc: z.literal(CONTENT_ENCRYPTION_ALG),
+    typ: typOf(RESPONSE_TYP),
+    jti: b64uBytes(JTI_BYTES, 64),
+    sts: z.int().check(z.gte(100), z.lte(599)),
+    cty: z.string().check(z.minLength(1), z.maxLength(256)),
+  }))()
 export type ResponseHeader = z.infer<typeof responseHeaderSchema>
 
 /** The request plaintext. `body` must be present (null when there is none). */
-export const requestPlaintextSchema = z
-  .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown() })
-  .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] }))
+export const requestPlaintextSchema = /* @__PURE__ */ (() =>
+  z
+    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown() })
+    .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })))()
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>
