@@ -69,5 +69,6 @@ describe('server metrics through the OpenTelemetry API', () => {
     // Two jtis were accepted by the replay store (the 422 one passed its replay check).
     expect(replayStore.size).toBe(2)
     expect(await metrics.sum('sealwire.server.replay_store.entries')).toBe(2)
+    expect(await metrics.sum('sealwire.server.replay_store.capacity')).toBe(replayStore.capacity)
   })
 })

@@ -104,6 +104,11 @@ export class MemoryReplayStore implements ReplayStore {
     this.#table = new FingerprintTable(maxEntries, () => this.#nextRandom())
   }
 
+  /** Most jtis held at once (`maxEntries`); past it the store refuses. Read by the server's capacity gauge. */
+  get capacity(): number {
+    return this.#maxEntries
+  }
+
   /** Live jtis held, by the store's clock. */
   get size(): number {
     this.#dropExpiredCounts(this.#tagOf(this.#clock()))
