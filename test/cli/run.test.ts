@@ -673,6 +673,28 @@ describe('sealwire seal and open against a Sealwire server over HTTP', () => {
     expect(r.stderr).toMatch(/hint: an envelope is accepted for 60 s after it is sealed \(the server's Date header is .* this clock\)/)
   })
 
+  it('refuses a plain http:// JWK Set URL on a host other than loopback unless --insecure-http; loopback stays allowed', async () => {
+    // A non-loopback host in the clear: refused before any request, naming the override.
+    const refused = await sw(['seal', '--jwks', 'http://keys.sealwire.invalid', '--target', '/x'], { cwd: cwd() })
+    expect(refused.code).toBe(EXIT_USAGE)
+    expect(refused.stderr).toContain('refusing plain http:// for --jwks http://keys.sealwire.invalid/.well-known/sealwire/jwks.json')
+    expect(refused.stderr).toContain('--insecure-http')
+    expect(refused.stderr).not.toContain('key_discovery_failed')
+    // With the override the CLI goes on to fetch (and here fails to resolve the host).
+    const overridden = await sw(['seal', '--insecure-http', '--jwks', 'http://keys.sealwire.invalid', '--target', '/x'], { cwd: cwd() })
+    expect(overridden.code).toBe(EXIT_FAILURE)
+    expect(overridden.stderr).toContain('key_discovery_failed: http://keys.sealwire.invalid/')
+    // Loopback over plain http (the test server) works without the flag, by name and by address.
+    const byName = server.origin.replace('127.0.0.1', 'localhost')
+    for (const origin of [server.origin, byName]) {
+      const ok = await sw(['seal', '--jwks', origin, '--target', '/api/echo', '--data', '{}', '--json'], { cwd: cwd() })
+      expect(ok.code, ok.stderr).toBe(EXIT_OK)
+    }
+    const help = await sw(['seal', '--help'], { cwd: cwd() })
+    expect(help.stdout).toContain('--insecure-http')
+    expect(help.stdout).toContain('@FILE, or @- (or -) for stdin')
+  })
+
   it('refuses a JWK Set URL that does not answer one: key_discovery_failed, exit 1', async () => {
     const notFound = await sw(['seal', '--jwks', `${server.origin}/nope.json`, '--target', '/x'], { cwd: cwd() })
     expect(notFound.code).toBe(EXIT_FAILURE)

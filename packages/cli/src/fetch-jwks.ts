@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { JWKS_PATH } from '@sealwire/core'
-import { CliError } from './errors.js'
+import { CliError, UsageError } from './errors.js'
 
 export interface FetchJwksOptions {
   /** Accept a certificate that does not verify (self-signed development servers), like `curl -k`. */
@@ -18,6 +18,30 @@ export function jwksUrl(input: string): URL {
   const url = new URL(input)
   if (url.pathname === '/' && url.search === '') url.pathname = JWKS_PATH
   return url
+}
+
+/**
+ * Loopback hosts, where plain `http:` never leaves the machine: `localhost`,
+ * 127.0.0.0/8 and `[::1]` (the WHATWG URL parser has already normalized
+ * `127.1` and `0x7f.0.0.1` to `127.0.0.1`). The same rule as the client's
+ * `isLoopbackHost`; the CLI does not depend on the client package.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase()
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
+}
+
+/**
+ * Refuses a plain `http://` JWK Set URL on a host other than loopback unless
+ * the user passed `--insecure-http`: over plain HTTP anyone on the path can
+ * swap the set for their own key, and every envelope sealed to it is theirs
+ * to open. Loopback stays allowed for development, as in the client.
+ */
+export function assertJwksTransport(url: URL, allowInsecureHttp: boolean): void {
+  if (url.protocol !== 'http:' || allowInsecureHttp || isLoopbackHost(url.hostname)) return
+  throw new UsageError(
+    `refusing plain http:// for --jwks ${url.href}: a key set fetched in the clear can be swapped for an attacker's key; use https://, a loopback host, or pass --insecure-http to accept the risk`,
+  )
 }
 
 /**

@@ -3,7 +3,7 @@ import { parseArgs, parseCommandArgs } from '../args.js'
 import type { Command } from '../command.js'
 import { curlCommand } from '../curl.js'
 import { CliError, UsageError } from '../errors.js'
-import { fetchJwks, jwksUrl } from '../fetch-jwks.js'
+import { assertJwksTransport, fetchJwks, jwksUrl } from '../fetch-jwks.js'
 import { MAX_SMALL_FILE_BYTES, readStdin, readTextFile } from '../inputs.js'
 import type { CliIo } from '../io.js'
 import { importPublicKeys, parseKeySet } from '../key-set.js'
@@ -16,7 +16,7 @@ export const seal: Command = {
   summary: "seal a request to a server's key: print the envelope, or a curl command",
   help: `Usage: sealwire seal --jwks FILE|URL --target PATH [--method M] [--data JSON|@FILE|@-]
                      [--reply-out FILE] [--curl ORIGIN] [--kid KID | --curve CURVE]
-                     [-k] [--json]
+                     [-k] [--insecure-http] [--json]
 
 Seals a request exactly as a Sealwire client does (fresh jti, iat and response
 key rk; bound to the method and target) so that you can send it with curl.
@@ -25,11 +25,15 @@ Prints the envelope; with --curl, a curl command line that sends it instead.
 Options:
   --jwks FILE|URL    the server's JWK Set: a file (public or private set), or a
                      URL; https://host alone means the well-known path
-                     https://host/.well-known/sealwire/jwks.json
+                     https://host/.well-known/sealwire/jwks.json; plain
+                     http:// only for a loopback host (localhost, 127.0.0.0/8,
+                     [::1]) unless --insecure-http
   --target PATH      the origin-form target, path and query, exactly as it will
                      be sent (e.g. /api/echo?x=1): the envelope is bound to it
   --method M         the HTTP method (default: POST with --data, GET without)
-  --data JSON        the body: JSON text, @FILE, or @- (or -) for stdin;
+  --data JSON        the body: JSON text, @FILE, or @- (or -) for stdin
+                     (prefer @FILE or stdin for secrets: argv is visible to
+                     other users of the machine in ps and /proc);
                      without --data the body is null, and GET, HEAD and DELETE
                      carry the envelope in the Sealwire-Envelope header
   --reply-out FILE   write the reply context (the request's jti and its secret
@@ -43,6 +47,8 @@ Options:
   --curve CURVE      seal to the first key of this curve (P-256 or X25519)
   -k, --insecure     accept a self-signed certificate when fetching --jwks,
                      and add -k to the curl command line
+  --insecure-http    allow a plain http:// --jwks URL on a host other than
+                     loopback (anyone on the path can swap the keys)
   --json             print {method, target, kid, crv, placement, headers,
                      envelope, curl?} as JSON
   -h, --help         show this help
@@ -71,6 +77,7 @@ Example, against the reference server (self-signed certificate):
             kid: { type: 'string' },
             curve: { type: 'string' },
             insecure: { type: 'boolean', short: 'k' },
+            'insecure-http': { type: 'boolean' },
             json: { type: 'boolean' },
           },
           allowPositionals: true,
@@ -88,7 +95,7 @@ Example, against the reference server (self-signed certificate):
     const origin = values.curl === undefined ? undefined : parseOrigin(values.curl)
 
     const body = values.data === undefined ? undefined : await readData(io, values.data)
-    const jwk = pickKey(await loadPublicKeys(io, values.jwks, values.insecure === true), { kid: values.kid, curve })
+    const jwk = pickKey(await loadPublicKeys(io, values.jwks, { insecure: values.insecure === true, insecureHttp: values['insecure-http'] === true }), { kid: values.kid, curve })
     const recipient = await importRecipientKey(jwk)
     const sealed = await sealRequest({ recipient, request: { method, target: values.target }, body, clock: io.now })
 
@@ -120,10 +127,11 @@ async function readData(io: CliIo, data: string): Promise<unknown> {
   }
 }
 
-async function loadPublicKeys(io: CliIo, source: string, insecure: boolean): Promise<PublicJwk[]> {
+async function loadPublicKeys(io: CliIo, source: string, transport: { insecure: boolean; insecureHttp: boolean }): Promise<PublicJwk[]> {
   if (/^https?:\/\//i.test(source)) {
     const url = jwksUrl(source)
-    return importPublicKeys(parseKeySet(await fetchJwks(url, { insecure }), url.href), url.href)
+    assertJwksTransport(url, transport.insecureHttp)
+    return importPublicKeys(parseKeySet(await fetchJwks(url, { insecure: transport.insecure }), url.href), url.href)
   }
   return importPublicKeys(parseKeySet(await readTextFile(io, source, MAX_SMALL_FILE_BYTES), source), source)
 }
