@@ -1,0 +1,74 @@
+/**
+ * One server under test for the HTTP benchmark, a process of its own (the
+ * load generator must not share its event loop): `POST /echo` answering the
+ * JSON body it got, on a free loopback port, plain or behind Sealwire.
+ *
+ *   node server.js <express|fastify|hono> <plain|sealwire>   (SEALWIRE_BENCH_JWK: the private JWK)
+ *
+ * Reports `{ port }` over IPC once listening; exits when its parent
+ * disconnects or sends SIGTERM.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve, type HttpBindings } from '@hono/node-server'
+import { createSealwireServer, type SealwireServer } from '@sealwire/server'
+import { sealwireExpress } from '@sealwire/server/express'
+import { sealwireFastify } from '@sealwire/server/fastify'
+import { withSealwire } from '@sealwire/server/fetch'
+import express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
+
+import { BENCH_ROUTE, FRAMEWORKS, type Framework } from './contract.js'
+
+const [framework, mode] = process.argv.slice(2) as [Framework, 'plain' | 'sealwire']
+if (!FRAMEWORKS.includes(framework) || (mode !== 'plain' && mode !== 'sealwire')) throw new Error(`usage: server.js <${FRAMEWORKS.join('|')}> <plain|sealwire>`)
+
+async function sealwireServer(): Promise<SealwireServer> {
+  const jwk = process.env.SEALWIRE_BENCH_JWK
+  if (jwk === undefined) throw new Error('SEALWIRE_BENCH_JWK is not set')
+  // Plain HTTP on loopback: the benchmark measures Sealwire, not TLS.
+  const server = createSealwireServer({ keys: [JSON.parse(jwk)], allowInsecureLoopback: true })
+  await server.ready
+  return server
+}
+
+/** Listens on 127.0.0.1, port 0; resolves the port. */
+function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> {
+  const server = createServer(handler)
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))
+}
+
+async function start(): Promise<number> {
+  const sealwire = mode === 'sealwire' ? await sealwireServer() : undefined
+  if (framework === 'express') {
+    const app = express()
+    const echo = (req: express.Request, res: express.Response) => void res.json(req.body)
+    if (sealwire === undefined) app.post(BENCH_ROUTE, express.json(), echo)
+    else app.post(BENCH_ROUTE, sealwireExpress(sealwire), echo)
+    return listen(app)
+  }
+  if (framework === 'fastify') {
+    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+    const app = Fastify({ serverFactory: (h) => ((handler = h), createServer()) })
+    if (sealwire !== undefined) await app.register(sealwireFastify, { server: sealwire })
+    app.post(BENCH_ROUTE, async (request) => request.body)
+    await app.ready()
+    return listen((req, res) => handler!(req, res))
+  }
+  const app = new Hono<{ Bindings: HttpBindings }>()
+  app.post(BENCH_ROUTE, async (c) => c.json(await c.req.json()))
+  const fetch: (request: Request, env: HttpBindings) => Response | Promise<Response> =
+    sealwire === undefined
+      ? (request, env) => app.fetch(request, env)
+      : withSealwire(sealwire, (request: Request, env: HttpBindings) => app.fetch(request, env), { peer: (_request, env: HttpBindings) => env.incoming.socket.remoteAddress })
+  return new Promise((resolve) => {
+    const server = serve({ fetch: fetch as Parameters<typeof serve>[0]['fetch'], hostname: '127.0.0.1', port: 0 }, (info) => resolve(info.port))
+    void server
+  })
+}
+
+const port = await start()
+process.send?.({ port })
+process.on('disconnect', () => process.exit(0))
+process.on('SIGTERM', () => process.exit(0))

@@ -1,0 +1,189 @@
+/**
+ * `npx -y pnpm@10 bench`: the whole benchmark in one run, side by side —
+ *   1. the protocol micro-benchmarks (protocol.bench.ts, through `vitest bench`);
+ *   2. HTTP over loopback (autocannon, 50 connections): plain Express, Fastify
+ *      and Hono (@hono/node-server) against the same with Sealwire;
+ *   3. the memory replay store's bytes per remembered jti;
+ * then writes the run as JSON (bench-results/latest.json) and prints each
+ * target ratio of issue 8, met or NOT met. Ratios, not absolute claims.
+ *
+ *   npx -y pnpm@10 bench
+ *   npx -y pnpm@10 bench -- --duration 10 --json out.json
+ *   npx -y pnpm@10 bench -- --only http --frameworks express --duration 1 --warmup 0.5   (a quick check)
+ *
+ * Bundled by tsup (test/bench/tsup.config.ts), run with `--expose-gc`.
+ */
+import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore } from '@sealwire/core'
+
+import { FRAMEWORKS, type Framework } from './http/contract.js'
+import { HTTP_CASES, benchServer, type HttpCase } from './http/load.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '../../..')
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' }, // micro | http | store
+    frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
+    duration: { type: 'string', default: '5' },
+    warmup: { type: 'string', default: '1' },
+    connections: { type: 'string', default: '50' },
+    'store-entries': { type: 'string', default: '1000000' },
+    json: { type: 'string', default: join(root, 'bench-results', 'latest.json') },
+  },
+})
+const parts = args.only === undefined ? ['micro', 'http', 'store'] : args.only.split(',')
+const frameworks = args.frameworks.split(',') as Framework[]
+for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
+
+/** ops/s of each micro-benchmark, by "<group> > <bench>" (group as protocol.bench.ts names it). */
+type Micro = Record<string, number>
+
+function runMicro(): Micro {
+  const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-'))
+  try {
+    const out = join(dir, 'micro.json')
+    const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs')
+    const run = spawnSync(process.execPath, [vitest, 'bench', '--config', 'test/vitest.config.ts', '--project', 'integration', '--run', 'test/bench', '--outputJson', out], { cwd: root, stdio: 'inherit' })
+    if (run.status !== 0) throw new Error(`vitest bench failed (${run.status})`)
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { files: { groups: { fullName: string; benchmarks: { name: string; hz: number }[] }[] }[] }
+    const micro: Micro = {}
+    for (const file of report.files) {
+      for (const group of file.groups) {
+        const name = group.fullName.split(' > ').slice(1).join(' > ') || group.fullName
+        for (const b of group.benchmarks) micro[`${name} > ${b.name}`] = b.hz
+      }
+    }
+    return micro
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function runHttp(): Promise<HttpCase[]> {
+  const options = {
+    serverScript: join(here, 'server.js'),
+    connections: Number(args.connections),
+    warmupSeconds: Number(args.warmup),
+    durationSeconds: Number(args.duration),
+  }
+  const results: HttpCase[] = []
+  for (const c of HTTP_CASES.filter((c) => frameworks.includes(c.framework))) {
+    const result = await benchServer(options, c.framework, c.curve)
+    const r = result.run
+    console.log(`http ${c.framework} ${c.curve ?? 'plain'}: ${r.requestsPerSecond.toFixed(0)} req/s, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`)
+    if (r.stoppedEarly === true) console.log(`  (the envelope pool ran short: this run stopped after ${r.requests} requests)`)
+    results.push(result)
+  }
+  return results
+}
+
+/** Heap + ArrayBuffer growth per jti of a MemoryReplayStore holding `entries` live jtis, and its own byteLength. */
+async function runStore(entries: number) {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('run with node --expose-gc')
+  const jtis = Array.from({ length: entries }, () => randomBytes(16).toString('base64url')) // as sealRequest spells them
+  const used = () => {
+    gc()
+    const m = process.memoryUsage()
+    return m.heapUsed + m.arrayBuffers
+  }
+  const before = used()
+  const store = new MemoryReplayStore({ maxEntries: Math.max(entries, DEFAULT_MEMORY_REPLAY_MAX_ENTRIES) })
+  const expiresAt = Date.now() + 60_000
+  let refused = 0
+  for (const jti of jtis) if (!(await store.checkAndSet(jti, expiresAt))) refused++
+  const after = used()
+  return { entries, refused, live: store.size, heapBytesPerEntry: (after - before) / entries, reportedBytesPerEntry: store.byteLength / entries }
+}
+
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b)
+
+interface Target {
+  target: string
+  value: number | undefined
+  /** The bound and its direction. */
+  bound: number
+  atMost?: boolean
+  extra?: boolean
+}
+
+function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
+  const m = (group: string, name: string) => micro?.[`${group} > ${name}`]
+  const open = (c: string, s: string) => `${c} ${s}: open request (server)`
+  const seal = (c: string, s: string) => `${c} ${s}: seal request (client)`
+  const rps = (f: Framework, curve: string | undefined) => http?.find((h) => h.framework === f && h.curve === curve)?.run
+  const httpRatio = (f: Framework, curve: string) => ratio(rps(f, curve)?.requestsPerSecond, rps(f, undefined)?.requestsPerSecond)
+  const clean = (f: Framework, curve: string) => {
+    const r = rps(f, curve)
+    return r === undefined ? undefined : r.errors + r.non2xx + r.timeouts
+  }
+  const sealedRates = (http ?? []).filter((h) => h.curve !== undefined).map((h) => h.run.requestsPerSecond)
+  const acceptRate = sealedRates.length === 0 ? undefined : Math.max(...sealedRates)
+  const targets: Target[] = [
+    { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: ratio(m(open('X25519', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 KiB'), 'jose compactDecrypt alone')), bound: 4 },
+    { target: 'openRequest X25519 1 KiB / native key agreement', value: ratio(m(open('X25519', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 KiB'), 'native key agreement alone (the limit)')), bound: 0.4 },
+    { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: ratio(m(open('P-256', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('P-256', '1 KiB'), 'jose compactDecrypt alone')), bound: 3 },
+    { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: ratio(m(seal('X25519', '1 KiB'), 'sealwire sealRequest (node backend)'), m(seal('X25519', '1 KiB'), 'jose CompactEncrypt alone')), bound: 3 },
+    { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: ratio(m(seal('P-256', '1 KiB'), 'sealwire sealRequest (node backend)'), m(seal('P-256', '1 KiB'), 'jose CompactEncrypt alone')), bound: 3 },
+    { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: httpRatio('express', 'X25519'), bound: 0.7 },
+    { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: httpRatio('express', 'P-256'), bound: 0.6 },
+    { target: 'Express + Sealwire: errors + non-2xx + timeouts', value: ratio((clean('express', 'X25519') ?? NaN) + (clean('express', 'P-256') ?? NaN), 1), bound: 0, atMost: true },
+    { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: httpRatio('fastify', 'X25519'), bound: 0, extra: true },
+    { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: httpRatio('hono', 'X25519'), bound: 0, extra: true },
+    { target: 'Fastify and Hono + Sealwire: errors + non-2xx + timeouts', value: ratio((clean('fastify', 'X25519') ?? NaN) + (clean('hono', 'X25519') ?? NaN), 1), bound: 0, atMost: true },
+    { target: 'openRequest X25519 1 MiB / sum of parts', value: ratio(m(open('X25519', '1 MiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 MiB'), 'sum of parts (b64u decode + AES-256-GCM + JSON.parse)')), bound: 0.7 },
+    { target: 'openRequest P-256 1 MiB / sum of parts', value: ratio(m(open('P-256', '1 MiB'), 'sealwire openRequest (node backend)'), m(open('P-256', '1 MiB'), 'sum of parts (b64u decode + AES-256-GCM + JSON.parse)')), bound: 0.7 },
+    { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
+    {
+      target: `default capacity (${DEFAULT_MEMORY_REPLAY_MAX_ENTRIES}) / (highest sealed accept rate × ${DEFAULT_REPLAY_TTL_SECONDS} s)`,
+      value: ratio(DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, acceptRate === undefined ? undefined : acceptRate * DEFAULT_REPLAY_TTL_SECONDS),
+      bound: 4,
+    },
+  ]
+  return targets
+}
+
+const verdict = (t: Target) => {
+  if (t.value === undefined || Number.isNaN(t.value)) return 'not measured'
+  if (t.extra === true) return 'reported'
+  return (t.atMost === true ? t.value <= t.bound : t.value >= t.bound) ? 'met' : 'NOT met'
+}
+
+const startedAt = new Date().toISOString()
+const micro = parts.includes('micro') ? runMicro() : undefined
+const http = parts.includes('http') ? await runHttp() : undefined
+const store = parts.includes('store') ? await runStore(Number(args['store-entries'])) : undefined
+const targets = targetsOf(micro, http, store).map((t) => ({ ...t, verdict: verdict(t) }))
+
+console.log('\nHTTP (req/s, ratio to the plain server of the same framework)')
+for (const h of http ?? []) {
+  const plain = http!.find((p) => p.framework === h.framework && p.curve === undefined)
+  const r = ratio(h.run.requestsPerSecond, plain?.run.requestsPerSecond)
+  console.log(`  ${`${h.framework} ${h.curve === undefined ? 'plain' : `+ Sealwire ${h.curve}`}`.padEnd(28)} ${h.run.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${h.curve === undefined || r === undefined ? '      ' : `${r.toFixed(2)}×`.padStart(6)}  non-2xx ${h.run.non2xx}  errors ${h.run.errors}  timeouts ${h.run.timeouts}`)
+}
+if (store !== undefined) console.log(`\nMemoryReplayStore: ${store.entries} jtis, ${store.heapBytesPerEntry.toFixed(1)} B per entry (heap + ArrayBuffers), ${store.reportedBytesPerEntry.toFixed(1)} B by its byteLength`)
+console.log('\nTargets (issue 8)')
+for (const t of targets) console.log(`  ${t.verdict.padEnd(12)} ${t.target}: ${t.value === undefined || Number.isNaN(t.value) ? '-' : t.value.toFixed(2)}${t.extra === true ? '' : ` (${t.atMost === true ? '≤' : '≥'} ${t.bound})`}`)
+
+const report = {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model },
+  options: { parts, frameworks, durationSeconds: Number(args.duration), warmupSeconds: Number(args.warmup), connections: Number(args.connections) },
+  micro: micro ?? null,
+  // A plain server's curve is null (JSON has no undefined).
+  http: http?.map((h) => ({ ...h, curve: h.curve ?? null })) ?? null,
+  store: store ?? null,
+  targets,
+}
+mkdirSync(dirname(resolve(args.json)), { recursive: true })
+writeFileSync(resolve(args.json), `${JSON.stringify(report, null, 2)}\n`)
+console.log(`\nwritten: ${resolve(args.json)}`)
