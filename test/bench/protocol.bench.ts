@@ -13,6 +13,8 @@ import { nodeBackend } from '@sealwire/core/node'
 import { CompactEncrypt, compactDecrypt, importJWK } from 'jose'
 import { bench, describe } from 'vitest'
 
+import { BENCH, GROUP } from './micro-names.js'
+
 // Measures the protocol, not a store: every jti is new.
 const alwaysFresh: ReplayStore = { checkAndSet: async () => true }
 const request = { method: 'POST', target: '/api/transfer' }
@@ -51,22 +53,22 @@ for (const curve of ['X25519', 'P-256'] as const) {
     const response = await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody })
     const plaintext = new TextEncoder().encode(JSON.stringify({ rk: 'x'.repeat(43), body }))
 
-    describe(`${curve} ${sizeName}: open request (server)`, () => {
-      bench('sealwire openRequest (node backend)', async () => {
+    describe(GROUP.open(curve, sizeName), () => {
+      bench(BENCH.openNode, async () => {
         await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh, clock })
       }, options)
       bench('sealwire openRequest (jose backend)', async () => {
         await openRequest(sealed.envelope, { keyRing: rings.jose, request, replayStore: alwaysFresh, clock })
       }, options)
-      bench('jose compactDecrypt alone', async () => {
+      bench(BENCH.joseDecrypt, async () => {
         await compactDecrypt(sealed.envelope, joseKey)
       }, options)
-      if (size === 1024) bench('native key agreement alone (the limit)', () => void agree(), options)
+      if (size === 1024) bench(BENCH.agreement, () => void agree(), options)
       if (size > 1024) {
         // The sum of the parts, once with the same key: base64url decode, AES-256-GCM, JSON.parse.
         const [, , iv, ciphertext, tag] = sealed.envelope.split('.') as [string, string, string, string, string]
         const cek = Buffer.alloc(32, 1)
-        bench('sum of parts (b64u decode + AES-256-GCM + JSON.parse)', () => {
+        bench(BENCH.sumOfParts, () => {
           const bytes = Buffer.from(ciphertext, 'base64url')
           const decipher = createDecipheriv('aes-256-gcm', cek, Buffer.from(iv, 'base64url'))
           decipher.setAuthTag(Buffer.from(tag, 'base64url'))
@@ -76,14 +78,14 @@ for (const curve of ['X25519', 'P-256'] as const) {
       }
     })
 
-    describe(`${curve} ${sizeName}: seal request (client)`, () => {
-      bench('sealwire sealRequest (node backend)', async () => {
+    describe(GROUP.seal(curve, sizeName), () => {
+      bench(BENCH.sealNode, async () => {
         await sealRequest({ recipient: recipients.node, request, body })
       }, options)
       bench('sealwire sealRequest (jose backend)', async () => {
         await sealRequest({ recipient: recipients.jose, request, body })
       }, options)
-      bench('jose CompactEncrypt alone', async () => {
+      bench(BENCH.joseEncrypt, async () => {
         await new CompactEncrypt(plaintext).setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' }).encrypt(josePublic)
       }, options)
     })

@@ -24,11 +24,15 @@ import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryRe
 
 import { FRAMEWORKS, type Framework } from './http/contract.js'
 import { HTTP_CASES, benchServer, type HttpCase } from './http/load.js'
+import { BENCH, GROUP } from './micro-names.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../../..')
 
+const argv = process.argv.slice(2)
 const { values: args } = parseArgs({
+  // pnpm 10 passes the `--` of `pnpm bench -- --duration 10` through.
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     only: { type: 'string' }, // micro | http | store
     frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
@@ -117,8 +121,7 @@ interface Target {
 
 function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
   const m = (group: string, name: string) => micro?.[`${group} > ${name}`]
-  const open = (c: string, s: string) => `${c} ${s}: open request (server)`
-  const seal = (c: string, s: string) => `${c} ${s}: seal request (client)`
+  const { open, seal } = GROUP
   const rps = (f: Framework, curve: string | undefined) => http?.find((h) => h.framework === f && h.curve === curve)?.run
   const httpRatio = (f: Framework, curve: string) => ratio(rps(f, curve)?.requestsPerSecond, rps(f, undefined)?.requestsPerSecond)
   const clean = (f: Framework, curve: string) => {
@@ -128,19 +131,18 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
   const sealedRates = (http ?? []).filter((h) => h.curve !== undefined).map((h) => h.run.requestsPerSecond)
   const acceptRate = sealedRates.length === 0 ? undefined : Math.max(...sealedRates)
   const targets: Target[] = [
-    { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: ratio(m(open('X25519', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 KiB'), 'jose compactDecrypt alone')), bound: 4 },
-    { target: 'openRequest X25519 1 KiB / native key agreement', value: ratio(m(open('X25519', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 KiB'), 'native key agreement alone (the limit)')), bound: 0.4 },
-    { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: ratio(m(open('P-256', '1 KiB'), 'sealwire openRequest (node backend)'), m(open('P-256', '1 KiB'), 'jose compactDecrypt alone')), bound: 3 },
-    { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: ratio(m(seal('X25519', '1 KiB'), 'sealwire sealRequest (node backend)'), m(seal('X25519', '1 KiB'), 'jose CompactEncrypt alone')), bound: 3 },
-    { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: ratio(m(seal('P-256', '1 KiB'), 'sealwire sealRequest (node backend)'), m(seal('P-256', '1 KiB'), 'jose CompactEncrypt alone')), bound: 3 },
+    { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: ratio(m(open('X25519', '1 KiB'), BENCH.openNode), m(open('X25519', '1 KiB'), BENCH.joseDecrypt)), bound: 4 },
+    { target: 'openRequest X25519 1 KiB / native key agreement', value: ratio(m(open('X25519', '1 KiB'), BENCH.openNode), m(open('X25519', '1 KiB'), BENCH.agreement)), bound: 0.4 },
+    { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: ratio(m(open('P-256', '1 KiB'), BENCH.openNode), m(open('P-256', '1 KiB'), BENCH.joseDecrypt)), bound: 3 },
+    { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: ratio(m(seal('X25519', '1 KiB'), BENCH.sealNode), m(seal('X25519', '1 KiB'), BENCH.joseEncrypt)), bound: 3 },
+    { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: ratio(m(seal('P-256', '1 KiB'), BENCH.sealNode), m(seal('P-256', '1 KiB'), BENCH.joseEncrypt)), bound: 3 },
     { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: httpRatio('express', 'X25519'), bound: 0.7 },
     { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: httpRatio('express', 'P-256'), bound: 0.6 },
-    { target: 'Express + Sealwire: errors + non-2xx + timeouts', value: ratio((clean('express', 'X25519') ?? NaN) + (clean('express', 'P-256') ?? NaN), 1), bound: 0, atMost: true },
+    ...HTTP_CASES.filter((c) => c.curve !== undefined).map((c) => ({ target: `${c.framework} + Sealwire ${c.curve}: errors + non-2xx + timeouts`, value: clean(c.framework, c.curve!), bound: 0, atMost: true })),
     { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: httpRatio('fastify', 'X25519'), bound: 0, extra: true },
     { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: httpRatio('hono', 'X25519'), bound: 0, extra: true },
-    { target: 'Fastify and Hono + Sealwire: errors + non-2xx + timeouts', value: ratio((clean('fastify', 'X25519') ?? NaN) + (clean('hono', 'X25519') ?? NaN), 1), bound: 0, atMost: true },
-    { target: 'openRequest X25519 1 MiB / sum of parts', value: ratio(m(open('X25519', '1 MiB'), 'sealwire openRequest (node backend)'), m(open('X25519', '1 MiB'), 'sum of parts (b64u decode + AES-256-GCM + JSON.parse)')), bound: 0.7 },
-    { target: 'openRequest P-256 1 MiB / sum of parts', value: ratio(m(open('P-256', '1 MiB'), 'sealwire openRequest (node backend)'), m(open('P-256', '1 MiB'), 'sum of parts (b64u decode + AES-256-GCM + JSON.parse)')), bound: 0.7 },
+    { target: 'openRequest X25519 1 MiB / sum of parts', value: ratio(m(open('X25519', '1 MiB'), BENCH.openNode), m(open('X25519', '1 MiB'), BENCH.sumOfParts)), bound: 0.7 },
+    { target: 'openRequest P-256 1 MiB / sum of parts', value: ratio(m(open('P-256', '1 MiB'), BENCH.openNode), m(open('P-256', '1 MiB'), BENCH.sumOfParts)), bound: 0.7 },
     { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
     {
       target: `default capacity (${DEFAULT_MEMORY_REPLAY_MAX_ENTRIES}) / (highest sealed accept rate × ${DEFAULT_REPLAY_TTL_SECONDS} s)`,

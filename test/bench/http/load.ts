@@ -132,7 +132,7 @@ export async function benchServer(options: HttpBenchOptions, framework: Framewor
   const { child, port } = await startServer(options.serverScript, framework, keys === undefined ? 'plain' : 'sealwire', keys?.privateJwk)
   try {
     const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
-    const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(8_000, options.warmupSeconds))
+    const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(5_000, options.warmupSeconds))
     const run = await load(port, options.durationSeconds, options.connections, await poolFor(Math.max(warmup.requestsPerSecond, 1_000), options.durationSeconds))
     return { framework, curve, warmup, run }
   } finally {
