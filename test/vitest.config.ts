@@ -32,9 +32,12 @@ export default defineConfig({
     // One project per kind of test, so a slice runs alone: `--project unit` in
     // seconds while editing, `--project integration` for what needs real
     // servers, Redis, Chromium or a build.
+    // The soak measures latency (the guard's p99 check): it runs in a group of
+    // its own after the others, so no other test file competes for the 2 cores.
     projects: [
-      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts', 'examples/*/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['packages/*/src/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts', 'examples/*/**/*.test.ts'], exclude: ['test/soak/**', '**/node_modules/**', '**/dist/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'soak', include: ['test/soak/**/*.test.ts'], sequence: { groupOrder: 1 } } },
     ],
   },
 })
