@@ -496,6 +496,36 @@ describe('a relative input never leaves the baseUrl origin', () => {
   }
 })
 
+describe('a request never leaves the baseUrl path prefix', () => {
+  // With baseUrl https://h/api/ the client was given /api only: `../admin`, `%2e%2e/admin`
+  // (which the URL parser resolves like `..`) and `..%2Fadmin` (which a server that decodes
+  // before routing turns into `../admin`) must not reach /admin with the caller's headers.
+  // An absolute-path input (`/items`) means a path under the base, never the origin's root.
+  let srv: Harness
+  beforeAll(async () => {
+    srv = await startFetchServer({ keyRing: await KeyRing.from([keys['P-256']]) })
+  })
+  afterAll(() => srv.close())
+
+  it('refuses ../, %2e%2e, encoded-slash dot segments and a same-origin URL outside the prefix, before sending', async () => {
+    const api = createClient({ baseUrl: `${srv.url}/api/`, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
+    const escapes = ['../admin', '%2e%2e/admin', '.%2E/admin', '/../admin', 'items/../../admin', '..%2Fadmin', 'items/..%2F..%2Fadmin', '..%5Cadmin', `${srv.url}/admin`, `${srv.url}/apix`, new URL(`${srv.url}/admin`)]
+    const before = srv.log.length
+    for (const input of escapes) {
+      const headers = { authorization: 'Bearer s3cret' }
+      const label = String(input)
+      await expect(api.fetch(input, { headers }), label).rejects.toThrow(/outside the client's base path \/api/)
+      await expect(api.get(input, { headers }), label).rejects.toBeInstanceOf(TypeError)
+      await expect(api.post(input, { a: 1 }, { headers }), label).rejects.toBeInstanceOf(TypeError)
+    }
+    expect(srv.log.length).toBe(before)
+    // Inside the prefix, by relative path, absolute path or absolute URL: sent as usual.
+    expect(await api.get('items?id=1')).toMatchObject({ id: '1' })
+    expect(await api.get('/items?id=2')).toMatchObject({ id: '2' })
+    expect(await api.get(`${srv.url}/api/items?id=3`)).toMatchObject({ id: '3' })
+  })
+})
+
 describe('the origin binding (hto): the client seals the origin it sends to', () => {
   // One server, one key ring, reachable under two names (127.0.0.1 and localhost): with
   // `origins` naming only one, a client of the other name is refused — the envelope says

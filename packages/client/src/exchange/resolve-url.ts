@@ -14,10 +14,41 @@ const otherOrigin = (url: URL, state: ClientState) =>
   new TypeError(`${url.origin} is not the client's origin ${state.base.origin}: create one client per server`)
 
 /**
+ * A dot segment (RFC 3986 §3.3) hidden from the URL parser: the parser
+ * already resolves `..`, `%2e%2e` and `.%2E`, but not a segment whose `/` is
+ * percent-encoded (`..%2Fadmin`), which a server that decodes before routing
+ * turns back into `../admin`. Checked on the decoded path, split on `/` and `\`.
+ */
+function hasDotSegment(pathname: string): boolean {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(pathname)
+  } catch {
+    return true // malformed percent-encoding: no way to tell what a server makes of it
+  }
+  return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')
+}
+
+/**
+ * The base path a request must stay under: `baseUrl` `https://h/api/v1/` gives
+ * `/api/v1`, so `/api/v1` and `/api/v1/...` are allowed and `/api/v1x` is not.
+ */
+function underBasePath(pathname: string, basePath: string): boolean {
+  return pathname === basePath || pathname.startsWith(`${basePath}/`)
+}
+
+/**
  * Where a request goes. A path is appended to `baseUrl` (so a base of
- * `https://api.example.com/v1` and `/users` give `/v1/users`); an absolute URL
- * must stay on the base's origin — the keys the client holds are that
- * server's, and an envelope sealed to them means nothing elsewhere.
+ * `https://api.example.com/v1` and `/users` give `/v1/users`); an absolute-path
+ * input such as `/admin` therefore means `/v1/admin`, never the origin's root.
+ * An absolute URL must stay on the base's origin — the keys the client holds
+ * are that server's, and an envelope sealed to them means nothing elsewhere.
+ *
+ * Every resolved URL must also stay under the base path: `../admin`,
+ * `%2e%2e/admin` and `..%2Fadmin` would otherwise reach `/admin` with the
+ * caller's headers and a fresh envelope, though the client was given only
+ * `/v1`. Such inputs, and any path with a dot segment after percent-decoding,
+ * are refused as misuse (a `TypeError`).
  *
  * A relative input must not name a host: `new URL('//evil.example/x', base)`
  * is evil.example, and the caller's headers (an `Authorization`) and a fresh
@@ -25,6 +56,7 @@ const otherOrigin = (url: URL, state: ClientState) =>
  * every resolved URL is checked against the base origin whatever its input.
  */
 export function resolveUrl(state: ClientState, input: string | URL): URL {
+  const basePath = state.base.pathname.replace(/\/+$/, '')
   let url: URL
   if (input instanceof URL || ABSOLUTE.test(input)) {
     url = new URL(input)
@@ -32,10 +64,12 @@ export function resolveUrl(state: ClientState, input: string | URL): URL {
     if (NETWORK_PATH.test(input.replace(/[\t\n\r]/g, ''))) {
       throw new TypeError('A request path must not start with // or /\\ (a network-path reference names another host): pass a path such as /api/x')
     }
-    const basePath = state.base.pathname.replace(/\/+$/, '')
     url = new URL(`${basePath}${input.startsWith('/') || input.startsWith('?') || input === '' ? '' : '/'}${input}`, state.base.origin)
   }
   if (url.origin !== state.base.origin) throw otherOrigin(url, state)
+  if (!underBasePath(url.pathname, basePath) || hasDotSegment(url.pathname)) {
+    throw new TypeError(`${url.pathname} is outside the client's base path ${basePath || '/'} (no ../ or encoded dot segments): pass a path under it, or create a client for that path`)
+  }
   assertSecureTransport(url, state.allowInsecureTransport)
   url.hash = ''
   return url
