@@ -515,8 +515,8 @@ describe('a request never leaves the baseUrl path prefix', () => {
       const headers = { authorization: 'Bearer s3cret' }
       const label = String(input)
       await expect(api.fetch(input, { headers }), label).rejects.toThrow(/outside the client's base path \/api/)
-      await expect(api.get(input, { headers }), label).rejects.toBeInstanceOf(TypeError)
-      await expect(api.post(input, { a: 1 }, { headers }), label).rejects.toBeInstanceOf(TypeError)
+      await expect(api.get(label, { headers }), label).rejects.toBeInstanceOf(TypeError)
+      await expect(api.post(label, { a: 1 }, { headers }), label).rejects.toBeInstanceOf(TypeError)
     }
     expect(srv.log.length).toBe(before)
     // Inside the prefix, by relative path, absolute path or absolute URL: sent as usual.
