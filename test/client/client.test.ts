@@ -526,6 +526,28 @@ describe('a request never leaves the baseUrl path prefix', () => {
   })
 })
 
+describe('a GET whose headers pass the server limit', () => {
+  // Node answers 431 (RFC 6585 §5) once the request line and headers pass 16 KiB, before any
+  // handler runs; the GET envelope rides in a header, so a long query reaches it sooner.
+  let srv: Harness
+  beforeAll(async () => {
+    srv = await startFetchServer({ keyRing: await KeyRing.from([keys['P-256']]) })
+  })
+  afterAll(() => srv.close())
+
+  it('reports a 431 as request headers too large (payload_too_large), not response_not_encrypted', async () => {
+    const api = createClient({ baseUrl: srv.url, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
+    // Under the envelope's own cap (the query is sealed into htu), over 16 KiB with the cookies.
+    const err = await caught(api.get(`/api/items?id=1&pad=${'a'.repeat(3 * 1024)}`, { headers: { cookie: `session=${'c'.repeat(9 * 1024)}` } }))
+    expect(err).toBeInstanceOf(SealwireError)
+    expect((err as SealwireError).code).toBe('payload_too_large')
+    expect((err as SealwireError).message).toMatch(/431/)
+    expect((err as SealwireError).message).toMatch(/POST/)
+    // The same request with a short query goes through.
+    expect(await api.get('/api/items?id=1')).toMatchObject({ id: '1' })
+  })
+})
+
 describe('the origin binding (hto): the client seals the origin it sends to', () => {
   // One server, one key ring, reachable under two names (127.0.0.1 and localhost): with
   // `origins` naming only one, a client of the other name is refused — the envelope says

@@ -80,6 +80,16 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
  */
 export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number): Promise<HttpOutcome> {
   const type = mediaTypeOf(res.headers.get('content-type'))
+  if (res.status === 431 && type !== JOSE_MEDIA_TYPE) {
+    // RFC 6585 §5: the server's HTTP layer refused the request line and headers
+    // before Sealwire saw them (Node's limit is 16 KiB). A GET carries its
+    // envelope in a header, so a long query plus cookies can pass it: say so,
+    // rather than calling the answer an unsealed response.
+    discard(res)
+    throw new SealwireError('payload_too_large', {
+      detail: 'The server refused the request headers as too large (HTTP 431): a GET carries its envelope in the Sealwire-Envelope header, so send a shorter query or fewer cookies, or use POST (the envelope then travels in the body)',
+    })
+  }
   if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res)
   if (type !== JOSE_MEDIA_TYPE) {
     discard(res)
