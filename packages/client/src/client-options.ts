@@ -1,4 +1,5 @@
-import { JWKS_PATH, systemClock, type Clock, type JwkSet } from '@sealwire/core'
+import { JWKS_PATH, SIGNED_JWKS_PATH, systemClock, type Clock, type JwkSet } from '@sealwire/core'
+import type { JWK } from 'jose'
 import type { CryptoChoice } from './crypto/crypto-plan.js'
 
 /** Options of `createClient`. */
@@ -10,8 +11,20 @@ export interface ClientOptions {
    * so no trust in the JWK Set download. Rotation then means shipping new keys.
    */
   keys?: JwkSet<unknown> | readonly unknown[]
-  /** Where to fetch the server's JWK Set. Default: `baseUrl` + `/.well-known/sealwire/jwks.json`. */
+  /**
+   * Where to fetch the server's JWK Set. Default: `baseUrl` + `/.well-known/sealwire/jwks.json`,
+   * or `/.well-known/sealwire/jwks.jwt` with `jwksRoot`.
+   */
   jwksUrl?: string | URL
+  /**
+   * The root key of signed key sets, pinned: its public JWK (EC P-256) or its
+   * RFC 7638 thumbprint (`sealwire keys root` prints both). The client then
+   * fetches the signed JWK Set and accepts only one this root signed that has
+   * not expired — whoever sits on the path (a TLS-terminating proxy included)
+   * cannot substitute his own keys — while the server still rotates its
+   * encryption keys without a client release (docs/PROTOCOL.md §2.1).
+   */
+  jwksRoot?: JWK | string
   /** The `fetch` to send with. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch
   /** Local time in ms since the epoch. Default `Date.now`. The learnt server offset is added to it. */
@@ -46,6 +59,7 @@ export interface ParsedOptions {
   base: URL
   keys: readonly unknown[] | undefined
   jwksUrl: URL
+  jwksRoot: JWK | string | undefined
   fetch: typeof globalThis.fetch
   clock: Clock
   allowInsecureTransport: boolean
@@ -79,6 +93,10 @@ const checks: Record<keyof ClientOptions, Check> = {
     return list.length > 0 ? undefined : '.keys: must hold at least one key'
   },
   jwksUrl: url,
+  jwksRoot: (v) =>
+    (typeof v === 'string' ? /^[\w-]{43}$/.test(v) : typeof v === 'object' && v !== null && (v as JWK).kty === 'EC' && (v as JWK).crv === 'P-256')
+      ? undefined
+      : 'must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint',
   fetch: fn('fetch'),
   clock: fn('clock'),
   allowInsecureTransport: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
@@ -99,6 +117,7 @@ function optionProblems(options: unknown): string[] {
     if (message !== undefined) problems.push(message.startsWith('.') ? `${name}${message}` : `${name}: ${message}`)
   }
   if (problems.length === 0 && o.keys !== undefined && o.jwksUrl !== undefined) problems.push('pass keys (pinned) or jwksUrl (discovery), not both')
+  if (problems.length === 0 && o.keys !== undefined && o.jwksRoot !== undefined) problems.push('pass keys (pinned) or jwksRoot (signed key sets), not both')
   return problems
 }
 
@@ -146,7 +165,8 @@ export function parseClientOptions(options: ClientOptions): ParsedOptions {
   return {
     base,
     keys,
-    jwksUrl: o.jwksUrl !== undefined ? new URL(o.jwksUrl) : new URL(`${base.pathname.replace(/\/+$/, '')}${JWKS_PATH}`, base.origin),
+    jwksUrl: o.jwksUrl !== undefined ? new URL(o.jwksUrl) : new URL(`${base.pathname.replace(/\/+$/, '')}${o.jwksRoot === undefined ? JWKS_PATH : SIGNED_JWKS_PATH}`, base.origin),
+    jwksRoot: o.jwksRoot as JWK | string | undefined,
     // Unbound, a global fetch called as a method throws "Illegal invocation" in browsers.
     fetch: o.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     clock: o.clock ?? systemClock,

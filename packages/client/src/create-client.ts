@@ -71,7 +71,7 @@ export function createClient(options: ClientOptions): SealwireClient {
 
   let plan: Promise<CurvePlan[]> | undefined
   const curvePlan = () => (plan ??= planCurves(o.crypto))
-  const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, fetch: o.fetch, clock: o.clock, plan: curvePlan })
+  const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, root: o.jwksRoot, fetch: o.fetch, clock: o.clock, plan: curvePlan })
   const state: ClientState = {
     base: o.base,
     fetch: o.fetch,

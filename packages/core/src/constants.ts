@@ -40,3 +40,13 @@ export const MAX_HEADER_ENVELOPE_CHARS = 12 * 1024
 
 /** Origin-form request target (RFC 9112 §3.2.1): a path and optional query, no scheme, authority or fragment. */
 export const ORIGIN_FORM_TARGET = /^\/[^\s#]*$/
+
+/**
+ * Where servers publish their public JWK Set signed by an offline root key
+ * (docs/PROTOCOL.md §2.1): a JWT, `application/jwt` (RFC 7519 §10.3.1).
+ */
+export const SIGNED_JWKS_PATH = '/.well-known/sealwire/jwks.jwt'
+/** `typ` of a signed key set: a signature over anything else (an ID token, say) is never taken for one. */
+export const SIGNED_JWKS_TYP = 'sealwire-jwks+jwt'
+/** The root's signature algorithm: ECDSA P-256 SHA-256, which WebCrypto verifies in every browser and runtime. */
+export const ROOT_SIGNING_ALG = 'ES256'

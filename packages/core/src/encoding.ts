@@ -1,4 +1,6 @@
-import { base64url } from 'jose'
+// jose by subpath, not its index: the index re-exports every jose module, which would pull the
+// lazily loaded signed-key-set verification (jwtVerify) into the eager browser bundle.
+import * as base64url from 'jose/base64url'
 
 const encoder = new TextEncoder()
 // fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.

@@ -55,6 +55,8 @@ export type ReadOutcome = { ok: true; envelope: string } | { ok: false; response
 export interface SealwireServer {
   /** Path of the public JWK Set. */
   readonly jwksPath: string
+  /** Path of the signed JWK Set, when `signedJwks` is configured. */
+  readonly signedJwksPath: string | undefined
   /** Largest accepted body, for adapters that read the body themselves. */
   readonly maxBodyBytes: number
   /**
@@ -68,10 +70,13 @@ export interface SealwireServer {
    * ends a Node process with that error (an unhandled rejection).
    */
   readonly ready: Promise<void>
-  /** Whether a request is a GET or HEAD of the JWK Set path. */
+  /** Whether a request is a GET or HEAD of the JWK Set path (or of the signed set's, when one is configured). */
   isJwksRequest(method: string, target: string): boolean
-  /** The public JWK Set response (`Cache-Control: public, max-age`). */
-  jwks(): Promise<OutgoingResponse>
+  /**
+   * The public JWK Set response (`Cache-Control: public, max-age`); given the
+   * request target, the signed set when that is what it asks for.
+   */
+  jwks(target?: string): Promise<OutgoingResponse>
   /** Steps 1–11: the whole check sequence for one request. */
   open<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(incoming: IncomingRequest, route?: RouteOptions<S>): Promise<OpenOutcome<InferOutput<S>>>
   /** Steps 1, 2 and the up-front part of 3 (Content-Length, header size): synchronous, reads nothing. */
@@ -110,6 +115,30 @@ export interface SealwireServer {
 const pathOf = (target: string): string => {
   const q = target.indexOf('?')
   return q === -1 ? target : target.slice(0, q)
+}
+
+/**
+ * A signed set listing a key this server does not hold would send clients to a
+ * key it cannot open (every request `unknown_key`): refuse to start instead.
+ * Only the kids are read; the signature is the clients' to check.
+ */
+function assertSignedSetHeld(jwt: string, ring: KeyRing): void {
+  let keys: unknown
+  try {
+    // The JWT's payload, base64url (RFC 7515 §2): atob is in every runtime the engine serves.
+    const b64 = jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
+    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0))
+    keys = (JSON.parse(new TextDecoder().decode(bytes)) as { keys?: unknown }).keys
+  } catch {
+    throw new TypeError('signedJwks: not a signed JWK Set (make one with `sealwire keys sign`)')
+  }
+  if (!Array.isArray(keys) || keys.length === 0) throw new TypeError('signedJwks: the signed set holds no keys')
+  for (const key of keys as Array<{ kid?: unknown } | null>) {
+    const kid = key?.kid
+    if (typeof kid !== 'string' || ring.get(kid) === undefined) {
+      throw new TypeError(`signedJwks: the signed set lists key "${String(kid)}", which this server does not hold: sign the current set (sealwire keys sign)`)
+    }
+  }
 }
 
 /** kid of a refused envelope, for the event; only a short printable one (no log injection). */
@@ -157,7 +186,8 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       ? Promise.resolve(o.keys as KeyRing)
       : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
   ringPromise.then((r) => (ring = r), () => {})
-  const ready = ringPromise.then(() => undefined)
+  const ready = ringPromise.then((r) => (typeof o.signedJwks === 'string' ? assertSignedSetHeld(o.signedJwks, r) : undefined))
+  const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   let warnedInsecure = false
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
@@ -178,15 +208,31 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
   const server: SealwireServer = {
     jwksPath: o.jwksPath,
+    signedJwksPath: signedPath,
     maxBodyBytes: o.maxBodyBytes,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     ready,
 
     isJwksRequest(method, target) {
-      return (method === 'GET' || method === 'HEAD') && pathOf(target) === o.jwksPath
+      const path = pathOf(target)
+      return (method === 'GET' || method === 'HEAD') && (path === o.jwksPath || path === signedPath)
     },
 
-    async jwks() {
+    async jwks(target) {
+      if (target !== undefined && signedPath !== undefined && pathOf(target) === signedPath) {
+        const signed = typeof o.signedJwks === 'function' ? await o.signedJwks() : o.signedJwks!
+        return {
+          status: 200,
+          headers: {
+            // A JWT (RFC 7519 §10.3.1): the public JWK Set signed by the offline root.
+            'content-type': 'application/jwt',
+            'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
+            'access-control-allow-origin': '*',
+            date: httpDate(clock()),
+          },
+          body: signed,
+        }
+      }
       const keys = ring ?? (await ringPromise)
       return {
         status: 200,

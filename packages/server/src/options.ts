@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, SIGNED_JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
 import type { MeterProvider } from '@opentelemetry/api'
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
@@ -51,6 +51,17 @@ export interface SealwireServerOptions {
    * front must pass the client's `Host` on. Default: not checked.
    */
   origins?: readonly string[]
+  /**
+   * The public JWK Set signed offline by your root key (`sealwire keys sign`), a
+   * JWT served at `signedJwksPath` for clients that pin the root
+   * (`createClient({ jwksRoot })`, docs/PROTOCOL.md §2.1). A string, or a function
+   * called on each request for the set (re-read a file, so a re-signed set is
+   * served without a restart). Every key it lists must be held by `keys`, or the
+   * server refuses to start (`ready` rejects). Default: none (404 there).
+   */
+  signedJwks?: string | (() => string | Promise<string>)
+  /** Path of the signed JWK Set. Default `/.well-known/sealwire/jwks.jwt`. */
+  signedJwksPath?: string
   /** Path of the public JWK Set. Default `/.well-known/sealwire/jwks.json`. */
   jwksPath?: string
   /** `Cache-Control: max-age` of the JWK Set, in seconds; retire old keys at least this long. Default 300. */
@@ -97,6 +108,8 @@ export interface ResolvedOptions {
   trustedProxies: IpNetwork[]
   origins: string[] | undefined
   jwksPath: string
+  signedJwks: string | (() => string | Promise<string>) | undefined
+  signedJwksPath: string
   jwksMaxAgeSeconds: number
   dropResponseHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
@@ -153,6 +166,12 @@ const optionsSchema = z.strictObject(
       ),
     ),
     jwksPath: withDefault(z.string({ error: 'must be a string' }).check(z.regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"')), JWKS_PATH),
+    signedJwks: z.optional(
+      z.union([z.string().check(z.regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'must be a JWS compact serialization (sealwire keys sign)')), fn<() => string | Promise<string>>('a function')], {
+        error: 'must be a signed JWK Set (a JWS from `sealwire keys sign`) or a function returning one',
+      }),
+    ),
+    signedJwksPath: withDefault(z.string({ error: 'must be a string' }).check(z.regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"')), SIGNED_JWKS_PATH),
     jwksMaxAgeSeconds: withDefault(int(0, 31_536_000), 300),
     dropResponseHeaders: withDefault(
       stringsTo((n) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n), 'must be a header name (RFC 9110 §5.1)', (n) => n.toLowerCase()),
@@ -183,5 +202,6 @@ export function resolveOptions(options: SealwireServerOptions): ResolvedOptions 
     throw new TypeError(`createSealwireServer: invalid options: ${issues.join('; ')}`)
   }
   const o = parsed.data
-  return { ...o, replayStore: o.replayStore, origins: o.origins, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, meterProvider: o.meterProvider, clock: o.clock }
+  if (o.signedJwksPath === o.jwksPath) throw new TypeError('createSealwireServer: invalid options: signedJwksPath: must differ from jwksPath')
+  return { ...o, replayStore: o.replayStore, origins: o.origins, signedJwks: o.signedJwks, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, meterProvider: o.meterProvider, clock: o.clock }
 }

@@ -1,4 +1,6 @@
-import { base64url } from 'jose'
+// jose by subpath, not its index: the index re-exports every jose module, which would pull the
+// lazily loaded signed-key-set verification (jwtVerify) into the eager browser bundle.
+import * as base64url from 'jose/base64url'
 
 /** The five parts of a JWE Compact Serialization (RFC 7516 §7.1), decoded. */
 export interface CompactParts {

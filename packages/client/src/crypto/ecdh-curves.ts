@@ -1,6 +1,6 @@
 import { ecdh, weierstrass } from '@noble/curves/abstract/weierstrass.js'
 import { x25519 } from '@noble/curves/ed25519.js'
-import { base64url } from 'jose'
+import * as base64url from 'jose/base64url'
 import type { Curve } from '@sealwire/core'
 
 /** The public members of an `epk` or recipient JWK, in the order jose writes them. */

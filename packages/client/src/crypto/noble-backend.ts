@@ -1,4 +1,5 @@
-import { base64url, type JWK } from 'jose'
+import type { JWK } from 'jose'
+import * as base64url from 'jose/base64url'
 import type { CryptoBackend, Curve } from '@sealwire/core'
 import { gcmDecrypt, gcmEncrypt } from './aes-gcm.js'
 import { ascii, encodeHeader, parseCompact, serializeCompact } from './compact-jwe.js'

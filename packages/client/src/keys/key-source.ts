@@ -1,4 +1,5 @@
 import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
+import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
 import { readCappedText } from '../exchange/read-capped.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
@@ -35,6 +36,12 @@ export function pinnedKeySource(keys: readonly unknown[], plan: () => Promise<re
 
 export interface JwksSourceOptions {
   url: string
+  /**
+   * The pinned root of a signed key set (its public JWK or RFC 7638
+   * thumbprint): `url` then serves a JWT that must verify with it and not be
+   * expired (docs/PROTOCOL.md §2.1); a plain JWK Set is refused.
+   */
+  root?: JWK | string | undefined
   fetch: typeof globalThis.fetch
   clock: Clock
   plan: () => Promise<readonly CurvePlan[]>
@@ -50,36 +57,53 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
   let inflight: Promise<RecipientKey> | undefined
 
   async function download(): Promise<RecipientKey> {
+    const what = options.root === undefined ? 'The JWK Set' : 'The signed JWK Set'
     let res: Response
     try {
       // We are the cache (max-age above); an HTTP cache must not hand back the set we are replacing.
       // A redirect is never followed: 'manual' leaves it as a non-2xx answer (an opaque
       // one in browsers), refused below. Not 'error', which Workers (workerd) reject.
-      res = await options.fetch(options.url, { method: 'GET', headers: { accept: 'application/json' }, cache: 'no-store', redirect: 'manual' })
+      const accept = options.root === undefined ? 'application/json' : 'application/jwt'
+      res = await options.fetch(options.url, { method: 'GET', headers: { accept }, cache: 'no-store', redirect: 'manual' })
     } catch (cause) {
-      throw discoveryFailed('The JWK Set could not be fetched', cause)
+      throw discoveryFailed(`${what} could not be fetched`, cause)
     }
     if (!res.ok) {
       void res.body?.cancel().catch(() => undefined)
-      throw discoveryFailed(`The JWK Set answered HTTP ${res.status}`)
+      throw discoveryFailed(`${what} answered HTTP ${res.status}`)
     }
     let text: string | undefined
     try {
       text = await readCappedText(res, MAX_JWKS_BYTES)
     } catch (cause) {
-      throw discoveryFailed('The JWK Set could not be read', cause)
+      throw discoveryFailed(`${what} could not be read`, cause)
     }
-    if (text === undefined) throw discoveryFailed(`The JWK Set is larger than ${MAX_JWKS_BYTES} bytes`)
+    if (text === undefined) throw discoveryFailed(`${what} is larger than ${MAX_JWKS_BYTES} bytes`)
     let keys: unknown
-    try {
-      keys = (JSON.parse(text) as { keys?: unknown }).keys
-    } catch (cause) {
-      throw discoveryFailed('The JWK Set is not JSON', cause)
+    let expiresAt = options.clock() + cacheLifetimeSeconds(res.headers.get('cache-control')) * 1000
+    if (options.root !== undefined) {
+      // Only what the pinned root signed: a proxy's own set, an expired one or a plain JWK Set is refused.
+      const { verifyKeySet } = await import('./verify-signed-set.js')
+      let verified: Awaited<ReturnType<typeof verifyKeySet>>
+      try {
+        verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock() })
+      } catch (cause) {
+        throw discoveryFailed((cause as Error).message, cause)
+      }
+      keys = verified.keys
+      // Never cached past its expiry.
+      expiresAt = Math.min(expiresAt, verified.exp * 1000)
+    } else {
+      try {
+        keys = (JSON.parse(text) as { keys?: unknown }).keys
+      } catch (cause) {
+        throw discoveryFailed('The JWK Set is not JSON', cause)
+      }
     }
     if (!Array.isArray(keys)) throw discoveryFailed('The JWK Set has no "keys" array')
     const key = await selectRecipientKey(keys, await options.plan())
-    if (key === undefined) throw discoveryFailed('The JWK Set holds no key this client can use')
-    cached = { key, expiresAt: options.clock() + cacheLifetimeSeconds(res.headers.get('cache-control')) * 1000 }
+    if (key === undefined) throw discoveryFailed(`${what} holds no key this client can use`)
+    cached = { key, expiresAt }
     return key
   }
 

@@ -1,4 +1,9 @@
-import { CompactEncrypt, compactDecrypt, importJWK, type CompactJWEHeaderParameters, type JWK } from 'jose'
+// jose by subpath, not its index: the index re-exports every jose module, which would pull the
+// lazily loaded signed-key-set verification (jwtVerify) into the eager browser bundle.
+import type { CompactJWEHeaderParameters, JWK } from 'jose'
+import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
+import { compactDecrypt } from 'jose/jwe/compact/decrypt'
+import { importJWK } from 'jose/key/import'
 import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
 import type { CryptoBackend } from './backend.js'
 

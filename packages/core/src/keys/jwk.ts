@@ -1,4 +1,9 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair as joseGenerateKeyPair, type JWK } from 'jose'
+// jose by subpath, not its index: the index re-exports every jose module, which would pull the
+// lazily loaded signed-key-set verification (jwtVerify) into the eager browser bundle.
+import type { JWK } from 'jose'
+import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
+import { exportJWK } from 'jose/key/export'
+import { generateKeyPair as joseGenerateKeyPair } from 'jose/key/generate/keypair'
 import { KEY_MANAGEMENT_ALG } from '../constants.js'
 import { base64urlByteLength, isBase64url } from '../encoding.js'
 

@@ -110,7 +110,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
   return async function sealwireExpressMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const target = req.originalUrl || req.url
-      if (server.isJwksRequest(req.method, target)) return writeOutgoing(res, await server.jwks())
+      if (server.isJwksRequest(req.method, target)) return writeOutgoing(res, await server.jwks(target))
 
       const upstream = opened.get(req)
       if (upstream !== undefined) {

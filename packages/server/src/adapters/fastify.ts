@@ -104,6 +104,11 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
   if (!fastify.hasRoute({ method: 'GET', url: server.jwksPath })) {
     fastify.get(server.jwksPath, async (_request, reply) => send(reply, undefined, await server.jwks()))
   }
+  // The signed set, where one is configured (isJwksRequest knows its path).
+  const signedPath = server.signedJwksPath
+  if (signedPath !== undefined && !fastify.hasRoute({ method: 'GET', url: signedPath })) {
+    fastify.get(signedPath, async (_request, reply) => send(reply, undefined, await server.jwks(signedPath)))
+  }
 
   // Steps 1, 2 and the Content-Length part of 3: before Fastify reads a byte.
   fastify.addHook('onRequest', (request, reply, next) => {

@@ -144,7 +144,8 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
   const { schema, peer, preflight, route } = options
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
-    if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, new URL(request.url).pathname)) return toResponse(await server.jwks())
+    const path = new URL(request.url).pathname
+    if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, path)) return toResponse(await server.jwks(path))
     if (preflight !== undefined && isPreflight(request)) return preflightAnswer(await preflight(preflightRequest(request), ...rest))
     // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
     return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {

@@ -156,7 +156,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
 
   const middleware = async function sealwireKoaMiddleware(ctx: AnyContext, next: () => Promise<unknown>): Promise<void> {
     const target = ctx.originalUrl
-    if (server.isJwksRequest(ctx.method, target)) return respond(server, ctx, await server.jwks())
+    if (server.isJwksRequest(ctx.method, target)) return respond(server, ctx, await server.jwks(target))
 
     const upstream = opened.get(ctx.req)
     if (upstream !== undefined) {

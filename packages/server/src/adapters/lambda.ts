@@ -135,7 +135,7 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     if (!isHttpEvent(event)) throw new TypeError('sealwireLambda: expected an API Gateway HTTP API (payload format 2.0) or Function URL event')
     const method = event.requestContext.http.method.toUpperCase()
     const target = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath
-    if (server.isJwksRequest(method, target)) return toResult(await server.jwks())
+    if (server.isJwksRequest(method, target)) return toResult(await server.jwks(target))
 
     const headers = lowercaseHeaders(event.headers)
     const raw = event.body ?? undefined
