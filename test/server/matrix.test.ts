@@ -5,6 +5,7 @@
  * `sealRequest`; responses opened by `openResponse`.
  */
 import { MAX_HEADER_ENVELOPE_CHARS, MemoryReplayStore, type SealedRequest } from '@sealwire/core'
+import { generateRootKey, signKeySet } from '@sealwire/cli'
 import { createSealwireServer, type SealwireEvent, type SealwireServer, type SealwireServerOptions } from '@sealwire/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rawRequest, type RawResponse } from './helpers/http.js'
@@ -410,6 +411,29 @@ describe.each(harnesses)('$name adapter: origin binding (hto)', (harness) => {
     for (const origin of [A, 'https://elsewhere.example', undefined]) {
       const sealed = await sealTo(origin)
       expect((await openSealed(await sendAs(plain.secureUrl, 'a.example', sealed), sealed)).status, String(origin)).toBe(200)
+    }
+  })
+})
+
+/** Signed key sets (docs/PROTOCOL.md §2.1): every adapter serves the signed set beside the plain one. */
+describe.each(harnesses)('$name adapter: signed key set', (harness) => {
+  it('serves the signed set at /.well-known/sealwire/jwks.jwt as application/jwt, and the plain set unchanged', async () => {
+    const keys = await testKeys()
+    const ca = (await testCertificate()).cert
+    const root = await generateRootKey()
+    const signed = await signKeySet(keys.ring.publicJwks(), root.privateJwk, { expiresInSeconds: 3600 })
+    const server = createSealwireServer({ keys: keys.ring, signedJwks: async () => signed })
+    const app = await harness.start(server)
+    try {
+      const res = await rawRequest(`${app.secureUrl}/.well-known/sealwire/jwks.jwt`, { ca })
+      expect(res.status).toBe(200)
+      expect(res.headers['content-type']).toMatch(/^application\/jwt/)
+      expect(res.headers['cache-control']).toBe('public, max-age=300')
+      expect(res.body.trim()).toBe(signed)
+      const plain = await rawRequest(`${app.secureUrl}/.well-known/sealwire/jwks.json`, { ca })
+      expect(JSON.parse(plain.body)).toEqual(keys.ring.publicJwks())
+    } finally {
+      await app.close()
     }
   })
 })

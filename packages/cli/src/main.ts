@@ -6,6 +6,8 @@ import { inspect } from './commands/inspect.js'
 import { keysGenerate } from './commands/keys-generate.js'
 import { keysPublic } from './commands/keys-public.js'
 import { keysRotate } from './commands/keys-rotate.js'
+import { keysRoot } from './commands/keys-root.js'
+import { keysSign } from './commands/keys-sign.js'
 import { open } from './commands/open.js'
 import { seal } from './commands/seal.js'
 import { CliError, UsageError } from './errors.js'
@@ -18,10 +20,10 @@ export const EXIT_USAGE = 2
 
 export const VERSION: string = pkg.version
 
-const COMMANDS: readonly Command[] = [keysGenerate, keysPublic, keysRotate, inspect, seal, open]
+const COMMANDS: readonly Command[] = [keysGenerate, keysPublic, keysRotate, keysRoot, keysSign, inspect, seal, open]
 
 const GROUPS: Record<string, string> = {
-  keys: `Usage: sealwire keys <generate|public|rotate> [options]
+  keys: `Usage: sealwire keys <generate|public|rotate|root|sign> [options]
 
 Commands:
 ${list(COMMANDS.filter((c) => c.path[0] === 'keys'))}

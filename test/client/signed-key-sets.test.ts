@@ -1,0 +1,199 @@
+/**
+ * Signed key sets end to end (docs/PROTOCOL.md §2.1; issue 9 item 2): the CLI
+ * makes the offline root (0600) and signs the server's set, the server serves
+ * it, and a client pinned to the root accepts only that. A TLS terminator that
+ * serves its own set — signed by its own root, or a plain JWK Set — is refused
+ * before anything is sealed to its key; an expired or edited set is refused;
+ * the server rotates its encryption keys and the same client follows.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { KeyRing, SealwireError, generateKeyPair, type PrivateJwk } from '@sealwire/core'
+import { signKeySet } from '@sealwire/cli'
+import { createClient } from '@sealwire/client'
+import { createSealwireServer } from '@sealwire/server'
+import { sealwireExpress } from '@sealwire/server/express'
+import express from 'express'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sw } from '../cli/helpers.js'
+
+let dir: string
+let ring: KeyRing
+let rootPrivate: PrivateJwk & Record<string, unknown>
+let thumbprint: string
+let publicRoot: Record<string, unknown>
+/** What the server serves at /.well-known/sealwire/jwks.jwt: re-signed on rotation. */
+let signedSet: string
+let server: Server
+let origin: string
+const apiHits: string[] = []
+
+const listen = async (s: Server): Promise<string> => {
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+}
+const close = (s: Server) =>
+  new Promise<void>((resolve) => {
+    s.closeAllConnections()
+    s.close(() => resolve())
+  })
+
+async function caught(promise: Promise<unknown>): Promise<SealwireError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(SealwireError)
+  return error as SealwireError
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sealwire-signed-'))
+  expect((await sw(['keys', 'generate', '--out', 'server.jwks.json'], { cwd: dir })).code).toBe(0)
+  const root = await sw(['keys', 'root', '--out', 'root.jwk.json'], { cwd: dir })
+  expect(root.code).toBe(0)
+  ;({ thumbprint, publicJwk: publicRoot } = JSON.parse(root.stdout) as { thumbprint: string; publicJwk: Record<string, unknown> })
+  rootPrivate = JSON.parse(readFileSync(join(dir, 'root.jwk.json'), 'utf8')) as PrivateJwk & Record<string, unknown>
+  const signed = await sw(['keys', 'sign', '--root', 'root.jwk.json', '--expires', '7d', '--out', 'jwks.jwt', 'server.jwks.json'], { cwd: dir })
+  expect(signed.code, signed.stderr).toBe(0)
+  signedSet = readFileSync(join(dir, 'jwks.jwt'), 'utf8').trim()
+  ring = await KeyRing.from(JSON.parse(readFileSync(join(dir, 'server.jwks.json'), 'utf8')) as { keys: unknown[] })
+
+  const sealwire = createSealwireServer({ keys: ring, allowInsecureLoopback: true, signedJwks: () => signedSet })
+  await sealwire.ready
+  const app = express()
+  app.use((req, _res, next) => {
+    if (req.path.startsWith('/api/')) apiHits.push(req.path)
+    next()
+  })
+  app.use(sealwireExpress(sealwire))
+  app.post('/api/whoami', (req, res) => {
+    res.json({ kid: req.sealwire!.kid, body: req.body })
+  })
+  server = createServer(app)
+  origin = await listen(server)
+})
+afterAll(async () => {
+  await close(server)
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the CLI', () => {
+  it('writes the root key 0600, prints its public JWK and thumbprint, never the private key', async () => {
+    expect(statSync(join(dir, 'root.jwk.json')).mode & 0o777).toBe(0o600)
+    expect(rootPrivate).toMatchObject({ kty: 'EC', crv: 'P-256', kid: thumbprint })
+    expect(publicRoot).not.toHaveProperty('d')
+    expect(thumbprint).toMatch(/^[\w-]{43}$/)
+    const noOut = await sw(['keys', 'root'], { cwd: dir })
+    expect(noOut.code).toBe(2)
+    expect(noOut.stdout).toBe('')
+  })
+})
+
+describe('a client pinned to the root', () => {
+  it('fetches the signed set, verifies it and seals to its keys (root pinned by thumbprint or JWK)', async () => {
+    for (const jwksRoot of [thumbprint, publicRoot]) {
+      const api = createClient({ baseUrl: origin, jwksRoot: jwksRoot as string })
+      expect(await api.post('/api/whoami', { hello: 1 })).toMatchObject({ body: { hello: 1 } })
+    }
+  })
+
+  it('keeps the plain JWK Set endpoint for clients without a root', async () => {
+    const res = await fetch(`${origin}/.well-known/sealwire/jwks.json`)
+    expect(res.headers.get('content-type')).toBe('application/jwk-set+json')
+    expect((await res.json()) as unknown).toEqual(ring.publicJwks())
+    const signed = await fetch(`${origin}/.well-known/sealwire/jwks.jwt`)
+    expect(signed.headers.get('content-type')).toBe('application/jwt')
+    expect((await signed.text()).trim()).toBe(signedSet)
+  })
+
+  describe('refuses a TLS terminator that serves its own keys', () => {
+    let terminator: Server
+    let terminatorUrl: string
+    /** What the terminator answers for the signed set. */
+    let forged = ''
+    beforeAll(async () => {
+      terminator = createServer(async (req, res) => {
+        if (req.url === '/.well-known/sealwire/jwks.jwt') {
+          res.writeHead(200, { 'content-type': 'application/jwt' }).end(forged)
+          return
+        }
+        const chunks: Buffer[] = []
+        for await (const c of req) chunks.push(c as Buffer)
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([n]) => n !== 'host' && n !== 'connection')) as Record<string, string>
+        const upstream = await fetch(origin + req.url, { method: req.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) })
+        res.writeHead(upstream.status, Object.fromEntries(upstream.headers)).end(Buffer.from(await upstream.arrayBuffer()))
+      })
+      terminatorUrl = await listen(terminator)
+    })
+    afterAll(async () => {
+      await close(terminator)
+    })
+
+    const attempt = async (set: string) => {
+      forged = set
+      const before = apiHits.length
+      const error = await caught(createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint }).post('/api/whoami', { secret: 'card 4111' }))
+      expect(error.code).toBe('key_discovery_failed')
+      // Nothing was sealed to the terminator's key, let alone sent.
+      expect(apiHits.length).toBe(before)
+      return error
+    }
+
+    it('its own set, signed by its own root', async () => {
+      const theirs = await generateKeyPair('X25519')
+      const theirRoot = await (await import('@sealwire/cli')).generateRootKey()
+      const error = await attempt(await signKeySet([theirs.publicJwk], theirRoot.privateJwk, { expiresInSeconds: 86_400 }))
+      expect(error.message).toContain('not by the pinned root')
+    })
+
+    it('its own keys re-signed under our root header, the real set with an edited payload, a plain JWK Set', async () => {
+      const theirs = await generateKeyPair('P-256')
+      const theirRoot = await (await import('@sealwire/cli')).generateRootKey()
+      const [header] = signedSet.split('.')
+      const body = Buffer.from(JSON.stringify({ keys: [theirs.publicJwk], iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')
+      const theirSignature = (await signKeySet([theirs.publicJwk], theirRoot.privateJwk, { expiresInSeconds: 3600 })).split('.')[2]
+      expect((await attempt(`${header}.${body}.${theirSignature}`)).message).toContain('does not verify')
+      expect((await attempt(`${header}.${body}.${signedSet.split('.')[2]}`)).message).toContain('does not verify')
+      await attempt(JSON.stringify({ keys: [theirs.publicJwk] }))
+    })
+
+    it('passes when it forwards the real signed set (it then sees only ciphertext)', async () => {
+      forged = signedSet
+      expect(await createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint }).post('/api/whoami', { via: 'terminator' })).toMatchObject({ body: { via: 'terminator' } })
+    })
+  })
+
+  it('refuses an expired set', async () => {
+    const api = createClient({ baseUrl: origin, jwksRoot: thumbprint, clock: () => Date.now() + 8 * 86_400_000 })
+    const error = await caught(api.post('/api/whoami', {}))
+    expect(error.code).toBe('key_discovery_failed')
+    expect(error.message).toContain('expired')
+  })
+
+  it('follows a key rotation without a new client: the operator re-signs, the client refetches on unknown_key', async () => {
+    const api = createClient({ baseUrl: origin, jwksRoot: thumbprint })
+    const before = (await api.post('/api/whoami', {})) as { kid: string }
+    // Rotate: a new primary, the old key retired then removed; the operator signs the new set offline.
+    const next = await generateKeyPair('X25519')
+    await ring.add(next.privateJwk, { primary: true })
+    for (const kid of ring.publicJwks().keys.map((k) => k.kid)) if (kid !== next.publicJwk.kid) ring.retire(kid)
+    signedSet = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400 })
+    for (const { kid } of JSON.parse(readFileSync(join(dir, 'server.jwks.json'), 'utf8')).keys as Array<{ kid: string }>) ring.remove(kid)
+    const after = (await api.post('/api/whoami', {})) as { kid: string }
+    expect(after.kid).toBe(next.publicJwk.kid)
+    expect(after.kid).not.toBe(before.kid)
+  })
+})
+
+describe('the server', () => {
+  it('refuses to start with a signed set listing a key it does not hold', async () => {
+    const stranger = await generateKeyPair('P-256')
+    const set = await signKeySet([stranger.publicJwk], rootPrivate, { expiresInSeconds: 3600 })
+    const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('P-256')).privateJwk]), signedJwks: set })
+    await expect(sealwire.ready).rejects.toThrow(/does not hold/)
+  })
+})
