@@ -28,6 +28,10 @@ describe('parseClientOptions', () => {
     [{ ...base, maxResponseBytes: 2 ** 53 }, 'createClient: maxResponseBytes: must be an integer number of bytes'],
     [{ ...base, maxResponseBytes: 0 }, 'createClient: maxResponseBytes: must be > 0'],
     [{ ...base, keys: [{}], jwksUrl: 'https://api.example.com/k' }, 'createClient: pass keys (pinned) or jwksUrl (discovery), not both'],
+    [{ ...base, jwksRoot: 'too-short' }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
+    [{ ...base, jwksRoot: { kty: 'OKP', crv: 'X25519', x: 'a' } }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
+    [{ ...base, jwksRoot: null }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
+    [{ ...base, keys: [{}], jwksRoot: 'A'.repeat(43) }, 'createClient: pass keys (pinned) or jwksRoot (signed key sets), not both'],
     [{ baseUrl: 1, crypto: 'x' }, "createClient: baseUrl: must be a string or a URL; crypto: must be 'auto', 'jose' or 'noble'"],
   ])('%j → %s', (options, message) => {
     expect(parse(options)).toThrow(new TypeError(message))
@@ -38,5 +42,8 @@ describe('parseClientOptions', () => {
     expect(o).toMatchObject({ keys: [{}], maxClockCorrectionMs: 0, maxResponseBytes: 1, crypto: 'noble' })
     expect(parseClientOptions(base)).toMatchObject({ crypto: 'auto', maxClockCorrectionMs: 900_000, maxResponseBytes: 16 * 1024 * 1024 })
     expect(parseClientOptions({ ...base, baseUrl: new URL('https://api.example.com/v1/') }).jwksUrl.href).toBe('https://api.example.com/v1/.well-known/sealwire/jwks.json')
+    // A pinned root switches discovery to the signed set (docs/PROTOCOL.md §2.1).
+    expect(parseClientOptions({ ...base, jwksRoot: 'A'.repeat(43) })).toMatchObject({ jwksRoot: 'A'.repeat(43) })
+    expect(parseClientOptions({ ...base, jwksRoot: 'A'.repeat(43) }).jwksUrl.href).toBe('https://api.example.com/.well-known/sealwire/jwks.jwt')
   })
 })
