@@ -37,12 +37,19 @@ const shared: Options = {
 // tsup builds the configs in parallel: the first cleans dist except the files the second writes.
 export default defineConfig([
   // `run(argv, io)` for programs and tests that drive the CLI in-process.
-  // The declaration build resolves core to its sources too (tsup sets its own baseUrl, so the root paths miss).
+  // The declaration build resolves core to its sources too (tsup sets its own baseUrl, so the root paths miss),
+  // core's `#platform` import included: left to core's import map it resolves to core's dist, which may be
+  // absent or, while another build rewrites it, half-written (TS2307 "Cannot find module '#platform'").
   {
     ...shared,
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: { compilerOptions: { baseUrl: '.', paths: { '@sealwire/core': ['../core/src/index.ts'] } } },
+    dts: {
+      compilerOptions: {
+        baseUrl: '.',
+        paths: { '@sealwire/core': ['../core/src/index.ts'], '#platform': ['../core/src/platform/portable.ts'] },
+      },
+    },
     clean: ['!bin.js', '!bin.js.map'],
   },
   // The `sealwire` executable: ESM, hashbang kept from src/bin.ts (tsup marks it executable).
