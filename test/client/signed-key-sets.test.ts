@@ -161,6 +161,18 @@ describe('a client pinned to the root', () => {
       await attempt(JSON.stringify({ keys: [theirs.publicJwk] }))
     })
 
+    it('a set signed by our root but dated in the future, or valid for more than 366 days', async () => {
+      const { SignJWT, importJWK } = await import('jose')
+      const { d: _d, ...rootPublic } = rootPrivate
+      const key = await importJWK(rootPrivate, 'ES256')
+      const now = Math.floor(Date.now() / 1000)
+      const keys = JSON.parse(Buffer.from(signedSet.split('.')[1]!, 'base64url').toString('utf8')).keys as unknown[]
+      const sign = (iat: number, exp: number) =>
+        new SignJWT({ keys }).setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', jwk: rootPublic }).setIssuedAt(iat).setExpirationTime(exp).sign(key)
+      expect((await attempt(await sign(now + 5 * 365 * 86_400, now + 10 * 365 * 86_400))).message).toContain('dated in the future')
+      expect((await attempt(await sign(now - 60, now + 400 * 86_400))).message).toContain('more than 366 days')
+    })
+
     it('passes when it forwards the real signed set (it then sees only ciphertext)', async () => {
       forged = signedSet
       expect(await createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint }).post('/api/whoami', { via: 'terminator' })).toMatchObject({ body: { via: 'terminator' } })

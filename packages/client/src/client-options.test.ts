@@ -31,6 +31,7 @@ describe('parseClientOptions', () => {
     [{ ...base, jwksRoot: 'too-short' }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
     [{ ...base, jwksRoot: { kty: 'OKP', crv: 'X25519', x: 'a' } }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
     [{ ...base, jwksRoot: null }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
+    [{ ...base, jwksRoot: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' } }, 'createClient: jwksRoot: is the PRIVATE root key (it has "d"): pin the public JWK (`sealwire keys root` prints it) or its thumbprint, and keep the private key offline'],
     [{ ...base, keys: [{}], jwksRoot: 'A'.repeat(43) }, 'createClient: pass keys (pinned) or jwksRoot (signed key sets), not both'],
     [{ baseUrl: 1, crypto: 'x' }, "createClient: baseUrl: must be a string or a URL; crypto: must be 'auto', 'jose' or 'noble'"],
   ])('%j → %s', (options, message) => {

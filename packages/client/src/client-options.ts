@@ -94,9 +94,12 @@ const checks: Record<keyof ClientOptions, Check> = {
   },
   jwksUrl: url,
   jwksRoot: (v) =>
-    (typeof v === 'string' ? /^[\w-]{43}$/.test(v) : typeof v === 'object' && v !== null && (v as JWK).kty === 'EC' && (v as JWK).crv === 'P-256')
-      ? undefined
-      : 'must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint',
+    // The PRIVATE root key (what `sealwire keys root` writes) would put the power to sign key sets in every client bundle.
+    typeof v === 'object' && v !== null && 'd' in v
+      ? 'is the PRIVATE root key (it has "d"): pin the public JWK (`sealwire keys root` prints it) or its thumbprint, and keep the private key offline'
+      : (typeof v === 'string' ? /^[\w-]{43}$/.test(v) : typeof v === 'object' && v !== null && (v as JWK).kty === 'EC' && (v as JWK).crv === 'P-256')
+        ? undefined
+        : 'must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint',
   fetch: fn('fetch'),
   clock: fn('clock'),
   allowInsecureTransport: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),

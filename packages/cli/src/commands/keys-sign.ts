@@ -37,7 +37,9 @@ Reads the key set from FILE, or stdin when FILE is - or omitted.
 
 Options:
   --root FILE          the private root key (required)
-  --expires DURATION   validity: 30d (default), 12h, 90m, 3600s; at most 366d
+  --expires DURATION   validity: 7d (default), 12h, 90m, 3600s; at most 366d.
+                       Short is safer: an older set stays usable by a man in
+                       the middle until it expires, even after a rotation
   --out FILE           write the signed set to FILE (default: stdout); it is public
   -h, --help           show this help
 
@@ -51,7 +53,7 @@ Examples:
       { max: 1, names: 'FILE' },
     )
     if (values.root === undefined) throw new UsageError('--root FILE is required (make one with: sealwire keys root --out FILE)')
-    const expiresInSeconds = values.expires === undefined ? 30 * 86_400 : parseLifetime(values.expires)
+    const expiresInSeconds = values.expires === undefined ? 7 * 86_400 : parseLifetime(values.expires)
     let root: Record<string, unknown>
     try {
       root = JSON.parse(await readTextFile(io, values.root)) as Record<string, unknown>

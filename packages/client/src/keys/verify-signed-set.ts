@@ -6,6 +6,9 @@ import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
 import { importJWK } from 'jose/key/import'
 import { jwtVerify } from 'jose/jwt/verify'
 
+/** The longest validity PROTOCOL §2.1 allows a signed set (the CLI signs at most this). */
+const MAX_SIGNED_SET_LIFETIME_SECONDS = 366 * 24 * 3600
+
 /**
  * Verification of a signed key set (docs/PROTOCOL.md §2.1), loaded on demand
  * (`import()` from key-source.ts) by a client configured with `jwksRoot`, so
@@ -112,6 +115,12 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
           : 'The signed JWK Set is not a valid sealwire-jwks+jwt'
     throw refused(detail, cause)
   }
+  // PROTOCOL §2.1's limits, checked here too: jose accepts an iat in the future
+  // and any lifetime, and a set dated years ahead would outlive every rotation.
+  const iat = payload.iat as number
+  const exp = payload.exp as number
+  if (iat * 1000 > now + 60_000) throw refused('The signed JWK Set is dated in the future (iat)')
+  if (exp - iat > MAX_SIGNED_SET_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
   if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw refused('The signed JWK Set has no "keys"')
   return { keys: payload.keys, iat: payload.iat as number, exp: payload.exp as number, root: thumbprint }
 }
