@@ -17,7 +17,7 @@ export { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'
 export { METHOD_OVERRIDE_HEADERS } from './method-override.js'
 export { FORWARDING_HEADERS } from './transport.js'
 export { UNROUTED, routeLabel } from './events.js'
-export type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
+export type { BodyReader, BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 // The core pieces a server needs, so an app depends on one package.
 export { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair } from '@sealwire/core'

@@ -1,4 +1,4 @@
-import type { BodySource } from './types.js'
+import type { BodyReader, BodySource } from './types.js'
 
 const encoder = new TextEncoder()
 
@@ -14,6 +14,12 @@ const encoder = new TextEncoder()
  */
 export async function readLimited(source: BodySource, maxBytes: number): Promise<string | undefined> {
   if (source instanceof Uint8Array) return source.byteLength > maxBytes ? undefined : new TextDecoder().decode(source)
+  if (isBodyReader(source)) {
+    const body = await source.readUpTo(maxBytes)
+    // The reader counted bytes under the cap; bytes are counted again here all the same.
+    if (body === undefined || typeof body === 'string') return body
+    return body.byteLength > maxBytes ? undefined : new TextDecoder().decode(body)
+  }
   const decoder = new TextDecoder()
   let total = 0
   let text = ''
@@ -47,6 +53,10 @@ export async function readLimited(source: BodySource, maxBytes: number): Promise
     }
   }
   return text + decoder.decode()
+}
+
+function isBodyReader(source: BodySource): source is BodyReader {
+  return typeof (source as BodyReader).readUpTo === 'function'
 }
 
 function isReadableStream(source: BodySource): source is ReadableStream<Uint8Array> {

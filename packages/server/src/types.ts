@@ -1,11 +1,23 @@
 import type { SealwireErrorCode } from '@sealwire/core'
 
 /**
- * Bytes of a request body as the platform hands them over: already in memory
- * (Lambda), a web `ReadableStream` (Workers, Deno, Bun, Node's fetch), or an
- * async iterable of chunks (a Node `IncomingMessage`).
+ * A body that reads itself, under a cap, where the platform has a cheaper way
+ * than chunk-by-chunk iteration: a Node stream's own events, or a web
+ * `Request` whose length its HTTP parser enforces. Resolves `undefined` when
+ * the body holds more than `maxBytes` bytes (and stops reading there);
+ * otherwise its bytes, or their text when it decoded them itself.
  */
-export type BodySource = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>
+export interface BodyReader {
+  readUpTo(maxBytes: number): Promise<Uint8Array | string | undefined>
+}
+
+/**
+ * Bytes of a request body as the platform hands them over: already in memory
+ * (Lambda), a web `ReadableStream` (Workers, Deno, Bun, Node's fetch), an
+ * async iterable of chunks, or a `BodyReader` (Node's adapters, the fetch
+ * adapter when Content-Length is known).
+ */
+export type BodySource = Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string> | BodyReader
 
 /**
  * An adapter's view of one HTTP request: what the engine needs, and nothing

@@ -9,6 +9,7 @@ import { systemClock, type Clock } from '../runtime.js'
 import { validateBody, type InferOutput, type StandardSchemaV1 } from '../standard-schema.js'
 import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
 import { decodeProtectedHeader, payloadIssues } from './compact.js'
+import { plainRequestHeader, plainRequestPlaintext } from './request-header.js'
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
@@ -67,6 +68,16 @@ const fail = (code: ConstructorParameters<typeof SealwireError>[0], detail?: str
   new SealwireError(code, { ...(detail === undefined ? {} : { detail }), cause })
 
 /**
+ * What the plain checks (request-header.ts) did not accept, by the zod schema:
+ * its verdict, and on a refusal its issues as the `malformed_envelope` cause.
+ */
+function parseWithSchema<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Parameters<typeof payloadIssues>[0] } }, value: unknown, detail: string): T {
+  const parsed = schema.safeParse(value)
+  if (!parsed.success) throw fail('malformed_envelope', detail, payloadIssues(parsed.error))
+  return parsed.data
+}
+
+/**
  * Opens a sealed request, running the server checks of wire protocol v1 in
  * order (docs/PROTOCOL.md §5, steps 4–11): cheap structural checks before any
  * key agreement, one code for every cryptographic failure, the jti consumed
@@ -92,9 +103,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   if (raw.alg !== KEY_MANAGEMENT_ALG || raw.enc !== CONTENT_ENCRYPTION_ALG || 'zip' in raw || 'crit' in raw) {
     throw fail('unsupported_algorithm', 'Only ECDH-ES with A256GCM, without zip or crit, is accepted')
   }
-  const parsed = requestHeaderSchema.safeParse(raw)
-  if (!parsed.success) throw fail('malformed_envelope', 'Protected header does not match sealwire-req+jwe', payloadIssues(parsed.error))
-  const header: RequestHeader = parsed.data
+  const header: RequestHeader = plainRequestHeader(raw) ?? parseWithSchema(requestHeaderSchema, raw, 'Protected header does not match sealwire-req+jwe')
 
   // 6. Key lookup: the client refetches the JWK Set on this code.
   const key = options.keyRing.get(header.kid)
@@ -125,9 +134,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   } catch {
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }
-  const result = requestPlaintextSchema.safeParse(parsedPlaintext)
-  if (!result.success) throw fail('malformed_envelope', 'Plaintext is not a sealwire request', payloadIssues(result.error))
-  const plaintext = result.data as { rk: string; body: unknown }
+  const plaintext = plainRequestPlaintext(parsedPlaintext) ?? parseWithSchema(requestPlaintextSchema, parsedPlaintext, 'Plaintext is not a sealwire request')
   const reply: ReplyContext = { jti: header.jti, rk: fromB64u(plaintext.rk) }
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.

@@ -2,14 +2,11 @@ import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { TLSSocket } from 'node:tls'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
+import { readNodeStream } from './read-stream.js'
 
-/**
- * The body of a Node request as the engine reads it. `destroyOnReturn: false`:
- * when the engine stops at the size cap, the request stream must stay alive,
- * or destroying it would reset the socket before the 413 is written.
- */
-export function nodeBody(stream: NodeJS.ReadableStream & { iterator?: IncomingMessage['iterator'] }): BodySource {
-  return typeof stream.iterator === 'function' ? stream.iterator({ destroyOnReturn: false }) : (stream as AsyncIterable<Uint8Array>)
+/** The body of a Node request (or of any Node stream) as the engine reads it: with the stream's events, see `readNodeStream`. */
+export function nodeBody(stream: NodeJS.ReadableStream): BodySource {
+  return { readUpTo: (maxBytes) => readNodeStream(stream, maxBytes) }
 }
 
 /** Node's view of an HTTP/1.1 body: only Content-Length or Transfer-Encoding announce one (RFC 9112 §6.3). */
