@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer'
-import { createCipheriv, createDecipheriv, createECDH, createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, type ECDH, type KeyObject } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createECDH, createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, randomFillSync, type ECDH, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import type { CryptoBackend } from '../crypto/backend.js'
 
@@ -163,10 +163,29 @@ function gcmOpen(cek: Uint8Array, parts: Parts): Uint8Array {
   return bytesOf(tail.length === 0 ? head : Buffer.concat([head, tail]))
 }
 
+const IV_POOL_BYTES = 4096
+let ivPool = Buffer.alloc(0)
+let ivPoolAt = 0
+
+/**
+ * A fresh 96-bit IV (NIST SP 800-38D §8.2.2, random construction) cut from a
+ * pool filled 4 KiB at a time: one `randomFillSync` per 341 IVs instead of a
+ * `randomBytes` call per seal, whose fixed cost was ~2% of a sealed Express
+ * request. Every byte is handed out once: a refill allocates a new pool, so an
+ * IV already handed out is never overwritten.
+ */
+function freshIv(): Buffer {
+  if (ivPoolAt + IV_BYTES > ivPool.length) {
+    ivPool = randomFillSync(Buffer.allocUnsafe(IV_POOL_BYTES))
+    ivPoolAt = 0
+  }
+  return ivPool.subarray(ivPoolAt, (ivPoolAt += IV_BYTES))
+}
+
 function gcmSeal(cek: Uint8Array, plaintext: Uint8Array, header: Record<string, unknown>): string {
   // As jose: the header is serialized by JSON.stringify, its base64url is the AAD.
   const encodedHeader = Buffer.from(JSON.stringify(header)).toString('base64url')
-  const iv = randomBytes(IV_BYTES)
+  const iv = freshIv()
   const cipher = createCipheriv('aes-256-gcm', cek, iv, { authTagLength: TAG_BYTES })
   cipher.setAAD(Buffer.from(encodedHeader, 'latin1'))
   const head = cipher.update(plaintext)
@@ -189,7 +208,11 @@ function ephemeralAgreement(recipient: NodePublicKey): { z: Buffer; epk: Record<
     return { z: ecdh.computeSecret(recipient.point), epk: { x: point.subarray(1, 33).toString('base64url'), crv: 'P-256', kty: 'EC', y: point.subarray(33, 65).toString('base64url') } }
   }
   const ephemeral = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: randomBytes(32).toString('base64url'), x: UNUSED_X }, format: 'jwk' })
-  const x = diffieHellman({ privateKey: ephemeral, publicKey: X25519_BASE_POINT }).toString('base64url')
+  // OpenSSL derives the public key on import; exporting it costs half a second
+  // scalar multiplication with the base point. No KeyGenJob holds this key, so
+  // the Node 20.20 deadlock (generateKeyPairSync, then a JWK export) cannot
+  // arise; test/crypto/ephemeral-loop.test.ts runs this in a long loop.
+  const x = createPublicKey(ephemeral).export({ format: 'jwk' }).x!
   return { z: x25519Agreement(ephemeral, recipient.key), epk: { x, crv: 'X25519', kty: 'OKP' } }
 }
 
