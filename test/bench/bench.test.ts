@@ -21,6 +21,7 @@ interface Run {
   timeouts: number
   envelopesSealed?: number
   envelopesTaken?: number
+  serverCpuMicrosPerRequest?: number
 }
 
 describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
@@ -48,6 +49,9 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
         ['fastify', 'X25519'],
       ])
       for (const h of report.http) {
+        // The measured run carries the server's CPU per request (the warm-up does not).
+        expect(h.run.serverCpuMicrosPerRequest, output).toBeGreaterThan(0)
+        expect(h.warmup.serverCpuMicrosPerRequest).toBeUndefined()
         for (const r of [h.warmup, h.run]) {
           expect(r.requests, output).toBeGreaterThan(0)
           // 100 % 2xx: with Sealwire, a resent envelope would be refused (409) and an expired one too (401).
@@ -74,7 +78,7 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
       expect(verdict('Fastify + Sealwire X25519')).toBe('reported')
       expect(verdict('fastify + Sealwire X25519: errors')).toBe('met')
       expect(verdict('hono + Sealwire X25519: errors')).toBe('not measured')
-      expect(output).toMatch(/fastify \+ Sealwire X25519 .* req\/s .*×\s+non-2xx 0\s+errors 0/)
+      expect(output).toMatch(/fastify \+ Sealwire X25519 .* req\/s .*×\s+server CPU \d+ µs\/req \(\+-?\d+\)\s+non-2xx 0\s+errors 0/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

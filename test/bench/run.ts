@@ -165,11 +165,16 @@ const http = parts.includes('http') ? await runHttp() : undefined
 const store = parts.includes('store') ? await runStore(Number(args['store-entries'])) : undefined
 const targets = targetsOf(micro, http, store).map((t) => ({ ...t, verdict: verdict(t) }))
 
-console.log('\nHTTP (req/s, ratio to the plain server of the same framework)')
+console.log('\nHTTP (req/s, ratio to the plain server of the same framework; server CPU per request, and what Sealwire adds to it)')
 for (const h of http ?? []) {
   const plain = http!.find((p) => p.framework === h.framework && p.curve === undefined)
   const r = ratio(h.run.requestsPerSecond, plain?.run.requestsPerSecond)
-  console.log(`  ${`${h.framework} ${h.curve === undefined ? 'plain' : `+ Sealwire ${h.curve}`}`.padEnd(28)} ${h.run.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${h.curve === undefined || r === undefined ? '      ' : `${r.toFixed(2)}×`.padStart(6)}  non-2xx ${h.run.non2xx}  errors ${h.run.errors}  timeouts ${h.run.timeouts}`)
+  const cpu = h.run.serverCpuMicrosPerRequest
+  const added = cpu === undefined || plain?.run.serverCpuMicrosPerRequest === undefined || h.curve === undefined ? '' : ` (+${(cpu - plain.run.serverCpuMicrosPerRequest).toFixed(0)})`
+  console.log(
+    `  ${`${h.framework} ${h.curve === undefined ? 'plain' : `+ Sealwire ${h.curve}`}`.padEnd(28)} ${h.run.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${h.curve === undefined || r === undefined ? '      ' : `${r.toFixed(2)}×`.padStart(6)}` +
+      `  server CPU ${cpu === undefined ? '-' : cpu.toFixed(0)} µs/req${added}  non-2xx ${h.run.non2xx}  errors ${h.run.errors}  timeouts ${h.run.timeouts}`,
+  )
 }
 if (store !== undefined) console.log(`\nMemoryReplayStore: ${store.entries} jtis, ${store.heapBytesPerEntry.toFixed(1)} B per entry (heap + ArrayBuffers), ${store.reportedBytesPerEntry.toFixed(1)} B by its byteLength`)
 console.log('\nTargets (issue 8)')

@@ -34,6 +34,8 @@ export interface HttpRun {
   envelopesTaken?: number
   /** The pool ran short and the run stopped before its duration (its rate still holds; size the pool up). */
   stoppedEarly?: boolean
+  /** The server process's CPU time (user + system, all its threads) per request over the run. */
+  serverCpuMicrosPerRequest?: number
 }
 
 export interface HttpCase {
@@ -56,6 +58,14 @@ async function startServer(script: string, framework: Framework, mode: 'plain' |
     child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`${framework} ${mode} server exited (${code})`))))
   })
   return { child, port }
+}
+
+/** The server process's CPU time so far, in microseconds (see server.ts). */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (m: { cpuMicros: number }) => resolve(m.cpuMicros))
+    child.send('cpu')
+  })
 }
 
 function stopServer(child: ChildProcess): Promise<void> {
@@ -133,7 +143,11 @@ export async function benchServer(options: HttpBenchOptions, framework: Framewor
   try {
     const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
     const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(5_000, options.warmupSeconds))
-    const run = await load(port, options.durationSeconds, options.connections, await poolFor(Math.max(warmup.requestsPerSecond, 1_000), options.durationSeconds))
+    const pool = await poolFor(Math.max(warmup.requestsPerSecond, 1_000), options.durationSeconds)
+    const cpuBefore = await serverCpu(child)
+    const run = await load(port, options.durationSeconds, options.connections, pool)
+    run.serverCpuMicrosPerRequest = (await serverCpu(child)) - cpuBefore
+    if (run.requests > 0) run.serverCpuMicrosPerRequest /= run.requests
     return { framework, curve, warmup, run }
   } finally {
     await stopServer(child)

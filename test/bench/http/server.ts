@@ -5,8 +5,8 @@
  *
  *   node server.js <express|fastify|hono> <plain|sealwire>   (SEALWIRE_BENCH_JWK: the private JWK)
  *
- * Reports `{ port }` over IPC once listening; exits when its parent
- * disconnects or sends SIGTERM.
+ * Reports `{ port }` over IPC once listening, and `{ cpuMicros }` (its CPU
+ * time so far) when sent 'cpu'; exits when its parent disconnects or sends SIGTERM.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -70,5 +70,12 @@ async function start(): Promise<number> {
 
 const port = await start()
 process.send?.({ port })
+// CPU time on request, around the measured run: server CPU per request holds on
+// a busy machine, where req/s depends on what else shares the cores.
+process.on('message', (message) => {
+  if (message !== 'cpu') return
+  const { user, system } = process.cpuUsage()
+  process.send?.({ cpuMicros: user + system })
+})
 process.on('disconnect', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))
