@@ -21,7 +21,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out
 }
 
-const OVERRIDDEN = ['writeHead', 'write', 'end', 'flushHeaders'] as const
+/** In the order they are replaced below (restore() removes them in reverse). */
+const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
 
 /**
  * Holds back everything a handler writes to a Node response — status and
@@ -44,7 +45,10 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
   const target = res as unknown as Record<string, unknown>
   const previous = OVERRIDDEN.map((name) => [name, Object.hasOwn(target, name), target[name]] as const)
   const restore = () => {
-    for (const [name, own, value] of previous) {
+    // Last added, first removed: V8 then rolls the object back to its earlier
+    // shape instead of switching it to a slow dictionary for the rest of the response.
+    for (let i = previous.length - 1; i >= 0; i--) {
+      const [name, own, value] = previous[i]!
       if (own) target[name] = value
       else delete target[name]
     }
