@@ -16,6 +16,8 @@ export function testCertificate(): Promise<TestCertificate> {
     keyType: 'ec',
     curve: 'P-256',
     days: 1,
+    // SHA-256, not selfsigned's SHA-1 default: rustls (Deno's TLS) refuses SHA-1 signatures outright.
+    algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
