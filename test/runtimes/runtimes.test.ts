@@ -3,12 +3,25 @@
  * besides Node (test/server) and Chromium (test/client/browser.test.ts): Bun,
  * Deno and workerd through Miniflare, each installed from the npm registry
  * with its binary (test/package.json). One scenario (fixtures/scenario.ts) is
- * bundled here with tsup/esbuild, as an app would be, and run in each: a sealed
- * round trip, the same envelope replayed (refused, 409), a ciphertext with one
- * character changed (refused, 400 decryption_failed).
+ * bundled here with tsup/esbuild, as an app would be, and run in each over
+ * real HTTPS on 127.0.0.1 (port 0), server and client both in the runtime:
+ *
+ * - Bun: `Bun.serve({ tls })` and Bun's fetch, in one `bun` process;
+ * - Deno: `Deno.serve({ cert, key })` and Deno's fetch, in one `deno` process
+ *   allowed the loopback network and nothing else;
+ * - workerd: Miniflare serves the server Worker on its https socket, and a
+ *   second Worker runs the client with workerd's outbound fetch.
+ *
+ * The client discovers the server's keys from its JWK Set endpoint, then: a
+ * sealed round trip (the answer on the wire is a JWE compact serialization,
+ * `application/jose`, no plaintext), the same envelope replayed (refused,
+ * 409), a ciphertext with one character changed (refused, 400
+ * decryption_failed). TLS, not `allowInsecureLoopback`: the server runs with
+ * its defaults, as deployed; the runtimes trust the test's self-signed
+ * certificate (test/server/helpers/tls.ts) the way each documents.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +30,7 @@ import { promisify } from 'node:util'
 import { build } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workspaceSources } from '../../examples/workspace-sources.js'
+import { testCertificate, type TestCertificate } from '../server/helpers/tls.js'
 import type { ScenarioResult } from './fixtures/scenario.js'
 
 const run = promisify(execFile)
@@ -24,13 +38,25 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const require = createRequire(import.meta.url)
 /** The binaries the npm packages put in place (their install scripts are allowed in pnpm-workspace.yaml). */
 const bin = (name: string) => join(here('../node_modules/.bin'), name)
+/** Generous: two cores shared with other test files; a runtime's cold start and a key generation take seconds there. */
+const RUN_TIMEOUT = 90_000
+/** A child runtime that outlives its timeout is killed outright, not asked to stop. */
+const runOptions = { timeout: RUN_TIMEOUT, killSignal: 'SIGKILL' as const, maxBuffer: 1024 * 1024 }
 
 let outDir: string
+let certificate: TestCertificate
+let certFile: string
+let keyFile: string
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'sealwire-runtimes-'))
+  certificate = await testCertificate()
+  certFile = join(outDir, 'cert.pem')
+  keyFile = join(outDir, 'key.pem')
+  writeFileSync(certFile, certificate.cert)
+  writeFileSync(keyFile, certificate.key, { mode: 0o600 })
   // One ESM bundle per kind of entry, for a web platform: no Node built-ins may leak in.
   await build({
-    entry: { cli: here('fixtures/cli-entry.ts'), worker: here('fixtures/worker-entry.ts') },
+    entry: { cli: here('fixtures/cli-entry.ts'), worker: here('fixtures/worker-entry.ts'), 'client-worker': here('fixtures/client-worker-entry.ts') },
     outDir,
     format: ['esm'],
     platform: 'browser',
@@ -45,40 +71,92 @@ beforeAll(async () => {
     tsconfig: here('../tsconfig.json'),
   })
 }, 120_000)
-afterAll(() => rmSync(outDir, { recursive: true, force: true }))
+/** The Miniflare of the workerd test while it runs: disposed here too if the test timed out before its own `finally`. */
+let miniflare: { dispose(): Promise<void> } | undefined
+afterAll(async () => {
+  await miniflare?.dispose()
+  rmSync(outDir, { recursive: true, force: true })
+})
+
+/** A JWE in compact serialization (RFC 7516 §7.1): five base64url parts, the IV and tag never empty. */
+const JWE_COMPACT = /^[\w-]+\.[\w-]*\.[\w-]+\.[\w-]+\.[\w-]+$/
 
 function expectScenario(result: ScenarioResult, runtime: string): void {
   expect(result.runtime).toBe(runtime)
+  // Keys discovered over the network first, then the sealed request, replay and tamper go around the client.
+  expect(result.requests).toEqual(['GET /.well-known/sealwire/jwks.json', 'POST /api/echo'])
   expect(result.roundTrip).toEqual({ echo: { runtime, amount: 42 }, htm: 'POST' })
+  // Sealed both ways on the wire: what crossed the socket is a JWE and nothing else, so no JSON
+  // (base64url has no quote, brace or colon) and none of the plaintext.
+  const { requestBody, status, contentType, responseBody } = result.wire
+  expect(requestBody).toMatch(JWE_COMPACT)
+  expect(status).toBe(200)
+  expect(contentType).toMatch(/^application\/jose\b/)
+  expect(responseBody).toMatch(JWE_COMPACT)
   // After decryption the refusal is sealed to the requester: status 409, body an envelope.
   expect(result.replay).toEqual({ status: 409, code: 'sealed' })
   expect(result.tamper).toEqual({ status: 400, code: 'decryption_failed' })
 }
 
-describe('real runtimes: sealed round trip, replay refused, tamper refused', () => {
+/** The result line a runtime printed (the last one: a runtime may print a notice before it). */
+const resultLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as ScenarioResult
+
+describe('real runtimes over HTTPS on loopback: sealed round trip, replay refused, tamper refused', () => {
   it('Bun', async () => {
-    const { stdout } = await run(bin('bun'), ['run', join(outDir, 'cli.js')], { timeout: 60_000 })
-    expectScenario(JSON.parse(stdout.trim().split('\n').at(-1)!) as ScenarioResult, 'bun')
-  })
+    // NODE_EXTRA_CA_CERTS: Bun's fetch trusts the test certificate as Node's would.
+    const { stdout } = await run(bin('bun'), ['run', join(outDir, 'cli.js'), certFile, keyFile], {
+      ...runOptions,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile },
+    })
+    expectScenario(resultLine(stdout), 'bun')
+  }, RUN_TIMEOUT + 10_000)
 
   it('Deno', async () => {
-    // No permissions granted: the scenario needs none (no network, no files, no env).
-    const { stdout } = await run(bin('deno'), ['run', '--no-prompt', join(outDir, 'cli.js')], { timeout: 60_000, env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' } })
-    expectScenario(JSON.parse(stdout.trim().split('\n').at(-1)!) as ScenarioResult, 'deno')
-  })
+    // Allowed: the loopback network (serve and fetch) and reading the two PEM files, nothing else.
+    // --cert: Deno's fetch trusts the test certificate.
+    const permissions = ['--no-prompt', '--allow-net=127.0.0.1', `--allow-read=${certFile},${keyFile}`]
+    const { stdout } = await run(bin('deno'), ['run', ...permissions, '--cert', certFile, join(outDir, 'cli.js'), certFile, keyFile], {
+      ...runOptions,
+      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+    })
+    expectScenario(resultLine(stdout), 'deno')
+  }, RUN_TIMEOUT + 10_000)
 
   it('workerd (Miniflare)', async () => {
     const { Miniflare } = require('miniflare') as typeof import('miniflare')
-    // The script as text: workerd refuses a module path outside its working directory.
-    const mf = new Miniflare({ modules: true, script: readFileSync(join(outDir, 'worker.js'), 'utf8'), compatibilityDate: '2025-01-01' })
+    const compatibilityDate = '2025-01-01'
+    // Scripts as text: workerd refuses a module path outside its working directory.
+    const mf = (miniflare = new Miniflare({
+      host: '127.0.0.1',
+      port: 0,
+      httpsKey: certificate.key,
+      httpsCert: certificate.cert,
+      workers: [
+        // The first Worker is the one Miniflare's socket serves.
+        { name: 'server', modules: true, script: readFileSync(join(outDir, 'worker.js'), 'utf8'), compatibilityDate },
+        {
+          name: 'client',
+          modules: true,
+          script: readFileSync(join(outDir, 'client-worker.js'), 'utf8'),
+          compatibilityDate,
+          // Its fetch goes out through workerd's network service: loopback allowed, the test certificate trusted.
+          outboundService: { network: { allow: ['local'], tlsOptions: { trustedCertificates: [certificate.cert] } } },
+        },
+      ],
+    }))
     try {
-      const response = await mf.dispatchFetch('https://runner.example.test/')
+      const origin = (await mf.ready).origin
+      expect(origin).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      // Typed by Miniflare with workers-types that do not resolve here; it is a fetch.
+      const client = (await mf.getWorker('client')) as unknown as { fetch(url: string): Promise<Response> }
+      const response = await client.fetch(`http://client.test/?origin=${encodeURIComponent(origin)}`)
       const result = (await response.json()) as ScenarioResult & { error?: string }
       expect(result.error).toBeUndefined()
       expect(response.status).toBe(200)
       expectScenario(result, 'workerd')
     } finally {
+      miniflare = undefined
       await mf.dispose()
     }
-  })
+  }, RUN_TIMEOUT)
 })
