@@ -137,14 +137,33 @@ function split(compact: string, header: Readonly<Record<string, unknown>> | unde
  * expression's cost on a megabyte.
  */
 export function strictBase64url(text: string): Buffer {
+  if (held !== undefined && held.text === text) {
+    const { bytes } = held
+    held = undefined
+    return bytes
+  }
   const bytes = Buffer.from(text, 'base64url')
   const rem = text.length % 4
   const expected = rem === 1 ? -1 : Math.floor(text.length / 4) * 3 + (rem === 0 ? 0 : rem - 1)
   if (bytes.length !== expected || text.includes('+') || text.includes('/') || Buffer.byteLength(text, 'utf8') !== text.length) {
     throw new Error('not base64url')
   }
+  if (text.length >= HOLD_MIN_CHARS) held = { text, bytes }
   return bytes
 }
+
+/** Parts at least this long (64 KiB of bytes) are held for a second decode; shorter ones decode faster than they compare. */
+const HOLD_MIN_CHARS = 87_382
+
+/**
+ * The bytes of the last long part decoded, handed over once to the next
+ * decode of the same text: core checks every part's spelling before key
+ * agreement (platform.isCanonicalBase64url), and the cipher then decodes the
+ * ciphertext again — twice the work on a megabyte (~25% of a 1 MiB open).
+ * Single-threaded and taken once, so a held buffer (ciphertext, never
+ * plaintext) serves one later decode of the same text and no other.
+ */
+let held: { text: string; bytes: Buffer } | undefined
 
 /** A plain Uint8Array over the same memory: callers get the type the seam promises, not a Buffer subclass. */
 const bytesOf = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)

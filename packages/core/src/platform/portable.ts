@@ -1,5 +1,5 @@
 import { joseBackend } from '../crypto/jose-backend.js'
-import { isCanonicalBase64url } from '../encoding.js'
+import { fromB64u, isCanonicalBase64url } from '../encoding.js'
 import type { Platform } from './platform.js'
 
 // fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.
@@ -9,5 +9,6 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 export const platform: Platform = {
   backend: joseBackend,
   isCanonicalBase64url,
+  decodeBase64url: fromB64u,
   decodeUtf8: (bytes) => decoder.decode(bytes),
 }

@@ -1,6 +1,5 @@
 import { SealwireError, type PayloadIssue } from '../errors.js'
 import { platform } from '#platform'
-import { fromB64u } from '../encoding.js'
 import { MAX_PROTECTED_HEADER_CHARS } from '../constants.js'
 
 /**
@@ -21,8 +20,8 @@ export function decodeProtectedHeader(compact: unknown): Record<string, unknown>
   if (!parts.every(platform.isCanonicalBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   let header: unknown
   try {
-    // platform.decodeUtf8: fatal UTF-8 like encoding.ts's fromUtf8, on Node's native validator.
-    header = JSON.parse(platform.decodeUtf8(fromB64u(encoded)))
+    // The platform's codecs: on Node, Buffer and the native UTF-8 validator (fatal, as encoding.ts's fromUtf8).
+    header = JSON.parse(platform.decodeUtf8(platform.decodeBase64url(encoded)))
   } catch {
     // No `cause`: JSON.parse's message quotes the input, and causes end up in logs.
     throw new SealwireError('malformed_envelope', { detail: 'Protected header is not base64url JSON' })
