@@ -25,8 +25,12 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
 
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
 export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString()
+  // IMF-fixdate has whole seconds: one formatting per second, not per response.
+  const second = Math.floor(ms / 1000)
+  if (second !== lastDate.second) lastDate = { second, text: new Date(second * 1000).toUTCString() }
+  return lastDate.text
 }
+let lastDate = { second: Number.NaN, text: '' }
 
 /** A refusal before decryption: plain RFC 9457 problem+json, nothing secret in it. */
 export function plainProblem(error: SealwireError, now: number): OutgoingResponse {
