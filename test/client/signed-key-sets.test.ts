@@ -17,7 +17,7 @@ import { createClient } from '@sealwire/client'
 import { createSealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { sw } from '../cli/helpers.js'
 
 let dir: string
@@ -207,5 +207,43 @@ describe('the server', () => {
     const set = await signKeySet([stranger.publicJwk], rootPrivate, { expiresInSeconds: 3600 })
     const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('P-256')).privateJwk]), signedJwks: set })
     await expect(sealwire.ready).rejects.toThrow(/does not hold/)
+  })
+
+  it('refuses to start with an expired signed set', async () => {
+    const own = await generateKeyPair('P-256')
+    const set = await signKeySet([own.publicJwk], rootPrivate, { expiresInSeconds: 3600 })
+    const sealwire = createSealwireServer({ keys: await KeyRing.from([own.privateJwk]), signedJwks: set, clock: () => Date.now() + 2 * 3_600_000 })
+    await expect(sealwire.ready).rejects.toThrow(/signedJwks: the signed set expired at .*sign a new one/)
+  })
+
+  it('stops serving a set that expired, or lists a removed key, while it runs: a 500, and one line to the operator per problem', async () => {
+    const own = await generateKeyPair('X25519')
+    const next = await generateKeyPair('X25519')
+    const ring = await KeyRing.from([own.privateJwk, next.privateJwk])
+    const set = await signKeySet([own.publicJwk, next.publicJwk], rootPrivate, { expiresInSeconds: 3600 })
+    let now = Date.now()
+    const sealwire = createSealwireServer({ keys: ring, signedJwks: () => set, clock: () => now })
+    await sealwire.ready
+    const path = sealwire.signedJwksPath!
+    expect((await sealwire.jwks(path)).status).toBe(200)
+    const logged: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line))
+    try {
+      ring.remove(next.publicJwk.kid)
+      for (let i = 0; i < 2; i++) {
+        const refused = await sealwire.jwks(path)
+        expect(refused.status).toBe(500)
+        expect(refused.headers['content-type']).toBe('application/problem+json')
+      }
+      await ring.add(next.privateJwk)
+      now += 2 * 3_600_000
+      expect((await sealwire.jwks(path)).status).toBe(500)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(logged).toEqual([
+      expect.stringMatching(/^Sealwire: not serving the signed JWK Set: the signed set lists key ".+", which this server does not hold/),
+      expect.stringMatching(/^Sealwire: not serving the signed JWK Set: the signed set expired at /),
+    ])
   })
 })

@@ -20,6 +20,7 @@ import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
+import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
 import { INSECURE_TRANSPORT_DETAIL, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
@@ -117,30 +118,6 @@ const pathOf = (target: string): string => {
   return q === -1 ? target : target.slice(0, q)
 }
 
-/**
- * A signed set listing a key this server does not hold would send clients to a
- * key it cannot open (every request `unknown_key`): refuse to start instead.
- * Only the kids are read; the signature is the clients' to check.
- */
-function assertSignedSetHeld(jwt: string, ring: KeyRing): void {
-  let keys: unknown
-  try {
-    // The JWT's payload, base64url (RFC 7515 §2): atob is in every runtime the engine serves.
-    const b64 = jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
-    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0))
-    keys = (JSON.parse(new TextDecoder().decode(bytes)) as { keys?: unknown }).keys
-  } catch {
-    throw new TypeError('signedJwks: not a signed JWK Set (make one with `sealwire keys sign`)')
-  }
-  if (!Array.isArray(keys) || keys.length === 0) throw new TypeError('signedJwks: the signed set holds no keys')
-  for (const key of keys as Array<{ kid?: unknown } | null>) {
-    const kid = key?.kid
-    if (typeof kid !== 'string' || ring.get(kid) === undefined) {
-      throw new TypeError(`signedJwks: the signed set lists key "${String(kid)}", which this server does not hold: sign the current set (sealwire keys sign)`)
-    }
-  }
-}
-
 /** kid of a refused envelope, for the event; only a short printable one (no log injection). */
 function kidOf(envelope: string | undefined): string | undefined {
   if (envelope === undefined) return undefined
@@ -186,7 +163,12 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       ? Promise.resolve(o.keys as KeyRing)
       : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
   ringPromise.then((r) => (ring = r), () => {})
-  const ready = ringPromise.then((r) => (typeof o.signedJwks === 'string' ? assertSignedSetHeld(o.signedJwks, r) : undefined))
+  // A fixed signed set is checked at start-up (a function's, each time it is served).
+  const ready = ringPromise.then((r) => {
+    const problem = typeof o.signedJwks === 'string' ? signedSetProblem(o.signedJwks, r, clock()) : undefined
+    if (problem !== undefined) throw new TypeError(`signedJwks: ${problem}`)
+  })
+  const warnedSignedSet = new Set<string>()
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   let warnedInsecure = false
 
@@ -221,6 +203,16 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     async jwks(target) {
       if (target !== undefined && signedPath !== undefined && pathOf(target) === signedPath) {
         const signed = typeof o.signedJwks === 'function' ? await o.signedJwks() : o.signedJwks!
+        // Checked as served: a set can expire while the server runs, or a rotation remove a key it lists.
+        const problem = signedSetProblem(signed, ring ?? (await ringPromise), clock())
+        if (problem !== undefined) {
+          // Once per problem, to the operator; the set is public, so naming its kid leaks nothing.
+          if (!warnedSignedSet.has(problem) && warnedSignedSet.size < 16) {
+            warnedSignedSet.add(problem)
+            console.error(`Sealwire: not serving the signed JWK Set: ${problem}`)
+          }
+          return plainProblem(new SealwireError('internal_error'), clock())
+        }
         return {
           status: 200,
           headers: {

@@ -1,0 +1,31 @@
+import type { KeyRing } from '@sealwire/core'
+// By subpath: the Workers bundle of the engine takes only the unverified decoder.
+import { decodeJwt } from 'jose/jwt/decode'
+
+/**
+ * Why a signed JWK Set (`sealwire keys sign`, docs/PROTOCOL.md §2.1) cannot be
+ * served as it is, or `undefined` when it can: it must list only keys this
+ * server holds (else clients seal to a key it cannot open: every request
+ * `unknown_key`) and must not have expired (else every pinned client refuses
+ * it). The signature is not checked here: the root's private key is offline
+ * and the server does not need its public half; clients verify it.
+ */
+export function signedSetProblem(jwt: string, ring: KeyRing, nowMs: number): string | undefined {
+  let claims: Record<string, unknown>
+  try {
+    claims = decodeJwt(jwt)
+  } catch {
+    return 'not a signed JWK Set (make one with `sealwire keys sign`)'
+  }
+  const { keys, exp } = claims
+  if (!Array.isArray(keys) || keys.length === 0) return 'the signed set holds no keys'
+  for (const key of keys as Array<{ kid?: unknown } | null>) {
+    const kid = key?.kid
+    if (typeof kid !== 'string' || ring.get(kid) === undefined) {
+      return `the signed set lists key "${String(kid).slice(0, 64)}", which this server does not hold: sign the current set (sealwire keys sign)`
+    }
+  }
+  if (typeof exp !== 'number') return 'the signed set has no expiry (exp): sign it with `sealwire keys sign`'
+  if (exp * 1000 <= nowMs) return `the signed set expired at ${new Date(exp * 1000).toISOString()}: sign a new one (sealwire keys sign)`
+  return undefined
+}
