@@ -6,7 +6,7 @@
  * before anything is sealed to its key; an expired or edited set is refused;
  * the server rotates its encryption keys and the same client follows.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -90,6 +90,19 @@ describe('the CLI', () => {
     const noOut = await sw(['keys', 'root'], { cwd: dir })
     expect(noOut.code).toBe(2)
     expect(noOut.stdout).toBe('')
+  })
+
+  it('keys sign names the root by the thumbprint of its key (not the file\'s kid), and warns when the root file is readable by others', async () => {
+    // A copy whose kid lies and whose mode was widened (a checkout, a cp without -p).
+    writeFileSync(join(dir, 'root-copy.jwk.json'), JSON.stringify({ ...rootPrivate, kid: 'not-the-thumbprint' }), { mode: 0o644 })
+    chmodSync(join(dir, 'root-copy.jwk.json'), 0o644)
+    const signed = await sw(['keys', 'sign', '--root', 'root-copy.jwk.json', '--out', 'copy.jwt', 'server.jwks.json'], { cwd: dir })
+    expect(signed.code, signed.stderr).toBe(0)
+    expect(signed.stderr).toContain(`with root ${thumbprint},`)
+    expect(signed.stderr).toContain('warning: root-copy.jwk.json holds a private key and is readable by others (mode 0644): chmod 600 root-copy.jwk.json')
+    // The 0600 original: no warning.
+    const quiet = await sw(['keys', 'sign', '--root', 'root.jwk.json', '--out', 'quiet.jwt', 'server.jwks.json'], { cwd: dir })
+    expect(quiet.stderr).not.toContain('warning')
   })
 })
 

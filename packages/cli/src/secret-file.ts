@@ -1,4 +1,4 @@
-import { open, unlink } from 'node:fs/promises'
+import { open, stat, unlink } from 'node:fs/promises'
 import { CliError } from './errors.js'
 import { reason, resolvePath } from './inputs.js'
 import type { CliIo } from './io.js'
@@ -41,4 +41,17 @@ export async function writeSecretFile(io: CliIo, file: string, text: string, opt
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * A warning line when a file holding a private key can be read by its group or
+ * by others (POSIX mode bits; none on Windows, where modes do not say this):
+ * `keys root` and `keys generate --out` write 0600, and a copy or a checkout
+ * can widen it. Undefined when the mode is private or unknown.
+ */
+export async function looseModeWarning(io: CliIo, file: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined
+  const mode = await stat(resolvePath(io, file)).then((s) => s.mode & 0o777, () => undefined)
+  if (mode === undefined || (mode & 0o077) === 0) return undefined
+  return `warning: ${file} holds a private key and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode 0${mode.toString(8)}): chmod 600 ${file}\n`
 }

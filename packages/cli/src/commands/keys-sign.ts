@@ -4,7 +4,9 @@ import { CliError, UsageError } from '../errors.js'
 import { writeFile } from 'node:fs/promises'
 import { readInputArg, readTextFile, resolvePath } from '../inputs.js'
 import { parseKeySet } from '../key-set.js'
-import { MAX_SIGNED_KEY_SET_SECONDS, signKeySet } from '../root-key.js'
+import type { JWK } from 'jose'
+import { MAX_SIGNED_KEY_SET_SECONDS, rootThumbprint, signKeySet } from '../root-key.js'
+import { looseModeWarning } from '../secret-file.js'
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 
@@ -83,6 +85,10 @@ Examples:
         throw new CliError('io_error', `cannot write ${values.out}: ${(cause as Error).message}`, { cause })
       }
     }
-    io.stderr.write(`signed ${keys.length} key${keys.length === 1 ? '' : 's'} with root ${String(root.kid ?? '')}, valid until ${expires}\n`)
+    // The thumbprint computed from the key itself: clients pin that, whatever `kid` the file claims.
+    const thumbprint = await rootThumbprint(root as JWK)
+    io.stderr.write(`signed ${keys.length} key${keys.length === 1 ? '' : 's'} with root ${thumbprint}, valid until ${expires}\n`)
+    const warning = await looseModeWarning(io, values.root)
+    if (warning !== undefined) io.stderr.write(warning)
   },
 }
