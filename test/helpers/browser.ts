@@ -11,6 +11,12 @@ import { fileURLToPath } from 'node:url'
  */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
+/**
+ * An ES `import … from 'node:x'`, `import('node:x')`, `export … from 'node:x'` or
+ * `require('node:x')`: what must not reach a browser or Worker bundle.
+ */
+export const NODE_IMPORT = /\b(?:from|import|require)\s*\(?\s*["']node:/
+
 const clientDir = fileURLToPath(new URL('../../packages/client/', import.meta.url))
 
 /**

@@ -14,11 +14,9 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
-import { buildBrowserBundle } from '../helpers/browser.js'
+import { buildBrowserBundle, NODE_IMPORT } from '../helpers/browser.js'
 import { REPO_ROOT } from '../helpers/vectors.js'
 
-/** An ES `import … from 'node:x'`, `import('node:x')`, `export … from 'node:x'` or `require('node:x')`. */
-const NODE_IMPORT = /\b(?:from|import|require)\s*\(?\s*["']node:/
 const NODE_ONLY_SOURCES = /packages\/core\/src\/node\//
 
 /** A Worker as a user writes one: the engine from `@sealwire/server`, the handler from `/fetch`. */
