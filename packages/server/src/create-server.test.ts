@@ -184,3 +184,41 @@ describe('insecure_transport says how to fix it', () => {
     }
   })
 })
+
+describe('handle(): the body of a web Request under the cap', () => {
+  /** A body that never ends on its own, counting what was pulled from it. */
+  function endless() {
+    let pulled = 0
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 64 * 1024
+        controller.enqueue(new Uint8Array(64 * 1024))
+      },
+    })
+    return { stream, pulled: () => pulled }
+  }
+
+  it('streams a chunked body even beside a small Content-Length (workerd keeps both): 413 at the cap, not after reading it all', async () => {
+    const server = createSealwireServer({ keys: ring, maxBodyBytes: 256 * 1024 })
+    const body = endless()
+    const request = new Request('https://api.example/api/echo', {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose', 'content-length': '10', 'transfer-encoding': 'chunked' },
+      body: body.stream,
+      duplex: 'half',
+    } as RequestInit)
+    const response = await server.handle(request, () => new Response('never'))
+    expect(response.status).toBe(413)
+    // Stopped at the first chunk past the cap (a few chunks of read-ahead at most), never the whole body.
+    expect(body.pulled()).toBeLessThan(1024 * 1024)
+  })
+
+  it('reads a body framed by Content-Length alone whole, and opens it', async () => {
+    const server = createSealwireServer({ keys: ring })
+    const { sealed } = await sealedIncoming('POST', '/api/echo', { n: 1 })
+    const request = new Request('https://api.example/api/echo', { method: 'POST', headers: { ...sealed.headers, 'content-length': String(sealed.httpBody!.length) }, body: sealed.httpBody! })
+    const response = await server.handle(request, async (exchange) => Response.json(exchange.body))
+    expect(response.status).toBe(200)
+    expect(JSON.parse(new TextDecoder().decode((await openResponse(await response.text(), { reply: sealed.reply, status: 200 })).body))).toEqual({ n: 1 })
+  })
+})

@@ -17,9 +17,9 @@ export interface FetchHandleOptions<S extends StandardSchemaV1 = StandardSchemaV
  * A body of declared length, read whole with the platform's own reader: the
  * cheapest path (@hono/node-server reads its Node request directly, without
  * building a `ReadableStream`). Bounded: step 3 refused a Content-Length over
- * the cap before this runs, and the runtime's HTTP parser delivers exactly
- * that many bytes (RFC 9112 §6.2, RFC 9113 §8.1.1); the bytes are counted
- * again all the same.
+ * the cap before this runs, and with no Transfer-Encoding beside it the
+ * runtime's HTTP parser delivers exactly that many bytes (RFC 9112 §6.2–6.3,
+ * RFC 9113 §8.1.1); the bytes are counted again all the same.
  */
 function wholeBody(request: Request): BodyReader {
   return {
@@ -51,8 +51,10 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     header: (name) => headers.get(name) ?? undefined,
     // Content-Length decides where there is one (a 0 still has a stream in some runtimes).
     hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
-    // A plain decimal length was checked against the cap in step 3; anything else streams under the cap.
-    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) ? wholeBody(request) : request.body),
+    // A plain decimal length was checked against the cap in step 3, and without Transfer-Encoding
+    // it frames the body; anything else streams under the cap. Some parsers (workerd, Node's
+    // insecureHTTPParser) keep a Content-Length beside a chunked body of any size.
+    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') ? wholeBody(request) : request.body),
     // The runtime builds request.url from the Host (or :authority) it received.
     authority: url.host,
     secure: url.protocol === 'https:',

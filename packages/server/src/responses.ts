@@ -26,6 +26,7 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
 export function httpDate(ms: number): string {
   // IMF-fixdate has whole seconds: one formatting per second, not per response.
+  if (!(Math.abs(ms) <= 8.64e15)) return new Date(ms).toUTCString() // outside ECMAScript's time range: as Date says
   const second = Math.floor(ms / 1000)
   if (second !== lastDate.second) lastDate = { second, text: new Date(second * 1000).toUTCString() }
   return lastDate.text

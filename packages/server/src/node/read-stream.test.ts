@@ -53,3 +53,16 @@ describe('readNodeStream', () => {
     expect(await readNodeStream(over, 5)).toBeUndefined()
   })
 })
+
+describe('readNodeStream after it stopped', () => {
+  it('leaves a stream it stopped reading safe to error later (no uncaught exception)', async () => {
+    const stream = new PassThrough()
+    stream.write(Buffer.from('aaaaaaaa'))
+    expect(await readNodeStream(stream, 4)).toBeUndefined()
+    // Without a listener left in place this would be an uncaught 'error' and fail the run.
+    stream.destroy(new Error('later failure'))
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(stream.listenerCount('error')).toBe(1)
+    expect(stream.destroyed).toBe(true)
+  })
+})

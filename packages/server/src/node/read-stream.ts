@@ -3,6 +3,8 @@ import { Buffer } from 'node:buffer'
 /** The part of a Node `Readable` the reader uses (an `IncomingMessage`, or Fastify's payload stream). */
 type NodeReadable = NodeJS.ReadableStream & { readonly readableEnded?: boolean; readonly destroyed?: boolean; readonly errored?: Error | null }
 
+const ignore = (): void => {}
+
 /**
  * Reads a Node stream whole, under `maxBytes`, with the stream's own events;
  * resolves its text, or `undefined` at the first chunk that crosses the cap.
@@ -27,11 +29,14 @@ export function readNodeStream(stream: NodeReadable, maxBytes: number): Promise<
     if (stream.destroyed === true) return reject(new Error('request stream destroyed before its body was read'))
     const chunks: Buffer[] = []
     let total = 0
-    const settle = (then: () => void): void => {
+    const settle = (then: () => void, early = false): void => {
       stream.off('data', onData)
       stream.off('end', onEnd)
       stream.off('error', onError)
       stream.off('close', onClose)
+      // Stopped before the end: a later error of a stream nobody reads any more (one a
+      // Fastify preParsing hook put in place, say) must not be an uncaught exception.
+      if (early) stream.on('error', ignore)
       then()
     }
     const onData = (chunk: Buffer | string): void => {
@@ -40,13 +45,13 @@ export function readNodeStream(stream: NodeReadable, maxBytes: number): Promise<
       total += bytes.byteLength
       if (total > maxBytes) {
         stream.pause()
-        return settle(() => resolve(undefined))
+        return settle(() => resolve(undefined), true)
       }
       chunks.push(bytes)
     }
     const onEnd = (): void => settle(() => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)).toString('utf8')))
-    const onError = (err: Error): void => settle(() => reject(err))
-    const onClose = (): void => settle(() => reject(new Error('request closed before its body ended')))
+    const onError = (err: Error): void => settle(() => reject(err), true)
+    const onClose = (): void => settle(() => reject(new Error('request closed before its body ended')), true)
     stream.on('data', onData)
     stream.on('end', onEnd)
     stream.on('error', onError)
