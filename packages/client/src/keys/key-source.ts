@@ -66,7 +66,10 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       const accept = options.root === undefined ? 'application/json' : 'application/jwt'
       res = await options.fetch(options.url, { method: 'GET', headers: { accept }, cache: 'no-store', redirect: 'manual' })
     } catch (cause) {
-      throw discoveryFailed(`${what} could not be fetched`, cause)
+      // The root cause sits deep in `cause` (undici); the sentence naming it loads only now, and a
+      // failed load (offline, as the fetch was) just leaves it out.
+      const why = await import('./fetch-failure.js').then((m) => m.explainFetchFailure(cause, options.url), () => '')
+      throw discoveryFailed(`${what} could not be fetched${why}`, cause)
     }
     if (!res.ok) {
       void res.body?.cancel().catch(() => undefined)
