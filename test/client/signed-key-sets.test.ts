@@ -131,7 +131,8 @@ describe('a client pinned to the root', () => {
     beforeAll(async () => {
       terminator = createServer(async (req, res) => {
         if (req.url === '/.well-known/sealwire/jwks.jwt') {
-          res.writeHead(200, { 'content-type': 'application/jwt' }).end(forged)
+          // no-store: a client refetches the set before every request, so each answer here is put to it.
+          res.writeHead(200, { 'content-type': 'application/jwt', 'cache-control': 'no-store' }).end(forged)
           return
         }
         const chunks: Buffer[] = []
@@ -155,6 +156,24 @@ describe('a client pinned to the root', () => {
       expect(apiHits.length).toBe(before)
       return error
     }
+
+    it('an older set of ours, once the client has accepted a newer one (rollback)', async () => {
+      const now = Date.now()
+      // Both genuine, unexpired and listing the server's real keys; only their age differs.
+      const older = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400, clock: () => now - 3_600_000 })
+      const newer = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400, clock: () => now })
+      const api = createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint })
+      forged = newer
+      expect(await api.post('/api/whoami', { n: 1 })).toMatchObject({ body: { n: 1 } })
+      forged = older
+      const before = apiHits.length
+      const error = await caught(api.post('/api/whoami', { secret: 'card 4111' }))
+      expect(error.code).toBe('key_discovery_failed')
+      expect(error.message).toContain('a rollback is refused')
+      expect(apiHits.length).toBe(before)
+      // A client that never saw the newer set takes the older one: the documented limit.
+      expect(await createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint }).post('/api/whoami', { n: 2 })).toMatchObject({ body: { n: 2 } })
+    })
 
     it('its own set, signed by its own root', async () => {
       const theirs = await generateKeyPair('X25519')

@@ -55,6 +55,8 @@ export interface JwksSourceOptions {
 export function jwksKeySource(options: JwksSourceOptions): KeySource {
   let cached: { key: RecipientKey; expiresAt: number } | undefined
   let inflight: Promise<RecipientKey> | undefined
+  /** The newest signed set's `iat` this client accepted: an older one is a rollback (verify-signed-set.ts). */
+  let newestIat: number | undefined
 
   async function download(): Promise<RecipientKey> {
     const what = options.root === undefined ? 'The JWK Set' : 'The signed JWK Set'
@@ -89,11 +91,12 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       const { verifyKeySet } = await import('./verify-signed-set.js')
       let verified: Awaited<ReturnType<typeof verifyKeySet>>
       try {
-        verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock() })
+        verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock(), notOlderThan: newestIat })
       } catch (cause) {
         throw discoveryFailed((cause as Error).message, cause)
       }
       keys = verified.keys
+      newestIat = verified.iat
       // Never cached past its expiry.
       expiresAt = Math.min(expiresAt, verified.exp * 1000)
     } else {

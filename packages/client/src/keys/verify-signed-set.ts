@@ -57,6 +57,12 @@ export interface VerifyKeySetOptions {
   root: JWK | string
   /** Now, in ms since the epoch. */
   now: number
+  /**
+   * The `iat` of the newest set already accepted from this root (seconds):
+   * an older one is refused, so a man in the middle cannot roll a client back
+   * to a set it has seen superseded (one listing a key since found leaked).
+   */
+  notOlderThan?: number
 }
 
 const refused = (detail: string, cause?: unknown) => new SignedKeySetRefused(detail, cause === undefined ? undefined : { cause })
@@ -64,7 +70,8 @@ const refused = (detail: string, cause?: unknown) => new SignedKeySetRefused(det
 /**
  * Verifies a signed key set against the pinned root and returns its keys.
  * Throws `SignedKeySetRefused` naming the reason: not a signed set, signed by
- * another root, a bad signature, expired (or not yet valid), no keys.
+ * another root, a bad signature, expired (or not yet valid), older than
+ * `notOlderThan`, no keys.
  *
  * @example
  * const { keys } = await verifyKeySet(await (await fetch(url)).text(), { root: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', now: Date.now() })
@@ -121,6 +128,9 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
   const exp = payload.exp as number
   if (iat * 1000 > now + 60_000) throw refused('The signed JWK Set is dated in the future (iat)')
   if (exp - iat > MAX_SIGNED_SET_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
+  if (options.notOlderThan !== undefined && iat < options.notOlderThan) {
+    throw refused(`The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${options.notOlderThan}): a rollback is refused`)
+  }
   if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw refused('The signed JWK Set has no "keys"')
   return { keys: payload.keys, iat: payload.iat as number, exp: payload.exp as number, root: thumbprint }
 }
