@@ -32,16 +32,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workspaceSources } from '../../examples/workspace-sources.js'
 import { testCertificate, type TestCertificate } from '../server/helpers/tls.js'
 import type { ScenarioResult } from './fixtures/scenario.js'
+import { RUN_TIMEOUT, bin, denoEnv, runOptions } from './runtime-process.js'
 
 const run = promisify(execFile)
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const require = createRequire(import.meta.url)
-/** The binaries the npm packages put in place (their install scripts are allowed in pnpm-workspace.yaml). */
-const bin = (name: string) => join(here('../node_modules/.bin'), name)
-/** Generous: two cores shared with other test files; a runtime's cold start and a key generation take seconds there. */
-const RUN_TIMEOUT = 90_000
-/** A child runtime that outlives its timeout is killed outright, not asked to stop. */
-const runOptions = { timeout: RUN_TIMEOUT, killSignal: 'SIGKILL' as const, maxBuffer: 1024 * 1024 }
 
 let outDir: string
 let certificate: TestCertificate
@@ -117,7 +112,7 @@ describe('real runtimes over HTTPS on loopback: sealed round trip, replay refuse
     const permissions = ['--no-prompt', '--allow-net=127.0.0.1', `--allow-read=${certFile},${keyFile}`]
     const { stdout } = await run(bin('deno'), ['run', ...permissions, '--cert', certFile, join(outDir, 'cli.js'), certFile, keyFile], {
       ...runOptions,
-      env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+      env: denoEnv,
     })
     expectScenario(resultLine(stdout), 'deno')
   }, RUN_TIMEOUT + 10_000)
