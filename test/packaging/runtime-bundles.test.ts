@@ -4,9 +4,10 @@
  * `@sealwire/core/node` entry; these checks keep it there:
  * - the client's browser bundle and a Workers bundle of `@sealwire/server` +
  *   `@sealwire/server/fetch` contain no `node:` import, and no Node-only module;
- * - the import map gives `node` the native branch and every web condition the
- *   portable one (the bundles above resolve `#platform` through tsconfig paths to
- *   the portable branch, so the map itself is checked here);
+ * - the import map gives `node`, `bun` and `deno` the native branch and every
+ *   web condition the portable one, `browser` before any of them (the bundles
+ *   above resolve `#platform` through tsconfig paths to the portable branch, so
+ *   the map itself is checked here);
  * - the Workers bundle no longer carries classic zod (its options are zod/mini, like core).
  */
 import { readFileSync } from 'node:fs'
@@ -87,7 +88,7 @@ describe('no Node-only code in browser and Workers bundles', () => {
     expect(gzipBytes).toBeLessThan(60_000)
   }, 120_000)
 
-  it("core's #platform map sends node to node:crypto and every web runtime to jose/WebCrypto", () => {
+  it("core's #platform map sends Node, Bun and Deno to node:crypto and every web runtime to jose/WebCrypto", () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'packages/core/package.json'), 'utf8')) as { imports: Record<string, unknown> }
     const map = pkg.imports['#platform']
     const web = [
@@ -96,8 +97,13 @@ describe('no Node-only code in browser and Workers bundles', () => {
       ['worker', 'browser', 'require'],
     ]
     for (const conditions of web) expect(resolveConditions(map, conditions), conditions.join()).toMatch(/^\.\/dist\/platform\/portable\.c?js$/)
-    expect(resolveConditions(map, ['node', 'import'])).toBe('./dist/node/platform.js')
-    expect(resolveConditions(map, ['node', 'require'])).toBe('./dist/node/platform.cjs')
+    // A bundler for browsers that also sets a server runtime's conditions (a Deno or Bun build for the web): `browser` wins.
+    for (const runtime of ['bun', 'deno', 'node']) expect(resolveConditions(map, ['browser', runtime, 'import']), runtime).toBe('./dist/platform/portable.js')
+    // Node, and Bun and Deno, where it measured as fast or faster (README, "Bun and Deno"), each by its own condition.
+    for (const conditions of [['node'], ['bun', 'node'], ['deno', 'node'], ['bun'], ['deno']]) {
+      expect(resolveConditions(map, [...conditions, 'import']), conditions.join()).toBe('./dist/node/platform.js')
+      expect(resolveConditions(map, [...conditions, 'require']), conditions.join()).toBe('./dist/node/platform.cjs')
+    }
     // And the built entries the map names are the ones tsup builds.
     const tsup = readFileSync(join(REPO_ROOT, 'packages/core/tsup.config.ts'), 'utf8')
     expect(tsup).toContain("'src/node/platform.ts'")

@@ -22,7 +22,7 @@ export interface RingKey {
 export type PersistedPrivateJwk = PrivateJwk & { retired?: true }
 
 export interface KeyRingOptions {
-  /** Cryptography backend the keys are imported into. Default: node:crypto on Node, jose (WebCrypto) elsewhere. */
+  /** Cryptography backend the keys are imported into. Default: `defaultBackend` (node:crypto on Node, Bun and Deno; jose over WebCrypto elsewhere). */
   backend?: CryptoBackend
 }
 

@@ -5,7 +5,7 @@ import type { Platform } from './platform.js'
 // fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
-/** Every runtime but Node (browsers, Workers, Deno, Bun): jose over WebCrypto, web-standard codecs. */
+/** Browsers, Workers and any runtime but Node, Bun and Deno: jose over WebCrypto, web-standard codecs. */
 export const platform: Platform = {
   backend: joseBackend,
   isCanonicalBase64url,
