@@ -99,7 +99,7 @@ describe('no Node-only code in browser and Workers bundles', () => {
     for (const conditions of web) expect(resolveConditions(map, conditions), conditions.join()).toMatch(/^\.\/dist\/platform\/portable\.c?js$/)
     // A bundler for browsers that also sets a server runtime's conditions (a Deno or Bun build for the web): `browser` wins.
     for (const runtime of ['bun', 'deno', 'node']) expect(resolveConditions(map, ['browser', runtime, 'import']), runtime).toBe('./dist/platform/portable.js')
-    // Node, and Bun and Deno, where it measured as fast or faster (README, "Bun and Deno"), each by its own condition.
+    // Node, and Bun and Deno, where it measured faster on X25519 and responses (README, "Bun and Deno"), each by its own condition.
     for (const conditions of [['node'], ['bun', 'node'], ['deno', 'node'], ['bun'], ['deno']]) {
       expect(resolveConditions(map, [...conditions, 'import']), conditions.join()).toBe('./dist/node/platform.js')
       expect(resolveConditions(map, [...conditions, 'require']), conditions.join()).toBe('./dist/node/platform.cjs')

@@ -4,9 +4,9 @@ import type { CryptoBackend } from './backend.js'
 /**
  * The backend this runtime uses when none is named: node:crypto on Node, Bun
  * and Deno (the `@sealwire/core/node` backend, several times faster on Node,
- * as fast or faster on Bun and Deno), jose over WebCrypto everywhere else.
- * Chosen by the package's `node`, `bun` and `deno` conditions (`browser`
- * first), so browser and Workers bundles never contain the Node one.
+ * faster on Bun and Deno for X25519 and responses), jose over WebCrypto
+ * everywhere else. Chosen by the package's `node`, `bun` and `deno` conditions
+ * (`browser` first), so browser and Workers bundles never contain the Node one.
  *
  * @example
  * import { defaultBackend } from '@sealwire/core'
