@@ -14,7 +14,9 @@ import { writeReadmeSnippets } from '../helpers/readme-snippets.js'
  * tsconfig.web.json proves the engine and the fetch adapter compile without
  * them, and its src/__typecheck holds `@ts-expect-error` type tests), each
  * example, every test file (test/tsconfig.json), and the READMEs' TypeScript
- * snippets (test/helpers/readme-snippets.ts writes them to test/.readme-snippets).
+ * snippets (test/helpers/readme-snippets.ts writes them to test/.readme-snippets),
+ * and test/typings: a user app on Express 4, Koa 2 and Fastify 4 with our
+ * adapters, against those majors' typings (the peer ranges accept them).
  */
 const run = promisify(execFile)
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -22,6 +24,7 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 
 const projects = [
   'test/tsconfig.json',
+  'test/typings/tsconfig.json',
   writeReadmeSnippets(root, join(root, 'test/.readme-snippets')).slice(root.length),
   ...['packages', 'examples'].flatMap((group) =>
     readdirSync(join(root, group))
@@ -34,5 +37,13 @@ describe('types', () => {
   it.each(projects)('%s compiles', { timeout: 180_000 }, async (project) => {
     const result = await run(process.execPath, [tsc, '-p', project, '--noEmit'], { cwd: root, maxBuffer: 16 * 1024 * 1024 }).catch((err: { stdout: string }) => err)
     expect(result.stdout).toBe('')
+  })
+
+  // The previous-majors project proves nothing if its `paths` stopped reaching the
+  // aliased typings and tsc fell back to the current ones: check what it loaded.
+  it('test/typings compiles against Express 4, Koa 2 and Fastify 4 typings only', { timeout: 180_000 }, async () => {
+    const { stdout } = await run(process.execPath, [tsc, '-p', 'test/typings/tsconfig.json', '--listFilesOnly'], { cwd: root, maxBuffer: 16 * 1024 * 1024 })
+    const versions = new Set(stdout.match(/(?:@types\+express|@types\+koa|fastify)@\d+/g))
+    expect([...versions].sort()).toEqual(['@types+express@4', '@types+koa@2', 'fastify@4'])
   })
 })
