@@ -44,6 +44,20 @@ describe('standardIssues', () => {
     const issues = standardIssues([{ message: 'Invalid type: Expected string but received "SECRET"', path: [{ key: 'to' }], kind: 'schema', expected: 'string', received: '"SECRET"' } as never])
     expect(issues).toEqual([{ path: ['to'], message: 'Invalid value: expected string' }])
   })
+
+  // Issue shapes as arktype 2.2 reports them (test/server/matrix.test.ts runs the real library).
+  it("rebuilds ArkType's message, which appends the value, and a union's, which quotes it in `expected` too", () => {
+    const issues = standardIssues([
+      { message: 'amount must be positive (was -987654)', path: ['amount'], code: 'min', expected: 'positive', actual: '-987654' },
+      { message: 'kind must be "a" or "b" (was "SECRET")', path: ['kind'], code: 'union', expected: 'kind must be "a" or "b" (was "SECRET")', actual: '"SECRET"' },
+      { message: 'to must be non-empty', path: ['to'], code: 'minLength', expected: 'non-empty', actual: '' },
+    ] as never)
+    expect(issues).toEqual([
+      { path: ['amount'], message: 'must be positive' },
+      { path: ['kind'], message: 'Invalid value' },
+      { path: ['to'], message: 'to must be non-empty' },
+    ])
+  })
 })
 
 describe('isStandardSchema', () => {

@@ -40,16 +40,20 @@ const keyOf = (p: PropertyKey | { readonly key: PropertyKey }): string | number 
 
 /**
  * Issues as paths and messages, never the submitted values: zod names
- * unrecognized keys in its message (the keys are the requester's data), and
- * Valibot quotes the received value (`… but received "x"`), so those messages
- * are rebuilt from what the schema expected.
+ * unrecognized keys in its message (the keys are the requester's data),
+ * Valibot quotes the received value (`… but received "x"`), and ArkType
+ * appends it (`must be positive (was -5)`; a union's `expected` quotes it
+ * too), so those messages are rebuilt from what the schema expected.
  */
 export function standardIssues(issues: ReadonlyArray<StandardIssue>): PayloadIssue[] {
   return issues.map((issue) => {
-    const i = issue as StandardIssue & { code?: unknown; kind?: unknown; expected?: unknown; received?: unknown }
+    const i = issue as StandardIssue & { code?: unknown; kind?: unknown; expected?: unknown; received?: unknown; actual?: unknown }
     let message = i.message
     if (i.code === 'unrecognized_keys') message = 'Unrecognized keys'
     else if (i.kind !== undefined && typeof i.received === 'string' && typeof i.expected === 'string') message = `Invalid value: expected ${i.expected}`
+    else if (typeof i.actual === 'string' && typeof i.expected === 'string' && message.includes('(was ')) {
+      message = i.expected.includes('(was ') ? 'Invalid value' : `must be ${i.expected}`
+    }
     return { path: (i.path ?? []).map(keyOf), message }
   })
 }
