@@ -1,4 +1,5 @@
 import type { SealwireServer } from '@sealwire/server'
+import { type } from 'arktype'
 import * as v from 'valibot'
 import { z } from 'zod'
 import { z as z3 } from 'zod3'
@@ -10,7 +11,7 @@ import { z as z3 } from 'zod3'
  * - `GET /items?…`       → 200 `{ claims }` (envelope in the header)
  * - `DELETE /items/:id`  → 204, no body
  * - `POST /typed`        → route schema `Transfer`; 201 `{ ok, to, amount }`; the same with each
- *   schema library at `POST /typed-zod3` and `/typed-valibot`, and `POST /throwing`, whose
+ *   schema library at `POST /typed-zod3`, `/typed-valibot` and `/typed-arktype`, and `POST /throwing`, whose
  *   schema throws on a non-JSON `amount` (see `TYPED_ROUTES`)
  * - `POST /boom`         → the handler throws an Error whose message is `SECRET`
  * - `GET|POST /headers`  → 200 `{ headers }`: the request headers as the handler sees them (lowercase names)
@@ -21,13 +22,14 @@ export const Transfer = z.object({ to: z.string().min(1), amount: z.number().int
 /**
  * The routes with a route schema, all of them Standard Schemas with the same
  * output (so one handler serves them): zod 4, zod 3 (3.25, imported through
- * the `zod3` alias), Valibot, and a zod schema that throws — a transform that
+ * the `zod3` alias), Valibot, ArkType, and a zod schema that throws — a transform that
  * JSON-parses `amount`, the mistake issue 9 item 7 found answered in clear.
  */
 export const TYPED_ROUTES = {
   '/typed': Transfer,
   '/typed-zod3': z3.object({ to: z3.string().min(1), amount: z3.number().int().positive() }),
   '/typed-valibot': v.object({ to: v.pipe(v.string(), v.minLength(1)), amount: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+  '/typed-arktype': type({ to: 'string > 0', amount: 'number.integer > 0' }),
   '/throwing': z.object({ to: z.string(), amount: z.string().transform((s): number => JSON.parse(s)) }),
 } as const
 
