@@ -4,7 +4,8 @@ import { SealwireHttpError, SealwireSchemaError, createClient } from '@sealwire/
 import { nobleBackend } from '@sealwire/client/noble'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type } from 'arktype'
+import { afterAll, afterEach, beforeAll, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { z } from 'zod'
 import { startProxy, type Captured, type Proxy } from './support/proxy.js'
 import { startExpressServer } from './support/express-server.js'
@@ -158,6 +159,18 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       for (const rendering of [String(err), schemaErr.message, JSON.stringify(err), String(schemaErr.cause), schemaErr.stack ?? '']) {
         expect(rendering).not.toContain(NOT_JSON_SECRET)
       }
+    })
+
+    it('take any Standard Schema: an ArkType schema types the answer, and a mismatch does not quote the decrypted value', async () => {
+      const api = createClient({ baseUrl: srv.url })
+      const order = await api.post('/api/orders', { item: 'tea', quantity: 2 }, { schema: type({ id: 'number', item: 'string', quantity: 'number.integer > 0' }) })
+      expectTypeOf(order).toEqualTypeOf<{ id: number; item: string; quantity: number }>()
+      expect(order).toEqual({ id: 42, item: 'tea', quantity: 2 })
+      // ArkType's own message would be `method must be "GET" (was "POST")`.
+      const err = await api.post('/api/echo', { a: 1 }, { schema: type({ method: "'GET'" }) }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(SealwireSchemaError)
+      expect((err as SealwireSchemaError).issues).toEqual([{ path: ['method'], message: 'must be "GET"' }])
+      expect(String(err)).not.toContain('POST')
     })
 
     it('throw SealwireSchemaError when a 2xx body does not match the schema', async () => {

@@ -46,7 +46,8 @@ const keyOf = (p: PropertyKey | { readonly key: PropertyKey }): string | number 
  * too), so those messages are rebuilt from what the schema expected.
  */
 export function standardIssues(issues: ReadonlyArray<StandardIssue>): PayloadIssue[] {
-  return issues.map((issue) => {
+  // Array.from, not .map: plain arrays, not the library's own (ArkType's issues and paths are Array subclasses, which .map keeps).
+  return Array.from(issues, (issue) => {
     const i = issue as StandardIssue & { code?: unknown; kind?: unknown; expected?: unknown; received?: unknown; actual?: unknown }
     let message = i.message
     if (i.code === 'unrecognized_keys') message = 'Unrecognized keys'
@@ -54,7 +55,7 @@ export function standardIssues(issues: ReadonlyArray<StandardIssue>): PayloadIss
     else if (typeof i.actual === 'string' && typeof i.expected === 'string' && message.includes('(was ')) {
       message = i.expected.includes('(was ') ? 'Invalid value' : `must be ${i.expected}`
     }
-    return { path: (i.path ?? []).map(keyOf), message }
+    return { path: Array.from(i.path ?? [], keyOf), message }
   })
 }
 
