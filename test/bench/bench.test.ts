@@ -29,7 +29,7 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-test-'))
     try {
       const json = join(dir, 'bench.json')
-      const args = ['--only', 'http,store', '--frameworks', 'fastify', '--duration', '1', '--warmup', '0.3', '--connections', '10', '--store-entries', '1000000', '--json', json]
+      const args = ['--only', 'http,store', '--frameworks', 'fastify', '--duration', '1', '--warmup', '0.3', '--connections', '10', '--rounds', '2', '--store-entries', '1000000', '--json', json]
       const run = spawnSync('npx', ['-y', 'pnpm@10', 'bench', '--', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 })
       const output = `${run.stdout}\n${run.stderr}`
       expect(run.status, output).toBe(0)
@@ -37,7 +37,7 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
         machine: { node: string; cpus: number }
         options: { connections: number }
         micro: null
-        http: { framework: string; curve: string | null; warmup: Run; run: Run }[]
+        http: { framework: string; curve: string | null; warmup: Run; run: Run; rounds: Run[] }[]
         store: { entries: number; refused: number; live: number; heapBytesPerEntry: number; reportedBytesPerEntry: number }
         targets: { target: string; verdict: string }[]
       }
@@ -51,6 +51,9 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
       for (const h of report.http) {
         // The measured run carries the server's CPU per request (the warm-up does not).
         expect(h.run.serverCpuMicrosPerRequest, output).toBeGreaterThan(0)
+        // Two rounds, the reported run being one of them (the median by req/s).
+        expect(h.rounds).toHaveLength(2)
+        expect(h.rounds.map((r) => r.requestsPerSecond)).toContain(h.run.requestsPerSecond)
         expect(h.warmup.serverCpuMicrosPerRequest).toBeUndefined()
         for (const r of [h.warmup, h.run]) {
           expect(r.requests, output).toBeGreaterThan(0)

@@ -44,6 +44,8 @@ export interface HttpCase {
   curve: Curve | undefined
   warmup: HttpRun
   run: HttpRun
+  /** With several rounds: every round's measured run (`run` is the median one, with errors summed over all). */
+  rounds?: HttpRun[]
 }
 
 /** A 1 KiB JSON body, as the issue's numbers use. */
