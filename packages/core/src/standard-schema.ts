@@ -59,6 +59,37 @@ export function standardIssues(issues: ReadonlyArray<StandardIssue>): PayloadIss
   })
 }
 
+/** The value at an issue's path in the body, or undefined. */
+function valueAt(body: unknown, path: ReadonlyArray<string | number>): unknown {
+  let at = body
+  for (const key of path) {
+    if (typeof at !== 'object' || at === null || !Object.hasOwn(at, key)) return undefined
+    at = (at as Record<string | number, unknown>)[key]
+  }
+  return at
+}
+
+/**
+ * `standardIssues`, then a last guard on what the server answers and logs:
+ * libraries word some issues with the submitted value itself (Valibot's
+ * `Received "…"` on checks with no `expected`, zod 3's enum, ArkType's
+ * parse errors), and name a refused key in the message (ArkType's
+ * `'+': 'reject'`, Valibot's `strictObject`). A message that contains the
+ * primitive value at its path (3 characters or more: shorter ones collide with
+ * limits such as "at least 1") says only `Invalid value`; a refused key is
+ * `Unrecognized keys` at its parent's path. Paths still name members, record
+ * keys included (SECURITY.md).
+ */
+function requesterSafeIssues(issues: ReadonlyArray<StandardIssue>, body: unknown): PayloadIssue[] {
+  return standardIssues(issues).map((issue, n) => {
+    const raw = issues[n] as StandardIssue & { expected?: unknown; type?: unknown }
+    if (raw.expected === 'removed' || raw.type === 'strict_object') return { path: issue.path.slice(0, -1), message: 'Unrecognized keys' }
+    const value = valueAt(body, issue.path)
+    const text = typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : undefined
+    return text !== undefined && text.length >= 3 && issue.message.includes(text) ? { path: issue.path, message: 'Invalid value' } : issue
+  })
+}
+
 /** Outcome of `validateBody`: the schema's output, or the error to answer (sealed) with. */
 export type ValidateOutcome<T> = { ok: true; value: T } | { ok: false; error: SealwireError }
 
@@ -88,6 +119,6 @@ export async function validateBody<S extends StandardSchemaV1>(schema: S, body: 
       }),
     }
   }
-  if (result.issues !== undefined) return { ok: false, error: new SealwireError('invalid_payload', { issues: standardIssues(result.issues) }) }
+  if (result.issues !== undefined) return { ok: false, error: new SealwireError('invalid_payload', { issues: requesterSafeIssues(result.issues, body) }) }
   return { ok: true, value: result.value as InferOutput<S> }
 }
