@@ -17,15 +17,19 @@ export function signedSetProblem(jwt: string, ring: KeyRing, nowMs: number): str
   } catch {
     return 'not a signed JWK Set (make one with `sealwire keys sign`)'
   }
-  const { keys, exp } = claims
+  const { keys, exp, iat } = claims
   if (!Array.isArray(keys) || keys.length === 0) return 'the signed set holds no keys'
   for (const key of keys as Array<{ kid?: unknown } | null>) {
     const kid = key?.kid
     if (typeof kid !== 'string' || ring.get(kid) === undefined) {
-      return `the signed set lists key "${String(kid).slice(0, 64)}", which this server does not hold: sign the current set (sealwire keys sign)`
+      // Printable ASCII only, 64 at most: the line goes to the operator's log.
+      return `the signed set lists key "${String(kid).replace(/[^\x21-\x7e]/g, '?').slice(0, 64)}", which this server does not hold: sign the current set (sealwire keys sign)`
     }
   }
-  if (typeof exp !== 'number') return 'the signed set has no expiry (exp): sign it with `sealwire keys sign`'
-  if (exp * 1000 <= nowMs) return `the signed set expired at ${new Date(exp * 1000).toISOString()}: sign a new one (sealwire keys sign)`
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) return 'the signed set has no valid iat and exp: sign it with `sealwire keys sign`'
+  if (exp * 1000 <= nowMs) return `the signed set expired at ${new Date(Math.max(exp * 1000, -8.64e15)).toISOString()}: sign a new one (sealwire keys sign)`
+  // The clients' own limits (PROTOCOL §2.1): refused by them, so not served either.
+  if (iat * 1000 > nowMs + 60_000) return 'the signed set is dated in the future (iat): check the signing machine\'s clock and sign it again'
+  if (exp - iat > 366 * 86_400) return 'the signed set is valid for more than 366 days: sign it again with a shorter lifetime'
   return undefined
 }

@@ -54,3 +54,18 @@ describe('explainFetchFailure', () => {
     expect(explainFetchFailure(new TypeError('Failed to fetch'), URL_)).toContain('developer console')
   })
 })
+
+describe('explainFetchFailure on hostile errors', () => {
+  it('never throws: a cause getter that throws, or a revoked Proxy, gives the place and no reason', () => {
+    const getter = new Error('x')
+    Object.defineProperty(getter, 'cause', {
+      get() {
+        throw new Error('getter: Authorization: Bearer s3cr3t')
+      },
+    })
+    expect(explainFetchFailure(getter, 'https://api.example/jwks.json')).toBe(' from https://api.example/jwks.json')
+    const { proxy, revoke } = Proxy.revocable({}, {})
+    revoke()
+    expect(explainFetchFailure(proxy, 'https://api.example/jwks.json')).toBe(' from https://api.example/jwks.json')
+  })
+})

@@ -88,14 +88,18 @@ export function explainFetchFailure(error: unknown, href: string): string {
     return ''
   }
   const where = ` from ${url.origin}${url.pathname}`
-  const codes = chainCodes(error)
-  for (const code of codes) {
-    const why = reason(code, url)
-    if (why !== undefined) return `${where}: ${why}`
-  }
-  if (codes.length > 0) return `${where} (${codes[0]!})`
-  if (error instanceof TypeError && error.cause === undefined) {
-    return `${where}: no reason given; in a browser, which hides it from scripts, the developer console shows it (a CORS refusal, an untrusted certificate, a network error)`
+  try {
+    const codes = chainCodes(error)
+    for (const code of codes) {
+      const why = reason(code, url)
+      if (why !== undefined) return `${where}: ${why}`
+    }
+    if (codes.length > 0) return `${where} (${codes[0]!})`
+    if (error instanceof TypeError && error.cause === undefined) {
+      return `${where}: no reason given; in a browser, which hides it from scripts, the developer console shows it (a CORS refusal, an untrusted certificate, a network error)`
+    }
+  } catch {
+    // A custom fetch's error whose `cause` getter throws, or a revoked Proxy: no reason, and never that error.
   }
   return where
 }

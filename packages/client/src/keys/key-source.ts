@@ -53,7 +53,8 @@ export interface JwksSourceOptions {
  * burst of requests (or of `unknown_key` answers) costs one download.
  */
 export function jwksKeySource(options: JwksSourceOptions): KeySource {
-  let cached: { key: RecipientKey; expiresAt: number } | undefined
+  /** `setExpiresAt`: when the signed set the key came from expires (Infinity for a plain set). */
+  let cached: { key: RecipientKey; expiresAt: number; setExpiresAt: number } | undefined
   let inflight: Promise<RecipientKey> | undefined
   /** The newest signed set's `iat` this client accepted: an older one is a rollback (verify-signed-set.ts). */
   let newestIat: number | undefined
@@ -86,6 +87,7 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     if (text === undefined) throw discoveryFailed(`${what} is larger than ${MAX_JWKS_BYTES} bytes`)
     let keys: unknown
     let expiresAt = options.clock() + cacheLifetimeSeconds(res.headers.get('cache-control')) * 1000
+    let setExpiresAt = Number.POSITIVE_INFINITY
     if (options.root !== undefined) {
       // Only what the pinned root signed: a proxy's own set, an expired one or a plain JWK Set is refused.
       const { verifyKeySet } = await import('./verify-signed-set.js')
@@ -93,12 +95,19 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       try {
         verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock(), notOlderThan: newestIat })
       } catch (cause) {
+        // An older genuine set while the newer one this client holds is still valid (a CDN
+        // edge or an instance mid-deploy serving it): the rollback is refused, the request is not.
+        if ((cause as { rollback?: boolean }).rollback === true && cached !== undefined && options.clock() < cached.setExpiresAt) {
+          cached = { ...cached, expiresAt: Math.min(expiresAt, cached.setExpiresAt) }
+          return cached.key
+        }
         throw discoveryFailed((cause as Error).message, cause)
       }
       keys = verified.keys
       newestIat = verified.iat
       // Never cached past its expiry.
-      expiresAt = Math.min(expiresAt, verified.exp * 1000)
+      setExpiresAt = verified.exp * 1000
+      expiresAt = Math.min(expiresAt, setExpiresAt)
     } else {
       try {
         keys = (JSON.parse(text) as { keys?: unknown }).keys
@@ -109,7 +118,7 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     if (!Array.isArray(keys)) throw discoveryFailed('The JWK Set has no "keys" array')
     const key = await selectRecipientKey(keys, await options.plan())
     if (key === undefined) throw discoveryFailed(`${what} holds no key this client can use`)
-    cached = { key, expiresAt }
+    cached = { key, expiresAt, setExpiresAt }
     return key
   }
 

@@ -30,6 +30,8 @@ export const SIGNED_JWKS_TYP = 'sealwire-jwks+jwt'
 /** A refusal of a signed key set: its message says why (the client raises it as `key_discovery_failed`). */
 export class SignedKeySetRefused extends Error {
   override readonly name = 'SignedKeySetRefused'
+  /** Refused only for being older than a set this client accepted (genuine otherwise). */
+  rollback = false
 }
 
 /** A verified signed key set. */
@@ -129,7 +131,9 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
   if (iat * 1000 > now + 60_000) throw refused('The signed JWK Set is dated in the future (iat)')
   if (exp - iat > MAX_SIGNED_SET_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
   if (options.notOlderThan !== undefined && iat < options.notOlderThan) {
-    throw refused(`The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${options.notOlderThan}): a rollback is refused`)
+    const error = refused(`The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${options.notOlderThan}): a rollback is refused`)
+    error.rollback = true
+    throw error
   }
   if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw refused('The signed JWK Set has no "keys"')
   return { keys: payload.keys, iat: payload.iat as number, exp: payload.exp as number, root: thumbprint }
