@@ -20,8 +20,10 @@ describe.skipIf(findRedisServer() === undefined)('soak (30 s)', () => {
       const report = join(dir, 'soak.json')
       const run = spawnSync('npx', ['-y', 'pnpm@10', 'soak', '--', '--duration', '30', '--json', report], { cwd: root, encoding: 'utf8', timeout: 240_000 })
       const output = `${run.stdout}\n${run.stderr}`
-      const result = JSON.parse(readFileSync(report, 'utf8')) as { passed: boolean; checks: { check: string; value: string; pass: boolean }[]; requests: number }
-      expect(result.checks.filter((c) => !c.pass), output).toEqual([])
+      const result = JSON.parse(readFileSync(report, 'utf8')) as { passed: boolean; checks: { check: string; value: string; pass: boolean; reported?: boolean }[]; requests: number }
+      // Latency comparisons are reported, not asserted (no timing assertions in tests); every other check must pass.
+      expect(result.checks.filter((c) => !c.pass && c.reported !== true), output).toEqual([])
+      expect(result.checks.some((c) => c.reported === true)).toBe(true)
       expect(result.passed).toBe(true)
       expect(result.requests).toBeGreaterThan(100)
       expect(run.status, output).toBe(0)
