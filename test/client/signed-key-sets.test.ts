@@ -99,7 +99,7 @@ describe('the CLI', () => {
     const signed = await sw(['keys', 'sign', '--root', 'root-copy.jwk.json', '--out', 'copy.jwt', 'server.jwks.json'], { cwd: dir })
     expect(signed.code, signed.stderr).toBe(0)
     expect(signed.stderr).toContain(`with root ${thumbprint},`)
-    expect(signed.stderr).toContain('warning: root-copy.jwk.json holds a private key and is readable by others (mode 0644): chmod 600 root-copy.jwk.json')
+    expect(signed.stderr).toContain("warning: root-copy.jwk.json holds a private key and is readable by others (mode 0644): chmod 600 'root-copy.jwk.json'")
     // The 0600 original: no warning.
     const quiet = await sw(['keys', 'sign', '--root', 'root.jwk.json', '--out', 'quiet.jwt', 'server.jwks.json'], { cwd: dir })
     expect(quiet.stderr).not.toContain('warning')
@@ -245,11 +245,20 @@ describe('the server', () => {
     await expect(sealwire.ready).rejects.toThrow(/does not hold/)
   })
 
-  it('refuses to start with an expired signed set', async () => {
+  it('starts with an expired signed set (the rest of the API must come up after a restart), says so once, and does not serve it', async () => {
     const own = await generateKeyPair('P-256')
     const set = await signKeySet([own.publicJwk], rootPrivate, { expiresInSeconds: 3600 })
-    const sealwire = createSealwireServer({ keys: await KeyRing.from([own.privateJwk]), signedJwks: set, clock: () => Date.now() + 2 * 3_600_000 })
-    await expect(sealwire.ready).rejects.toThrow(/signedJwks: the signed set expired at .*sign a new one/)
+    const logged: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line))
+    try {
+      const sealwire = createSealwireServer({ keys: await KeyRing.from([own.privateJwk]), signedJwks: set, clock: () => Date.now() + 2 * 3_600_000 })
+      await sealwire.ready
+      expect((await sealwire.jwks(sealwire.signedJwksPath)).status).toBe(500)
+      expect((await sealwire.jwks(sealwire.jwksPath)).status).toBe(200)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(logged).toEqual([expect.stringMatching(/^Sealwire: not serving the signed JWK Set: the signed set expired at .*sign a new one/)])
   })
 
   it('stops serving a set that expired, or lists a removed key, while it runs: a 500, and one line to the operator per problem', async () => {

@@ -163,12 +163,21 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       ? Promise.resolve(o.keys as KeyRing)
       : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
   ringPromise.then((r) => (ring = r), () => {})
-  // A fixed signed set is checked at start-up (a function's, each time it is served).
+  const warnedSignedSet = new Set<string>()
+  /** Once per problem, to the operator; the set is public, so naming its kid leaks nothing. */
+  const warnSignedSet = (problem: string): void => {
+    if (warnedSignedSet.has(problem) || warnedSignedSet.size >= 16) return
+    warnedSignedSet.add(problem)
+    console.error(`Sealwire: not serving the signed JWK Set: ${problem}`)
+  }
+  // A fixed signed set is checked at start-up, and every set each time it is served. A wrong
+  // set (a key not held) refuses the start; one whose dates are wrong (expired) only stops
+  // being served: a restart must not take down the API for clients that never fetch it.
   const ready = ringPromise.then((r) => {
     const problem = typeof o.signedJwks === 'string' ? signedSetProblem(o.signedJwks, r, clock()) : undefined
-    if (problem !== undefined) throw new TypeError(`signedJwks: ${problem}`)
+    if (problem?.dated === true) warnSignedSet(problem.message)
+    else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
   })
-  const warnedSignedSet = new Set<string>()
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   let warnedInsecure = false
 
@@ -206,11 +215,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         // Checked as served: a set can expire while the server runs, or a rotation remove a key it lists.
         const problem = signedSetProblem(signed, ring ?? (await ringPromise), clock())
         if (problem !== undefined) {
-          // Once per problem, to the operator; the set is public, so naming its kid leaks nothing.
-          if (!warnedSignedSet.has(problem) && warnedSignedSet.size < 16) {
-            warnedSignedSet.add(problem)
-            console.error(`Sealwire: not serving the signed JWK Set: ${problem}`)
-          }
+          warnSignedSet(problem.message)
           return plainProblem(new SealwireError('internal_error'), clock())
         }
         return {

@@ -56,10 +56,11 @@ export interface SealwireServerOptions {
    * JWT served at `signedJwksPath` for clients that pin the root
    * (`createClient({ jwksRoot })`, docs/PROTOCOL.md §2.1). A string, or a function
    * called on each request for the set (re-read a file, so a re-signed set is
-   * served without a restart). Every key it lists must be held by `keys`, and it
-   * must not have expired: a string is checked at start-up (`ready` rejects), and
-   * either form each time it is served (a plain 500 instead, and one
-   * `console.error` line per problem). Its signature is the clients' to verify.
+   * served without a restart). Every key it lists must be held by `keys` (a string
+   * that lists another refuses the start: `ready` rejects), and its dates must
+   * be ones clients accept; either form is checked each time it is served (a
+   * plain 500 instead, and one `console.error` line per problem). Its signature
+   * is the clients' to verify.
    * Default: none (404 there).
    */
   signedJwks?: string | (() => string | Promise<string>)

@@ -11,12 +11,13 @@ describe('signedSetProblem', () => {
     const ring = await KeyRing.from([own.privateJwk])
     const now = 1_800_000_000_000
     const iat = now / 1000
-    const set = (p: Record<string, unknown>) => signedSetProblem(jwtOf({ keys: [own.publicJwk], iat, exp: iat + 3600, ...p }), ring, now)
+    const set = (p: Record<string, unknown>) => signedSetProblem(jwtOf({ keys: [own.publicJwk], iat, exp: iat + 3600, ...p }), ring, now)?.message
     expect(set({})).toBeUndefined()
     expect(set({ exp: iat - 1 })).toMatch(/^the signed set expired at 2027-/)
     // Out of Date's range, or not finite: a problem, not a RangeError.
     expect(set({ exp: -1e20 })).toMatch(/expired at/)
-    expect(signedSetProblem(jwtOf({ keys: [own.publicJwk], iat, exp: '1e400' }), ring, now)).toMatch(/no valid iat and exp/)
+    expect(signedSetProblem(jwtOf({ keys: [own.publicJwk], iat, exp: '1e400' }), ring, now)).toEqual({ message: expect.stringMatching(/no valid iat and exp/), dated: false })
+    expect(signedSetProblem(jwtOf({ keys: [own.publicJwk], iat, exp: iat - 1 }), ring, now)?.dated).toBe(true)
     expect(set({ iat: iat + 3600, exp: iat + 7200 })).toMatch(/dated in the future/)
     expect(set({ exp: iat + 367 * 86_400 })).toMatch(/more than 366 days/)
     // A kid made to forge log lines comes out printable.
