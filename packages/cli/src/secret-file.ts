@@ -52,6 +52,9 @@ export async function writeSecretFile(io: CliIo, file: string, text: string, opt
 export async function looseModeWarning(io: CliIo, file: string): Promise<string | undefined> {
   if (process.platform === 'win32') return undefined
   const mode = await stat(resolvePath(io, file)).then((s) => s.mode & 0o777, () => undefined)
-  if (mode === undefined || (mode & 0o077) === 0) return undefined
-  return `warning: ${file} holds a private key and is readable by ${mode & 0o007 ? 'others' : 'its group'} (mode 0${mode.toString(8)}): chmod 600 ${file}\n`
+  // Read bits only: 0620 (a terminal) or 0610 say nothing about who can read the key.
+  if (mode === undefined || (mode & 0o044) === 0) return undefined
+  // The name as given, made printable: it is echoed to a terminal.
+  const name = file.replace(/[^\x20-\x7e]/g, '?')
+  return `warning: ${name} holds a private key and is readable by ${mode & 0o004 ? 'others' : 'its group'} (mode 0${mode.toString(8)}): chmod 600 '${name.replace(/'/g, "'\\''")}'\n`
 }
