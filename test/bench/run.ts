@@ -58,7 +58,9 @@ function runMicro(): Micro {
   try {
     const out = join(dir, 'micro.json')
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs')
-    const run = spawnSync(process.execPath, [vitest, 'bench', '--config', 'test/vitest.config.ts', '--project', 'integration', '--run', 'test/bench', '--outputJson', out], { cwd: root, stdio: 'inherit' })
+    // --expose-gc for the bench workers: protocol.bench.ts collects before each benchmark.
+    const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' ') }
+    const run = spawnSync(process.execPath, [vitest, 'bench', '--config', 'test/vitest.config.ts', '--project', 'integration', '--run', 'test/bench', '--outputJson', out], { cwd: root, stdio: 'inherit', env })
     if (run.status !== 0) throw new Error(`vitest bench failed (${run.status})`)
     const report = JSON.parse(readFileSync(out, 'utf8')) as { files: { groups: { fullName: string; benchmarks: { name: string; hz: number }[] }[] }[] }
     const micro: Micro = {}
