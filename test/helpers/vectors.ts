@@ -20,8 +20,8 @@ import { base64url } from 'jose'
 import { describe } from 'vitest'
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
-/** The vendored Wycheproof folder; `SEALWIRE_WYCHEPROOF_DIR` points elsewhere (or nowhere, to see the skip). */
-export const WYCHEPROOF_DIR = resolve(REPO_ROOT, process.env.SEALWIRE_WYCHEPROOF_DIR ?? 'test/vectors/wycheproof')
+/** The vendored Wycheproof folder. */
+export const WYCHEPROOF_DIR = resolve(REPO_ROOT, 'test/vectors/wycheproof')
 
 const encoder = new TextEncoder()
 export const utf8 = (text: string): Uint8Array => encoder.encode(text)
@@ -62,22 +62,26 @@ function pinnedDigest(file: string): string | undefined {
 }
 
 /**
- * `describe` over a Wycheproof file. A missing file fails the run under
- * `CI=true` and is a loud skip elsewhere (only when `SEALWIRE_WYCHEPROOF_DIR`
- * points away from the vendored copy would that happen), never a silent pass.
+ * `describe` over a Wycheproof file. The files are vendored: a missing one is a
+ * broken checkout and fails the run, never a skip or a silent pass.
  */
 export function describeWycheproof<T = WycheproofFile>(file: string, title: string, body: (data: T) => void): void {
   const data = loadWycheproof<T>(file)
-  if (data === undefined) {
-    const where = resolve(WYCHEPROOF_DIR, file)
-    if (process.env.CI === 'true') throw new Error(`Wycheproof vectors missing at ${where}: they are vendored under test/vectors/wycheproof/`)
-    console.warn(`\n⚠️  SKIPPING ${title}: Wycheproof vectors not found at ${where}\n`)
-    // Skip reason: the vendored file is absent, which only happens when SEALWIRE_WYCHEPROOF_DIR
-    // points elsewhere on a developer machine; CI threw above instead of skipping.
-    describe.skip(title, () => {})
-    return
-  }
+  if (data === undefined) throw new Error(`Wycheproof vectors missing at ${resolve(WYCHEPROOF_DIR, file)}: they are vendored under test/vectors/wycheproof/`)
   describe(title, () => body(data))
+}
+
+/**
+ * The cases on which two backends' outcomes differ, as "tcId n: jose …, node …"
+ * (the Wycheproof differential check of the node backend against jose).
+ */
+export async function backendDisagreements<T extends { tcId: number }>(cases: readonly T[], backends: readonly { name: string }[], outcome: (test: T, backend: number) => Promise<string>): Promise<string[]> {
+  const differ: string[] = []
+  for (const test of cases) {
+    const verdicts = await Promise.all(backends.map((_, i) => outcome(test, i)))
+    if (new Set(verdicts).size > 1) differ.push(`tcId ${test.tcId}: ${backends.map((b, i) => `${b.name} ${verdicts[i]}`).join(', ')}`)
+  }
+  return differ
 }
 
 export interface WycheproofFile<G = WycheproofGroup> {
