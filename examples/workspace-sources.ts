@@ -7,13 +7,19 @@ export const sources = (path: string): string => fileURLToPath(new URL(`../packa
 /**
  * esbuild plugin for the examples' tsup configs: `@sealwire/<pkg>` and
  * `@sealwire/server/<adapter>` resolve to the packages' sources, the same
- * mapping as the tsconfig paths and the vitest aliases. An example then builds
+ * mapping as the tsconfig paths and the vitest aliases; core's `#platform` by
+ * the build's platform. An example then builds
  * on its own, in a second, right after install: the demo never waits for (or
  * races with) a build of packages/*. In your own app these are plain npm imports.
  */
 export const workspaceSources: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'sealwire-workspace-sources',
   setup(build) {
+    // Core's `#platform` as an installed package resolves it: the `node` condition gets the
+    // Node-native backend, every other platform the portable one. (The tsconfig paths map it to
+    // the portable source for the type checker; a Node build must not measure or run that.)
+    const platform = build.initialOptions.platform === 'node' ? 'core/src/node/platform.ts' : 'core/src/platform/portable.ts'
+    build.onResolve({ filter: /^#platform$/ }, () => ({ path: sources(platform) }))
     build.onResolve({ filter: /^@sealwire\/(core|server|client|redis)(\/[\w-]+)?$/ }, (args) => {
       const [, pkg, sub] = /^@sealwire\/(\w+)(?:\/([\w-]+))?$/.exec(args.path)!
       if (sub === undefined) return { path: sources(`${pkg}/src/index.ts`) }
