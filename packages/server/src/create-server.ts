@@ -192,6 +192,13 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const originOf = (incoming: IncomingRequest): string | undefined =>
     originFromRequest(requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto')), incoming.authority ?? incoming.header('host'))
 
+  /** The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser clients fetch them cross-origin). */
+  const publicKeysAnswer = (contentType: string, body: string): OutgoingResponse => ({
+    status: 200,
+    headers: { 'content-type': contentType, 'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`, 'access-control-allow-origin': '*', date: httpDate(clock()) },
+    body,
+  })
+
   const refuse = (checked: { incoming: IncomingRequest; started: number }, error: SealwireError, kid?: string): OutgoingResponse => {
     event(checked, error.code, kid)
     return plainProblem(error, clock())
@@ -218,31 +225,11 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           warnSignedSet(problem.message)
           return plainProblem(new SealwireError('internal_error'), clock())
         }
-        return {
-          status: 200,
-          headers: {
-            // A JWT (RFC 7519 §10.3.1): the public JWK Set signed by the offline root.
-            'content-type': 'application/jwt',
-            'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
-            'access-control-allow-origin': '*',
-            date: httpDate(clock()),
-          },
-          body: signed,
-        }
+        // A JWT (RFC 7519 §10.3.1): the public JWK Set signed by the offline root.
+        return publicKeysAnswer('application/jwt', signed)
       }
-      const keys = ring ?? (await ringPromise)
-      return {
-        status: 200,
-        headers: {
-          // RFC 7517 §8.5 registers the JWK Set media type.
-          'content-type': 'application/jwk-set+json',
-          'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
-          // Public keys only: any origin may read them (browser clients fetch them cross-origin).
-          'access-control-allow-origin': '*',
-          date: httpDate(clock()),
-        },
-        body: JSON.stringify(keys.publicJwks()),
-      }
+      // RFC 7517 §8.5 registers the JWK Set media type.
+      return publicKeysAnswer('application/jwk-set+json', JSON.stringify((ring ?? (await ringPromise)).publicJwks()))
     },
 
     precheck(incoming) {
