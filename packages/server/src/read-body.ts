@@ -1,6 +1,8 @@
 import type { BodyReader, BodySource } from './types.js'
 
 const encoder = new TextEncoder()
+/** For bytes read whole (not streamed): stateless, so one serves every request. */
+const wholeDecoder = new TextDecoder()
 
 /**
  * Step 3 while the body streams in: reads it as text, counting bytes, and
@@ -13,12 +15,12 @@ const encoder = new TextEncoder()
  * stray byte fails core's base64url check as `malformed_envelope`.
  */
 export async function readLimited(source: BodySource, maxBytes: number): Promise<string | undefined> {
-  if (source instanceof Uint8Array) return source.byteLength > maxBytes ? undefined : new TextDecoder().decode(source)
+  if (source instanceof Uint8Array) return source.byteLength > maxBytes ? undefined : wholeDecoder.decode(source)
   if (isBodyReader(source)) {
     const body = await source.readUpTo(maxBytes)
     // The reader counted bytes under the cap; bytes are counted again here all the same.
     if (body === undefined || typeof body === 'string') return body
-    return body.byteLength > maxBytes ? undefined : new TextDecoder().decode(body)
+    return body.byteLength > maxBytes ? undefined : wholeDecoder.decode(body)
   }
   const decoder = new TextDecoder()
   let total = 0

@@ -144,8 +144,11 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
   const { schema, peer, preflight, route } = options
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
-    const path = new URL(request.url).pathname
-    if ((method === 'GET' || method === 'HEAD') && server.isJwksRequest(method, path)) return toResponse(await server.jwks(path))
+    // The URL is parsed here only for a GET or HEAD (a JWK Set fetch); incomingFromRequest parses it for the rest.
+    if (method === 'GET' || method === 'HEAD') {
+      const path = new URL(request.url).pathname
+      if (server.isJwksRequest(method, path)) return toResponse(await server.jwks(path))
+    }
     if (preflight !== undefined && isPreflight(request)) return preflightAnswer(await preflight(preflightRequest(request), ...rest))
     // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
     return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {
