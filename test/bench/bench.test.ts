@@ -9,20 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import type { HttpRun } from './http/load.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-interface Run {
-  requestsPerSecond: number
-  requests: number
-  ok: number
-  non2xx: number
-  errors: number
-  timeouts: number
-  envelopesSealed?: number
-  envelopesTaken?: number
-  serverCpuMicrosPerRequest?: number
-}
 
 describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
   it('answers every request 2xx (no envelope resent: a replay is a 409), and writes every field and target', () => {
@@ -37,7 +27,7 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
         machine: { node: string; cpus: number }
         options: { connections: number }
         micro: null
-        http: { framework: string; curve: string | null; warmup: Run; run: Run; rounds: Run[] }[]
+        http: { framework: string; curve: string | null; warmup: HttpRun; run: HttpRun; rounds: HttpRun[] }[]
         store: { entries: number; refused: number; live: number; heapBytesPerEntry: number; reportedBytesPerEntry: number }
         targets: { target: string; verdict: string }[]
       }
