@@ -1,13 +1,15 @@
 import { Buffer, isUtf8 } from 'node:buffer'
 import { isCanonicalBase64url as viaRegex } from '../encoding.js'
 import type { Platform } from '../platform/platform.js'
-import { nodeBackend, strictBase64url } from './node-backend.js'
+import { LONG_PART_CHARS, nodeBackend, strictBase64url } from './node-backend.js'
 
-/** Above this many characters Buffer's decoder plus three native checks beat the regular expression (~3× on a megabyte). */
-const REGEX_MAX_CHARS = 512
-
+/**
+ * From LONG_PART_CHARS (513) characters Buffer's decoder plus three native
+ * checks beat the regular expression (~3× on a megabyte), and the bytes are
+ * held for the cipher's decode of the same part.
+ */
 function isCanonicalBase64url(text: string): boolean {
-  if (text.length <= REGEX_MAX_CHARS) return viaRegex(text)
+  if (text.length < LONG_PART_CHARS) return viaRegex(text)
   try {
     strictBase64url(text)
   } catch {

@@ -17,7 +17,10 @@ export interface Platform {
   readonly backend: CryptoBackend
   /** Whether `text` is canonical unpadded base64url (RFC 4648 §3.5), as `encoding.ts`'s `isCanonicalBase64url` says. */
   readonly isCanonicalBase64url: (text: string) => boolean
-  /** The bytes of text already found canonical base64url (`isCanonicalBase64url`). */
+  /**
+   * The bytes of text already checked to be base64url (the alphabet, a possible
+   * length): stray low bits in the last character are dropped, by every platform alike.
+   */
   readonly decodeBase64url: (text: string) => Uint8Array
   /** Strict UTF-8: invalid bytes throw, a leading BOM is dropped (as `TextDecoder` does). */
   readonly decodeUtf8: (bytes: Uint8Array) => string

@@ -1,6 +1,5 @@
 import { CONTENT_ENCRYPTION_ALG, DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, KEY_MANAGEMENT_ALG } from '../constants.js'
 import { platform } from '#platform'
-import { fromB64u } from '../encoding.js'
 import { SealwireError } from '../errors.js'
 import type { KeyRing } from '../keys/key-ring.js'
 import { replayExpiresAt } from '../replay/replay-expiry.js'
@@ -135,7 +134,8 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }
   const plaintext = plainRequestPlaintext(parsedPlaintext) ?? parseWithSchema(requestPlaintextSchema, parsedPlaintext, 'Plaintext is not a sealwire request')
-  const reply: ReplyContext = { jti: header.jti, rk: fromB64u(plaintext.rk) }
+  // rk is 32 bytes of base64url (checked above): Buffer's decoder on Node, jose's elsewhere.
+  const reply: ReplyContext = { jti: header.jti, rk: platform.decodeBase64url(plaintext.rk) }
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.
   if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
