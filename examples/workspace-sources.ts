@@ -6,7 +6,7 @@ export const sources = (path: string): string => fileURLToPath(new URL(`../packa
 
 /**
  * esbuild plugin for the examples' tsup configs: `@sealwire/<pkg>` and
- * `@sealwire/server/<adapter>` resolve to the packages' sources, the same
+ * `@sealwire/<pkg>/<subpath>` resolve to the packages' sources, the same
  * mapping as the tsconfig paths and the vitest aliases; core's `#platform` by
  * the build's platform. An example then builds
  * on its own, in a second, right after install: the demo never waits for (or
@@ -23,7 +23,9 @@ export const workspaceSources: NonNullable<Options['esbuildPlugins']>[number] = 
     build.onResolve({ filter: /^@sealwire\/(core|server|client|redis)(\/[\w-]+)?$/ }, (args) => {
       const [, pkg, sub] = /^@sealwire\/(\w+)(?:\/([\w-]+))?$/.exec(args.path)!
       if (sub === undefined) return { path: sources(`${pkg}/src/index.ts`) }
-      return { path: sources(pkg === 'server' ? `server/src/adapters/${sub}.ts` : `${pkg}/src/${sub}.ts`) }
+      // Subpaths by package layout: server's adapters, core's entry directories (`/node`), client's modules (`/noble`).
+      const path = pkg === 'server' ? `server/src/adapters/${sub}.ts` : pkg === 'core' ? `core/src/${sub}/index.ts` : `${pkg}/src/${sub}.ts`
+      return { path: sources(path) }
     })
   },
 }

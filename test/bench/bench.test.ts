@@ -8,11 +8,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generateKeyPair, importRecipientKey, sealRequest } from '@sealwire/core'
+import { nodeBackend } from '@sealwire/core/node'
 import { describe, expect, it } from 'vitest'
-import type { HttpRun } from './http/load.js'
+import { BENCH_ROUTE } from './http/contract.js'
+import { BODY_1KIB, startServer, stopServer, type HttpRun } from './http/load.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-
 
 describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
   it('answers every request 2xx (no envelope resent: a replay is a 409), and writes every field and target', () => {
@@ -76,4 +78,26 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 150_000)
+})
+
+describe('the crypto-only server (the ceiling the HTTP ratios are read against)', () => {
+  // Its ratio only bounds Sealwire's if it does the same cryptographic work: it must
+  // open a real envelope and seal the echo to the request's response key.
+  it.each(['X25519', 'P-256'] as const)('%s: opens a sealed request and seals the echo to its response key', async (curve) => {
+    const build = spawnSync('npx', ['tsup', '--config', 'test/bench/tsup.config.ts', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+    expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0)
+    const keys = await generateKeyPair(curve)
+    const { child, port } = await startServer(join(root, 'test/bench/dist/server.js'), 'express', 'crypto-only', keys.privateJwk)
+    try {
+      const sealed = await sealRequest({ recipient: await importRecipientKey(keys.publicJwk), request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB })
+      const response = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: sealed.envelope })
+      const text = await response.text()
+      expect(response.status, text).toBe(200)
+      expect(text).not.toContain(BODY_1KIB.memo.slice(0, 32))
+      const echoed = await nodeBackend.openWithSecret(text, sealed.reply.rk)
+      expect(JSON.parse(Buffer.from(echoed).toString())).toEqual(BODY_1KIB)
+    } finally {
+      await stopServer(child)
+    }
+  }, 90_000)
 })

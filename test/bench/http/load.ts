@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { generateKeyPair, importRecipientKey, sealRequest, type Curve } from '@sealwire/core'
 import autocannon from 'autocannon'
 
-import { BENCH_ROUTE, type Framework } from './contract.js'
+import { BENCH_ROUTE, type Framework, type Mode } from './contract.js'
 
 export interface HttpBenchOptions {
   /** The built server script (server.js). */
@@ -42,6 +42,8 @@ export interface HttpCase {
   framework: Framework
   /** Sealwire's curve, or undefined for the plain server. */
   curve: Curve | undefined
+  /** Sealwire's cryptography alone, without its checks (server.ts `crypto-only`): the ceiling. */
+  cryptoOnly?: true
   warmup: HttpRun
   run: HttpRun
   /** With several rounds: every round's measured run (`run` is the median one, with errors summed over all). */
@@ -52,7 +54,8 @@ export interface HttpCase {
 export const BODY_1KIB = { to: 'alice', amount: 42, memo: 'x'.repeat(1024 - 40) }
 const bodyText = JSON.stringify(BODY_1KIB)
 
-async function startServer(script: string, framework: Framework, mode: 'plain' | 'sealwire', jwk: unknown): Promise<{ child: ChildProcess; port: number }> {
+/** Forks one server process (server.ts) and resolves once it listens. */
+export async function startServer(script: string, framework: Framework, mode: Mode, jwk: unknown): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(script, [framework, mode], { env: { ...process.env, SEALWIRE_BENCH_JWK: JSON.stringify(jwk) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${framework} ${mode} server did not start within 20 s`)), 20_000)
@@ -70,7 +73,7 @@ function serverCpu(child: ChildProcess): Promise<number> {
   })
 }
 
-function stopServer(child: ChildProcess): Promise<void> {
+export function stopServer(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve()
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
@@ -139,9 +142,10 @@ const poolSize = (rate: number, seconds: number, connections: number) => Math.ce
  * sized from its warm-up's rate (the warm-up's own pool from a generous
  * guess), and sealed after the server started.
  */
-export async function benchServer(options: HttpBenchOptions, framework: Framework, curve: Curve | undefined): Promise<HttpCase> {
+export async function benchServer(options: HttpBenchOptions, framework: Framework, curve: Curve | undefined, cryptoOnly = false): Promise<HttpCase> {
   const keys = curve === undefined ? undefined : await generateKeyPair(curve)
-  const { child, port } = await startServer(options.serverScript, framework, keys === undefined ? 'plain' : 'sealwire', keys?.privateJwk)
+  const mode: Mode = keys === undefined ? 'plain' : cryptoOnly ? 'crypto-only' : 'sealwire'
+  const { child, port } = await startServer(options.serverScript, framework, mode, keys?.privateJwk)
   try {
     const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
     const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(5_000, options.warmupSeconds))
@@ -150,17 +154,19 @@ export async function benchServer(options: HttpBenchOptions, framework: Framewor
     const run = await load(port, options.durationSeconds, options.connections, pool)
     run.serverCpuMicrosPerRequest = (await serverCpu(child)) - cpuBefore
     if (run.requests > 0) run.serverCpuMicrosPerRequest /= run.requests
-    return { framework, curve, warmup, run }
+    return { framework, curve, ...(cryptoOnly ? { cryptoOnly: true as const } : {}), warmup, run }
   } finally {
     await stopServer(child)
   }
 }
 
-/** Every case of the HTTP part: per framework, plain then sealed (Express on both curves). */
-export const HTTP_CASES: readonly { framework: Framework; curve: Curve | undefined }[] = [
+/** Every case of the HTTP part: per framework, plain then sealed (Express on both curves, and its crypto-only ceiling). */
+export const HTTP_CASES: readonly { framework: Framework; curve: Curve | undefined; cryptoOnly?: true }[] = [
   { framework: 'express', curve: undefined },
   { framework: 'express', curve: 'X25519' },
   { framework: 'express', curve: 'P-256' },
+  { framework: 'express', curve: 'X25519', cryptoOnly: true },
+  { framework: 'express', curve: 'P-256', cryptoOnly: true },
   { framework: 'fastify', curve: undefined },
   { framework: 'fastify', curve: 'X25519' },
   { framework: 'hono', curve: undefined },

@@ -3,7 +3,14 @@
  * load generator must not share its event loop): `POST /echo` answering the
  * JSON body it got, on a free loopback port, plain or behind Sealwire.
  *
- *   node server.js <express|fastify|hono> <plain|sealwire>   (SEALWIRE_BENCH_JWK: the private JWK)
+ *   node server.js <express|fastify|hono> <plain|sealwire|crypto-only>   (SEALWIRE_BENCH_JWK: the private JWK)
+ *
+ * `crypto-only` (Express): the same sealed exchange with Sealwire's Node
+ * backend and nothing else — open the envelope, parse it, seal the echo to
+ * its response key — and none of the protocol's checks (freshness, binding,
+ * replay, header schema, limits) or adapter work (body cap, header rewriting,
+ * error answers). No correct middleware of this protocol can cost less, so its
+ * ratio to plain Express is the ceiling for Sealwire's.
  *
  * Reports `{ port }` over IPC once listening, and `{ cpuMicros }` (its CPU
  * time so far) when sent 'cpu'; exits when its parent disconnects or sends SIGTERM.
@@ -11,6 +18,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { serve, type HttpBindings } from '@hono/node-server'
+import { nodeBackend } from '@sealwire/core/node'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import { sealwireFastify } from '@sealwire/server/fastify'
@@ -19,18 +27,38 @@ import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 
-import { BENCH_ROUTE, FRAMEWORKS, type Framework } from './contract.js'
+import { BENCH_ROUTE, FRAMEWORKS, MODES, type Framework, type Mode } from './contract.js'
 
-const [framework, mode] = process.argv.slice(2) as [Framework, 'plain' | 'sealwire']
-if (!FRAMEWORKS.includes(framework) || (mode !== 'plain' && mode !== 'sealwire')) throw new Error(`usage: server.js <${FRAMEWORKS.join('|')}> <plain|sealwire>`)
+const [framework, mode] = process.argv.slice(2) as [Framework, Mode]
+if (!FRAMEWORKS.includes(framework) || !MODES.includes(mode) || (mode === 'crypto-only' && framework !== 'express')) {
+  throw new Error(`usage: server.js <${FRAMEWORKS.join('|')}> <${MODES.join('|')}> (crypto-only: express)`)
+}
 
-async function sealwireServer(): Promise<SealwireServer> {
+type PrivateJwk = Parameters<typeof nodeBackend.importPrivateKey>[0]
+
+function benchJwk(): PrivateJwk {
   const jwk = process.env.SEALWIRE_BENCH_JWK
   if (jwk === undefined) throw new Error('SEALWIRE_BENCH_JWK is not set')
+  return JSON.parse(jwk) as PrivateJwk
+}
+
+async function sealwireServer(): Promise<SealwireServer> {
   // Plain HTTP on loopback: the benchmark measures Sealwire, not TLS.
-  const server = createSealwireServer({ keys: [JSON.parse(jwk)], allowInsecureLoopback: true })
+  const server = createSealwireServer({ keys: [benchJwk()], allowInsecureLoopback: true })
   await server.ready
   return server
+}
+
+/** The crypto-only echo (see the top of this file): Sealwire's backend, no checks. */
+async function cryptoOnlyEcho(): Promise<express.RequestHandler> {
+  const key = await nodeBackend.importPrivateKey(benchJwk())
+  const header = { alg: 'dir', enc: 'A256GCM' }
+  return async (req, res) => {
+    const plaintext = await nodeBackend.openWithPrivateKey(req.body as string, key)
+    const { rk, body } = JSON.parse(Buffer.from(plaintext).toString()) as { rk: string; body: unknown }
+    const sealed = await nodeBackend.sealWithSecret(Buffer.from(JSON.stringify(body)), header, Buffer.from(rk, 'base64url'))
+    res.type('application/jose').send(sealed)
+  }
 }
 
 /** Listens on 127.0.0.1, port 0; resolves the port. */
@@ -44,7 +72,8 @@ async function start(): Promise<number> {
   if (framework === 'express') {
     const app = express()
     const echo = (req: express.Request, res: express.Response) => void res.json(req.body)
-    if (sealwire === undefined) app.post(BENCH_ROUTE, express.json(), echo)
+    if (mode === 'crypto-only') app.post(BENCH_ROUTE, express.text({ type: 'application/jose' }), await cryptoOnlyEcho())
+    else if (sealwire === undefined) app.post(BENCH_ROUTE, express.json(), echo)
     else app.post(BENCH_ROUTE, sealwireExpress(sealwire), echo)
     return listen(app)
   }
