@@ -27,11 +27,11 @@ function decodeUtf8(bytes: Uint8Array): string {
   return buffer.toString('utf8', bom ? 3 : 0)
 }
 
-/** Node: node:crypto for every key agreement and cipher, Buffer and the native UTF-8 validator for the codecs. */
-/** Buffer's native decoder (jose's portable one goes through `atob`); the spelling was checked by `isCanonicalBase64url`. */
+/** Buffer's native decoder (jose's portable one goes through `atob`), for text already checked to be base64url (Platform). */
 function decodeBase64url(text: string): Uint8Array {
   const buffer = Buffer.from(text, 'base64url')
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
+/** Node: node:crypto for every key agreement and cipher, Buffer and the native UTF-8 validator for the codecs. */
 export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8 }

@@ -151,6 +151,17 @@ describe('the hand-sealing used by these tests', () => {
   })
 })
 
+describe('the reply context', () => {
+  it("holds the response key in its own 32 bytes, not a view into a decoder's shared pool", async () => {
+    // The caller gets `reply`: a structuredClone or postMessage of it copies rk's whole ArrayBuffer.
+    for (const f of [p256, x25519]) {
+      const { reply } = await open(await craft(undefined, undefined, f), {}, f)
+      expect(reply.rk.byteLength).toBe(32)
+      expect(reply.rk.buffer.byteLength).toBe(32)
+    }
+  })
+})
+
 describe('step 4: structure and header schema → malformed_envelope (400)', () => {
   it('refuses envelopes that are not five base64url parts', async () => {
     const good = await craft()

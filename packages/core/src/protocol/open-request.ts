@@ -134,8 +134,10 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }
   const plaintext = plainRequestPlaintext(parsedPlaintext) ?? parseWithSchema(requestPlaintextSchema, parsedPlaintext, 'Plaintext is not a sealwire request')
-  // rk is 32 bytes of base64url (checked above): Buffer's decoder on Node, jose's elsewhere.
-  const reply: ReplyContext = { jti: header.jti, rk: platform.decodeBase64url(plaintext.rk) }
+  // rk is 32 bytes of base64url (checked above): Buffer's decoder on Node, jose's elsewhere. Copied
+  // out: Node's and Deno's decoders cut small outputs from a shared 8 KiB pool, and the reply goes
+  // to the caller, where structuredClone or postMessage of it would carry the whole pool along.
+  const reply: ReplyContext = { jti: header.jti, rk: platform.decodeBase64url(plaintext.rk).slice() }
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.
   if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
