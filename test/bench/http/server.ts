@@ -9,8 +9,9 @@
  * backend and nothing else — open the envelope, parse it, seal the echo to
  * its response key — and none of the protocol's checks (freshness, binding,
  * replay, header schema, limits) or adapter work (body cap, header rewriting,
- * error answers). No correct middleware of this protocol can cost less, so its
- * ratio to plain Express is the ceiling for Sealwire's.
+ * error answers). That is the work any middleware of this protocol must do,
+ * with the body parser the plain server uses, so its ratio to plain Express is
+ * in practice the ceiling for Sealwire's.
  *
  * Reports `{ port }` over IPC once listening, and `{ cpuMicros }` (its CPU
  * time so far) when sent 'cpu'; exits when its parent disconnects or sends SIGTERM.
