@@ -80,6 +80,36 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
   }, 150_000)
 })
 
+describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)', () => {
+  it('measures every micro target in every round and reports each as the median of its per-round ratios', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-test-'))
+    try {
+      const json = join(dir, 'bench.json')
+      const args = ['--only', 'micro', '--micro-rounds', '2', '--micro-time', '20', '--json', json]
+      const run = spawnSync('npx', ['-y', 'pnpm@10', 'bench', '--', ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 })
+      const output = `${run.stdout}\n${run.stderr}`
+      expect(run.status, output.slice(-4000)).toBe(0)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { micro: Record<string, number[]>; targets: { target: string; value?: number; verdict: string }[] }
+      const open = report.micro['X25519 1 KiB: open request (server) > sealwire openRequest (node backend)']
+      const jose = report.micro['X25519 1 KiB: open request (server) > jose compactDecrypt alone']
+      // One figure per round, keyed by the group's name without its round.
+      expect(open).toHaveLength(2)
+      expect(jose).toHaveLength(2)
+      for (const hz of [...open!, ...jose!]) expect(hz).toBeGreaterThan(0)
+      for (const key of Object.keys(report.micro)) expect(key).not.toMatch(/round/)
+      const target = (prefix: string) => report.targets.find((t) => t.target.startsWith(prefix))!
+      // With two rounds the median is the lower per-round ratio.
+      const perRound = open!.map((hz, i) => hz / jose![i]!)
+      expect(target('openRequest X25519 1 KiB / jose').value).toBeCloseTo(Math.min(...perRound), 10)
+      for (const prefix of ['openRequest X25519 1 KiB', 'openRequest P-256 1 KiB', 'sealRequest X25519', 'sealRequest P-256', 'openRequest X25519 1 MiB', 'openRequest P-256 1 MiB']) {
+        expect(['met', 'NOT met'], prefix).toContain(target(prefix).verdict)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 300_000)
+})
+
 describe('the crypto-only server (the ceiling the HTTP ratios are read against)', () => {
   // Its ratio only bounds Sealwire's if it does the same cryptographic work: it must
   // open a real envelope and seal the echo to the request's response key.

@@ -15,3 +15,11 @@ export const BENCH = {
   sealNode: 'sealwire sealRequest (node backend)',
   joseEncrypt: 'jose CompactEncrypt alone',
 } as const
+
+/**
+ * Every group runs in rounds (protocol.bench.ts), named `<group> · round <n>`:
+ * a target is the median of its per-round ratios, each between benchmarks that
+ * ran next to each other, so a slow stretch of the machine moves both sides.
+ */
+export const inRound = (group: string, round: number): string => `${group} · round ${round}`
+export const ROUND_OF_GROUP = /^(.*) · round (\d+)$/

@@ -3,7 +3,8 @@
  * on the Node-native backend (Node's default), Sealwire on jose, raw jose, the
  * native key agreement alone (the limit), and for 1 MiB the sum of the parts
  * (base64url decode + AES-256-GCM + JSON.parse on node:crypto). Ratios, not
- * absolute claims: this machine has 2 cores and other work.
+ * absolute claims: this machine has 2 cores and other work. The whole set runs
+ * in rounds (3 by default); run.ts takes each target's median per-round ratio.
  *
  *   npx -y pnpm@10 bench
  */
@@ -13,7 +14,7 @@ import { nodeBackend } from '@sealwire/core/node'
 import { CompactEncrypt, compactDecrypt, importJWK } from 'jose'
 import { bench, describe } from 'vitest'
 
-import { BENCH, GROUP } from './micro-names.js'
+import { BENCH, GROUP, inRound } from './micro-names.js'
 
 // Measures the protocol, not a store: every jti is new.
 const alwaysFresh: ReplayStore = { checkAndSet: async () => true }
@@ -24,9 +25,13 @@ const bodyOf = (bytes: number) => ({ to: 'alice', amount: 42, memo: 'x'.repeat(b
 // --expose-gc): each measures its own garbage, not what the one before it left — the
 // X25519 seal read 4 780 ops/s after the open benchmarks' key objects, 7 317 alone.
 const gc = (globalThis as { gc?: () => void }).gc
-const options = { time: 1500, warmupTime: 300, setup: () => gc?.() }
+const time = Number(process.env.SEALWIRE_BENCH_MICRO_TIME ?? 500)
+const options = { time, warmupTime: Math.round(time * 0.3), setup: () => gc?.() }
+// Rounds (run.ts --micro-rounds, --micro-time): the whole set again, each group under its round's name.
+const ROUNDS = Number(process.env.SEALWIRE_BENCH_MICRO_ROUNDS ?? 3)
 
-for (const curve of ['X25519', 'P-256'] as const) {
+/** Keys, envelopes and the native key agreement of one curve and size, made once for every round. */
+async function prepare(curve: 'X25519' | 'P-256', size: number) {
   const { privateJwk, publicJwk } = await generateKeyPair(curve)
   const rings = { node: await KeyRing.from([privateJwk], { backend: nodeBackend }), jose: await KeyRing.from([privateJwk], { backend: joseBackend }) }
   const recipients = { node: await importRecipientKey(publicJwk, nodeBackend), jose: await importRecipientKey(publicJwk, joseBackend) }
@@ -48,16 +53,26 @@ for (const curve of ['X25519', 'P-256'] as const) {
           return () => ecdh.computeSecret(point)
         })()
 
-  for (const [sizeName, size] of Object.entries(SIZES)) {
-    const body = bodyOf(size)
-    const sealed = await sealRequest({ recipient: recipients.node, request, body })
-    const opened = await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh })
-    const clock = () => opened.claims.iat * 1000
-    const responseBody = JSON.stringify(body)
-    const response = await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody })
-    const plaintext = new TextEncoder().encode(JSON.stringify({ rk: 'x'.repeat(43), body }))
+  const body = bodyOf(size)
+  const sealed = await sealRequest({ recipient: recipients.node, request, body })
+  const opened = await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh })
+  const clock = () => opened.claims.iat * 1000
+  const responseBody = JSON.stringify(body)
+  const response = await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody })
+  const plaintext = new TextEncoder().encode(JSON.stringify({ rk: 'x'.repeat(43), body }))
+  return { rings, recipients, joseKey, josePublic, agree, body, sealed, opened, clock, responseBody, response, plaintext }
+}
 
-    describe(GROUP.open(curve, sizeName), () => {
+const prepared: { curve: 'X25519' | 'P-256'; sizeName: string; size: number; p: Awaited<ReturnType<typeof prepare>> }[] = []
+for (const curve of ['X25519', 'P-256'] as const) {
+  for (const [sizeName, size] of Object.entries(SIZES)) prepared.push({ curve, sizeName, size, p: await prepare(curve, size) })
+}
+
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const { curve, sizeName, size, p } of prepared) {
+    const { rings, recipients, joseKey, josePublic, agree, body, sealed, opened, clock, responseBody, response, plaintext } = p
+
+    describe(inRound(GROUP.open(curve, sizeName), round), () => {
       bench(BENCH.openNode, async () => {
         await openRequest(sealed.envelope, { keyRing: rings.node, request, replayStore: alwaysFresh, clock })
       }, options)
@@ -82,7 +97,7 @@ for (const curve of ['X25519', 'P-256'] as const) {
       }
     })
 
-    describe(GROUP.seal(curve, sizeName), () => {
+    describe(inRound(GROUP.seal(curve, sizeName), round), () => {
       bench(BENCH.sealNode, async () => {
         await sealRequest({ recipient: recipients.node, request, body })
       }, options)
@@ -94,7 +109,7 @@ for (const curve of ['X25519', 'P-256'] as const) {
       }, options)
     })
 
-    describe(`${curve} ${sizeName}: response (seal on the server, open on the client)`, () => {
+    describe(inRound(`${curve} ${sizeName}: response (seal on the server, open on the client)`, round), () => {
       bench('sealwire sealResponse (node backend)', async () => {
         await sealResponse({ reply: opened.reply, status: 200, contentType: 'application/json', body: responseBody, backend: nodeBackend })
       }, options)

@@ -1,6 +1,7 @@
 /**
  * `npx -y pnpm@10 bench`: the whole benchmark in one run, side by side —
- *   1. the protocol micro-benchmarks (protocol.bench.ts, through `vitest bench`);
+ *   1. the protocol micro-benchmarks (protocol.bench.ts, through `vitest bench`), in
+ *      rounds (3 by default), each target the median of its per-round ratios;
  *   2. HTTP over loopback (autocannon, 50 connections): plain Express, Fastify
  *      and Hono (@hono/node-server) against the same with Sealwire, and Express
  *      with Sealwire's cryptography alone (the ceiling any middleware of the
@@ -26,7 +27,7 @@ import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryRe
 
 import { FRAMEWORKS, type Framework } from './http/contract.js'
 import { HTTP_CASES, benchServer, type HttpCase } from './http/load.js'
-import { BENCH, GROUP } from './micro-names.js'
+import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../../..')
@@ -43,6 +44,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '50' },
     // HTTP rounds: every case once per round, plain and sealed back to back; medians reported.
     rounds: { type: 'string', default: '5' },
+    // Micro-benchmark rounds: the whole set again; each target is its median per-round ratio.
+    'micro-rounds': { type: 'string', default: '3' },
+    // Milliseconds each micro-benchmark runs per round (a short one for the bench's own test).
+    'micro-time': { type: 'string', default: '500' },
     'store-entries': { type: 'string', default: '1000000' },
     json: { type: 'string', default: join(root, 'bench-results', 'latest.json') },
   },
@@ -51,8 +56,8 @@ const parts = args.only === undefined ? ['micro', 'http', 'store'] : args.only.s
 const frameworks = args.frameworks.split(',') as Framework[]
 for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
 
-/** ops/s of each micro-benchmark, by "<group> > <bench>" (group as protocol.bench.ts names it). */
-type Micro = Record<string, number>
+/** ops/s of each micro-benchmark in each round (index round − 1), by "<group> > <bench>" (group as protocol.bench.ts names it, without its round). */
+type Micro = Record<string, number[]>
 
 function runMicro(): Micro {
   const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-'))
@@ -60,15 +65,16 @@ function runMicro(): Micro {
     const out = join(dir, 'micro.json')
     const vitest = join(root, 'node_modules', 'vitest', 'vitest.mjs')
     // --expose-gc for the bench workers: protocol.bench.ts collects before each benchmark.
-    const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' ') }
+    const env = { ...process.env, NODE_OPTIONS: [process.env.NODE_OPTIONS, '--expose-gc'].filter(Boolean).join(' '), SEALWIRE_BENCH_MICRO_ROUNDS: args['micro-rounds'], SEALWIRE_BENCH_MICRO_TIME: args['micro-time'] }
     const run = spawnSync(process.execPath, [vitest, 'bench', '--config', 'test/vitest.config.ts', '--project', 'integration', '--run', 'test/bench', '--outputJson', out], { cwd: root, stdio: 'inherit', env })
     if (run.status !== 0) throw new Error(`vitest bench failed (${run.status})`)
     const report = JSON.parse(readFileSync(out, 'utf8')) as { files: { groups: { fullName: string; benchmarks: { name: string; hz: number }[] }[] }[] }
     const micro: Micro = {}
     for (const file of report.files) {
       for (const group of file.groups) {
-        const name = group.fullName.split(' > ').slice(1).join(' > ') || group.fullName
-        for (const b of group.benchmarks) micro[`${name} > ${b.name}`] = b.hz
+        const full = group.fullName.split(' > ').slice(1).join(' > ') || group.fullName
+        const [, name, round] = ROUND_OF_GROUP.exec(full) ?? [full, full, '1']
+        for (const b of group.benchmarks) (micro[`${name} > ${b.name}`] ??= [])[Number(round) - 1] = b.hz
       }
     }
     return micro
@@ -112,11 +118,11 @@ async function runHttp(): Promise<HttpCase[]> {
  */
 function medianCase(results: HttpCase[]): HttpCase {
   const sorted = [...results].sort((a, b) => a.run.requestsPerSecond - b.run.requestsPerSecond)
-  const median = sorted[Math.floor((sorted.length - 1) / 2)]!
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!
   const sum = (pick: (c: HttpCase) => number) => results.reduce((n, c) => n + pick(c), 0)
   return {
-    ...median,
-    run: { ...median.run, non2xx: sum((c) => c.run.non2xx), errors: sum((c) => c.run.errors), timeouts: sum((c) => c.run.timeouts) },
+    ...middle,
+    run: { ...middle.run, non2xx: sum((c) => c.run.non2xx), errors: sum((c) => c.run.errors), timeouts: sum((c) => c.run.timeouts) },
     rounds: results.map((c) => c.run),
   }
 }
@@ -156,6 +162,12 @@ async function runStore(entries: number) {
 const caseLabel = (c: { framework: Framework; curve: string | undefined; cryptoOnly?: true }) =>
   `${c.framework} ${c.curve === undefined ? 'plain' : `+ ${c.cryptoOnly === true ? 'crypto alone' : 'Sealwire'} ${c.curve}`}`
 
+/** The middle value (the lower of the two middle ones for an even count); undefined for none. */
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]
+}
+
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b)
 
 interface Target {
@@ -168,7 +180,13 @@ interface Target {
 }
 
 function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
-  const m = (group: string, name: string) => micro?.[`${group} > ${name}`]
+  // The median over rounds of a/b, each round's pair measured next to each other.
+  const m = (group: string, a: string, b: string) => {
+    const x = micro?.[`${group} > ${a}`]
+    const y = micro?.[`${group} > ${b}`]
+    if (x === undefined || y === undefined) return undefined
+    return median(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])))
+  }
   const { open, seal } = GROUP
   const rps = (f: Framework, curve: string | undefined, cryptoOnly?: true) => http?.find((h) => h.framework === f && h.curve === curve && h.cryptoOnly === cryptoOnly)?.run
   const httpRatio = (f: Framework, curve: string, cryptoOnly?: true) => ratio(rps(f, curve, cryptoOnly)?.requestsPerSecond, rps(f, undefined)?.requestsPerSecond)
@@ -179,11 +197,11 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
   const sealedRates = (http ?? []).filter((h) => h.curve !== undefined && h.cryptoOnly === undefined).map((h) => h.run.requestsPerSecond)
   const acceptRate = sealedRates.length === 0 ? undefined : Math.max(...sealedRates)
   const targets: Target[] = [
-    { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: ratio(m(open('X25519', '1 KiB'), BENCH.openNode), m(open('X25519', '1 KiB'), BENCH.joseDecrypt)), bound: 4 },
-    { target: 'openRequest X25519 1 KiB / native key agreement', value: ratio(m(open('X25519', '1 KiB'), BENCH.openNode), m(open('X25519', '1 KiB'), BENCH.agreement)), bound: 0.4 },
-    { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: ratio(m(open('P-256', '1 KiB'), BENCH.openNode), m(open('P-256', '1 KiB'), BENCH.joseDecrypt)), bound: 3 },
-    { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: ratio(m(seal('X25519', '1 KiB'), BENCH.sealNode), m(seal('X25519', '1 KiB'), BENCH.joseEncrypt)), bound: 3 },
-    { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: ratio(m(seal('P-256', '1 KiB'), BENCH.sealNode), m(seal('P-256', '1 KiB'), BENCH.joseEncrypt)), bound: 3 },
+    { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: m(open('X25519', '1 KiB'), BENCH.openNode, BENCH.joseDecrypt), bound: 4 },
+    { target: 'openRequest X25519 1 KiB / native key agreement', value: m(open('X25519', '1 KiB'), BENCH.openNode, BENCH.agreement), bound: 0.4 },
+    { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: m(open('P-256', '1 KiB'), BENCH.openNode, BENCH.joseDecrypt), bound: 3 },
+    { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: m(seal('X25519', '1 KiB'), BENCH.sealNode, BENCH.joseEncrypt), bound: 3 },
+    { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: m(seal('P-256', '1 KiB'), BENCH.sealNode, BENCH.joseEncrypt), bound: 3 },
     { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: httpRatio('express', 'X25519'), bound: 0.7 },
     { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: httpRatio('express', 'P-256'), bound: 0.6 },
     { target: 'Express + Sealwire crypto alone X25519 / plain Express (req/s), the ceiling, reported', value: httpRatio('express', 'X25519', true), bound: 0, extra: true },
@@ -191,8 +209,8 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
     ...HTTP_CASES.filter((c) => c.curve !== undefined).map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: clean(c.framework, c.curve!, c.cryptoOnly), bound: 0, atMost: true })),
     { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: httpRatio('fastify', 'X25519'), bound: 0, extra: true },
     { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: httpRatio('hono', 'X25519'), bound: 0, extra: true },
-    { target: 'openRequest X25519 1 MiB / sum of parts', value: ratio(m(open('X25519', '1 MiB'), BENCH.openNode), m(open('X25519', '1 MiB'), BENCH.sumOfParts)), bound: 0.7 },
-    { target: 'openRequest P-256 1 MiB / sum of parts', value: ratio(m(open('P-256', '1 MiB'), BENCH.openNode), m(open('P-256', '1 MiB'), BENCH.sumOfParts)), bound: 0.7 },
+    { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
+    { target: 'openRequest P-256 1 MiB / sum of parts', value: m(open('P-256', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
     {
       target: `default capacity (${DEFAULT_MEMORY_REPLAY_MAX_ENTRIES}) / (highest sealed accept rate × ${DEFAULT_REPLAY_TTL_SECONDS} s)`,
