@@ -5,7 +5,7 @@
  */
 import { SignJWT, decodeProtectedHeader, importJWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ROOT_SIGNING_ALG, SIGNED_JWKS_TYP, generateKeyPair, type PublicJwk } from '@sealwire/core'
+import { MAX_SIGNED_JWKS_LIFETIME_SECONDS, ROOT_SIGNING_ALG, SIGNED_JWKS_IAT_LEEWAY_SECONDS, SIGNED_JWKS_TYP, generateKeyPair, type PublicJwk } from '@sealwire/core'
 import { generateRootKey, signKeySet, type RootKeyPair } from '@sealwire/cli'
 import * as verifier from '../../packages/client/src/keys/verify-signed-set.js'
 
@@ -36,7 +36,12 @@ async function refusal(promise: Promise<unknown>): Promise<Error> {
 
 describe('signKeySet / verifyKeySet', () => {
   it('the lazily loaded verifier and core agree on the constants', () => {
-    expect([verifier.ROOT_SIGNING_ALG, verifier.SIGNED_JWKS_TYP]).toEqual([ROOT_SIGNING_ALG, SIGNED_JWKS_TYP])
+    expect([verifier.ROOT_SIGNING_ALG, verifier.SIGNED_JWKS_TYP, verifier.MAX_SIGNED_JWKS_LIFETIME_SECONDS, verifier.SIGNED_JWKS_IAT_LEEWAY_SECONDS]).toEqual([
+      ROOT_SIGNING_ALG,
+      SIGNED_JWKS_TYP,
+      MAX_SIGNED_JWKS_LIFETIME_SECONDS,
+      SIGNED_JWKS_IAT_LEEWAY_SECONDS,
+    ])
   })
 
   it('round-trips with the root pinned as a JWK or as its thumbprint', async () => {

@@ -1,4 +1,4 @@
-import { ROOT_SIGNING_ALG, SIGNED_JWKS_TYP, importPublicJwk, systemClock, type Clock, type JwkSet } from '@sealwire/core'
+import { MAX_SIGNED_JWKS_LIFETIME_SECONDS, ROOT_SIGNING_ALG, SIGNED_JWKS_TYP, importPublicJwk, systemClock, type Clock, type JwkSet } from '@sealwire/core'
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 
 /**
@@ -17,7 +17,7 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK,
  */
 
 /** The longest a signed set may be valid: one year. Re-signing is cheap; a leaked old set should die. */
-export const MAX_SIGNED_KEY_SET_SECONDS = 366 * 24 * 3600
+export const MAX_SIGNED_KEY_SET_SECONDS = MAX_SIGNED_JWKS_LIFETIME_SECONDS
 
 /** A root signing key pair; the private half stays offline. */
 export interface RootKeyPair {

@@ -50,3 +50,7 @@ export const SIGNED_JWKS_PATH = '/.well-known/sealwire/jwks.jwt'
 export const SIGNED_JWKS_TYP = 'sealwire-jwks+jwt'
 /** The root's signature algorithm: ECDSA P-256 SHA-256, which WebCrypto verifies in every browser and runtime. */
 export const ROOT_SIGNING_ALG = 'ES256'
+/** The longest validity (`exp - iat`) a signed key set may have: clients refuse longer, the CLI signs no longer, servers serve no longer. */
+export const MAX_SIGNED_JWKS_LIFETIME_SECONDS = 366 * 86_400
+/** How far ahead of a client's clock a signed set's `iat` may be (the signer's clock runs fast). */
+export const SIGNED_JWKS_IAT_LEEWAY_SECONDS = 60

@@ -1,4 +1,4 @@
-import type { KeyRing } from '@sealwire/core'
+import { MAX_SIGNED_JWKS_LIFETIME_SECONDS, SIGNED_JWKS_IAT_LEEWAY_SECONDS, type KeyRing } from '@sealwire/core'
 // By subpath: the Workers bundle of the engine takes only the unverified decoder.
 import { decodeJwt } from 'jose/jwt/decode'
 
@@ -38,7 +38,7 @@ export function signedSetProblem(jwt: string, ring: KeyRing, nowMs: number): Sig
   if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof iat !== 'number' || !Number.isFinite(iat)) return shape('the signed set has no valid iat and exp: sign it with `sealwire keys sign`')
   if (exp * 1000 <= nowMs) return dated(`the signed set expired at ${new Date(Math.max(exp * 1000, -8.64e15)).toISOString()}: sign a new one (sealwire keys sign)`)
   // The clients' own limits (PROTOCOL §2.1): refused by them, so not served either.
-  if (iat * 1000 > nowMs + 60_000) return dated("the signed set is dated in the future (iat): check the signing machine's clock and sign it again")
-  if (exp - iat > 366 * 86_400) return shape('the signed set is valid for more than 366 days: sign it again with a shorter lifetime')
+  if (iat * 1000 > nowMs + SIGNED_JWKS_IAT_LEEWAY_SECONDS * 1000) return dated("the signed set is dated in the future (iat): check the signing machine's clock and sign it again")
+  if (exp - iat > MAX_SIGNED_JWKS_LIFETIME_SECONDS) return shape('the signed set is valid for more than 366 days: sign it again with a shorter lifetime')
   return undefined
 }

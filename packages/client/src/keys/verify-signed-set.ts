@@ -6,9 +6,6 @@ import { calculateJwkThumbprint } from 'jose/jwk/thumbprint'
 import { importJWK } from 'jose/key/import'
 import { jwtVerify } from 'jose/jwt/verify'
 
-/** The longest validity PROTOCOL §2.1 allows a signed set (the CLI signs at most this). */
-const MAX_SIGNED_SET_LIFETIME_SECONDS = 366 * 24 * 3600
-
 /**
  * Verification of a signed key set (docs/PROTOCOL.md §2.1), loaded on demand
  * (`import()` from key-source.ts) by a client configured with `jwksRoot`, so
@@ -23,9 +20,11 @@ const MAX_SIGNED_SET_LIFETIME_SECONDS = 366 * 24 * 3600
  * its RFC 7638 thumbprint equals the pinned one.
  */
 
-/** Constants of docs/PROTOCOL.md §2.1 (core's ROOT_SIGNING_ALG and SIGNED_JWKS_TYP; a test checks they agree). */
+/** Constants of docs/PROTOCOL.md §2.1, core's by the same names (a test checks they agree). */
 export const ROOT_SIGNING_ALG = 'ES256'
 export const SIGNED_JWKS_TYP = 'sealwire-jwks+jwt'
+export const MAX_SIGNED_JWKS_LIFETIME_SECONDS = 366 * 86_400
+export const SIGNED_JWKS_IAT_LEEWAY_SECONDS = 60
 
 /** A refusal of a signed key set: its message says why (the client raises it as `key_discovery_failed`). */
 export class SignedKeySetRefused extends Error {
@@ -128,8 +127,8 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
   // and any lifetime, and a set dated years ahead would outlive every rotation.
   const iat = payload.iat as number
   const exp = payload.exp as number
-  if (iat * 1000 > now + 60_000) throw refused('The signed JWK Set is dated in the future (iat)')
-  if (exp - iat > MAX_SIGNED_SET_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
+  if (iat * 1000 > now + SIGNED_JWKS_IAT_LEEWAY_SECONDS * 1000) throw refused('The signed JWK Set is dated in the future (iat)')
+  if (exp - iat > MAX_SIGNED_JWKS_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
   if (options.notOlderThan !== undefined && iat < options.notOlderThan) {
     const error = refused(`The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${options.notOlderThan}): a rollback is refused`)
     error.rollback = true
