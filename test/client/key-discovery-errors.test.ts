@@ -7,10 +7,11 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '@sealwire/client'
 import { testCertificate } from '../server/helpers/tls.js'
+import { freePort } from '../helpers/system.js'
 import { caught } from './support/caught.js'
 
 const servers: Server[] = []
@@ -21,14 +22,6 @@ async function serve(server: Server): Promise<string> {
   return `127.0.0.1:${(server.address() as AddressInfo).port}`
 }
 
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
 
 let selfSigned: string
 let plainHttp: string
@@ -58,7 +51,7 @@ describe('key_discovery_failed names the root cause and the fix', () => {
   })
 
   it('a port nothing listens on: says the connection was refused, and where', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     const err = await caught(createClient({ baseUrl: `https://127.0.0.1:${port}` }).get('/api/items'))
     expect(err.code).toBe('key_discovery_failed')
     expect(err.message).toContain(`connection refused at https://127.0.0.1:${port}`)

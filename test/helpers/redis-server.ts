@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { requireSystemProgram } from './system.js'
+import { freePort, requireSystemProgram } from './system.js'
 
 /**
  * The redis-server binary, or undefined when the suite must skip (loudly on a
@@ -192,18 +192,6 @@ function run(bin: string, args: string[]): Promise<string> {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()))
     child.once('error', reject)
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${bin} ${args.join(' ')} exited ${code}:\n${out}`))))
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
-    })
   })
 }
 

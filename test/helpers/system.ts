@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs'
+import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
 
 /** Absolute path of an executable on PATH (or the given absolute path), or undefined. */
@@ -30,4 +31,17 @@ export function requireSystemProgram(name: string, install: string): string | un
   if (process.env.CI === 'true') throw new Error(`${message} (CI=true: missing system programs fail the run)`)
   console.warn(`\n⚠️  SKIPPING: ${message}\n`)
   return undefined
+}
+
+/** A loopback port nothing listens on at the moment: bound, then released. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
 }

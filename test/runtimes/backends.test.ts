@@ -38,7 +38,7 @@ import {
   sealWithCek,
 } from '../helpers/vectors.js'
 import type { BackendsInput, BackendsResult } from './fixtures/backends.js'
-import { RUN_TIMEOUT, bin, denoEnv, runOptions } from './runtime-process.js'
+import { RUN_TIMEOUT, bin, denoEnv, resultLine, runOptions } from './runtime-process.js'
 
 const run = promisify(execFile)
 const CORE = join(REPO_ROOT, 'packages/core')
@@ -106,8 +106,6 @@ afterAll(() => {
 })
 
 /** The result line the fixture printed (the last one: a runtime may print a notice before it). */
-const resultLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as BackendsResult
-
 function expectBackends(result: BackendsResult, runtime: keyof typeof EXPECTED): void {
   const expected = EXPECTED[runtime]
   expect(result.runtime).toBe(runtime)
@@ -123,12 +121,12 @@ function expectBackends(result: BackendsResult, runtime: keyof typeof EXPECTED):
 describe('Bun and Deno get the backend measured fastest there, and it agrees with jose', () => {
   it('Bun', async () => {
     const { stdout } = await run(bin('bun'), ['run', 'backends.ts', JSON.stringify(input)], { ...runOptions, cwd: app })
-    expectBackends(resultLine(stdout), 'bun')
+    expectBackends(resultLine<BackendsResult>(stdout), 'bun')
   }, RUN_TIMEOUT + 10_000)
 
   it('Deno', async () => {
     // No permission at all: the fixture reads nothing but its modules and its argument.
     const { stdout } = await run(bin('deno'), ['run', '--no-prompt', 'backends.ts', JSON.stringify(input)], { ...runOptions, cwd: app, env: denoEnv })
-    expectBackends(resultLine(stdout), 'deno')
+    expectBackends(resultLine<BackendsResult>(stdout), 'deno')
   }, RUN_TIMEOUT + 10_000)
 })

@@ -32,7 +32,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { workspaceSources } from '../../examples/workspace-sources.js'
 import { testCertificate, type TestCertificate } from '../server/helpers/tls.js'
 import type { ScenarioResult } from './fixtures/scenario.js'
-import { RUN_TIMEOUT, bin, denoEnv, runOptions } from './runtime-process.js'
+import { RUN_TIMEOUT, bin, denoEnv, resultLine, runOptions } from './runtime-process.js'
 
 const run = promisify(execFile)
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
@@ -94,8 +94,6 @@ function expectScenario(result: ScenarioResult, runtime: string): void {
 }
 
 /** The result line a runtime printed (the last one: a runtime may print a notice before it). */
-const resultLine = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as ScenarioResult
-
 describe('real runtimes over HTTPS on loopback: sealed round trip, replay refused, tamper refused', () => {
   it('Bun', async () => {
     // NODE_EXTRA_CA_CERTS: Bun's fetch trusts the test certificate as Node's would.
@@ -103,7 +101,7 @@ describe('real runtimes over HTTPS on loopback: sealed round trip, replay refuse
       ...runOptions,
       env: { ...process.env, NODE_EXTRA_CA_CERTS: certFile },
     })
-    expectScenario(resultLine(stdout), 'bun')
+    expectScenario(resultLine<ScenarioResult>(stdout), 'bun')
   }, RUN_TIMEOUT + 10_000)
 
   it('Deno', async () => {
@@ -114,7 +112,7 @@ describe('real runtimes over HTTPS on loopback: sealed round trip, replay refuse
       ...runOptions,
       env: denoEnv,
     })
-    expectScenario(resultLine(stdout), 'deno')
+    expectScenario(resultLine<ScenarioResult>(stdout), 'deno')
   }, RUN_TIMEOUT + 10_000)
 
   it('workerd (Miniflare)', async () => {

@@ -36,7 +36,7 @@ describe('invalid_payload issues', () => {
 
   it('keeps the libraries\' own words where they quote nothing', async () => {
     const checked = await validateBody(z4.object({ n: z4.number().min(5) }), { n: 1 })
-    expect(checked.ok ? [] : checked.error.issues).toEqual([{ path: ['n'], message: expect.stringMatching(/>=5|at least 5|5/) }])
+    expect(checked.ok ? [] : checked.error.issues).toEqual([{ path: ['n'], message: 'Too small: expected number to be >=5' }])
     const refused = await validateBody(type({ '+': 'reject', a: 'number' }), { a: 1, extra: true })
     expect(refused.ok ? [] : refused.error.issues).toEqual([{ path: [], message: 'Unrecognized keys' }])
   })
