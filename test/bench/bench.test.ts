@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateKeyPair, importRecipientKey, sealRequest } from '@sealwire/core'
 import { nodeBackend } from '@sealwire/core/node'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { BENCH_ROUTE } from './http/contract.js'
 import { BODY_1KIB, startServer, stopServer, type HttpRun } from './http/load.js'
 
@@ -113,9 +113,12 @@ describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)'
 describe('the crypto-only server (the ceiling the HTTP ratios are read against)', () => {
   // Its ratio only bounds Sealwire's if it does the same cryptographic work: it must
   // open a real envelope and seal the echo to the request's response key.
-  it.each(['X25519', 'P-256'] as const)('%s: opens a sealed request and seals the echo to its response key', async (curve) => {
+  beforeAll(() => {
     const build = spawnSync('npx', ['tsup', '--config', 'test/bench/tsup.config.ts', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
     expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0)
+  }, 90_000)
+
+  it.each(['X25519', 'P-256'] as const)('%s: opens a sealed request and seals the echo to its response key', async (curve) => {
     const keys = await generateKeyPair(curve)
     const { child, port } = await startServer(join(root, 'test/bench/dist/server.js'), 'express', 'crypto-only', keys.privateJwk)
     try {

@@ -23,10 +23,10 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore } from '@sealwire/core'
+import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore, type Curve } from '@sealwire/core'
 
 import { FRAMEWORKS, type Framework } from './http/contract.js'
-import { HTTP_CASES, benchServer, type HttpCase } from './http/load.js'
+import { HTTP_CASES, benchServer, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -73,7 +73,9 @@ function runMicro(): Micro {
     for (const file of report.files) {
       for (const group of file.groups) {
         const full = group.fullName.split(' > ').slice(1).join(' > ') || group.fullName
-        const [, name, round] = ROUND_OF_GROUP.exec(full) ?? [full, full, '1']
+        const named = ROUND_OF_GROUP.exec(full)
+        if (named === null) throw new Error(`micro-benchmark group without a round: ${full}`)
+        const [, name, round] = named
         for (const b of group.benchmarks) (micro[`${name} > ${b.name}`] ??= [])[Number(round) - 1] = b.hz
       }
     }
@@ -101,7 +103,7 @@ async function runHttp(): Promise<HttpCase[]> {
     const order = [...cases.entries()]
     if (round % 2 === 0) order.reverse()
     for (const [i, c] of order) {
-      const result = await benchServer(options, c.framework, c.curve, c.cryptoOnly)
+      const result = await benchServer(options, c)
       const r = result.run
       console.log(`http round ${round} ${caseLabel(c)}: ${r.requestsPerSecond.toFixed(0)} req/s, server CPU ${r.serverCpuMicrosPerRequest?.toFixed(0)} µs/req, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`)
       if (r.stoppedEarly === true) console.log(`  (the envelope pool ran short: this run stopped after ${r.requests} requests)`)
@@ -117,8 +119,7 @@ async function runHttp(): Promise<HttpCase[]> {
  * non-2xx are summed over every round, so a failure in any round shows.
  */
 function medianCase(results: HttpCase[]): HttpCase {
-  const sorted = [...results].sort((a, b) => a.run.requestsPerSecond - b.run.requestsPerSecond)
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!
+  const middle = medianBy(results, (c) => c.run.requestsPerSecond)!
   const sum = (pick: (c: HttpCase) => number) => results.reduce((n, c) => n + pick(c), 0)
   return {
     ...middle,
@@ -159,13 +160,12 @@ async function runStore(entries: number) {
 }
 
 /** `express plain`, `express + Sealwire X25519`, `express + crypto alone X25519`. */
-const caseLabel = (c: { framework: Framework; curve: string | undefined; cryptoOnly?: true }) =>
+const caseLabel = (c: HttpCaseSpec) =>
   `${c.framework} ${c.curve === undefined ? 'plain' : `+ ${c.cryptoOnly === true ? 'crypto alone' : 'Sealwire'} ${c.curve}`}`
 
-/** The middle value (the lower of the two middle ones for an even count); undefined for none. */
-function median(values: number[]): number | undefined {
-  if (values.length === 0) return undefined
-  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]
+/** The middle item by `key` (the lower of the two middle ones for an even count); undefined for none. */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
+  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)]
 }
 
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b)
@@ -185,13 +185,13 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
     const x = micro?.[`${group} > ${a}`]
     const y = micro?.[`${group} > ${b}`]
     if (x === undefined || y === undefined) return undefined
-    return median(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])))
+    return medianBy(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])), (r) => r)
   }
   const { open, seal } = GROUP
-  const rps = (f: Framework, curve: string | undefined, cryptoOnly?: true) => http?.find((h) => h.framework === f && h.curve === curve && h.cryptoOnly === cryptoOnly)?.run
-  const httpRatio = (f: Framework, curve: string, cryptoOnly?: true) => ratio(rps(f, curve, cryptoOnly)?.requestsPerSecond, rps(f, undefined)?.requestsPerSecond)
-  const clean = (f: Framework, curve: string, cryptoOnly?: true) => {
-    const r = rps(f, curve, cryptoOnly)
+  const runOf = (c: HttpCaseSpec) => http?.find((h) => h.framework === c.framework && h.curve === c.curve && h.cryptoOnly === c.cryptoOnly)?.run
+  const httpRatio = (framework: Framework, curve: Curve, cryptoOnly?: true) => ratio(runOf({ framework, curve, cryptoOnly })?.requestsPerSecond, runOf({ framework, curve: undefined })?.requestsPerSecond)
+  const clean = (c: HttpCaseSpec) => {
+    const r = runOf(c)
     return r === undefined ? undefined : r.errors + r.non2xx + r.timeouts
   }
   const sealedRates = (http ?? []).filter((h) => h.curve !== undefined && h.cryptoOnly === undefined).map((h) => h.run.requestsPerSecond)
@@ -206,7 +206,7 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
     { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: httpRatio('express', 'P-256'), bound: 0.6 },
     { target: 'Express + Sealwire crypto alone X25519 / plain Express (req/s), the ceiling, reported', value: httpRatio('express', 'X25519', true), bound: 0, extra: true },
     { target: 'Express + Sealwire crypto alone P-256 / plain Express (req/s), the ceiling, reported', value: httpRatio('express', 'P-256', true), bound: 0, extra: true },
-    ...HTTP_CASES.filter((c) => c.curve !== undefined).map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: clean(c.framework, c.curve!, c.cryptoOnly), bound: 0, atMost: true })),
+    ...HTTP_CASES.filter((c) => c.curve !== undefined).map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: clean(c), bound: 0, atMost: true })),
     { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: httpRatio('fastify', 'X25519'), bound: 0, extra: true },
     { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: httpRatio('hono', 'X25519'), bound: 0, extra: true },
     { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },

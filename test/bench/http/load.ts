@@ -38,12 +38,16 @@ export interface HttpRun {
   serverCpuMicrosPerRequest?: number
 }
 
-export interface HttpCase {
+/** One HTTP case: a framework, plain (no curve) or sealed on a curve, or sealed with the crypto alone. */
+export interface HttpCaseSpec {
   framework: Framework
   /** Sealwire's curve, or undefined for the plain server. */
   curve: Curve | undefined
   /** Sealwire's cryptography alone, without its checks (server.ts `crypto-only`): the ceiling. */
   cryptoOnly?: true
+}
+
+export interface HttpCase extends HttpCaseSpec {
   warmup: HttpRun
   run: HttpRun
   /** With several rounds: every round's measured run (`run` is the median one, with errors summed over all). */
@@ -65,10 +69,12 @@ export async function startServer(script: string, framework: Framework, mode: Mo
   return { child, port }
 }
 
-/** The server process's CPU time so far, in microseconds (see server.ts). */
+/** The server process's CPU time so far, in microseconds (see server.ts); rejects if it died instead of answering. */
 function serverCpu(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('message', (m: { cpuMicros: number }) => resolve(m.cpuMicros))
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the server exited (${code}) before reporting its CPU time`))
+    child.once('exit', onExit)
+    child.once('message', (m: { cpuMicros: number }) => (child.off('exit', onExit), resolve(m.cpuMicros)))
     child.send('cpu')
   })
 }
@@ -142,9 +148,9 @@ const poolSize = (rate: number, seconds: number, connections: number) => Math.ce
  * sized from its warm-up's rate (the warm-up's own pool from a generous
  * guess), and sealed after the server started.
  */
-export async function benchServer(options: HttpBenchOptions, framework: Framework, curve: Curve | undefined, cryptoOnly = false): Promise<HttpCase> {
+export async function benchServer(options: HttpBenchOptions, { framework, curve, cryptoOnly }: HttpCaseSpec): Promise<HttpCase> {
   const keys = curve === undefined ? undefined : await generateKeyPair(curve)
-  const mode: Mode = keys === undefined ? 'plain' : cryptoOnly ? 'crypto-only' : 'sealwire'
+  const mode: Mode = keys === undefined ? 'plain' : cryptoOnly === true ? 'crypto-only' : 'sealwire'
   const { child, port } = await startServer(options.serverScript, framework, mode, keys?.privateJwk)
   try {
     const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
@@ -154,14 +160,14 @@ export async function benchServer(options: HttpBenchOptions, framework: Framewor
     const run = await load(port, options.durationSeconds, options.connections, pool)
     run.serverCpuMicrosPerRequest = (await serverCpu(child)) - cpuBefore
     if (run.requests > 0) run.serverCpuMicrosPerRequest /= run.requests
-    return { framework, curve, ...(cryptoOnly ? { cryptoOnly: true as const } : {}), warmup, run }
+    return { framework, curve, ...(cryptoOnly === true ? { cryptoOnly } : {}), warmup, run }
   } finally {
     await stopServer(child)
   }
 }
 
 /** Every case of the HTTP part: per framework, plain then sealed (Express on both curves, and its crypto-only ceiling). */
-export const HTTP_CASES: readonly { framework: Framework; curve: Curve | undefined; cryptoOnly?: true }[] = [
+export const HTTP_CASES: readonly HttpCaseSpec[] = [
   { framework: 'express', curve: undefined },
   { framework: 'express', curve: 'X25519' },
   { framework: 'express', curve: 'P-256' },
