@@ -63,9 +63,13 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       expect(res.status).toBe(200)
       expect(res.headers.get('content-type')).toMatch(/^application\/json(;|$)/) // the sealed cty
       expect(await res.json()).toEqual({ method: 'POST', target: '/api/echo?x=1', body: { hello: 'world' }, crv: 'X25519' })
-      // On the wire: a JWE body, nothing readable.
+      // On the wire: a JWE body, nothing readable; the query is sealed, the request line has the path only.
       const wire = srv.log.at(-1)!
-      expect(wire).toMatchObject({ method: 'POST', url: '/api/echo?x=1', contentType: 'application/jose', envelopeHeader: false })
+      expect(wire).toMatchObject({ method: 'POST', url: '/api/echo', contentType: 'application/jose', envelopeHeader: false })
+      // With sealQuery: false it travels in clear, still bound (htu).
+      const clear = await api.fetch('/api/echo?x=1', { method: 'POST', body: '{}', sealQuery: false })
+      expect(await clear.json()).toMatchObject({ target: '/api/echo?x=1' })
+      expect(srv.log.at(-1)).toMatchObject({ url: '/api/echo?x=1' })
     })
 
     it('sends a GET in the Sealwire-Envelope header, bound to its path and query', async () => {
@@ -550,8 +554,8 @@ describe('a GET whose headers pass the server limit', () => {
 
   it('reports a 431 as request headers too large (payload_too_large), not response_not_encrypted', async () => {
     const api = createClient({ baseUrl: srv.url, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
-    // Under the envelope's own cap (the query is sealed into htu), over 16 KiB with the cookies.
-    const err = await caught(api.get(`/api/items?id=1&pad=${'a'.repeat(3 * 1024)}`, { headers: { cookie: `session=${'c'.repeat(9 * 1024)}` } }))
+    // Under the envelope's own cap (the query is sealed inside it), over 16 KiB with a header in clear.
+    const err = await caught(api.get(`/api/items?id=1&pad=${'a'.repeat(3 * 1024)}`, { headers: { 'x-trace': 'c'.repeat(12 * 1024) } }))
     expect(err).toBeInstanceOf(SealwireError)
     expect((err as SealwireError).code).toBe('payload_too_large')
     expect((err as SealwireError).message).toMatch(/431/)

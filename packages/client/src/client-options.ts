@@ -1,4 +1,4 @@
-import { JWKS_PATH, SIGNED_JWKS_PATH, systemClock, type Clock, type JwkSet } from '@sealwire/core'
+import { DEFAULT_SEALED_REQUEST_HEADERS, JWKS_PATH, SIGNED_JWKS_PATH, systemClock, unsealableReason, type Clock, type JwkSet } from '@sealwire/core'
 import type { JWK } from 'jose'
 import type { CryptoChoice } from './crypto/crypto-plan.js'
 
@@ -52,6 +52,27 @@ export interface ClientOptions {
    * `response_decryption_failed`. Default 16 MiB.
    */
   maxResponseBytes?: number
+  /**
+   * Request header fields to carry inside the envelope, never in clear
+   * (docs/PROTOCOL.md §3.5), besides the default `authorization`, `cookie`
+   * (Node: browsers send their own cookies in clear) and `x-api-key`: API
+   * keys, tenant ids, idempotency keys. A listed field is sealed when the
+   * request has it. Per request: `init.sealHeaders`.
+   */
+  sealHeaders?: readonly string[]
+  /**
+   * Header fields to send in clear although they would be sealed: for a
+   * gateway that must read a credential at the edge (an API gateway
+   * authorizer). Whoever terminates TLS on the way then reads it, and can
+   * act with it. Per request: `init.clearHeaders`.
+   */
+  clearHeaders?: readonly string[]
+  /**
+   * Carry the query string inside the envelope (default true): the request
+   * line and the readable envelope header then show the path only. `false`
+   * sends it in clear, bound but readable. Per request: `init.sealQuery`.
+   */
+  sealQuery?: boolean
 }
 
 /** Options as the client uses them, validated once at `createClient`. */
@@ -66,6 +87,9 @@ export interface ParsedOptions {
   crypto: CryptoChoice
   maxClockCorrectionMs: number
   maxResponseBytes: number
+  /** Lowercase names of the fields sealed when present: the defaults and `sealHeaders`, less `clearHeaders`. */
+  sealHeaders: ReadonlySet<string>
+  sealQuery: boolean
 }
 
 /** 15 minutes: a client 10 minutes off still recovers in one retry; an hour's forged shift does not pass. */
@@ -106,6 +130,28 @@ const checks: Record<keyof ClientOptions, Check> = {
   crypto: (v) => (v === 'auto' || v === 'jose' || v === 'noble' ? undefined : "must be 'auto', 'jose' or 'noble'"),
   maxClockCorrectionSeconds: (v) => (typeof v !== 'number' || !Number.isFinite(v) ? 'must be a finite number of seconds' : v < 0 ? 'must be >= 0' : undefined),
   maxResponseBytes: (v) => (typeof v !== 'number' || !Number.isSafeInteger(v) ? 'must be an integer number of bytes' : v <= 0 ? 'must be > 0' : undefined),
+  sealHeaders: (v) => headerNamesProblem(v, true),
+  clearHeaders: (v) => headerNamesProblem(v, false),
+  sealQuery: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
+}
+
+/** A list of header field names; with `sealed`, each one must be sealable. */
+export function headerNamesProblem(v: unknown, sealed: boolean): string | undefined {
+  if (!Array.isArray(v)) return 'must be an array of header field names'
+  for (const name of v) {
+    if (typeof name !== 'string') return 'must be an array of header field names'
+    const reason = unsealableReason(name.toLowerCase(), 'request')
+    if (sealed && reason !== undefined) return `"${name}" cannot be sealed: it ${reason}`
+  }
+  return undefined
+}
+
+/** The fields sealed when present: the defaults plus `seal`, less `clear`. */
+export function sealedNames(base: Iterable<string>, seal: readonly string[] | undefined, clear: readonly string[] | undefined): Set<string> {
+  const names = new Set(base)
+  for (const name of seal ?? []) names.add(name.toLowerCase())
+  for (const name of clear ?? []) names.delete(name.toLowerCase())
+  return names
 }
 
 /** Every problem of `options`, as "option: message" (".sub: message" names a member inside it), in option order. */
@@ -177,5 +223,7 @@ export function parseClientOptions(options: ClientOptions): ParsedOptions {
     crypto: o.crypto ?? 'auto',
     maxClockCorrectionMs: (o.maxClockCorrectionSeconds ?? DEFAULT_MAX_CLOCK_CORRECTION_SECONDS) * 1000,
     maxResponseBytes: o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    sealHeaders: sealedNames(DEFAULT_SEALED_REQUEST_HEADERS, o.sealHeaders, o.clearHeaders),
+    sealQuery: o.sealQuery ?? true,
   }
 }

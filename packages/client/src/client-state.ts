@@ -19,4 +19,8 @@ export interface ClientState {
   readonly maxClockCorrectionMs: number
   /** `maxResponseBytes`: the cap on a sealed answer's body. */
   readonly maxResponseBytes: number
+  /** Lowercase names of the request fields sealed when present (`sealHeaders`, `clearHeaders`). */
+  readonly sealHeaders: ReadonlySet<string>
+  /** `sealQuery`: the query travels inside the envelope. */
+  readonly sealQuery: boolean
 }

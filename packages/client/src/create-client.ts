@@ -1,7 +1,7 @@
 import { planCurves, type CurvePlan } from './crypto/crypto-plan.js'
 import type { ClientState } from './client-state.js'
 import { parseClientOptions, type ClientOptions } from './client-options.js'
-import { sealedFetch } from './exchange/sealed-fetch.js'
+import { sealedFetch, type SealedRequestInit } from './exchange/sealed-fetch.js'
 import { jsonRequest, type JsonRequestOptions } from './json-request.js'
 import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
@@ -29,7 +29,7 @@ export interface SealwireClient {
    * signature, returns a standard `Response` with the plaintext body, the
    * sealed status and `Content-Type`. `init.body` must be JSON text.
    */
-  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  fetch(input: RequestInfo | URL, init?: SealedRequestInit): Promise<Response>
   get: JsonGet
   delete: JsonSend
   post: JsonSend
@@ -81,6 +81,8 @@ export function createClient(options: ClientOptions): SealwireClient {
     offsetMs: 0,
     maxClockCorrectionMs: o.maxClockCorrectionMs,
     maxResponseBytes: o.maxResponseBytes,
+    sealHeaders: o.sealHeaders,
+    sealQuery: o.sealQuery,
   }
 
   const get = ((path: string, opts?: JsonRequestOptions) => jsonRequest(state, 'GET', path, undefined, opts)) as JsonGet

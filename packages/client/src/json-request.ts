@@ -4,6 +4,7 @@ import { SealwireHttpError, SealwireSchemaError, type ProblemDocument } from './
 import { isJsonMediaType, mediaTypeOf } from './exchange/media-type.js'
 import { resolveUrl } from './exchange/resolve-url.js'
 import { sealedExchange } from './exchange/sealed-exchange.js'
+import { headPolicyOf } from './exchange/sealed-fetch.js'
 import type { StandardSchemaV1 } from './standard-schema.js'
 
 /** Options of the conveniences (`client.get`, `client.post`, …). */
@@ -12,6 +13,12 @@ export interface JsonRequestOptions<S extends StandardSchemaV1 | undefined = Sta
   schema?: S
   headers?: HeadersInit
   signal?: AbortSignal
+  /** More header fields to seal for this request (see the client's `sealHeaders`). */
+  sealHeaders?: readonly string[]
+  /** Fields to send in clear for this request although they would be sealed (see the client's `clearHeaders`). */
+  clearHeaders?: readonly string[]
+  /** Whether this request's query travels inside the envelope; default: the client's `sealQuery`. */
+  sealQuery?: boolean
 }
 
 async function parseBody(res: Response): Promise<unknown> {
@@ -39,7 +46,7 @@ export async function jsonRequest(state: ClientState, method: string, path: stri
   if (options.signal !== undefined) init.signal = options.signal
   const headers = new Headers(options.headers)
   if (!headers.has('accept')) headers.set('accept', 'application/json')
-  const res = await sealedExchange(state, { url: resolveUrl(state, path), method, headers, body, init })
+  const res = await sealedExchange(state, { url: resolveUrl(state, path), method, headers, body, init, head: headPolicyOf(options) })
   const value = await parseBody(res)
   if (!res.ok) {
     const isProblem = mediaTypeOf(res.headers.get('content-type')) === PROBLEM_MEDIA_TYPE && typeof value === 'object' && value !== null

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   // Server side, before step 4 when a behaviour guard is configured (docs/PROTOCOL.md, "Behaviour guard").
   'too_many_failures',
   'binding_mismatch',
+  // Server side, step 9: the sealed head (docs/PROTOCOL.md §3.5).
+  'invalid_sealed_head',
   'replayed_request',
   'replay_guard_unavailable',
   'invalid_payload',
@@ -31,6 +33,8 @@ export const ERROR_CODES = [
   'response_binding_mismatch',
   'response_decryption_failed',
   'key_discovery_failed',
+  // Client side: the server refused the critical sealed head (it predates the extension).
+  'sealed_head_unsupported',
 ] as const
 
 export type SealwireErrorCode = (typeof ERROR_CODES)[number]
@@ -61,6 +65,7 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   // RFC 6585 §4: 429 with Retry-After. Answered before any key agreement, so plain.
   too_many_failures: { status: 429, title: 'Too many failed requests from this client', plain: true },
   binding_mismatch: { status: 400, title: 'Envelope is bound to another method or target' },
+  invalid_sealed_head: { status: 400, title: 'Sealed header fields or query not accepted' },
   replayed_request: { status: 409, title: 'Request was already processed' },
   replay_guard_unavailable: { status: 503, title: 'Replay guard unavailable' },
   invalid_payload: { status: 422, title: 'Payload does not match the route schema' },
@@ -69,6 +74,7 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   response_binding_mismatch: { status: 502, title: 'Response is not bound to this request' },
   response_decryption_failed: { status: 502, title: 'Response could not be decrypted' },
   key_discovery_failed: { status: 502, title: 'Server keys could not be fetched' },
+  sealed_head_unsupported: { status: 502, title: 'Server cannot open sealed header fields or query' },
 }
 
 /**

@@ -36,6 +36,19 @@ export type { ReplyContext, RequestDescriptor } from './protocol/request-descrip
 export { decodeProtectedHeader, payloadIssues } from './protocol/compact.js'
 export { normalizeOrigin, originFromRequest } from './protocol/origin.js'
 export { replyContextOf } from './protocol/reply-errors.js'
+export {
+  DEFAULT_SEALED_REQUEST_HEADERS,
+  DEFAULT_SEALED_RESPONSE_HEADERS,
+  MAX_SEALED_FIELDS,
+  MAX_SEALED_HEAD_CHARS,
+  RESPONSE_HEAD_TYP,
+  SEALED_HEAD_PARAM,
+  SEALED_HEAD_VERSION,
+  checkSealedHead,
+  isSealedHeadCrit,
+  unsealableReason,
+} from './protocol/sealed-head.js'
+export type { SealedRequestHead } from './protocol/sealed-head.js'
 export { sealRequest } from './protocol/seal-request.js'
 export type { SealRequestOptions, SealedRequest } from './protocol/seal-request.js'
 export { openRequest } from './protocol/open-request.js'

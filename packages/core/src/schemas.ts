@@ -93,6 +93,11 @@ export const requestHeaderSchema = /* @__PURE__ */ (() =>
      * configured with `origins`; any other server ignores it, so a value of another type is dropped, not refused.
      */
     hto: z.catch(z.optional(z.string().check(z.maxLength(2048))), undefined),
+    /**
+     * The sealed head (docs/PROTOCOL.md §3.5, a v1 extension): 1 announces it. Another value is
+     * dropped, not refused: it can only be critical when it is 1 (the `crit` check runs first).
+     */
+    shd: z.catch(z.optional(z.literal(1)), undefined),
   }))()
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 
@@ -110,6 +115,7 @@ export type ResponseHeader = z.infer<typeof responseHeaderSchema>
 /** The request plaintext. `body` must be present (null when there is none). */
 export const requestPlaintextSchema = /* @__PURE__ */ (() =>
   z
-    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown() })
+    // `hdr` and `qry`, the sealed head, are checked by `checkSealedHead` (protocol/sealed-head.ts).
+    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown(), hdr: z.optional(z.unknown()), qry: z.optional(z.unknown()) })
     .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })))()
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SEALED_RESPONSE_HEADERS,
   KeyRing,
   MemoryReplayStore,
   SealwireError,
@@ -179,6 +180,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
   })
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
+  const sealResponseHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_RESPONSE_HEADERS, ...o.sealResponseHeaders])
   let warnedInsecure = false
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
@@ -294,11 +296,12 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           maxSkewSeconds: o.maxSkewSeconds,
           replayMarginSeconds: o.replayMarginSeconds,
           clock,
+          hasClearHeader: (name) => incoming.header(name) !== undefined,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
         meters.opened(monotonicNow() - openStarted, 'accepted')
-        const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer }
-        return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context) }
+        const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
+        return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context, opened.head) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
         meters.opened(monotonicNow() - openStarted, error.code)

@@ -1,4 +1,4 @@
-import { SealwireError, validateBody, type InferOutput, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1 } from '@sealwire/core'
+import { SealwireError, validateBody, type InferOutput, type OpenedRequest, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1 } from '@sealwire/core'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { isHttpStatus, sealedProblem, sealedResponse } from './responses.js'
 import type { OutgoingResponse, SealwireEvent } from './types.js'
@@ -19,7 +19,17 @@ export interface ReplyInput {
   contentEncoding?: string | null | undefined
   /** Route label for the security event, when the framework knows it only after routing. */
   route?: string | undefined
+  /**
+   * The handler's response header fields, lowercase names. Those the server
+   * seals (`sealResponseHeaders`) travel inside the answer when the requester
+   * announced the sealed head; `OutgoingResponse.sealedHeaders` names them for
+   * the adapter to remove from the clear response.
+   */
+  headers?: Iterable<readonly [string, string]> | undefined
 }
+
+/** The sealed head a request carried: its header fields and query, and the target the handler must see. */
+export type SealedHead = NonNullable<OpenedRequest<unknown>['head']>
 
 /** Outcome of an extra route schema applied to an already opened request. */
 export type RefineOutcome<T> = { ok: true; body: T } | { ok: false; response: OutgoingResponse }
@@ -35,6 +45,12 @@ export interface SealwireExchange<T = unknown> {
   readonly body: T
   /** Verified claims of the envelope (kid, curve, iat, jti, htm, htu). */
   readonly claims: RequestClaims
+  /**
+   * The header fields and query the client sealed (docs/PROTOCOL.md §3.5), when
+   * it announced the sealed head; adapters restore them on the request before
+   * the application's middleware and handler run.
+   */
+  readonly head: SealedHead | undefined
   /**
    * Seals the handler's reply; emits the `accepted` event. A reply with a
    * Content-Encoding (compressed inside Sealwire) becomes `internal_error`.
@@ -67,21 +83,34 @@ export interface ExchangeContext {
   readonly started: number
   readonly route: string
   readonly peer: string | undefined
+  /** Lowercase names of the response fields sealed for a requester that announced the sealed head. */
+  readonly sealResponseHeaders?: ReadonlySet<string> | undefined
 }
 
 /** @internal Built by the engine only. */
 export class Exchange<T> implements SealwireExchange<T> {
   readonly body: T
   readonly claims: RequestClaims
+  readonly head: SealedHead | undefined
   readonly #reply: ReplyContext
   readonly #context: ExchangeContext
   #settled = false
 
-  constructor(body: T, claims: RequestClaims, reply: ReplyContext, context: ExchangeContext) {
+  constructor(body: T, claims: RequestClaims, reply: ReplyContext, context: ExchangeContext, head?: SealedHead) {
     this.body = body
     this.claims = claims
+    this.head = head
     this.#reply = reply
     this.#context = context
+  }
+
+  /** The handler's fields this answer seals: only for a requester that opens them. */
+  #sealedFields(headers: ReplyInput['headers']): Array<readonly [string, string]> | undefined {
+    const names = this.#context.sealResponseHeaders
+    if (headers === undefined || names === undefined || this.#reply.sealsHead !== true) return undefined
+    const picked: Array<readonly [string, string]> = []
+    for (const [name, value] of headers) if (names.has(name)) picked.push([name, value])
+    return picked
   }
 
   async reply(input: ReplyInput): Promise<OutgoingResponse> {
@@ -96,7 +125,8 @@ export class Exchange<T> implements SealwireExchange<T> {
     if (!isHttpStatus(input.status)) return this.fail(input.route)
     const body = input.body ?? ''
     const sealStarted = monotonicNow()
-    const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body }, this.#context.clock())
+    const fields = this.#sealedFields(input.headers)
+    const response = await sealedResponse(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, body, ...(fields === undefined ? {} : { headers: fields }) }, this.#context.clock())
     this.#context.onSealed?.(monotonicNow() - sealStarted)
     this.#emit('accepted', undefined, input.route)
     return response

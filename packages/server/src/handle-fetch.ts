@@ -98,8 +98,11 @@ export async function handleFetch<S extends StandardSchemaV1>(
   // No contentEncoding here: a web Response's body reads decoded (a proxied fetch()
   // response keeps its Content-Encoding header over an already inflated body, and
   // Workers encode a body on the way out), so the bytes read are the plaintext.
-  const sealed = await exchange.reply({ status: response.status, contentType: response.headers.get('content-type'), body })
+  const fields: Array<[string, string]> = []
+  response.headers.forEach((value, name) => fields.push([name, value]))
+  const sealed = await exchange.reply({ status: response.status, contentType: response.headers.get('content-type'), body, headers: fields })
   const headers = new Headers(response.headers)
   for (const name of server.droppedResponseHeaders) headers.delete(name)
+  for (const name of sealed.sealedHeaders ?? []) headers.delete(name)
   return toResponse(sealed, headers)
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, SIGNED_JWKS_PATH, normalizeOrigin, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, SIGNED_JWKS_PATH, normalizeOrigin, unsealableReason, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
 import type { MeterProvider } from '@opentelemetry/api'
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
@@ -80,6 +80,18 @@ export interface SealwireServerOptions {
    * createSealwireServer({ keys, dropResponseHeaders: ['location', 'set-cookie'] })
    */
   dropResponseHeaders?: readonly string[]
+  /**
+   * Response header fields sealed with the answer for clients that announce
+   * the sealed head (docs/PROTOCOL.md §4.1), on top of the defaults
+   * (`DEFAULT_SEALED_RESPONSE_HEADERS`: `location`, `link`, `retry-after`,
+   * `www-authenticate`, the rate-limit fields…). Sealed fields are removed
+   * from the clear response. `Set-Cookie`, `Date`, `Vary`, `Cache-Control` and
+   * CORS fields cannot be sealed: caches, browsers and CORS read them.
+   *
+   * @example
+   * createSealwireServer({ keys, sealResponseHeaders: ['x-tenant-quota'] })
+   */
+  sealResponseHeaders?: readonly string[]
   /** Receives one security event per request. Its exceptions are swallowed. */
   onEvent?: (event: SealwireEvent) => void
   /**
@@ -116,6 +128,7 @@ export interface ResolvedOptions {
   signedJwksPath: string
   jwksMaxAgeSeconds: number
   dropResponseHeaders: string[]
+  sealResponseHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
   guard: GuardOptions | undefined
   meterProvider: MeterProvider | undefined
@@ -179,6 +192,10 @@ const optionsSchema = z.strictObject(
     jwksMaxAgeSeconds: withDefault(int(0, 31_536_000), 300),
     dropResponseHeaders: withDefault(
       stringsTo((n) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n), 'must be a header name (RFC 9110 §5.1)', (n) => n.toLowerCase()),
+      [],
+    ),
+    sealResponseHeaders: withDefault(
+      stringsTo((n) => unsealableReason(n.toLowerCase(), 'response') === undefined, 'must be a header name that can be sealed (not set-cookie, date, vary, cache-control, CORS or framing fields)', (n) => n.toLowerCase()),
       [],
     ),
     onEvent: z.optional(fn<(event: SealwireEvent) => void>('a function')),

@@ -58,6 +58,8 @@ export interface SealInput {
   status: number
   contentType: string | undefined
   body: Uint8Array | string
+  /** Response fields to seal with the answer (the requester announced the sealed head). */
+  headers?: ReadonlyArray<readonly [string, string]>
 }
 
 /**
@@ -68,13 +70,16 @@ export interface SealInput {
 export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
   const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
   const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
-  const body = await sealResponse({ reply, status, contentType, body: input.body })
-  return {
+  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
+  const body = await sealResponse({ reply, status, contentType, body: input.body, ...(sealedHeaders === undefined ? {} : { headers: sealedHeaders }) })
+  const response: OutgoingResponse = {
     status,
     // no-store: the envelope opens only with this request's key, a cached copy serves no one.
     headers: { 'content-type': JOSE_MEDIA_TYPE, 'cache-control': 'no-store', date: httpDate(now) },
     body,
   }
+  if (sealedHeaders !== undefined) response.sealedHeaders = sealedHeaders.map(([name]) => name)
+  return response
 }
 
 /** A refusal after decryption: the same problem+json, sealed to the requester. */

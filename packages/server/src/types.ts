@@ -68,6 +68,11 @@ export interface OutgoingResponse {
   status: number
   headers: Record<string, string>
   body: string
+  /**
+   * Names of the handler's response fields sealed inside `body` (docs/PROTOCOL.md
+   * §4.1): the adapter removes them from the clear response.
+   */
+  sealedHeaders?: readonly string[]
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import * as base64url from 'jose/base64url'
-import type { CryptoBackend, Curve } from '@sealwire/core'
+import { isSealedHeadCrit, type CryptoBackend, type Curve } from '@sealwire/core'
 import { gcmDecrypt, gcmEncrypt } from './aes-gcm.js'
 import { ascii, encodeHeader, parseCompact, serializeCompact } from './compact-jwe.js'
 import { concatKdf, ecdhEsOtherInfo } from './concat-kdf.js'
@@ -25,18 +25,19 @@ const PRIVATE_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv']
 
 function assertSealHeader(header: Record<string, unknown>, alg: string): void {
   if (header.alg !== alg || header.enc !== ENC) throw new TypeError(`the noble backend seals only ${alg} + ${ENC}`)
-  if ('zip' in header || 'crit' in header) throw new TypeError('the noble backend seals without zip or crit')
+  if ('zip' in header || ('crit' in header && !isSealedHeadCrit(header))) throw new TypeError('the noble backend seals without zip, or crit other than the sealed head')
 }
 
 /**
  * The v1 profile only (RFC 8725 §3.1 allow-list): the algorithm we expect,
- * A256GCM, no compression (a `zip` bomb), no `crit` extensions we cannot honour.
+ * A256GCM, no compression (a `zip` bomb), no `crit` extensions we cannot honour
+ * (the sealed head's is the one we can, RFC 7515 §4.1.11).
  */
 function assertOpenHeader(header: Record<string, unknown>, alg: string, encryptedKey: Uint8Array): void {
   if (header.alg !== alg) throw new Error('"alg" (Algorithm) Header Parameter value not allowed')
   if (header.enc !== ENC) throw new Error('"enc" (Encryption Algorithm) Header Parameter value not allowed')
   if ('zip' in header) throw new Error('JWE "zip" (Compression Algorithm) Header Parameter is not supported')
-  if ('crit' in header) throw new Error('"crit" Header Parameter is not supported')
+  if ('crit' in header && !isSealedHeadCrit(header)) throw new Error('"crit" Header Parameter is not supported')
   if (encryptedKey.length !== 0) throw new Error('Encountered unexpected JWE Encrypted Key')
 }
 

@@ -75,8 +75,9 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
  * `maxResponseBytes`), so a hostile answer cannot make us buffer without bound.
  *
  * Steps 2–3 are core's `openResponse`. The returned `Response` carries the
- * plaintext, the sealed status and `Content-Type` = the sealed `cty`; other
- * headers are copied as received and are NOT authenticated.
+ * plaintext, the sealed status, `Content-Type` = the sealed `cty` and the
+ * header fields the server sealed; other headers are copied as received and
+ * are NOT authenticated.
  */
 export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number): Promise<HttpOutcome> {
   const type = mediaTypeOf(res.headers.get('content-type'))
@@ -106,6 +107,8 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   headers.delete('content-length')
   headers.delete('content-encoding')
   headers.set('content-type', opened.contentType)
+  // Fields the server sealed (docs/PROTOCOL.md §4.1) replace any clear ones of the same name: only these are authenticated.
+  for (const [name, value] of opened.headers) headers.set(name, value)
   const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
   const response = new Response(body, { status: opened.status, statusText: res.statusText, headers })
   return { ok: true, response }

@@ -1,5 +1,6 @@
 import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
+import { sealedNames } from '../client-options.js'
 import { openHttpResponse } from './open-http-response.js'
 
 /** One sealed request as the client will send it. Internal. */
@@ -12,7 +13,42 @@ export interface SealedCall {
   body: unknown
   /** The rest of the caller's `RequestInit` (signal, credentials, …), passed through. */
   init: RequestInit
+  /** What this request seals beyond the client's defaults; absent: the client's. */
+  head?: HeadPolicy
 }
+
+/** Per-request choices of the sealed head (docs/PROTOCOL.md §3.5). */
+export interface HeadPolicy {
+  seal?: readonly string[] | undefined
+  clear?: readonly string[] | undefined
+  query?: boolean | undefined
+}
+
+/**
+ * The call's sealed head: the fields to seal, taken OUT of the headers sent in
+ * clear, and the query, taken out of the URL. Nothing here is ever sent in
+ * clear: a server that cannot open it refuses the request (`crit`).
+ */
+function takeHead(state: ClientState, call: SealedCall, headers: Headers): { head: { headers: Array<[string, string]>; query?: string }; url: URL; target: string } {
+  const policy = call.head
+  const names = policy?.seal === undefined && policy?.clear === undefined ? state.sealHeaders : sealedNames(state.sealHeaders, policy.seal, policy.clear)
+  const fields: Array<[string, string]> = []
+  for (const name of names) {
+    const value = headers.get(name)
+    if (value === null) continue
+    fields.push([name, value])
+    headers.delete(name)
+  }
+  const url = new URL(call.url.href)
+  if (!(policy?.query ?? state.sealQuery) || url.search === '') return { head: { headers: fields }, url, target: url.pathname + url.search }
+  const query = url.search.slice(1)
+  url.search = ''
+  return { head: { headers: fields, query }, url, target: url.pathname }
+}
+
+const SEALED_HEAD_UNSUPPORTED =
+  'The server refused the sealed header fields and query (Authorization, API keys, the query string): it runs a Sealwire server without the sealed head extension. ' +
+  'Upgrade @sealwire/server; until then, a field or query the server must read can only be sent in clear (clearHeaders, sealQuery: false), where every TLS terminator on the way reads it.'
 
 /** Headers the exchange owns: the caller's values would describe the plaintext, not the envelope. */
 const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'sealwire-envelope']
@@ -47,7 +83,10 @@ const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'se
  */
 export async function sealedExchange(state: ClientState, call: SealedCall): Promise<Response> {
   const method = call.method.toUpperCase()
-  const target = call.url.pathname + call.url.search
+  const callHeaders = new Headers(call.headers)
+  for (const name of OWNED_HEADERS) callHeaders.delete(name)
+  const { head, url, target } = takeHead(state, call, callHeaders)
+  const critical = head.headers.length > 0 || head.query !== undefined
   let key: RecipientKey = await state.keys.current()
   let keyRetried = false
   let clockRetried = false
@@ -59,13 +98,12 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   for (;;) {
     const attemptOffset = offsetMs
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: call.url.origin }, body: call.body, clock: () => state.clock() + attemptOffset, jti })
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => state.clock() + attemptOffset, jti, head })
     jti = sealed.reply.jti
-    const headers = new Headers(call.headers)
-    for (const name of OWNED_HEADERS) headers.delete(name)
+    const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
 
-    const res = await state.fetch(call.url.href, {
+    const res = await state.fetch(url.href, {
       ...call.init,
       method,
       headers,
@@ -83,6 +121,9 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     }
 
     const error: SealwireError = outcome.error
+    // A server that predates the sealed head refuses its `crit` (RFC 7515 §4.1.11) rather than run
+    // the request without it; say what that means instead of "algorithm not allowed".
+    if (error.code === 'unsupported_algorithm' && critical) throw new SealwireError('sealed_head_unsupported', { detail: SEALED_HEAD_UNSUPPORTED, cause: error })
     if (error.code === 'unknown_key' && !keyRetried) {
       keyRetried = true
       const fresh = await state.keys.refresh(key.kid)

@@ -1,6 +1,27 @@
 import type { ClientState } from '../client-state.js'
+import { headerNamesProblem } from '../client-options.js'
 import { resolveUrl } from './resolve-url.js'
-import { sealedExchange } from './sealed-exchange.js'
+import { sealedExchange, type HeadPolicy } from './sealed-exchange.js'
+
+/** `RequestInit`, plus what to seal of this one request (docs/PROTOCOL.md §3.5). */
+export interface SealedRequestInit extends RequestInit {
+  /** More header fields to seal for this request, besides the client's `sealHeaders` and the defaults. */
+  sealHeaders?: readonly string[]
+  /** Fields to send in clear for this request although they would be sealed (see the client's `clearHeaders`). */
+  clearHeaders?: readonly string[]
+  /** Whether this request's query travels inside the envelope; default: the client's `sealQuery`. */
+  sealQuery?: boolean
+}
+
+/** The per-request head policy of `init`, checked like the client's options. */
+export function headPolicyOf(init: Pick<SealedRequestInit, 'sealHeaders' | 'clearHeaders' | 'sealQuery'>): HeadPolicy {
+  for (const key of ['sealHeaders', 'clearHeaders'] as const) {
+    const problem = init[key] === undefined ? undefined : headerNamesProblem(init[key], key === 'sealHeaders')
+    if (problem !== undefined) throw new TypeError(`init.${key}: ${problem}`)
+  }
+  if (init.sealQuery !== undefined && typeof init.sealQuery !== 'boolean') throw new TypeError('init.sealQuery: must be a boolean')
+  return { seal: init.sealHeaders, clear: init.clearHeaders, query: init.sealQuery }
+}
 
 const BODYLESS = new Set(['GET', 'HEAD'])
 
@@ -23,7 +44,7 @@ function parseBody(body: unknown): unknown {
  * URL must be on the client's origin (or a path under `baseUrl`); redirects
  * are never followed; HEAD is refused (a sealed answer needs a body).
  */
-export async function sealedFetch(state: ClientState, input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+export async function sealedFetch(state: ClientState, input: RequestInfo | URL, init: SealedRequestInit = {}): Promise<Response> {
   const request = typeof Request !== 'undefined' && input instanceof Request ? input : undefined
   const url = resolveUrl(state, request !== undefined ? request.url : (input as string | URL))
   const method = (init.method ?? request?.method ?? 'GET').toUpperCase()
@@ -34,7 +55,8 @@ export async function sealedFetch(state: ClientState, input: RequestInfo | URL, 
   const body = parseBody(rawBody)
   if (BODYLESS.has(method) && body !== undefined) throw new TypeError(`Request with ${method} method cannot have body`)
 
-  const { body: _body, headers, method: _method, redirect: _redirect, ...rest } = init
+  const { body: _body, headers, method: _method, redirect: _redirect, sealHeaders, clearHeaders, sealQuery, ...rest } = init
+  const head = headPolicyOf({ sealHeaders, clearHeaders, sealQuery })
   const passThrough: RequestInit = request === undefined ? rest : { signal: request.signal, credentials: request.credentials, ...rest }
-  return sealedExchange(state, { url, method, headers: new Headers(headers ?? request?.headers), body, init: passThrough })
+  return sealedExchange(state, { url, method, headers: new Headers(headers ?? request?.headers), body, init: passThrough, head })
 }

@@ -5,15 +5,22 @@ import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
 import { compactDecrypt } from 'jose/jwe/compact/decrypt'
 import { importJWK } from 'jose/key/import'
 import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
+import { SEALED_HEAD_PARAM } from '../protocol/sealed-head.js'
 import type { CryptoBackend } from './backend.js'
 
 type Key = CryptoKey | Uint8Array
 
 /** Explicit allow-lists (RFC 8725 §3.1): jose refuses anything else before any key work. */
+/**
+ * The one critical extension Sealwire understands (RFC 7515 §4.1.11): the
+ * sealed head (docs/PROTOCOL.md §3.5). jose refuses any other name in `crit`.
+ */
+const CRIT = { [SEALED_HEAD_PARAM]: true }
 const REQUEST_DECRYPT_OPTIONS = {
   keyManagementAlgorithms: [KEY_MANAGEMENT_ALG],
   contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
   maxDecompressedLength: 0,
+  crit: CRIT,
 }
 const RESPONSE_DECRYPT_OPTIONS = {
   keyManagementAlgorithms: [RESPONSE_KEY_MANAGEMENT_ALG],
@@ -27,7 +34,7 @@ async function importFor(jwk: JWK): Promise<Key> {
 }
 
 function seal(plaintext: Uint8Array, header: Record<string, unknown>, key: Key): Promise<string> {
-  return new CompactEncrypt(plaintext).setProtectedHeader(header as CompactJWEHeaderParameters).encrypt(key)
+  return new CompactEncrypt(plaintext).setProtectedHeader(header as CompactJWEHeaderParameters).encrypt(key, { crit: CRIT })
 }
 
 /** The portable reference backend: jose over WebCrypto, in every runtime. */

@@ -3,6 +3,7 @@ import * as nodeCrypto from 'node:crypto'
 import { createCipheriv, createDecipheriv, createECDH, createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, randomFillSync, type ECDH, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import type { CryptoBackend } from '../crypto/backend.js'
+import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 
 /** A recipient public key, imported once: the raw P-256 point, or an X25519 key object. */
 export type NodePublicKey = { readonly crv: 'P-256'; readonly point: Buffer } | { readonly crv: 'X25519'; readonly key: KeyObject }
@@ -110,10 +111,14 @@ function partyInfo(header: Readonly<Record<string, unknown>>): Buffer {
   return otherInfo(apu, apv)
 }
 
-/** The v1 profile only (RFC 8725 §3.1): the expected `alg`, A256GCM, no `zip`, no `crit`, no encrypted key. */
+/**
+ * The v1 profile only (RFC 8725 §3.1): the expected `alg`, A256GCM, no `zip`,
+ * no encrypted key, and no `crit` but the sealed head's (`["shd"]` with `shd`
+ * present, RFC 7515 §4.1.11: the one extension this backend understands).
+ */
 function assertProfile(header: Readonly<Record<string, unknown>>, alg: string, encryptedKey: string): void {
   if (header.alg !== alg || header.enc !== ENC) throw new Error('"alg" or "enc" Header Parameter value not allowed')
-  if ('zip' in header || 'crit' in header) throw new Error('"zip" and "crit" are not supported')
+  if ('zip' in header || ('crit' in header && !isSealedHeadCrit(header))) throw new Error('"zip" and "crit" other than the sealed head are not supported')
   if (encryptedKey !== '') throw new Error('Encountered unexpected JWE Encrypted Key')
 }
 
@@ -235,7 +240,7 @@ function gcmSeal(cek: Uint8Array, plaintext: Uint8Array, header: Record<string, 
 
 function assertSealHeader(header: Record<string, unknown>, alg: string): void {
   if (header.alg !== alg || header.enc !== ENC) throw new TypeError(`the node backend seals only ${alg} + ${ENC}`)
-  if ('zip' in header || 'crit' in header || 'epk' in header) throw new TypeError('the node backend seals without zip, crit or a caller-given epk')
+  if ('zip' in header || ('crit' in header && !isSealedHeadCrit(header)) || 'epk' in header) throw new TypeError('the node backend seals without zip, a caller-given epk, or crit other than the sealed head')
 }
 
 /** A fresh ephemeral key pair on the recipient's curve and Z with it; `epk` members in the order jose writes them. */

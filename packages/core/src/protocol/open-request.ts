@@ -11,6 +11,7 @@ import { decodeProtectedHeader, payloadIssues } from './compact.js'
 import { plainRequestHeader, plainRequestPlaintext } from './request-header.js'
 import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
+import { checkSealedHead, isSealedHeadCrit, type SealedRequestHead } from './sealed-head.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
 
 export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
@@ -37,6 +38,12 @@ export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV
    */
   origins?: readonly string[] | undefined
   /**
+   * Whether the request carries a header field in clear, by lowercase name:
+   * a field sealed in the envelope (docs/PROTOCOL.md §3.5) and also sent in
+   * clear is refused (`invalid_sealed_head`), since the two may differ.
+   */
+  hasClearHeader?: ((name: string) => boolean) | undefined
+  /**
    * Route schema for the decrypted body (step 11), any Standard Schema (zod 3.24+
    * and 4, Valibot, ArkType); its output becomes `body`.
    */
@@ -59,6 +66,12 @@ export interface RequestClaims {
 export interface OpenedRequest<T> {
   body: T
   claims: RequestClaims
+  /**
+   * The sealed head (docs/PROTOCOL.md §3.5), when the client announced it:
+   * the header fields and query it carried, and the target the handler must
+   * see (`htu` plus the sealed query). Restore them before the handler runs.
+   */
+  head?: SealedRequestHead & { readonly target: string }
   /** Seal the response with it (`sealResponse`). Secret. */
   reply: ReplyContext
 }
@@ -99,8 +112,9 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // 4–5. Structure, then the allow-list before the schema: a foreign alg/enc/zip/crit
   // is named as such even where the schema would also reject it.
   const raw = decodeProtectedHeader(envelope)
-  if (raw.alg !== KEY_MANAGEMENT_ALG || raw.enc !== CONTENT_ENCRYPTION_ALG || 'zip' in raw || 'crit' in raw) {
-    throw fail('unsupported_algorithm', 'Only ECDH-ES with A256GCM, without zip or crit, is accepted')
+  // `crit` names extensions the server must understand or refuse (RFC 7515 §4.1.11): the sealed head is the one.
+  if (raw.alg !== KEY_MANAGEMENT_ALG || raw.enc !== CONTENT_ENCRYPTION_ALG || 'zip' in raw || ('crit' in raw && !isSealedHeadCrit(raw))) {
+    throw fail('unsupported_algorithm', 'Only ECDH-ES with A256GCM, without zip, and no crit but ["shd"], is accepted')
   }
   const header: RequestHeader = plainRequestHeader(raw) ?? parseWithSchema(requestHeaderSchema, raw, 'Protected header does not match sealwire-req+jwe')
 
@@ -137,7 +151,8 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // rk is 32 bytes of base64url (checked above): Buffer's decoder on Node, jose's elsewhere. Copied
   // out: Node's and Deno's decoders cut small outputs from a shared 8 KiB pool, and the reply goes
   // to the caller, where structuredClone or postMessage of it would carry the whole pool along.
-  const reply: ReplyContext = { jti: header.jti, rk: platform.decodeBase64url(plaintext.rk).slice() }
+  const rk = platform.decodeBase64url(plaintext.rk).slice()
+  const reply: ReplyContext = header.shd === 1 ? { jti: header.jti, rk, sealsHead: true } : { jti: header.jti, rk }
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.
   if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
@@ -151,6 +166,23 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
     if (hto === undefined || hto !== options.request.origin || !options.origins.includes(hto)) {
       throw attachReply(fail('binding_mismatch', 'Envelope is bound to another origin'), reply)
     }
+  }
+
+  // The sealed head, part of the binding: `htu` is the path on the wire, the
+  // query travels sealed beside the header fields; a field both sealed and in
+  // clear is ambiguous (which one would the handler read?), refused.
+  let head: OpenedRequest<unknown>['head']
+  if (header.shd === 1) {
+    const checked = checkSealedHead(plaintext.hdr, plaintext.qry, 'request')
+    if ('problem' in checked) throw attachReply(fail('invalid_sealed_head', `Sealed head refused: ${checked.problem}`), reply)
+    const { headers, query } = checked.head
+    if (query !== undefined && header.htu.includes('?')) throw attachReply(fail('invalid_sealed_head', 'The query is both on the request line and sealed'), reply)
+    const clear = options.hasClearHeader
+    if (clear !== undefined && headers.some(([name]) => clear(name))) throw attachReply(fail('invalid_sealed_head', 'A header field is both sealed and sent in clear'), reply)
+    head = { headers, query, target: query === undefined ? header.htu : `${header.htu}?${query}` }
+  } else if (plaintext.hdr !== undefined || plaintext.qry !== undefined) {
+    // A head the header does not announce: whoever sealed it did not mark it critical either.
+    throw attachReply(fail('invalid_sealed_head', 'The plaintext carries a sealed head the protected header does not announce (shd)'), reply)
   }
 
   // 10. Replay, atomically; fail closed when the store cannot answer.
@@ -179,5 +211,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   const { kid, iat, jti, htm, htu, hto } = header
   const claims: RequestClaims = { kid, crv: key.crv, iat, jti, htm, htu }
   if (hto !== undefined) claims.hto = hto
-  return { body: body as InferOutput<S>, claims, reply }
+  const opened: OpenedRequest<InferOutput<S>> = { body: body as InferOutput<S>, claims, reply }
+  if (head !== undefined) opened.head = head
+  return opened
 }

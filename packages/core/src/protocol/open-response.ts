@@ -4,6 +4,8 @@ import { SealwireError } from '../errors.js'
 import { decodeProtectedHeader } from './compact.js'
 import type { ReplyContext } from './request-descriptor.js'
 import { checkResponseHeader } from './response-header.js'
+import { MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, checkSealedHead } from './sealed-head.js'
+import { typMatches } from './response-header.js'
 
 export interface OpenResponseOptions {
   /** The context `sealRequest` returned for this request. */
@@ -17,6 +19,8 @@ export interface OpenedResponse {
   status: number
   contentType: string
   body: Uint8Array
+  /** Response header fields the server sealed (docs/PROTOCOL.md §4.1), lowercase names; empty when none. */
+  headers: ReadonlyArray<readonly [string, string]>
 }
 
 /**
@@ -48,5 +52,29 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   // Checked after decryption: only then is the header authenticated.
   if (header.jti !== options.reply.jti) throw new SealwireError('response_binding_mismatch', { detail: 'Response is bound to another request' })
   if (header.sts !== options.status) throw new SealwireError('response_binding_mismatch', { detail: 'Sealed status differs from the HTTP status' })
-  return { status: header.sts, contentType: header.cty, body }
+  const sealedHead = decoded[SEALED_HEAD_PARAM]
+  const headers = sealedHead === undefined ? [] : await openResponseHead(sealedHead, options)
+  return { status: header.sts, contentType: header.cty, body, headers }
+}
+
+/**
+ * The sealed response fields: a JWE under the same `rk`, carried in the
+ * (now authenticated) protected header. Checked by the rules the server sealed
+ * them under; anything else fails like a bad answer.
+ */
+async function openResponseHead(compact: unknown, options: OpenResponseOptions): Promise<ReadonlyArray<readonly [string, string]>> {
+  try {
+    // The fields' JSON plus JWE overhead and base64url growth, with room to spare.
+    if (typeof compact !== 'string' || compact.length > 4 * MAX_SEALED_HEAD_CHARS) throw new TypeError('shd: must be a compact JWE')
+    const inner = decodeProtectedHeader(compact)
+    if (inner.alg !== 'dir' || inner.enc !== 'A256GCM' || typeof inner.typ !== 'string' || !typMatches(inner.typ, RESPONSE_HEAD_TYP) || 'zip' in inner || 'crit' in inner) {
+      throw new TypeError('shd: not a sealwire-hdr+jwe')
+    }
+    const bytes = await (options.backend ?? platform.backend).openWithSecret(compact, options.reply.rk, inner)
+    const checked = checkSealedHead(JSON.parse(platform.decodeUtf8(bytes)), undefined, 'response')
+    if ('problem' in checked) throw new TypeError(`shd: ${checked.problem}`)
+    return checked.head.headers
+  } catch (cause) {
+    throw new SealwireError('response_decryption_failed', { detail: 'Sealed response header fields could not be opened', cause })
+  }
 }

@@ -16,6 +16,11 @@ export interface RequestDescriptor {
 export interface ReplyContext {
   readonly jti: string
   readonly rk: Uint8Array
+  /**
+   * Whether the requester announced the sealed head (`shd`, docs/PROTOCOL.md
+   * §3.5): it then opens response header fields sealed with the answer.
+   */
+  readonly sealsHead?: boolean
 }
 
 const HEADER_METHODS = new Set(['GET', 'HEAD'])

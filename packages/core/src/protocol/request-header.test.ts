@@ -25,12 +25,12 @@ const agree = (header: Record<string, unknown>): void => {
   const zod = requestHeaderSchema.safeParse(header)
   if (plain === undefined) return // the schema decides
   expect(zod.success, JSON.stringify(header)).toBe(true)
-  if (zod.success) expect({ ...plain, hto: plain.hto }).toStrictEqual({ ...zod.data, hto: zod.data.hto })
+  if (zod.success) expect({ ...plain, hto: plain.hto, shd: plain.shd }).toStrictEqual({ ...zod.data, hto: zod.data.hto, shd: zod.data.shd })
 }
 
 describe('plainRequestHeader', () => {
   it('accepts what clients seal, on both curves, with hto and extra members', () => {
-    for (const header of [x25519, p256, { ...x25519, hto: 'https://api.example' }, { ...p256, cty: 'x', epk: { ...p256.epk, kid: 'e', key_ops: [] } }]) {
+    for (const header of [x25519, p256, { ...x25519, hto: 'https://api.example' }, { ...p256, shd: 1 }, { ...x25519, shd: 2 }, { ...p256, cty: 'x', epk: { ...p256.epk, kid: 'e', key_ops: [] } }]) {
       expect(plainRequestHeader(header)).toBeDefined()
       agree(header)
     }
@@ -39,7 +39,7 @@ describe('plainRequestHeader', () => {
   it('accepts nothing the schema refuses: every member replaced by every odd value', () => {
     let accepted = 0
     for (const base of [x25519, p256] as Record<string, unknown>[]) {
-      for (const name of [...Object.keys(base), 'hto', 'zip', '__proto__']) {
+      for (const name of [...Object.keys(base), 'hto', 'shd', 'zip', '__proto__']) {
         for (const value of ODD) {
           const header = { ...base, [name]: value }
           if (plainRequestHeader(header) !== undefined) accepted++

@@ -30,7 +30,7 @@ function plainEpk(epk: unknown): RequestHeader['epk'] | undefined {
  * this accepts, the schema accepts with the same output.
  */
 export function plainRequestHeader(raw: Record<string, unknown>): RequestHeader | undefined {
-  const { alg, enc, typ, kid, iat, jti, htm, htu, hto } = raw
+  const { alg, enc, typ, kid, iat, jti, htm, htu, hto, shd } = raw
   if (alg !== KEY_MANAGEMENT_ALG || enc !== CONTENT_ENCRYPTION_ALG) return undefined
   if (typeof typ !== 'string' || typ.length > 256 || !typMatches(typ, REQUEST_TYP)) return undefined
   if (typeof kid !== 'string' || kid.length < 1 || kid.length > 256) return undefined
@@ -41,13 +41,14 @@ export function plainRequestHeader(raw: Record<string, unknown>): RequestHeader 
   const epk = plainEpk(raw.epk)
   if (epk === undefined) return undefined
   // `hto` is optional and dropped when it is not a string of at most 2048 characters (the schema's `catch`).
-  return { alg, enc, typ, kid, epk, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined }
+  // `shd` likewise: kept only when it is 1.
+  return { alg, enc, typ, kid, epk, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
 }
 
 /** The request plaintext `{ rk, body }` by the same rules as `requestPlaintextSchema`, or `undefined` (ask the schema). */
 export function plainRequestPlaintext(raw: unknown): RequestPlaintext | undefined {
   if (!isObject(raw)) return undefined
-  const { rk, body } = raw
+  const { rk, body, hdr, qry } = raw
   if (typeof rk !== 'string' || !isB64uOfBytes(rk, RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES) || body === undefined) return undefined
-  return { rk, body }
+  return hdr === undefined && qry === undefined ? { rk, body } : { rk, body, hdr, qry }
 }

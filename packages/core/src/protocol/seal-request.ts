@@ -3,6 +3,7 @@ import { b64u, utf8 } from '../encoding.js'
 import type { RecipientKey } from '../keys/recipient-key.js'
 import { systemClock, systemRandom, type Clock, type RandomSource } from '../runtime.js'
 import { normalizeOrigin } from './origin.js'
+import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, SEALED_HEAD_PARAM, SEALED_HEAD_VERSION, isFieldValue, unsealableReason } from './sealed-head.js'
 import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './request-descriptor.js'
 
 /** The spelling of a `jti` this module makes: base64url of JTI_BYTES random bytes, no padding. */
@@ -26,6 +27,20 @@ export interface SealRequestOptions {
    * where a fresh `jti` would run the handler twice. Default: a fresh `jti`.
    */
   jti?: string
+  /**
+   * Header fields and the query to carry inside the envelope (the sealed
+   * head, docs/PROTOCOL.md §3.5). Given at all (even empty), it announces
+   * that this client opens sealed response header fields; with fields or a
+   * query in it, the envelope is marked critical (`crit: ["shd"]`), so that a
+   * server that cannot restore them refuses the request rather than run it
+   * without them. With `query`, `request.target` is the path alone.
+   */
+  head?: {
+    /** Lowercase field names and values; each must be sealable (`unsealableReason`). */
+    headers?: Iterable<readonly [string, string]>
+    /** The query without its "?" (as `URL.search.slice(1)` spells it). */
+    query?: string
+  }
 }
 
 export interface SealedRequest {
@@ -64,6 +79,7 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   if (options.jti !== undefined && !JTI_SPELLING.test(options.jti)) throw new TypeError(`jti must be the base64url of ${JTI_BYTES} bytes, as sealRequest makes it`)
   const jti = options.jti ?? b64u(random(JTI_BYTES))
   const rk = random(RESPONSE_KEY_BYTES)
+  const head = options.head === undefined ? undefined : headMembers(options.head, request.target)
   const header = {
     alg: 'ECDH-ES',
     enc: 'A256GCM',
@@ -76,14 +92,20 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
     // The authority binding (§3.2): a server serving several origins with one key
     // ring refuses the envelope when a swapped Host delivers it to another origin.
     ...(origin === undefined ? {} : { hto: origin }),
+    // The sealed head: announced always, critical only when it carries something.
+    ...(head === undefined ? {} : head.members === '' ? { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION } : { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION, crit: [SEALED_HEAD_PARAM] }),
   }
   // `rk` and the body in one JSON text; the body's bytes are spliced in, not re-encoded.
-  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}}`)
+  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}}`)
   const envelope = await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle)
   const placement = envelopePlacement(method, options.body !== undefined)
   // Say so here rather than let the server answer 413 for an envelope it could never take.
   if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
-    throw new RangeError(`a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters; send a smaller body or use a method with a body`)
+    throw new RangeError(
+      head?.members
+        ? `a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters, and this one (with its sealed header fields and query) has ${envelope.length}: send fewer or shorter sealed fields or a shorter query, or use a method with a body (POST)`
+        : `a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters; send a smaller body or use a method with a body`,
+    )
   }
   return {
     envelope,
@@ -92,4 +114,27 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
     httpBody: placement === 'header' ? undefined : envelope,
     reply: { jti, rk },
   }
+}
+
+/** The plaintext members of a sealed head (`,"hdr":{…},"qry":"…"`, or '' when it carries nothing), checked as a server will. */
+function headMembers(head: NonNullable<SealRequestOptions['head']>, target: string): { members: string } {
+  const hdr: Record<string, string> = {}
+  let count = 0
+  let chars = 0
+  for (const [name, value] of head.headers ?? []) {
+    const reason = unsealableReason(name, 'request')
+    if (reason !== undefined) throw new TypeError(`head.headers: "${name}" cannot be sealed: it ${reason}`)
+    if (Object.hasOwn(hdr, name)) throw new TypeError(`head.headers: "${name}" is given twice; join the values with ", "`)
+    if (typeof value !== 'string' || !isFieldValue(value)) throw new TypeError(`head.headers: the value of "${name}" must be a string without CR, LF, NUL or other control characters`)
+    hdr[name] = value
+    count += 1
+    chars += name.length + value.length
+  }
+  const query = head.query === undefined || head.query === '' ? undefined : head.query
+  if (query !== undefined && target.includes('?')) throw new TypeError('request.target must be the path alone when head.query carries the query')
+  chars += query?.length ?? 0
+  if (count > MAX_SEALED_FIELDS) throw new RangeError(`at most ${MAX_SEALED_FIELDS} header fields can be sealed in one request`)
+  if (chars > MAX_SEALED_HEAD_CHARS) throw new RangeError(`sealed header fields and query exceed ${MAX_SEALED_HEAD_CHARS} characters together; send less in them, or put the data in a POST body`)
+  const members = (count === 0 ? '' : `,"hdr":${JSON.stringify(hdr)}`) + (query === undefined ? '' : `,"qry":${JSON.stringify(query)}`)
+  return { members }
 }

@@ -3,6 +3,7 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import { platform } from '#platform'
 import { utf8 } from '../encoding.js'
 import type { ReplyContext } from './request-descriptor.js'
+import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, isFieldValue, unsealableReason } from './sealed-head.js'
 
 export interface SealResponseOptions {
   /** From `openRequest` (or `replyContextOf(error)`). */
@@ -13,6 +14,12 @@ export interface SealResponseOptions {
   contentType: string
   /** The response body: bytes, or text encoded as UTF-8. */
   body: Uint8Array | string
+  /**
+   * Response header fields to seal with the answer (docs/PROTOCOL.md §4.1),
+   * lowercase names: only for a requester that announced the sealed head
+   * (`reply.sealsHead`); each must be sealable (`unsealableReason`).
+   */
+  headers?: Iterable<readonly [string, string]>
   backend?: CryptoBackend
 }
 
@@ -24,9 +31,36 @@ export interface SealResponseOptions {
  * const jwe = await sealResponse({ reply, status: 200, contentType: 'application/json', body: '{"ok":true}' })
  */
 export function sealResponse(options: SealResponseOptions): Promise<string> {
+  // Caller misuse throws here, synchronously (a TypeError), not as a rejection.
   const { reply, status, contentType } = options
   if (!Number.isInteger(status) || status < 100 || status > 599) throw new TypeError('status must be an HTTP status code')
-  const header = { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_TYP, jti: reply.jti, sts: status, cty: contentType }
+  const backend = options.backend ?? platform.backend
+  const header: Record<string, unknown> = { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_TYP, jti: reply.jti, sts: status, cty: contentType }
+  const fields = options.headers === undefined ? undefined : responseHead(options.headers)
+  if (fields !== undefined && reply.sealsHead !== true) throw new TypeError('headers: this requester did not announce the sealed head (shd); send them in clear or not at all')
   const body = typeof options.body === 'string' ? utf8(options.body) : options.body
-  return (options.backend ?? platform.backend).sealWithSecret(body, header, reply.rk)
+  if (fields === undefined) return backend.sealWithSecret(body, header, reply.rk)
+  return (async () => {
+    // A JWE of its own under the same rk, inside the protected header: the header is the
+    // answer's AAD, so the fields cannot be stripped, swapped or moved to another answer.
+    header[SEALED_HEAD_PARAM] = await backend.sealWithSecret(utf8(fields), { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_HEAD_TYP }, reply.rk)
+    return backend.sealWithSecret(body, header, reply.rk)
+  })()
+}
+
+/** The JSON object of sealed response fields, or undefined when there are none. */
+function responseHead(headers: Iterable<readonly [string, string]>): string | undefined {
+  const fields: Record<string, string> = {}
+  let count = 0
+  let chars = 0
+  for (const [name, value] of headers) {
+    const reason = unsealableReason(name, 'response')
+    if (reason !== undefined) throw new TypeError(`headers: "${name}" cannot be sealed: it ${reason}`)
+    if (!isFieldValue(value)) throw new TypeError(`headers: the value of "${name}" holds a control character`)
+    fields[name] = Object.hasOwn(fields, name) ? `${fields[name]}, ${value}` : value
+    count += 1
+    chars += name.length + value.length
+  }
+  if (count > MAX_SEALED_FIELDS || chars > MAX_SEALED_HEAD_CHARS) throw new RangeError(`at most ${MAX_SEALED_FIELDS} sealed response fields of ${MAX_SEALED_HEAD_CHARS} characters in all`)
+  return count === 0 ? undefined : JSON.stringify(fields)
 }

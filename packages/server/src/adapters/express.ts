@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
-import { incomingFromNode, prepareHandlerHeaders, writeOutgoing } from '../node/incoming.js'
+import { incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
 
 declare global {
@@ -134,6 +134,10 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
       req.sealwire = exchange.claims
       res.locals.sealwire = exchange.claims
       prepareHandlerHeaders(req, exchange.body !== null)
+      // The sealed head, restored before anything behind us runs (authentication
+      // middleware reads the sealed Authorization; req.query the sealed query).
+      const query = restoreSealedHead(req, exchange.head)
+      if (query !== '') req.originalUrl += query
       // The router dispatches on req.method: nothing behind us may change it (method-override).
       const method = lockMethod(req, exchange.claims.htm)
       const capture = captureResponse(res, async (body) => {
@@ -142,7 +146,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
           if (method.violated) {
             sealed = await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(req))
           } else if (!isDefaultErrorPage(res)) {
-            sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), body, route: routeOf(req) })
+            sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), body, route: routeOf(req), headers: nodeResponseHeaders(res) })
           } else if (res.statusCode >= 500) {
             sealed = await exchange.fail(routeOf(req))
           } else {

@@ -3,7 +3,8 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { incomingFromNode, prepareHandlerHeaders, nodeBody } from '../node/incoming.js'
+import { incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead } from '../node/incoming.js'
+import { parse as parseQuery } from 'node:querystring'
 import { responseBytes } from '../node/response-body.js'
 import type { OutgoingResponse } from '../types.js'
 
@@ -59,6 +60,15 @@ function forbidHijack(reply: FastifyReply): void {
       throw new Error(HIJACK)
     },
   })
+}
+
+/** The handler's response fields (Fastify holds them until it writes), for the engine to seal those it seals. */
+function replyFields(reply: FastifyReply): Array<[string, string]> {
+  const fields: Array<[string, string]> = []
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) fields.push([name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value)])
+  }
+  return fields
 }
 
 function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingResponse): FastifyReply {
@@ -155,6 +165,11 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     request.sealwire = outcome.exchange.claims
     state.exchange = outcome.exchange
     prepareHandlerHeaders(request.raw, outcome.exchange.body !== null)
+    // The sealed head: fields on request.headers (the raw request's), the query on the raw
+    // URL and request.query, parsed like Fastify's default parser; before validation,
+    // so a route's querystring schema checks it.
+    const head = outcome.exchange.head
+    if (restoreSealedHead(request.raw, head) !== '') request.query = { ...parseQuery(head!.query!) }
     forbidHijack(reply)
   })
 
@@ -188,7 +203,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
         try {
           return state.errored === true && status >= 500
             ? await exchange.fail(route) // Fastify's error reply carries the error's message
-            : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route })
+            : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route, headers: replyFields(reply) })
         } catch {
           return server.internalError()
         }
@@ -196,6 +211,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     }
     const sealed = await state.sealing
     for (const name of server.droppedResponseHeaders) reply.removeHeader(name)
+    for (const name of sealed.sealedHeaders ?? []) reply.removeHeader(name)
     reply.code(sealed.status).headers(sealed.headers)
     // The standard reason phrase: one set on reply.raw would travel in clear (issue 9, item 5).
     reply.raw.statusMessage = STATUS_CODES[sealed.status] ?? ''

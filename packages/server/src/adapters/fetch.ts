@@ -84,16 +84,26 @@ function preflightAnswer(response: Response): Response {
   return new Response(null, { status, headers })
 }
 
-/** The Request the handler sees: same URL, method and headers, the decrypted body as JSON. */
+/**
+ * The Request the handler sees: same method, the URL and headers with the
+ * sealed head restored (the query back on the URL, the sealed fields among
+ * the headers), the decrypted body as JSON.
+ */
 function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): SealwireRequest<T> {
   const headers = new Headers(request.headers)
   for (const name of HANDLER_DROPPED_REQUEST_HEADERS) headers.delete(name)
+  const head = exchange.head
+  let url = request.url
+  if (head !== undefined) {
+    for (const [name, value] of head.headers) headers.set(name, value)
+    if (head.query !== undefined) url = `${url.replace(/[?#].*$/s, '')}?${head.query}`
+  }
   const method = request.method
   // `null` is the protocol's "no body". GET and HEAD cannot carry one in a Request;
   // their sealed body (rare) is still in `request.sealwire.body`.
   const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
   if (withBody) headers.set('content-type', DECRYPTED_BODY_MEDIA_TYPE)
-  const inner = new Request(request.url, { method, headers, body: withBody ? JSON.stringify(exchange.body) : null, signal: request.signal })
+  const inner = new Request(url, { method, headers, body: withBody ? JSON.stringify(exchange.body) : null, signal: request.signal })
   const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
   return Object.defineProperty(inner, 'sealwire', { value: sealwire, enumerable: false }) as SealwireRequest<T>
 }

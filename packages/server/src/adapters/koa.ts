@@ -4,7 +4,7 @@ import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } f
 import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { incomingFromNode, prepareHandlerHeaders } from '../node/incoming.js'
+import { incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
 import { responseBytes } from '../node/response-body.js'
 import type { OutgoingResponse } from '../types.js'
@@ -55,11 +55,21 @@ type AnyContext = ParameterizedContext<DefaultState, DefaultContext>
 
 function respond(server: SealwireServer, ctx: AnyContext, outgoing: OutgoingResponse): void {
   for (const name of server.droppedResponseHeaders) ctx.remove(name)
+  for (const name of outgoing.sealedHeaders ?? []) ctx.remove(name)
   // Headers first: with Content-Type set, Koa's body setter keeps it.
   ctx.set(outgoing.headers)
   if (outgoing.status === 413) ctx.set('connection', 'close')
   ctx.body = outgoing.body
   ctx.status = outgoing.status
+}
+
+/** The handler's response fields, for the engine to seal those it seals. */
+function responseFields(ctx: AnyContext): Array<[string, string]> {
+  const fields: Array<[string, string]> = []
+  for (const [name, value] of Object.entries(ctx.response.headers)) {
+    if (value !== undefined) fields.push([name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value)])
+  }
+  return fields
 }
 
 /** koa-router's matched template, where present: low-cardinality route labels for events. */
@@ -183,6 +193,9 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     request.body = exchange.body
     ctx.state.sealwire = exchange.claims
     prepareHandlerHeaders(ctx.req, exchange.body !== null)
+    // The sealed head, restored before the middleware behind us (ctx.query reads ctx.req.url).
+    const query = restoreSealedHead(ctx.req, exchange.head)
+    if (query !== '') ctx.originalUrl += query
     // Routers dispatch on ctx.method (= req.method): nothing behind us may change it (method override).
     const method = lockMethod(ctx.req, exchange.claims.htm)
     forbidBypass(ctx)
@@ -212,7 +225,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     let sealed: OutgoingResponse
     try {
       const { contentType, body } = await plaintextOf(ctx)
-      sealed = await exchange.reply({ status: ctx.status, contentType, contentEncoding: ctx.response.get('Content-Encoding'), body, route: routeOf(ctx) })
+      sealed = await exchange.reply({ status: ctx.status, contentType, contentEncoding: ctx.response.get('Content-Encoding'), body, route: routeOf(ctx), headers: responseFields(ctx) })
     } catch (err) {
       // Reading the body failed (a stream that errored): never fall back to plaintext.
       ctx.app.emit('error', err, ctx)

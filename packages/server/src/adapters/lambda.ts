@@ -59,6 +59,18 @@ export interface SealwireLambdaOptions<S extends StandardSchemaV1 = StandardSche
   schema?: S
 }
 
+/**
+ * `queryStringParameters` as API Gateway builds it for payload 2.0: decoded
+ * names and values, a repeated name's values joined with commas.
+ */
+function queryParameters(query: string): Record<string, string> {
+  const params: Record<string, string> = {}
+  new URLSearchParams(query).forEach((value, name) => {
+    params[name] = Object.hasOwn(params, name) ? `${params[name]},${value}` : value
+  })
+  return params
+}
+
 function lowercaseHeaders(headers: LambdaHttpEvent['headers'] | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name in headers) {
@@ -162,8 +174,13 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     const { exchange } = outcome
 
     const innerHeaders: Record<string, string | undefined> = rewriteHandlerHeaders({ ...headers }, exchange.body !== null)
+    // The sealed head (docs/PROTOCOL.md §3.5): fields among the headers, the query back in the event.
+    const head = exchange.head
+    for (const [name, value] of head?.headers ?? []) innerHeaders[name] = value
+    const query = head?.query === undefined ? {} : { rawQueryString: head.query, queryStringParameters: queryParameters(head.query) }
     const inner = {
       ...event,
+      ...query,
       headers: innerHeaders,
       body: exchange.body === null ? undefined : JSON.stringify(exchange.body),
       isBase64Encoded: false,
@@ -178,13 +195,14 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     }
     let sealed: OutgoingResponse
     try {
-      sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], contentEncoding: answer.headers['content-encoding'], body: answer.body })
+      sealed = await exchange.reply({ status: answer.status, contentType: answer.headers['content-type'], contentEncoding: answer.headers['content-encoding'], body: answer.body, headers: Object.entries(answer.headers) })
     } catch {
       sealed = server.internalError()
     }
     const kept: Record<string, string> = {}
     const dropped = server.droppedResponseHeaders
-    for (const name in answer.headers) if (!dropped.includes(name)) kept[name] = answer.headers[name]!
+    const sealedNames = sealed.sealedHeaders ?? []
+    for (const name in answer.headers) if (!dropped.includes(name) && !sealedNames.includes(name)) kept[name] = answer.headers[name]!
     // Payload 2.0 sends cookies from `cookies`, not a Set-Cookie header.
     return toResult(sealed, kept, dropped.includes('set-cookie') ? undefined : answer.cookies)
   }

@@ -1,5 +1,6 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
+import type { SealedHead } from '../exchange.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
 import { readNodeStream } from './read-stream.js'
@@ -51,12 +52,43 @@ export function prepareHandlerHeaders(req: IncomingMessage, hasBody: boolean): v
 }
 
 /**
+ * Restores the sealed head (docs/PROTOCOL.md §3.5) on a Node request, as if
+ * the client had sent it in clear: the sealed fields among the headers (and
+ * raw headers), the query back on `req.url`. Returns the query suffix
+ * (`?…`, or '') for the framework's own copies of the URL.
+ */
+export function restoreSealedHead(req: IncomingMessage, head: SealedHead | undefined): string {
+  if (head === undefined) return ''
+  for (const [name, value] of head.headers) {
+    req.headers[name] = value
+    req.rawHeaders.push(name, value)
+  }
+  if (head.query === undefined) return ''
+  const suffix = `?${head.query}`
+  // The wire target had no query (the binding checked it): the path stays, the query comes back.
+  req.url = `${req.url ?? '/'}${suffix}`
+  return suffix
+}
+
+/** The handler's response fields, lowercase, as the engine reads them to seal some. */
+export function nodeResponseHeaders(res: ServerResponse): Array<[string, string]> {
+  const fields: Array<[string, string]> = []
+  for (const name of res.getHeaderNames()) {
+    const value = res.getHeader(name)
+    if (value !== undefined) fields.push([name, Array.isArray(value) ? value.join(', ') : String(value)])
+  }
+  return fields
+}
+
+/**
  * Writes an engine response with Node's own `writeHead`/`end`. The reason
  * phrase is the standard one for the status: a handler's own
  * (`res.statusMessage = …`, `writeHead(409, '…')`) would travel in clear
  * beside the sealed body (issue 9, item 5).
  */
 export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
+  // Fields sealed inside the answer leave the clear response.
+  for (const name of outgoing.sealedHeaders ?? []) res.removeHeader(name)
   const headers: OutgoingHttpHeaders = { ...outgoing.headers }
   // The rest of an oversized body is not read: closing stops the upload (RFC 9110 §15.5.14).
   if (outgoing.status === 413) headers.connection = 'close'
