@@ -48,6 +48,9 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 const PAGE_FILES: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/styles.css': 'styles.css' }
+/** The one token `GET /api/me` accepts: a demo, not an authentication scheme. */
+export const DEMO_AUTHORIZATION = 'Bearer demo-token'
+
 const setPageHeaders = (res: Response) => res.set(PAGE_HEADERS)
 
 /**
@@ -58,6 +61,11 @@ const setPageHeaders = (res: Response) => res.set(PAGE_HEADERS)
  * - `POST /api/echo` — answers the decrypted JSON body it received
  * - `GET /api/ping` — answers `{"pong": true}`
  * - `POST /api/transfer` — `{ to, amount }` checked by zod, answers `{"ok": true}`
+ * - `GET /api/me` — with `Authorization: Bearer demo-token` answers `{"user": "demo"}`, otherwise 401
+ * - `GET /api/search?q=…` — answers `{"q": <the q the handler received>}`
+ *
+ * The client seals `Authorization` and the query inside the envelope: the
+ * handlers read them as if sent in clear, and no hop on the way sees them.
  *
  * Everything under `/api` must be sealed: Sealwire is mounted there before
  * any body parser (it reads the raw envelope itself), so a plain JSON request
@@ -91,6 +99,19 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
   })
   api.get('/ping', (_req, res) => {
     res.json({ pong: true })
+  })
+  api.get('/me', (req, res) => {
+    // Authorization travelled sealed; Sealwire restored it before this handler.
+    if (req.headers.authorization !== DEMO_AUTHORIZATION) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized' })
+      return
+    }
+    res.json({ user: 'demo' })
+  })
+  api.get('/search', (req, res) => {
+    // The query travelled sealed too: req.query is rebuilt from it.
+    const q = req.query.q
+    res.json({ q: typeof q === 'string' ? q : null })
   })
   api.post('/transfer', sealwireExpress(sealwire, { schema: Transfer }), (req, res) => {
     // req.body is the validated { to, amount }: a real app would move the money here.

@@ -28,6 +28,15 @@ export async function createFastifyApp(options: FastifyExampleOptions): Promise<
   // A JSON `null` body is a value too: send it as JSON text, not as an empty reply.
   app.post('/api/echo', async (request, reply) => reply.type('application/json').send(JSON.stringify(request.body ?? null)))
   app.get('/api/ping', async () => ({ pong: true }))
+  // Authorization and the query travelled sealed; Sealwire restored them before validation and the handler.
+  app.get('/api/me', async (request, reply) => {
+    if (request.headers.authorization !== 'Bearer demo-token') return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' })
+    return { user: 'demo' }
+  })
+  app.get('/api/search', async (request) => {
+    const q = (request.query as Record<string, unknown>).q
+    return { q: typeof q === 'string' ? q : null }
+  })
   app.post(
     '/api/transfer',
     sealwireRoute(Transfer, async (request) => {

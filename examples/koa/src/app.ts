@@ -44,6 +44,22 @@ export async function createKoaApp(options: KoaExampleOptions = {}): Promise<Koa
       case 'GET /api/ping':
         ctx.body = { pong: true }
         return
+      case 'GET /api/me':
+        // Authorization travelled sealed; Sealwire restored it before this middleware.
+        if (ctx.get('authorization') !== 'Bearer demo-token') {
+          ctx.status = 401
+          ctx.set('www-authenticate', 'Bearer')
+          ctx.body = { error: 'unauthorized' }
+          return
+        }
+        ctx.body = { user: 'demo' }
+        return
+      case 'GET /api/search': {
+        // The query travelled sealed too: ctx.query is rebuilt from it.
+        const q = ctx.query.q
+        ctx.body = { q: typeof q === 'string' ? q : null }
+        return
+      }
       case 'POST /api/transfer':
         // Runs the schema; on a violation it answers 422 itself and never calls us.
         return transfer(ctx as Parameters<typeof transfer>[0], async () => {

@@ -42,6 +42,14 @@ export async function createFetchHandler(options: ServerlessExampleOptions = {})
   const routes: Record<string, FetchHandler> = {
     'POST /api/echo': withSealwire(sealwire, async (request) => Response.json(request.sealwire.body ?? null), { peer }),
     'GET /api/ping': withSealwire(sealwire, async () => Response.json({ pong: true }), { peer }),
+    // Authorization and the query travelled sealed; the Request the handler gets has them back.
+    'GET /api/me': withSealwire(
+      sealwire,
+      async (request) =>
+        request.headers.get('authorization') === 'Bearer demo-token' ? Response.json({ user: 'demo' }) : Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } }),
+      { peer },
+    ),
+    'GET /api/search': withSealwire(sealwire, async (request) => Response.json({ q: new URL(request.url).searchParams.get('q') }), { peer }),
     'POST /api/transfer': withSealwire(
       sealwire,
       async (request) => {

@@ -30,6 +30,11 @@ export async function createLambdaHandler(options: LambdaExampleOptions = {}): P
   const routes: Record<string, LambdaHandler> = {
     'POST /api/echo': sealwireLambda(sealwire, (event) => json(200, event.sealwire.body ?? null)),
     'GET /api/ping': sealwireLambda(sealwire, () => json(200, { pong: true })),
+    // Authorization and the query travelled sealed; the event the handler gets has them back.
+    'GET /api/me': sealwireLambda(sealwire, (event) =>
+      event.headers.authorization === 'Bearer demo-token' ? json(200, { user: 'demo' }) : { ...json(401, { error: 'unauthorized' }), headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' } },
+    ),
+    'GET /api/search': sealwireLambda(sealwire, (event) => json(200, { q: event.queryStringParameters?.q ?? null })),
     'POST /api/transfer': sealwireLambda(sealwire, () => json(200, { ok: true }), { schema: Transfer }),
   }
   // The JWK Set and unknown routes: a sealed 404 (the JWK Set is answered by the adapter first).
