@@ -4,45 +4,50 @@
  * one framework and of the replay store part, through the same command.
  */
 import { spawnSync } from 'node:child_process'
+import type { JsonWebKey } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair, importRecipientKey, sealRequest } from '@sealwire/core'
-import { nodeBackend } from '@sealwire/core/node'
+import { generateKeyPair, importRecipientKey, openResponse, sealRequest, type Curve } from '@sealwire/core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { BENCH_ROUTE } from './http/contract.js'
-import { BODY_1KIB, startServer, stopServer, type HttpRun } from './http/load.js'
+import { floorFetch, floorLambda } from './handlers/floor-handlers.js'
+import { echoEvent, echoRequest, type HandlerRun } from './handlers/handler-bench.js'
+import { BENCH_ROUTE, FRAMEWORKS } from './http/contract.js'
+import { BENCH_CURVES, BODY_1KIB, startServer, stopServer, type HttpRun } from './http/load.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
+describe('pnpm bench (a short run: HTTP on Fastify, the handlers, the replay store, X25519)', () => {
   it('answers every request 2xx (no envelope resent: a replay is a 409), and writes every field and target', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-test-'))
     try {
       const json = join(dir, 'bench.json')
-      const args = ['--only', 'http,store', '--frameworks', 'fastify', '--duration', '1', '--warmup', '0.3', '--connections', '10', '--rounds', '2', '--store-entries', '1000000', '--json', json]
-      const run = spawnSync('npx', ['-y', 'pnpm@10', 'bench', '--', ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 })
+      const args = ['--only', 'http,handlers,store', '--frameworks', 'fastify', '--curves', 'X25519', '--duration', '1', '--warmup', '0.3', '--connections', '10', '--rounds', '2', '--handler-duration', '0.3', '--store-entries', '1000000', '--json', json]
+      const run = spawnSync('npx', ['-y', 'pnpm@10', 'bench', '--', ...args], { cwd: root, encoding: 'utf8', timeout: 150_000 })
       const output = `${run.stdout}\n${run.stderr}`
       expect(run.status, output).toBe(0)
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
         machine: { node: string; cpus: number }
-        options: { connections: number }
+        options: { connections: number; curves: string[] }
         micro: null
-        http: { framework: string; curve: string | null; warmup: HttpRun; run: HttpRun; rounds: HttpRun[] }[]
+        http: { framework: string; mode: string; curve: string | null; warmup: HttpRun; run: HttpRun; rounds: HttpRun[] }[]
+        handlers: { shape: string; mode: string; curve: string; run: HandlerRun; rounds: HandlerRun[]; failedCalls: number }[]
         store: { entries: number; refused: number; live: number; heapBytesPerEntry: number; reportedBytesPerEntry: number }
         targets: { target: string; verdict: string }[]
       }
       expect(report.machine.node).toBe(process.version)
-      expect(report.options.connections).toBe(10)
+      expect(report.options).toMatchObject({ connections: 10, curves: ['X25519'] })
       expect(report.micro).toBeNull()
-      expect(report.http.map((h) => [h.framework, h.curve])).toEqual([
-        ['fastify', null],
-        ['fastify', 'X25519'],
+      expect(report.http.map((h) => [h.framework, h.mode, h.curve])).toEqual([
+        ['fastify', 'plain', null],
+        ['fastify', 'floor', 'X25519'],
+        ['fastify', 'sealwire', 'X25519'],
       ])
       for (const h of report.http) {
-        // The measured run carries the server's CPU per request (the warm-up does not).
+        // The measured run carries the server's CPU and heap allocation per request (the warm-up does not).
         expect(h.run.serverCpuMicrosPerRequest, output).toBeGreaterThan(0)
+        expect(h.run.serverHeapBytesPerRequest, output).toBeGreaterThan(0)
         // Two rounds, the reported run being one of them (the median by req/s).
         expect(h.rounds).toHaveLength(2)
         expect(h.rounds.map((r) => r.requestsPerSecond)).toContain(h.run.requestsPerSecond)
@@ -61,23 +66,47 @@ describe('pnpm bench (a short run: HTTP on Fastify, the replay store)', () => {
           }
         }
       }
+      // Each adapter against its floor, every call answered 200 (a refused call would be cheap and flatter the ratio).
+      expect(report.handlers.map((h) => [h.shape, h.mode, h.curve])).toEqual([
+        ['lambda', 'floor', 'X25519'],
+        ['lambda', 'sealwire', 'X25519'],
+        ['fetch', 'floor', 'X25519'],
+        ['fetch', 'sealwire', 'X25519'],
+      ])
+      for (const h of report.handlers) {
+        expect(h.rounds).toHaveLength(2)
+        expect(h.failedCalls, output).toBe(0)
+        expect(h.run.calls).toBeGreaterThan(0)
+        expect(h.run.ok).toBe(h.run.calls)
+        expect(h.run.cpuMicrosPerCall).toBeGreaterThan(0)
+        expect(h.run.heapBytesPerCall).toBeGreaterThan(0)
+      }
       // A million entries: with 20 000, GC noise in the heap delta (a few MB) could make it negative.
       expect(report.store).toMatchObject({ entries: 1_000_000, refused: 0, live: 1_000_000 })
       expect(report.store.heapBytesPerEntry).toBeGreaterThan(0)
       expect(report.store.reportedBytesPerEntry).toBeGreaterThan(0)
-      // Every target of issue 8 is listed; what was not run is marked so, the rest met or not.
-      expect(report.targets.length).toBeGreaterThanOrEqual(15)
+      // Every target is listed; what was not run is marked so, the rest met or not.
+      expect(report.targets.length).toBeGreaterThanOrEqual(40)
       for (const t of report.targets) expect(['met', 'NOT met', 'not measured', 'reported']).toContain(t.verdict)
       const verdict = (prefix: string) => report.targets.find((t) => t.target.startsWith(prefix))?.verdict
       expect(verdict('openRequest X25519 1 KiB / jose')).toBe('not measured')
-      expect(verdict('Fastify + Sealwire X25519')).toBe('reported')
-      expect(verdict('fastify + Sealwire X25519: errors')).toBe('met')
-      expect(verdict('hono + Sealwire X25519: errors')).toBe('not measured')
-      expect(output).toMatch(/fastify \+ Sealwire X25519 .* req\/s .*×\s+server CPU \d+ µs\/req \(\+-?\d+\)\s+non-2xx 0\s+errors 0/)
+      expect(['met', 'NOT met']).toContain(verdict('Fastify + Sealwire X25519 / Fastify floor X25519 (req/s)'))
+      expect(['met', 'NOT met']).toContain(verdict('Fastify + Sealwire X25519 / Fastify floor X25519 (heap bytes'))
+      expect(verdict('Fastify + Sealwire P-256 / Fastify floor P-256 (req/s)')).toBe('not measured')
+      expect(verdict('Hono + Sealwire X25519 / Hono floor X25519 (req/s)')).toBe('not measured')
+      expect(verdict('Fastify + Sealwire X25519 / plain Fastify')).toBe('reported')
+      expect(verdict('fastify floor X25519: errors')).toBe('met')
+      expect(verdict('fastify Sealwire X25519: errors')).toBe('met')
+      expect(['met', 'NOT met']).toContain(verdict('Lambda adapter + Sealwire X25519 / floor lambda handler X25519'))
+      expect(['met', 'NOT met']).toContain(verdict('fetch adapter + Sealwire X25519 / floor fetch handler X25519'))
+      expect(verdict('fetch Sealwire X25519 handler: calls not answered 200')).toBe('met')
+      // Side by side: the three servers of one framework and curve, then their ratios with their verdicts.
+      expect(output).toMatch(/Fastify X25519\n\s+floor\s+\d+ req\/s\s+CPU \d+ µs\/req \(\+-?\d+\)\s+heap\s+\d+ B\/req\s+non-2xx 0\s+errors 0\s+timeouts 0\n\s+Sealwire\s+\d+ req\/s/)
+      expect(output).toMatch(/Sealwire\/floor \d+\.\d+× \(≥ 0\.9: (met|NOT met)\) req\/s, \d+\.\d+× \(≤ 2: (met|NOT met)\) heap bytes; Sealwire\/plain \d+\.\d+× req\/s/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
-  }, 150_000)
+  }, 180_000)
 })
 
 describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)', () => {
@@ -110,27 +139,52 @@ describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)'
   }, 300_000)
 })
 
-describe('the crypto-only server (the ceiling the HTTP ratios are read against)', () => {
-  // Its ratio only bounds Sealwire's if it does the same cryptographic work: it must
-  // open a real envelope and seal the echo to the request's response key.
+describe('the floors (what the Sealwire/floor ratios are read against)', () => {
+  // A floor only bounds Sealwire if it does the protocol's work: each must open a real
+  // envelope sealed by core and answer the echo as a response JWE under the request's
+  // rk, bound to its jti and status, that core's openResponse accepts.
   beforeAll(() => {
     const build = spawnSync('npx', ['tsup', '--config', 'test/bench/tsup.config.ts', '--silent'], { cwd: root, encoding: 'utf8', timeout: 60_000 })
     expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0)
   }, 90_000)
 
-  it.each(['X25519', 'P-256'] as const)('%s: opens a sealed request and seals the echo to its response key', async (curve) => {
+  /** Seals the 1 KiB body, sends the envelope, and opens the answer under the request's rk. */
+  async function echoThrough(curve: Curve, send: (envelope: string, keys: Awaited<ReturnType<typeof generateKeyPair>>) => Promise<{ status: number; contentType: string | undefined; text: string }>) {
     const keys = await generateKeyPair(curve)
-    const { child, port } = await startServer(join(root, 'test/bench/dist/server.js'), 'express', 'crypto-only', keys.privateJwk)
-    try {
-      const sealed = await sealRequest({ recipient: await importRecipientKey(keys.publicJwk), request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB })
-      const response = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: sealed.envelope })
-      const text = await response.text()
-      expect(response.status, text).toBe(200)
-      expect(text).not.toContain(BODY_1KIB.memo.slice(0, 32))
-      const echoed = await nodeBackend.openWithSecret(text, sealed.reply.rk)
-      expect(JSON.parse(Buffer.from(echoed).toString())).toEqual(BODY_1KIB)
-    } finally {
-      await stopServer(child)
-    }
+    const sealed = await sealRequest({ recipient: await importRecipientKey(keys.publicJwk), request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB })
+    const { status, contentType, text } = await send(sealed.envelope, keys)
+    expect(status, text).toBe(200)
+    expect(contentType).toBe('application/jose')
+    expect(text).not.toContain(BODY_1KIB.memo.slice(0, 32))
+    const opened = await openResponse(text, { reply: sealed.reply, status })
+    expect(opened.contentType).toBe('application/json')
+    expect(JSON.parse(new TextDecoder().decode(opened.body))).toEqual(BODY_1KIB)
+  }
+
+  const cases = FRAMEWORKS.flatMap((framework) => BENCH_CURVES.map((curve) => [framework, curve] as const))
+  it.each(cases)('%s floor, %s: opens a sealed request over loopback and seals the echo to its response key', async (framework, curve) => {
+    await echoThrough(curve, async (envelope, keys) => {
+      const { child, port } = await startServer(join(root, 'test/bench/dist/server.js'), framework, 'floor', keys.privateJwk)
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: envelope })
+        return { status: response.status, contentType: response.headers.get('content-type') ?? undefined, text: await response.text() }
+      } finally {
+        await stopServer(child)
+      }
+    })
   }, 90_000)
+
+  it.each(BENCH_CURVES)('Lambda floor handler, %s: takes an HTTP API event and returns the sealed echo as the result', async (curve) => {
+    await echoThrough(curve, async (envelope, keys) => {
+      const result = await floorLambda(keys.privateJwk as unknown as JsonWebKey)(echoEvent(envelope))
+      return { status: result.statusCode, contentType: result.headers?.['content-type'] as string | undefined, text: result.body ?? '' }
+    })
+  })
+
+  it.each(BENCH_CURVES)('fetch floor handler, %s: takes a Request and returns the sealed echo as a Response', async (curve) => {
+    await echoThrough(curve, async (envelope, keys) => {
+      const response = await floorFetch(keys.privateJwk as unknown as JsonWebKey)(echoRequest(envelope))
+      return { status: response.status, contentType: response.headers.get('content-type') ?? undefined, text: await response.text() }
+    })
+  })
 })

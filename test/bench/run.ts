@@ -2,17 +2,21 @@
  * `npx -y pnpm@10 bench`: the whole benchmark in one run, side by side —
  *   1. the protocol micro-benchmarks (protocol.bench.ts, through `vitest bench`), in
  *      rounds (3 by default), each target the median of its per-round ratios;
- *   2. HTTP over loopback (autocannon, 50 connections): plain Express, Fastify
- *      and Hono (@hono/node-server) against the same with Sealwire, and Express
- *      with Sealwire's cryptography alone (the ceiling any middleware of the
- *      protocol can reach), in rounds (5 by default, 3 s each), each case's median round reported;
- *   3. the memory replay store's bytes per remembered jti;
+ *   2. HTTP over loopback (autocannon, 50 connections): per framework — Express 5,
+ *      Fastify, Hono on @hono/node-server — the plain server, and per curve the
+ *      floor (the least any middleware of the protocol must do, on node:crypto
+ *      alone: floor/floor-echo.ts) and Sealwire, in rounds (5 by default, 3 s each),
+ *      each case's median round reported, with the server's CPU time and heap
+ *      bytes allocated per request;
+ *   3. the Lambda and fetch adapters without a network: handler calls in a loop
+ *      against the floor in the same shape (handlers/), in the same rounds;
+ *   4. the memory replay store's bytes per remembered jti;
  * then writes the run as JSON (bench-results/latest.json) and prints each
- * target ratio of issue 8, met or NOT met. Ratios, not absolute claims.
+ * target, met or NOT met. Ratios, not absolute claims.
  *
  *   npx -y pnpm@10 bench
  *   npx -y pnpm@10 bench -- --duration 10 --json out.json
- *   npx -y pnpm@10 bench -- --only http --frameworks express --duration 1 --warmup 0.5   (a quick check)
+ *   npx -y pnpm@10 bench -- --only http,handlers --frameworks express --curves X25519 --rounds 1 --duration 1 --warmup 0.5 --handler-duration 1   (a quick check)
  *
  * Bundled by tsup (test/bench/tsup.config.ts), run with `--expose-gc`.
  */
@@ -23,10 +27,11 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore, type Curve } from '@sealwire/core'
+import { CURVES, DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore, type Curve } from '@sealwire/core'
 
+import { HANDLER_SHAPES, benchHandler, handlerCases, type HandlerCase, type HandlerCaseSpec, type HandlerShape } from './handlers/handler-bench.js'
 import { FRAMEWORKS, type Framework } from './http/contract.js'
-import { HTTP_CASES, benchServer, type HttpCase, type HttpCaseSpec } from './http/load.js'
+import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -37,13 +42,17 @@ const { values: args } = parseArgs({
   // pnpm 10 passes the `--` of `pnpm bench -- --duration 10` through.
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    only: { type: 'string' }, // micro | http | store
+    only: { type: 'string' }, // micro | http | handlers | store
     frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
+    // The server keys' curves, for the HTTP and handler cases.
+    curves: { type: 'string', default: BENCH_CURVES.join(',') },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
-    // HTTP rounds: every case once per round, plain and sealed back to back; medians reported.
+    // HTTP and handler rounds: every case once per round, floor and Sealwire back to back; medians reported.
     rounds: { type: 'string', default: '5' },
+    // Seconds each handler loop runs per round (after a warm-up of 300 calls).
+    'handler-duration': { type: 'string', default: '2' },
     // Micro-benchmark rounds: the whole set again; each target is its median per-round ratio.
     'micro-rounds': { type: 'string', default: '3' },
     // Milliseconds each micro-benchmark runs per round (a short one for the bench's own test).
@@ -52,9 +61,12 @@ const { values: args } = parseArgs({
     json: { type: 'string', default: join(root, 'bench-results', 'latest.json') },
   },
 })
-const parts = args.only === undefined ? ['micro', 'http', 'store'] : args.only.split(',')
+const parts = args.only === undefined ? ['micro', 'http', 'handlers', 'store'] : args.only.split(',')
 const frameworks = args.frameworks.split(',') as Framework[]
 for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
+const curves = args.curves.split(',') as Curve[]
+for (const c of curves) if (!CURVES.includes(c)) throw new Error(`unknown curve ${c} (${CURVES.join(', ')})`)
+const rounds = Number(args.rounds)
 
 /** ops/s of each micro-benchmark in each round (index round − 1), by "<group> > <bench>" (group as protocol.bench.ts names it, without its round). */
 type Micro = Record<string, number[]>
@@ -85,6 +97,28 @@ function runMicro(): Micro {
   }
 }
 
+/**
+ * Every case once per round, and each case's results by round. Rounds, not one
+ * long run: this VM's speed drifts by up to 2× over minutes; running every case
+ * in each round and taking each case's median keeps one slow stretch from
+ * landing on only one side of a ratio. Odd rounds run the cases in order, even
+ * rounds in reverse: a drift within a round then favours no case by its place
+ * in the list.
+ */
+async function inRounds<C, R>(cases: readonly C[], run: (c: C) => Promise<R>, report: (round: number, result: R) => void): Promise<R[][]> {
+  const byCase = cases.map(() => [] as R[])
+  for (let round = 1; round <= rounds; round++) {
+    const order = [...cases.entries()]
+    if (round % 2 === 0) order.reverse()
+    for (const [i, c] of order) {
+      const result = await run(c)
+      report(round, result)
+      byCase[i]!.push(result)
+    }
+  }
+  return byCase
+}
+
 async function runHttp(): Promise<HttpCase[]> {
   const options = {
     serverScript: join(here, 'server.js'),
@@ -92,30 +126,20 @@ async function runHttp(): Promise<HttpCase[]> {
     warmupSeconds: Number(args.warmup),
     durationSeconds: Number(args.duration),
   }
-  const cases = HTTP_CASES.filter((c) => frameworks.includes(c.framework))
-  const byCase = cases.map(() => [] as HttpCase[])
-  // Rounds, not one long run: this VM's speed drifts by up to 2× over minutes; running
-  // every case in each round and taking each case's median keeps one slow stretch from
-  // landing on only the plain or only the sealed side of a ratio.
-  // Odd rounds run the cases in order, even rounds in reverse: a drift within a round then
-  // favours no case by its place in the list (plain first, crypto-only late).
-  for (let round = 1; round <= Number(args.rounds); round++) {
-    const order = [...cases.entries()]
-    if (round % 2 === 0) order.reverse()
-    for (const [i, c] of order) {
-      const result = await benchServer(options, c)
-      const r = result.run
-      console.log(`http round ${round} ${caseLabel(c)}: ${r.requestsPerSecond.toFixed(0)} req/s, server CPU ${r.serverCpuMicrosPerRequest?.toFixed(0)} µs/req, p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`)
-      if (r.stoppedEarly === true) console.log(`  (the envelope pool ran short: this run stopped after ${r.requests} requests)`)
-      byCase[i]!.push(result)
-    }
-  }
+  const byCase = await inRounds(httpCases(frameworks, curves), (c) => benchServer(options, c), (round, result) => {
+    const r = result.run
+    console.log(
+      `http round ${round} ${caseLabel(result)}: ${r.requestsPerSecond.toFixed(0)} req/s, server CPU ${r.serverCpuMicrosPerRequest?.toFixed(0)} µs/req, heap ${r.serverHeapBytesPerRequest?.toFixed(0)} B/req, ` +
+        `p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+    )
+    if (r.stoppedEarly === true) console.log(`  (the envelope pool ran short: this run stopped after ${r.requests} requests)`)
+  })
   return byCase.map(medianCase)
 }
 
 /**
  * One case over its rounds: the round with the median req/s stands for it
- * (its own CPU figure with it), the others are kept under `rounds`; errors and
+ * (its own CPU and heap figures with it), the others are kept under `rounds`; errors and
  * non-2xx are summed over every round, so a failure in any round shows.
  */
 function medianCase(results: HttpCase[]): HttpCase {
@@ -126,6 +150,20 @@ function medianCase(results: HttpCase[]): HttpCase {
     run: { ...middle.run, non2xx: sum((c) => c.run.non2xx), errors: sum((c) => c.run.errors), timeouts: sum((c) => c.run.timeouts) },
     rounds: results.map((c) => c.run),
   }
+}
+
+async function runHandlers(): Promise<HandlerCase[]> {
+  const seconds = Number(args['handler-duration'])
+  const byCase = await inRounds(handlerCases(curves), (c) => benchHandler(c, seconds), (round, result) => {
+    const r = result.run
+    console.log(`handlers round ${round} ${handlerLabel(result)}: ${r.callsPerSecond.toFixed(0)} calls/s, CPU ${r.cpuMicrosPerCall.toFixed(0)} µs/call, heap ${r.heapBytesPerCall.toFixed(0)} B/call, not 200: ${r.calls - r.ok}`)
+    if (r.stoppedEarly) console.log(`  (the envelope pool ran short: this loop stopped after ${r.calls} calls)`)
+  })
+  // As medianCase: the median round by calls/s, with the calls not answered 200 summed over every round.
+  return byCase.map((results) => {
+    const middle = medianBy(results, (c) => c.run.callsPerSecond)!
+    return { ...middle, failedCalls: results.reduce((n, c) => n + c.run.calls - c.run.ok, 0), rounds: results.map((c) => c.run) }
+  })
 }
 
 /** Heap + ArrayBuffer growth per jti of a MemoryReplayStore holding `entries` live jtis, and its own byteLength. */
@@ -159,9 +197,13 @@ async function runStore(entries: number) {
   return { entries, refused, live: store.size, heapBytesPerEntry: (after - before) / entries, reportedBytesPerEntry: store.byteLength / entries }
 }
 
-/** `express plain`, `express + Sealwire X25519`, `express + crypto alone X25519`. */
-const caseLabel = (c: HttpCaseSpec) =>
-  `${c.framework} ${c.curve === undefined ? 'plain' : `+ ${c.cryptoOnly === true ? 'crypto alone' : 'Sealwire'} ${c.curve}`}`
+const MODE_LABEL = { plain: 'plain', floor: 'floor', sealwire: 'Sealwire' } as const
+/** `express plain`, `express floor X25519`, `express Sealwire X25519`. */
+const caseLabel = (c: HttpCaseSpec) => `${c.framework} ${MODE_LABEL[c.mode]}${c.curve === undefined ? '' : ` ${c.curve}`}`
+/** `lambda floor X25519`, `fetch Sealwire P-256`. */
+const handlerLabel = (c: HandlerCaseSpec) => `${c.shape} ${MODE_LABEL[c.mode]} ${c.curve}`
+const FRAMEWORK_NAME: Record<Framework, string> = { express: 'Express', fastify: 'Fastify', hono: 'Hono' }
+const SHAPE_NAME: Record<HandlerShape, string> = { lambda: 'Lambda adapter', fetch: 'fetch adapter' }
 
 /** The middle item by `key` (the lower of the two middle ones for an even count); undefined for none. */
 function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
@@ -179,7 +221,13 @@ interface Target {
   extra?: boolean
 }
 
-function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
+/** The measured case, if it ran. */
+const httpRun = (http: HttpCase[] | undefined, framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) =>
+  http?.find((h) => h.framework === framework && h.mode === mode && h.curve === curve)?.run
+const handlerRun = (handlers: HandlerCase[] | undefined, shape: HandlerShape, mode: HandlerCaseSpec['mode'], curve: Curve) =>
+  handlers?.find((h) => h.shape === shape && h.mode === mode && h.curve === curve)
+
+function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
   // The median over rounds of a/b, each round's pair measured next to each other.
   const m = (group: string, a: string, b: string) => {
     const x = micro?.[`${group} > ${a}`]
@@ -188,27 +236,39 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, store
     return medianBy(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])), (r) => r)
   }
   const { open, seal } = GROUP
-  const runOf = (c: HttpCaseSpec) => http?.find((h) => h.framework === c.framework && h.curve === c.curve && h.cryptoOnly === c.cryptoOnly)?.run
-  const httpRatio = (framework: Framework, curve: Curve, cryptoOnly?: true) => ratio(runOf({ framework, curve, cryptoOnly })?.requestsPerSecond, runOf({ framework, curve: undefined })?.requestsPerSecond)
-  const clean = (c: HttpCaseSpec) => {
-    const r = runOf(c)
+  const rps = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.requestsPerSecond
+  const heap = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.serverHeapBytesPerRequest
+  const failures = (c: HttpCaseSpec) => {
+    const r = httpRun(http, c.framework, c.mode, c.curve)
     return r === undefined ? undefined : r.errors + r.non2xx + r.timeouts
   }
-  const sealedRates = (http ?? []).filter((h) => h.curve !== undefined && h.cryptoOnly === undefined).map((h) => h.run.requestsPerSecond)
+  const sealedRates = (http ?? []).filter((h) => h.mode === 'sealwire').map((h) => h.run.requestsPerSecond)
   const acceptRate = sealedRates.length === 0 ? undefined : Math.max(...sealedRates)
+  // Every framework and curve is listed, run or not: what was not run shows as not measured.
+  const sealedCases = httpCases().filter((c) => c.curve !== undefined)
+  const pairs = FRAMEWORKS.flatMap((framework) => BENCH_CURVES.map((curve) => ({ framework, curve, name: `${FRAMEWORK_NAME[framework]} + Sealwire ${curve}` })))
   const targets: Target[] = [
     { target: 'openRequest X25519 1 KiB / jose compactDecrypt', value: m(open('X25519', '1 KiB'), BENCH.openNode, BENCH.joseDecrypt), bound: 4 },
     { target: 'openRequest X25519 1 KiB / native key agreement', value: m(open('X25519', '1 KiB'), BENCH.openNode, BENCH.agreement), bound: 0.4 },
     { target: 'openRequest P-256 1 KiB / jose compactDecrypt', value: m(open('P-256', '1 KiB'), BENCH.openNode, BENCH.joseDecrypt), bound: 3 },
     { target: 'sealRequest X25519 1 KiB / jose CompactEncrypt', value: m(seal('X25519', '1 KiB'), BENCH.sealNode, BENCH.joseEncrypt), bound: 3 },
     { target: 'sealRequest P-256 1 KiB / jose CompactEncrypt', value: m(seal('P-256', '1 KiB'), BENCH.sealNode, BENCH.joseEncrypt), bound: 3 },
-    { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: httpRatio('express', 'X25519'), bound: 0.7 },
-    { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: httpRatio('express', 'P-256'), bound: 0.6 },
-    { target: 'Express + Sealwire crypto alone X25519 / plain Express (req/s), the ceiling, reported', value: httpRatio('express', 'X25519', true), bound: 0, extra: true },
-    { target: 'Express + Sealwire crypto alone P-256 / plain Express (req/s), the ceiling, reported', value: httpRatio('express', 'P-256', true), bound: 0, extra: true },
-    ...HTTP_CASES.filter((c) => c.curve !== undefined).map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: clean(c), bound: 0, atMost: true })),
-    { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: httpRatio('fastify', 'X25519'), bound: 0, extra: true },
-    { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: httpRatio('hono', 'X25519'), bound: 0, extra: true },
+    { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: ratio(rps('express', 'sealwire', 'X25519'), rps('express', 'plain')), bound: 0.7 },
+    { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: ratio(rps('express', 'sealwire', 'P-256'), rps('express', 'plain')), bound: 0.6 },
+    // The floor is the least any middleware of the protocol does: Sealwire within 10 % of its rate, and twice its garbage at most.
+    ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`, value: ratio(rps(framework, 'sealwire', curve), rps(framework, 'floor', curve)), bound: 0.9 })),
+    ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap bytes allocated per request)`, value: ratio(heap(framework, 'sealwire', curve), heap(framework, 'floor', curve)), bound: 2, atMost: true })),
+    ...sealedCases.map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: failures(c), bound: 0, atMost: true })),
+    { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: ratio(rps('fastify', 'sealwire', 'X25519'), rps('fastify', 'plain')), bound: 0, extra: true },
+    { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: ratio(rps('hono', 'sealwire', 'X25519'), rps('hono', 'plain')), bound: 0, extra: true },
+    ...HANDLER_SHAPES.flatMap((shape) =>
+      BENCH_CURVES.map((curve) => ({
+        target: `${SHAPE_NAME[shape]} + Sealwire ${curve} / floor ${shape} handler ${curve} (calls/s)`,
+        value: ratio(handlerRun(handlers, shape, 'sealwire', curve)?.run.callsPerSecond, handlerRun(handlers, shape, 'floor', curve)?.run.callsPerSecond),
+        bound: 0.9,
+      })),
+    ),
+    ...handlerCases().map((c) => ({ target: `${handlerLabel(c)} handler: calls not answered 200`, value: handlerRun(handlers, c.shape, c.mode, c.curve)?.failedCalls, bound: 0, atMost: true })),
     { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'openRequest P-256 1 MiB / sum of parts', value: m(open('P-256', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
@@ -230,32 +290,66 @@ const verdict = (t: Target) => {
 const startedAt = new Date().toISOString()
 const micro = parts.includes('micro') ? runMicro() : undefined
 const http = parts.includes('http') ? await runHttp() : undefined
+const handlers = parts.includes('handlers') ? await runHandlers() : undefined
 const store = parts.includes('store') ? await runStore(Number(args['store-entries'])) : undefined
-const targets = targetsOf(micro, http, store).map((t) => ({ ...t, verdict: verdict(t) }))
+const targets = targetsOf(micro, http, handlers, store).map((t) => ({ ...t, verdict: verdict(t) }))
 
-console.log(`\nHTTP, median of ${args.rounds} round(s) (req/s, ratio to the plain server of the same framework; server CPU per request, and what Sealwire adds to it)`)
-for (const h of http ?? []) {
-  const plain = http!.find((p) => p.framework === h.framework && p.curve === undefined)
-  const r = ratio(h.run.requestsPerSecond, plain?.run.requestsPerSecond)
-  const cpu = h.run.serverCpuMicrosPerRequest
-  const added = cpu === undefined || plain?.run.serverCpuMicrosPerRequest === undefined || h.curve === undefined ? '' : ` (+${(cpu - plain.run.serverCpuMicrosPerRequest).toFixed(0)})`
-  console.log(
-    `  ${caseLabel(h).padEnd(34)} ${h.run.requestsPerSecond.toFixed(0).padStart(7)} req/s  ${h.curve === undefined || r === undefined ? '      ' : `${r.toFixed(2)}×`.padStart(6)}` +
-      `  server CPU ${cpu === undefined ? '-' : cpu.toFixed(0)} µs/req${added}  non-2xx ${h.run.non2xx}  errors ${h.run.errors}  timeouts ${h.run.timeouts}`,
-  )
+const fixed = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits))
+const times = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(2)}×`)
+/** `0.93× (≥ 0.9: met)`, the ratio with its target's verdict. */
+const judged = (prefix: string) => {
+  const t = targets.find((x) => x.target.startsWith(prefix))
+  return t === undefined ? '-' : `${times(t.value)} (${t.atMost === true ? '≤' : '≥'} ${t.bound}: ${t.verdict})`
+}
+
+if (http !== undefined) {
+  console.log(`\nHTTP, 1 KiB POST /echo, median of ${rounds} round(s): req/s; the server's CPU per request (and what it adds over plain); heap bytes it allocated per request`)
+  for (const framework of frameworks) {
+    const plain = httpRun(http, framework, 'plain')
+    const row = (label: string, r: typeof plain) => {
+      const added = r === plain || r?.serverCpuMicrosPerRequest === undefined || plain?.serverCpuMicrosPerRequest === undefined ? '' : ` (+${(r.serverCpuMicrosPerRequest - plain.serverCpuMicrosPerRequest).toFixed(0)})`
+      return (
+        `    ${label.padEnd(9)} ${fixed(r?.requestsPerSecond).padStart(7)} req/s   CPU ${`${fixed(r?.serverCpuMicrosPerRequest)} µs/req${added}`.padEnd(20)}   heap ${fixed(r?.serverHeapBytesPerRequest).padStart(7)} B/req` +
+        `   non-2xx ${fixed(r?.non2xx)}  errors ${fixed(r?.errors)}  timeouts ${fixed(r?.timeouts)}`
+      )
+    }
+    console.log(`  ${FRAMEWORK_NAME[framework]}\n${row('plain', plain)}`)
+    for (const curve of curves) {
+      const name = `${FRAMEWORK_NAME[framework]} + Sealwire ${curve}`
+      console.log(`  ${FRAMEWORK_NAME[framework]} ${curve}\n${row('floor', httpRun(http, framework, 'floor', curve))}\n${row('Sealwire', httpRun(http, framework, 'sealwire', curve))}`)
+      console.log(
+        `    Sealwire/floor ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`)} req/s, ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap`)} heap bytes;` +
+          ` Sealwire/plain ${times(ratio(httpRun(http, framework, 'sealwire', curve)?.requestsPerSecond, plain?.requestsPerSecond))} req/s`,
+      )
+    }
+  }
+}
+if (handlers !== undefined) {
+  console.log(`\nHandlers without a network, awaited calls in a loop, median of ${rounds} round(s): calls/s; CPU per call; heap bytes allocated per call`)
+  for (const shape of HANDLER_SHAPES) {
+    for (const curve of curves) {
+      const row = (label: string, h: HandlerCase | undefined) =>
+        `    ${label.padEnd(9)} ${fixed(h?.run.callsPerSecond).padStart(7)} calls/s   CPU ${`${fixed(h?.run.cpuMicrosPerCall)} µs/call`.padEnd(12)}   heap ${fixed(h?.run.heapBytesPerCall).padStart(7)} B/call   not 200: ${fixed(h?.failedCalls)}`
+      const floor = handlerRun(handlers, shape, 'floor', curve)
+      const sealwire = handlerRun(handlers, shape, 'sealwire', curve)
+      console.log(`  ${SHAPE_NAME[shape]} ${curve}\n${row('floor', floor)}\n${row('Sealwire', sealwire)}`)
+      console.log(`    Sealwire/floor ${judged(`${SHAPE_NAME[shape]} + Sealwire ${curve} / floor`)} calls/s, ${times(ratio(sealwire?.run.heapBytesPerCall, floor?.run.heapBytesPerCall))} heap bytes`)
+    }
+  }
 }
 if (store !== undefined) console.log(`\nMemoryReplayStore: ${store.entries} jtis, ${store.heapBytesPerEntry.toFixed(1)} B per entry (heap + ArrayBuffers), ${store.reportedBytesPerEntry.toFixed(1)} B by its byteLength`)
-console.log('\nTargets (issue 8)')
+console.log('\nTargets')
 for (const t of targets) console.log(`  ${t.verdict.padEnd(12)} ${t.target}: ${t.value === undefined || Number.isNaN(t.value) ? '-' : t.value.toFixed(2)}${t.extra === true ? '' : ` (${t.atMost === true ? '≤' : '≥'} ${t.bound})`}`)
 
 const report = {
   startedAt,
   finishedAt: new Date().toISOString(),
   machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model },
-  options: { parts, frameworks, durationSeconds: Number(args.duration), warmupSeconds: Number(args.warmup), connections: Number(args.connections), rounds: Number(args.rounds) },
+  options: { parts, frameworks, curves, durationSeconds: Number(args.duration), warmupSeconds: Number(args.warmup), connections: Number(args.connections), rounds, handlerSeconds: Number(args['handler-duration']) },
   micro: micro ?? null,
   // A plain server's curve is null (JSON has no undefined).
   http: http?.map((h) => ({ ...h, curve: h.curve ?? null })) ?? null,
+  handlers: handlers ?? null,
   store: store ?? null,
   targets,
 }

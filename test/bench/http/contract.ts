@@ -3,8 +3,16 @@ export const FRAMEWORKS = ['express', 'fastify', 'hono'] as const
 export type Framework = (typeof FRAMEWORKS)[number]
 export const BENCH_ROUTE = '/echo'
 /**
- * What a server process runs: no Sealwire, Sealwire, or Sealwire's cryptography
- * alone (Express only: the ceiling for any middleware of this protocol, see server.ts).
+ * What a server process runs: no Sealwire, Sealwire, or the floor — the least
+ * any middleware of this protocol must do, on node:crypto alone (floor/floor-echo.ts).
  */
-export const MODES = ['plain', 'sealwire', 'crypto-only'] as const
+export const MODES = ['plain', 'sealwire', 'floor'] as const
 export type Mode = (typeof MODES)[number]
+
+/** IPC from the load generator: start measuring, or stop and report. */
+export type ServerCommand = 'start' | 'stop'
+/** The server's answer: its CPU time so far, and (to 'stop') the heap bytes allocated since 'start'. */
+export interface ServerReading {
+  cpuMicros: number
+  heapBytes?: number
+}

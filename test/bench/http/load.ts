@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { generateKeyPair, importRecipientKey, sealRequest, type Curve } from '@sealwire/core'
 import autocannon from 'autocannon'
 
-import { BENCH_ROUTE, type Framework, type Mode } from './contract.js'
+import { BENCH_ROUTE, FRAMEWORKS, type Framework, type Mode, type ServerCommand, type ServerReading } from './contract.js'
 
 export interface HttpBenchOptions {
   /** The built server script (server.js). */
@@ -36,15 +36,16 @@ export interface HttpRun {
   stoppedEarly?: boolean
   /** The server process's CPU time (user + system, all its threads) per request over the run. */
   serverCpuMicrosPerRequest?: number
+  /** Bytes the server process allocated on its V8 heap per request over the run (heap-allocation.ts). */
+  serverHeapBytesPerRequest?: number
 }
 
-/** One HTTP case: a framework, plain (no curve) or sealed on a curve, or sealed with the crypto alone. */
+/** One HTTP case: a framework, plain (no curve), or sealed on a curve by Sealwire or by the floor. */
 export interface HttpCaseSpec {
   framework: Framework
-  /** Sealwire's curve, or undefined for the plain server. */
+  mode: Mode
+  /** The server key's curve; undefined for the plain server. */
   curve: Curve | undefined
-  /** Sealwire's cryptography alone, without its checks (server.ts `crypto-only`): the ceiling. */
-  cryptoOnly?: true
 }
 
 export interface HttpCase extends HttpCaseSpec {
@@ -69,13 +70,13 @@ export async function startServer(script: string, framework: Framework, mode: Mo
   return { child, port }
 }
 
-/** The server process's CPU time so far, in microseconds (see server.ts); rejects if it died instead of answering. */
-function serverCpu(child: ChildProcess): Promise<number> {
+/** Starts or stops the server's measuring (see server.ts); rejects if it died instead of answering. */
+function serverReading(child: ChildProcess, command: ServerCommand): Promise<ServerReading> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the server exited (${code}) before reporting its CPU time`))
     child.once('exit', onExit)
-    child.once('message', (m: { cpuMicros: number }) => (child.off('exit', onExit), resolve(m.cpuMicros)))
-    child.send('cpu')
+    child.once('message', (m: ServerReading) => (child.off('exit', onExit), resolve(m)))
+    child.send(command)
   })
 }
 
@@ -89,7 +90,7 @@ export function stopServer(child: ChildProcess): Promise<void> {
 }
 
 /** Seals `count` envelopes for POST /echo with the 1 KiB body. */
-async function sealPool(recipientJwk: Parameters<typeof importRecipientKey>[0], count: number): Promise<string[]> {
+export async function sealPool(recipientJwk: Parameters<typeof importRecipientKey>[0], count: number): Promise<string[]> {
   const recipient = await importRecipientKey(recipientJwk)
   const pool: string[] = new Array(count)
   for (let i = 0; i < count; i++) pool[i] = (await sealRequest({ recipient, request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB })).envelope
@@ -148,33 +149,35 @@ const poolSize = (rate: number, seconds: number, connections: number) => Math.ce
  * sized from its warm-up's rate (the warm-up's own pool from a generous
  * guess), and sealed after the server started.
  */
-export async function benchServer(options: HttpBenchOptions, { framework, curve, cryptoOnly }: HttpCaseSpec): Promise<HttpCase> {
+export async function benchServer(options: HttpBenchOptions, { framework, mode, curve }: HttpCaseSpec): Promise<HttpCase> {
   const keys = curve === undefined ? undefined : await generateKeyPair(curve)
-  const mode: Mode = keys === undefined ? 'plain' : cryptoOnly === true ? 'crypto-only' : 'sealwire'
   const { child, port } = await startServer(options.serverScript, framework, mode, keys?.privateJwk)
   try {
     const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
     const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(5_000, options.warmupSeconds))
     const pool = await poolFor(Math.max(warmup.requestsPerSecond, 1_000), options.durationSeconds)
-    const cpuBefore = await serverCpu(child)
+    const before = await serverReading(child, 'start')
     const run = await load(port, options.durationSeconds, options.connections, pool)
-    run.serverCpuMicrosPerRequest = (await serverCpu(child)) - cpuBefore
-    if (run.requests > 0) run.serverCpuMicrosPerRequest /= run.requests
-    return { framework, curve, ...(cryptoOnly === true ? { cryptoOnly } : {}), warmup, run }
+    const after = await serverReading(child, 'stop')
+    const requests = Math.max(run.requests, 1)
+    run.serverCpuMicrosPerRequest = (after.cpuMicros - before.cpuMicros) / requests
+    run.serverHeapBytesPerRequest = after.heapBytes! / requests
+    return { framework, mode, curve, warmup, run }
   } finally {
     await stopServer(child)
   }
 }
 
-/** Every case of the HTTP part: per framework, plain then sealed (Express on both curves, and its crypto-only ceiling). */
-export const HTTP_CASES: readonly HttpCaseSpec[] = [
-  { framework: 'express', curve: undefined },
-  { framework: 'express', curve: 'X25519' },
-  { framework: 'express', curve: 'P-256' },
-  { framework: 'express', curve: 'X25519', cryptoOnly: true },
-  { framework: 'express', curve: 'P-256', cryptoOnly: true },
-  { framework: 'fastify', curve: undefined },
-  { framework: 'fastify', curve: 'X25519' },
-  { framework: 'hono', curve: undefined },
-  { framework: 'hono', curve: 'X25519' },
-]
+/** The curves the HTTP and handler cases run on, in the order they print. */
+export const BENCH_CURVES: readonly Curve[] = ['X25519', 'P-256']
+
+/**
+ * Every case of the HTTP part, for the frameworks and curves asked: per
+ * framework, plain, then per curve the floor and Sealwire next to each other.
+ */
+export function httpCases(frameworks: readonly Framework[] = FRAMEWORKS, curves: readonly Curve[] = BENCH_CURVES): HttpCaseSpec[] {
+  return frameworks.flatMap((framework) => [
+    { framework, mode: 'plain' as const, curve: undefined },
+    ...curves.flatMap((curve) => (['floor', 'sealwire'] as const).map((mode) => ({ framework, mode, curve }))),
+  ])
+}

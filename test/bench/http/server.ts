@@ -1,25 +1,27 @@
 /**
  * One server under test for the HTTP benchmark, a process of its own (the
  * load generator must not share its event loop): `POST /echo` answering the
- * JSON body it got, on a free loopback port, plain or behind Sealwire.
+ * JSON body it got, on a free loopback port — plain, behind Sealwire, or the
+ * floor.
  *
- *   node server.js <express|fastify|hono> <plain|sealwire|crypto-only>   (SEALWIRE_BENCH_JWK: the private JWK)
+ *   node server.js <express|fastify|hono> <plain|sealwire|floor>   (SEALWIRE_BENCH_JWK: the private JWK)
  *
- * `crypto-only` (Express): the same sealed exchange with Sealwire's Node
- * backend and nothing else — open the envelope, parse it, seal the echo to
- * its response key — and none of the protocol's checks (freshness, binding,
- * replay, header schema, limits) or adapter work (body cap, header rewriting,
- * error answers). That is the work any middleware of this protocol must do,
- * with the body parser the plain server uses, so its ratio to plain Express is
- * in practice the ceiling for Sealwire's.
+ * The floor (floor/floor-echo.ts) is the sealed exchange with nothing but
+ * node:crypto and none of the protocol's checks, in each framework's own idiom
+ * as tightly as it goes: the raw body from the request stream's `data`/`end`
+ * events, the sealed answer written with `res.end` (Express), `reply.send` of
+ * a string (Fastify), a `Response` (Hono). Sealwire's ratio to it is how close
+ * Sealwire comes to what the protocol costs in that framework.
  *
- * Reports `{ port }` over IPC once listening, and `{ cpuMicros }` (its CPU
- * time so far) when sent 'cpu'; exits when its parent disconnects or sends SIGTERM.
+ * Reports `{ port }` over IPC once listening; to 'start' it answers its CPU
+ * time so far and starts counting heap allocation, to 'stop' its CPU time and
+ * the heap bytes allocated since 'start' (heap-allocation.ts). Exits when its
+ * parent disconnects or sends SIGTERM.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { JsonWebKey } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { serve, type HttpBindings } from '@hono/node-server'
-import { nodeBackend } from '@sealwire/core/node'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import { sealwireFastify } from '@sealwire/server/fastify'
@@ -28,38 +30,24 @@ import express from 'express'
 import Fastify from 'fastify'
 import { Hono } from 'hono'
 
-import { BENCH_ROUTE, FRAMEWORKS, MODES, type Framework, type Mode } from './contract.js'
+import { floorEcho, readBody, SEALED_HEADERS } from '../floor/floor-echo.js'
+import { countHeapAllocation } from '../heap-allocation.js'
+import { BENCH_ROUTE, FRAMEWORKS, MODES, type Framework, type Mode, type ServerCommand, type ServerReading } from './contract.js'
 
 const [framework, mode] = process.argv.slice(2) as [Framework, Mode]
-if (!FRAMEWORKS.includes(framework) || !MODES.includes(mode) || (mode === 'crypto-only' && framework !== 'express')) {
-  throw new Error(`usage: server.js <${FRAMEWORKS.join('|')}> <${MODES.join('|')}> (crypto-only: express)`)
-}
+if (!FRAMEWORKS.includes(framework) || !MODES.includes(mode)) throw new Error(`usage: server.js <${FRAMEWORKS.join('|')}> <${MODES.join('|')}>`)
 
-type PrivateJwk = Parameters<typeof nodeBackend.importPrivateKey>[0]
-
-function benchJwk(): PrivateJwk {
+function benchJwk(): JsonWebKey {
   const jwk = process.env.SEALWIRE_BENCH_JWK
   if (jwk === undefined) throw new Error('SEALWIRE_BENCH_JWK is not set')
-  return JSON.parse(jwk) as PrivateJwk
+  return JSON.parse(jwk) as JsonWebKey
 }
 
 async function sealwireServer(): Promise<SealwireServer> {
   // Plain HTTP on loopback: the benchmark measures Sealwire, not TLS.
-  const server = createSealwireServer({ keys: [benchJwk()], allowInsecureLoopback: true })
+  const server = createSealwireServer({ keys: [benchJwk() as never], allowInsecureLoopback: true })
   await server.ready
   return server
-}
-
-/** The crypto-only echo (see the top of this file): Sealwire's backend, no checks. */
-async function cryptoOnlyEcho(): Promise<express.RequestHandler> {
-  const key = await nodeBackend.importPrivateKey(benchJwk())
-  const header = { alg: 'dir', enc: 'A256GCM' }
-  return async (req, res) => {
-    const plaintext = await nodeBackend.openWithPrivateKey(req.body as string, key)
-    const { rk, body } = JSON.parse(Buffer.from(plaintext).toString()) as { rk: string; body: unknown }
-    const sealed = await nodeBackend.sealWithSecret(Buffer.from(JSON.stringify(body)), header, Buffer.from(rk, 'base64url'))
-    res.type('application/jose').send(sealed)
-  }
 }
 
 /** Listens on 127.0.0.1, port 0; resolves the port. */
@@ -68,26 +56,73 @@ function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): P
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)))
 }
 
-async function start(): Promise<number> {
-  const sealwire = mode === 'sealwire' ? await sealwireServer() : undefined
-  if (framework === 'express') {
-    const app = express()
+function startExpress(sealwire: SealwireServer | undefined): Promise<number> {
+  const app = express()
+  if (mode === 'floor') {
+    const echo = floorEcho(benchJwk())
+    app.post(BENCH_ROUTE, (req, res) => {
+      readBody(req, (body) => {
+        let sealed: string
+        try {
+          sealed = echo(body.toString('latin1'))
+        } catch {
+          res.writeHead(400).end()
+          return
+        }
+        res.writeHead(200, SEALED_HEADERS).end(sealed)
+      })
+    })
+  } else {
     const echo = (req: express.Request, res: express.Response) => void res.json(req.body)
-    if (mode === 'crypto-only') app.post(BENCH_ROUTE, express.text({ type: 'application/jose' }), await cryptoOnlyEcho())
-    else if (sealwire === undefined) app.post(BENCH_ROUTE, express.json(), echo)
-    else app.post(BENCH_ROUTE, sealwireExpress(sealwire), echo)
-    return listen(app)
+    app.post(BENCH_ROUTE, sealwire === undefined ? express.json() : sealwireExpress(sealwire), echo)
   }
-  if (framework === 'fastify') {
-    let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
-    const app = Fastify({ serverFactory: (h) => ((handler = h), createServer()) })
+  return listen(app)
+}
+
+async function startFastify(sealwire: SealwireServer | undefined): Promise<number> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
+  const app = Fastify({ serverFactory: (h) => ((handler = h), createServer()) })
+  if (mode === 'floor') {
+    const echo = floorEcho(benchJwk())
+    // Fastify's own hook for a body it does not know: the raw stream, read whole.
+    app.addContentTypeParser('application/jose', (_request, payload, done) => readBody(payload, (body) => done(null, body)))
+    app.post(BENCH_ROUTE, (request, reply) => {
+      let sealed: string
+      try {
+        sealed = echo((request.body as Buffer).toString('latin1'))
+      } catch {
+        return reply.code(400).send()
+      }
+      return reply.headers(SEALED_HEADERS).send(sealed)
+    })
+  } else {
     if (sealwire !== undefined) await app.register(sealwireFastify, { server: sealwire })
     app.post(BENCH_ROUTE, async (request) => request.body)
-    await app.ready()
-    return listen((req, res) => handler!(req, res))
   }
+  await app.ready()
+  return listen((req, res) => handler!(req, res))
+}
+
+function startHono(sealwire: SealwireServer | undefined): Promise<number> {
   const app = new Hono<{ Bindings: HttpBindings }>()
-  app.post(BENCH_ROUTE, async (c) => c.json(await c.req.json()))
+  if (mode === 'floor') {
+    const echo = floorEcho(benchJwk())
+    // On @hono/node-server the Node request is `c.env.incoming`: its stream, read
+    // whole, costs less than the web `Request` body, which would wrap it.
+    app.post(BENCH_ROUTE, (c) =>
+      new Promise<Response>((resolve) =>
+        readBody(c.env.incoming, (body) => {
+          try {
+            resolve(new Response(echo(body.toString('latin1')), { headers: SEALED_HEADERS }))
+          } catch {
+            resolve(new Response(null, { status: 400 }))
+          }
+        }),
+      ),
+    )
+  } else {
+    app.post(BENCH_ROUTE, async (c) => c.json(await c.req.json()))
+  }
   const fetch: (request: Request, env: HttpBindings) => Response | Promise<Response> =
     sealwire === undefined
       ? (request, env) => app.fetch(request, env)
@@ -98,14 +133,22 @@ async function start(): Promise<number> {
   })
 }
 
-const port = await start()
+const sealwire = mode === 'sealwire' ? await sealwireServer() : undefined
+const port = await (framework === 'express' ? startExpress(sealwire) : framework === 'fastify' ? startFastify(sealwire) : startHono(sealwire))
 process.send?.({ port })
-// CPU time on request, around the measured run: server CPU per request holds on
+
+// CPU time and heap allocation around the measured run: both hold per request on
 // a busy machine, where req/s depends on what else shares the cores.
-process.on('message', (message) => {
-  if (message !== 'cpu') return
+let stopCounting: (() => number) | undefined
+process.on('message', (command: ServerCommand) => {
   const { user, system } = process.cpuUsage()
-  process.send?.({ cpuMicros: user + system })
+  const reading: ServerReading = { cpuMicros: user + system }
+  if (command === 'start') stopCounting = countHeapAllocation()
+  else if (command === 'stop' && stopCounting !== undefined) {
+    reading.heapBytes = stopCounting()
+    stopCounting = undefined
+  } else return
+  process.send?.(reading)
 })
 process.on('disconnect', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))
