@@ -20,6 +20,7 @@ import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { readLimited } from './read-body.js'
+import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
@@ -188,9 +189,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     onEvent(e)
   }
 
-  /** The origin the request reached, for the `hto` binding: the scheme step 1 believed and the request's authority. */
-  const originOf = (incoming: IncomingRequest): string | undefined =>
-    originFromRequest(requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto')), incoming.authority ?? incoming.header('host'))
+  /**
+   * The origin the request reached, for the `hto` binding: the scheme step 1
+   * believed and the request's authority. Undefined — so step 9 refuses it —
+   * when any other authority the application could read (`Host` beside
+   * `:authority`, `X-Forwarded-Host`, `Forwarded: host=`) names another origin,
+   * whatever the framework's trust-proxy setting: the handler must never see a
+   * host other than the one the envelope is bound to.
+   */
+  const originOf = (incoming: IncomingRequest): string | undefined => {
+    const scheme = requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'))
+    const origin = originFromRequest(scheme, incoming.authority ?? incoming.header('host'))
+    return origin !== undefined && requestAuthorities(incoming).every((authority) => originFromRequest(scheme, authority) === origin) ? origin : undefined
+  }
 
   /** The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser clients fetch them cross-origin). */
   const publicKeysAnswer = (contentType: string, body: string): OutgoingResponse => ({
