@@ -59,6 +59,12 @@ export interface SealwireServer {
   readonly jwksPath: string
   /** Path of the signed JWK Set, when `signedJwks` is configured. */
   readonly signedJwksPath: string | undefined
+  /**
+   * Whether a behaviour guard keys requests by client address (configured
+   * without `identify`): an adapter that cannot tell the peer address would
+   * leave every request unguarded, and refuses to be built.
+   */
+  readonly guardsByAddress: boolean
   /** Largest accepted body, for adapters that read the body themselves. */
   readonly maxBodyBytes: number
   /**
@@ -218,6 +224,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const server: SealwireServer = {
     jwksPath: o.jwksPath,
     signedJwksPath: signedPath,
+    guardsByAddress: guard?.byAddress === true,
     maxBodyBytes: o.maxBodyBytes,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     ready,
@@ -308,13 +315,18 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
         meters.opened(monotonicNow() - openStarted, 'accepted')
+        if (peer !== undefined) guard!.recordKeyAgreement(peer)
         const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
         meters.opened(monotonicNow() - openStarted, error.code)
-        if (peer !== undefined) guard!.recordFailure(peer, error.code)
         const reply = replyContextOf(err)
+        if (peer !== undefined) {
+          guard!.recordFailure(peer, error.code)
+          // Decrypted (a reply key is known), or failed at decryption: the ECDH was computed.
+          if (reply !== undefined || error.code === 'decryption_failed') guard!.recordKeyAgreement(peer)
+        }
         // After decryption the requester holds a response key: answer sealed, so
         // even a refusal is confidential and bound to this request.
         if (reply !== undefined) {

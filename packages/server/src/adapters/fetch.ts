@@ -142,6 +142,13 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
   if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
   if (options.schema !== undefined && !isStandardSchema(options.schema)) throw new TypeError('withSealwire: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const { schema, peer, preflight, route } = options
+  // Without a peer every request's client address is unknown, and a guard keyed by address guards nothing.
+  if (server.guardsByAddress && peer === undefined) {
+    throw new TypeError(
+      "withSealwire: the server's behaviour guard counts failures per client address, and without a `peer` option no request has one: " +
+        'pass peer (Deno: (request, info) => info.remoteAddr.hostname; Bun: (request, server) => server.requestIP(request)?.address), or give the guard an `identify` function',
+    )
+  }
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
     // The URL is parsed here only for a GET or HEAD (a JWK Set fetch); incomingFromRequest parses it for the rest.
