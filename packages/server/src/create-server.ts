@@ -19,6 +19,7 @@ import { BehaviourGuard } from './guard/behaviour-guard.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
+import { isUnsealedPreflight } from './preflight.js'
 import { readLimited } from './read-body.js'
 import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
@@ -261,6 +262,13 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           console.warn(insecureTransportWarning(incoming.peer, forwarded))
         }
         return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: INSECURE_TRANSPORT_DETAIL })) }
+      }
+      // A CORS preflight that nothing in front answered: it carries no envelope, and a
+      // general handler (Express app.all, a Koa catch-all) must not run for it, side
+      // effects included. 204 with no Access-Control-* header of ours: the browser then
+      // does not send the cross-origin request, unless a CORS layer in front allowed it.
+      if (isUnsealedPreflight(incoming)) {
+        return { ok: false, response: { status: 204, headers: { date: httpDate(clock()), 'cache-control': 'no-store' }, body: '' } }
       }
       // 2. Envelope location and media type; 3. the size known before reading.
       try {
