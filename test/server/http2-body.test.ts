@@ -5,7 +5,7 @@
  * Koa and Fastify only: Express 4 and 5 do not run on node:http2's compat API
  * (their request prototype swap breaks on Http2ServerRequest).
  */
-import { createServer, type Http2Server } from 'node:http2'
+import { createServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2'
 import type { AddressInfo } from 'node:net'
 import type { SealedRequest } from '@sealwire/core'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
@@ -29,7 +29,7 @@ afterAll(async () => {
   await Promise.all(closers.map((close) => close()))
 })
 
-async function listenH2(listener: Parameters<typeof createServer>[0]): Promise<string> {
+async function listenH2(listener: (req: Http2ServerRequest, res: Http2ServerResponse) => void): Promise<string> {
   const h2: Http2Server = createServer(listener)
   await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve))
   closers.push(() => new Promise((resolve) => h2.close(resolve)))
