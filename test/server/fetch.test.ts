@@ -79,11 +79,23 @@ describe('a plain Request', () => {
   it('CORS preflights go to the preflight handler only when one is given', async () => {
     const preflight = new Request(`${ORIGIN}/x`, { method: 'OPTIONS', headers: { origin: 'https://app.test', 'access-control-request-method': 'POST' } })
     const without = withSealwire(server, () => new Response('no'))
-    expect((await without(preflight.clone())).status).toBe(415)
+    const unanswered = await without(preflight.clone())
+    expect(unanswered.status).toBe(204)
+    expect([...unanswered.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([])
     const withPreflight = withSealwire(server, () => new Response('no'), { preflight: () => new Response(null, { status: 204, headers: { 'access-control-allow-origin': '*' } }) })
     const res = await withPreflight(preflight)
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('refuses, at construction, a server whose guard keys on the client address without a peer hook', async () => {
+    const guarded = createSealwireServer({ keys: keys.ring, guard: {} })
+    expect(() => withSealwire(guarded, () => new Response('x'))).toThrow(TypeError)
+    expect(() => withSealwire(guarded, () => new Response('x'))).toThrow(/peer/)
+    // A peer hook, or a guard that identifies clients its own way, is fine.
+    expect(typeof withSealwire(guarded, () => new Response('x'), { peer: () => '192.0.2.1' })).toBe('function')
+    const byKey = createSealwireServer({ keys: keys.ring, guard: { identify: (request) => request.header('x-api-key') } })
+    expect(typeof withSealwire(byKey, () => new Response('x'))).toBe('function')
   })
 
   it('serves the JWK Set', async () => {

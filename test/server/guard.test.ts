@@ -168,3 +168,28 @@ describe('behaviour guard, per application key and behind a trusted proxy', () =
     }
   })
 })
+
+describe('behaviour guard, key-agreement budget', () => {
+  it('counts every request that reaches key agreement, valid or not, and answers 429 past the budget', async () => {
+    const agreements = 4
+    const app = await start((clock) => ({ ...memoryGuard(clock), keyAgreements: new MemoryGuardStore({ budget: agreements, windowSeconds: 60, coolDownSeconds: 30, clock: () => clock.now }) }))
+    try {
+      // Valid envelopes, which the failure budget never sees, and one that fails decryption: all four cost an ECDH.
+      for (let i = 0; i < agreements - 1; i++) expect((await sendValid(app, ATTACKER)).status).toBe(200)
+      expect((await sendTampered(app, ATTACKER)).status).toBe(400)
+      const opens = await app.metrics.count('sealwire.server.open.duration')
+      const blocked = await sendValid(app, ATTACKER)
+      expect(blocked.status).toBe(429)
+      expect(blocked.headers['retry-after']).toBe('30')
+      expect(plainProblem(blocked).code).toBe('too_many_failures')
+      // Refused before step 4: no key agreement for it.
+      expect(await app.metrics.count('sealwire.server.open.duration')).toBe(opens)
+      // Failures before key agreement (a malformed envelope) do not spend it; the honest address is served.
+      expect((await sendValid(app, HONEST)).status).toBe(200)
+      expect((await rawRequest(app.url + TARGET, { method: 'POST', localAddress: '127.0.0.5', headers: { 'content-type': 'application/jose' }, body: 'not.an.envelope' })).status).toBe(400)
+      for (let i = 0; i < agreements; i++) expect((await sendValid(app, '127.0.0.5')).status).toBe(200)
+    } finally {
+      await app.close()
+    }
+  })
+})

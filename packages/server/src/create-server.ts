@@ -20,7 +20,9 @@ import { BehaviourGuard } from './guard/behaviour-guard.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
+import { isUnsealedPreflight } from './preflight.js'
 import { readLimited } from './read-body.js'
+import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
@@ -59,6 +61,12 @@ export interface SealwireServer {
   readonly jwksPath: string
   /** Path of the signed JWK Set, when `signedJwks` is configured. */
   readonly signedJwksPath: string | undefined
+  /**
+   * Whether a behaviour guard keys requests by client address (configured
+   * without `identify`): an adapter that cannot tell the peer address would
+   * leave every request unguarded, and refuses to be built.
+   */
+  readonly guardsByAddress: boolean
   /** Largest accepted body, for adapters that read the body themselves. */
   readonly maxBodyBytes: number
   /**
@@ -190,9 +198,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     onEvent(e)
   }
 
-  /** The origin the request reached, for the `hto` binding: the scheme step 1 believed and the request's authority. */
-  const originOf = (incoming: IncomingRequest): string | undefined =>
-    originFromRequest(requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto')), incoming.authority ?? incoming.header('host'))
+  /**
+   * The origin the request reached, for the `hto` binding: the scheme step 1
+   * believed and the request's authority. Undefined — so step 9 refuses it —
+   * when any other authority the application could read (`Host` beside
+   * `:authority`, `X-Forwarded-Host`, `Forwarded: host=`) names another origin,
+   * whatever the framework's trust-proxy setting: the handler must never see a
+   * host other than the one the envelope is bound to.
+   */
+  const originOf = (incoming: IncomingRequest): string | undefined => {
+    const scheme = requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'))
+    const origin = originFromRequest(scheme, incoming.authority ?? incoming.header('host'))
+    return origin !== undefined && requestAuthorities(incoming).every((authority) => originFromRequest(scheme, authority) === origin) ? origin : undefined
+  }
 
   /** The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser clients fetch them cross-origin). */
   const publicKeysAnswer = (contentType: string, body: string): OutgoingResponse => ({
@@ -209,6 +227,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const server: SealwireServer = {
     jwksPath: o.jwksPath,
     signedJwksPath: signedPath,
+    guardsByAddress: guard?.byAddress === true,
     maxBodyBytes: o.maxBodyBytes,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     ready,
@@ -245,6 +264,13 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           console.warn(insecureTransportWarning(incoming.peer, forwarded))
         }
         return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: INSECURE_TRANSPORT_DETAIL })) }
+      }
+      // A CORS preflight that nothing in front answered: it carries no envelope, and a
+      // general handler (Express app.all, a Koa catch-all) must not run for it, side
+      // effects included. 204 with no Access-Control-* header of ours: the browser then
+      // does not send the cross-origin request, unless a CORS layer in front allowed it.
+      if (isUnsealedPreflight(incoming)) {
+        return { ok: false, response: { status: 204, headers: { date: httpDate(clock()), 'cache-control': 'no-store' }, body: '' } }
       }
       // 2. Envelope location and media type; 3. the size known before reading.
       try {
@@ -300,13 +326,18 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
         meters.opened(monotonicNow() - openStarted, 'accepted')
+        if (peer !== undefined) guard!.recordKeyAgreement(peer)
         const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context, opened.head) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
         meters.opened(monotonicNow() - openStarted, error.code)
-        if (peer !== undefined) guard!.recordFailure(peer, error.code)
         const reply = replyContextOf(err)
+        if (peer !== undefined) {
+          guard!.recordFailure(peer, error.code)
+          // Decrypted (a reply key is known), or failed at decryption: the ECDH was computed.
+          if (reply !== undefined || error.code === 'decryption_failed') guard!.recordKeyAgreement(peer)
+        }
         // After decryption the requester holds a response key: answer sealed, so
         // even a refusal is confidential and bound to this request.
         if (reply !== undefined) {

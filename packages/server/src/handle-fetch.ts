@@ -72,7 +72,8 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
 export function toResponse(outgoing: OutgoingResponse, base?: Headers): Response {
   const headers = base ?? new Headers()
   for (const name in outgoing.headers) headers.set(name, outgoing.headers[name]!)
-  return new Response(outgoing.body, { status: outgoing.status, headers })
+  // A 204 (a preflight's answer) must have a null body: `new Response('', { status: 204 })` throws.
+  return new Response(outgoing.status === 204 ? null : outgoing.body, { status: outgoing.status, headers })
 }
 
 /** The engine's `handle`: check, run the handler, seal its Response. */

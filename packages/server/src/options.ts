@@ -99,7 +99,8 @@ export interface SealwireServerOptions {
    * stale, undecryptable, replayed) per client; past it the client is answered
    * 429 `too_many_failures` with `Retry-After`, before any key agreement, for a
    * cooling period. Off unless given; `{}` turns it on with its defaults
-   * (20 failures a minute per client address, then 60 s of 429).
+   * (20 failures a minute per client address, then 60 s of 429). `keyAgreements`
+   * adds a budget of key agreements, valid requests included.
    */
   guard?: GuardOptions
   /**
@@ -204,6 +205,7 @@ const optionsSchema = z.strictObject(
         store: z.optional(isA<GuardStore>('a GuardStore', (v) => typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function')),
         identify: z.optional(fn<NonNullable<GuardOptions['identify']>>('a function')),
         timeoutMs: z.optional(int(1, 10_000)),
+        keyAgreements: z.optional(isA<GuardStore>('a GuardStore', (v) => typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function')),
       }),
     ),
     meterProvider: z.optional(isA<MeterProvider>('a MeterProvider', (v) => typeof v.getMeter === 'function')),

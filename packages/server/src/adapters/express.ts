@@ -6,6 +6,7 @@ import type { SealwireExchange } from '../exchange.js'
 import { captureResponse } from '../node/capture-response.js'
 import { incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { secondEngineWarning } from '../node/second-engine.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -35,6 +36,8 @@ export interface SealwireExpressLocals {
 }
 
 interface Opened {
+  /** The engine that opened the request. */
+  server: SealwireServer
   exchange: SealwireExchange<unknown>
   /** Answers directly, past the sealing of handler output (for a refusal found later). */
   release(): void
@@ -62,10 +65,20 @@ function isDefaultErrorPage(res: Response): boolean {
   return res.statusCode >= 400 && res.getHeader('content-security-policy') === "default-src 'none'" && String(res.getHeader('content-type')).startsWith('text/html')
 }
 
-/** The route template (`/users/:id`) once routed, for events: low cardinality, no ids. */
+/** Label of the mount path of a router, which Express only knows filled in. */
+const MOUNTED = '*'
+
+/**
+ * The route template (`/users/:id`) once routed, for events: low cardinality,
+ * no ids. `req.baseUrl` is the concrete mount path, parameters filled in
+ * (`/tenants/42`): one label per tenant. Only the route's own template is
+ * known, so a route of a mounted router is labelled with a fixed `*` before
+ * its own template: `/orders/:id` under `/tenants/:tid` is `*` + `/orders/:id`.
+ */
 function routeOf(req: Request): string | undefined {
   const path = (req.route as { path?: unknown } | undefined)?.path
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined
+  if (typeof path !== 'string') return undefined
+  return req.baseUrl === '' ? path : `${MOUNTED}${path}`
 }
 
 function contentTypeOf(res: Response): string | undefined {
@@ -106,7 +119,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
   const schema = options.schema
   if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireExpress: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
-
+  const warnSecondEngine = secondEngineWarning('sealwireExpress()')
   return async function sealwireExpressMiddleware(req: Request, res: Response, next: NextFunction): Promise<void> {
     try {
       const target = req.originalUrl || req.url
@@ -114,6 +127,11 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
 
       const upstream = opened.get(req)
       if (upstream !== undefined) {
+        if (upstream.server !== server) {
+          warnSecondEngine()
+          upstream.release()
+          return writeOutgoing(res, await upstream.exchange.fail(routeOf(req)))
+        }
         // Already opened by an app-wide sealwireExpress(): only this route's schema is left.
         if (schema === undefined) return next()
         const refined = await upstream.exchange.refine(schema)
@@ -160,7 +178,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
         for (const name of server.droppedResponseHeaders) res.removeHeader(name)
         writeOutgoing(res, sealed)
       })
-      opened.set(req, { exchange, release: capture.release })
+      opened.set(req, { server, exchange, release: capture.release })
       next()
     } catch (err) {
       next(err)

@@ -3,6 +3,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
 import { DECRYPTED_BODY_MEDIA_TYPE, HANDLER_DROPPED_REQUEST_HEADERS } from '../handler-request-headers.js'
+import { isCorsPreflight } from '../preflight.js'
 
 /** What Sealwire verified about a request, attached to the Request the handler gets. */
 export interface SealwireContext<T = unknown> {
@@ -39,7 +40,8 @@ export interface WithSealwireOptions<S extends StandardSchemaV1, A extends unkno
    * Answers CORS preflights (OPTIONS with `Origin` and
    * `Access-Control-Request-Method`), which carry no envelope: pass your app's
    * handler (e.g. `app.fetch` with Hono's `cors()`). Without it a preflight is
-   * refused like any unsealed request.
+   * answered 204 with no `Access-Control-*` header (so the browser does not
+   * send the cross-origin request), and no handler sees it.
    *
    * What reaches it is a preflight only: no body, no credentials (`Cookie`,
    * `Authorization`: browsers send none, Fetch §4.8). What goes
@@ -53,10 +55,7 @@ export interface WithSealwireOptions<S extends StandardSchemaV1, A extends unkno
   route?: string
 }
 
-/** A CORS preflight (Fetch §4.8): OPTIONS with Origin and Access-Control-Request-Method. */
-function isPreflight(request: Request): boolean {
-  return request.method === 'OPTIONS' && request.headers.has('access-control-request-method') && request.headers.has('origin')
-}
+const isPreflight = (request: Request): boolean => isCorsPreflight(request.method, (name) => request.headers.get(name) ?? undefined)
 
 /** Headers a preflight does not carry (Fetch §4.8: credentials mode "omit") and the envelope's own. */
 const NOT_PREFLIGHT_HEADERS = ['cookie', 'authorization', 'content-length', 'content-type', 'transfer-encoding'] as const
@@ -152,6 +151,13 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
   if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
   if (options.schema !== undefined && !isStandardSchema(options.schema)) throw new TypeError('withSealwire: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const { schema, peer, preflight, route } = options
+  // Without a peer every request's client address is unknown, and a guard keyed by address guards nothing.
+  if (server.guardsByAddress && peer === undefined) {
+    throw new TypeError(
+      "withSealwire: the server's behaviour guard counts failures per client address, and without a `peer` option no request has one: " +
+        'pass peer (Deno: (request, info) => info.remoteAddr.hostname; Bun: (request, server) => server.requestIP(request)?.address), or give the guard an `identify` function',
+    )
+  }
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
     const method = request.method
     // The URL is parsed here only for a GET or HEAD (a JWK Set fetch); incomingFromRequest parses it for the rest.

@@ -6,6 +6,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { secondEngineWarning } from '../node/second-engine.js'
 import { responseBytes } from '../node/response-body.js'
 import type { OutgoingResponse } from '../types.js'
 
@@ -40,6 +41,8 @@ export interface SealwireKoaContext<T> {
 }
 
 interface Opened {
+  /** The engine that opened the request. */
+  server: SealwireServer
   exchange: SealwireExchange<unknown>
   /** A later middleware answered (a per-route schema refused): do not seal again. */
   answered: boolean
@@ -163,6 +166,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
   const schema = options.schema
   if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireKoa: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
+  const warnSecondEngine = secondEngineWarning('sealwireKoa()')
 
   const middleware = async function sealwireKoaMiddleware(ctx: AnyContext, next: () => Promise<unknown>): Promise<void> {
     const target = ctx.originalUrl
@@ -170,6 +174,11 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
 
     const upstream = opened.get(ctx.req)
     if (upstream !== undefined) {
+      if (upstream.server !== server) {
+        warnSecondEngine()
+        upstream.answered = true
+        return respond(upstream.server, ctx, await upstream.exchange.fail(routeOf(ctx)))
+      }
       if (schema === undefined) {
         await next()
         return
@@ -199,7 +208,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     // Routers dispatch on ctx.method (= req.method): nothing behind us may change it (method override).
     const method = lockMethod(ctx.req, exchange.claims.htm)
     forbidBypass(ctx)
-    const state: Opened = { exchange, answered: false }
+    const state: Opened = { server, exchange, answered: false }
     opened.set(ctx.req, state)
 
     try {

@@ -29,6 +29,21 @@ export interface GuardOptions {
    * Default 200.
    */
   timeoutMs?: number
+  /**
+   * A second budget, off unless given: key agreements per client. Every request
+   * that reaches key agreement (step 8) counts in this store, with the store's
+   * own limits — accepted or refused, decrypted or not — and past them the
+   * client is answered 429 `too_many_failures` before step 4, like past the
+   * failure budget. The failure budget never sees valid envelopes: one `epk`
+   * and fresh `jti`s make the server compute an ECDH and write a replay-store
+   * entry per request, as fast as the client sends them. Size it above your
+   * busiest honest client's request rate; a `RedisGuardStore` here needs its own
+   * `keyPrefix`.
+   *
+   * @example
+   * guard: { keyAgreements: new MemoryGuardStore({ budget: 600, windowSeconds: 60, coolDownSeconds: 60 }) }
+   */
+  keyAgreements?: GuardStore
 }
 
 /**
@@ -52,12 +67,14 @@ const MAX_KEY_LENGTH = 256
 /** @internal The engine's side of the guard: identify, check, count; never throws. */
 export class BehaviourGuard {
   readonly #store: GuardStore
+  readonly #keyAgreements: GuardStore | undefined
   readonly #identify: NonNullable<GuardOptions['identify']> | undefined
   readonly #timeoutMs: number
   readonly #trustedProxies: readonly IpNetwork[]
 
   constructor(options: GuardOptions, trustedProxies: readonly IpNetwork[]) {
     this.#store = options.store ?? new MemoryGuardStore()
+    this.#keyAgreements = options.keyAgreements
     this.#identify = options.identify
     this.#timeoutMs = options.timeoutMs ?? 200
     this.#trustedProxies = trustedProxies
@@ -75,10 +92,26 @@ export class BehaviourGuard {
     return typeof key === 'string' && key !== '' ? key.slice(0, MAX_KEY_LENGTH) : undefined
   }
 
-  /** Milliseconds the peer stays blocked; 0 (let through) when the store fails or is slow. */
+  /** Whether requests are keyed by client address (no `identify`): an adapter must then tell the peer. */
+  get byAddress(): boolean {
+    return this.#identify === undefined
+  }
+
+  /** Milliseconds the peer stays blocked by either budget; 0 (let through) when a store fails or is slow. */
   async blockedFor(peer: string): Promise<number> {
-    const ms = await this.#bounded(() => this.#store.blockedFor(peer))
+    const [failures, agreements] = await Promise.all([this.#blockedIn(this.#store, peer), this.#keyAgreements === undefined ? 0 : this.#blockedIn(this.#keyAgreements, peer)])
+    return Math.max(failures, agreements)
+  }
+
+  async #blockedIn(store: GuardStore, peer: string): Promise<number> {
+    const ms = await this.#bounded(() => store.blockedFor(peer))
     return typeof ms === 'number' && Number.isFinite(ms) && ms > 0 ? ms : 0
+  }
+
+  /** Counts a request that reached key agreement, when that budget is configured. */
+  recordKeyAgreement(peer: string): void {
+    const store = this.#keyAgreements
+    if (store !== undefined) void this.#bounded(() => store.recordFailure(peer))
   }
 
   /** Counts a failure when its code is one the guard budgets. */

@@ -45,16 +45,37 @@ describe('MemoryGuardStore', () => {
     expect(store.blockedFor('attacker')).toBe(5_000)
     // The attacker's other /64s, each one failure: the store fills and must make room.
     for (let i = 0; i < 500; i++) store.recordFailure(`attacker-${i}`)
-    expect(store.size).toBeLessThanOrEqual(50)
+    expect(store.size).toBeLessThanOrEqual(51) // 50 counted, 1 blocked
     expect(store.blockedFor('attacker')).toBe(5_000)
   })
 
-  it('when every slot holds a blocked peer, a new peer goes uncounted and the blocks hold', () => {
-    const { store } = make({ maxPeers: 3 })
+  it('still counts, and blocks, new peers when its 64 oldest entries are blocked', () => {
+    const { store } = make({ maxPeers: 100 })
+    for (let p = 0; p < 64; p++) for (let i = 0; i < 3; i++) store.recordFailure(`blocked-${p}`)
+    for (let p = 0; p < 36; p++) store.recordFailure(`counting-${p}`)
+    expect([store.recordFailure('new'), store.recordFailure('new'), store.recordFailure('new')]).toEqual([0, 0, 5_000])
+    expect(store.blockedFor('new')).toBe(5_000)
+    for (let p = 0; p < 64; p++) expect(store.blockedFor(`blocked-${p}`)).toBe(5_000)
+  })
+
+  it('when maxPeers peers are blocked, a new peer is still counted and blocked, and no block is cut short', () => {
+    const { clock, store } = make({ maxPeers: 3 })
     for (const peer of ['a', 'b', 'c']) for (let i = 0; i < 3; i++) store.recordFailure(peer)
+    expect([store.recordFailure('d'), store.recordFailure('d')]).toEqual([0, 0])
+    // At its budget with every block slot held: held at the budget, not blocked yet...
     expect(store.recordFailure('d')).toBe(0)
-    expect(store.size).toBe(3)
     expect(['a', 'b', 'c'].map((p) => store.blockedFor(p))).toEqual([5_000, 5_000, 5_000])
+    expect(store.size).toBeLessThanOrEqual(6)
+    // ...and blocked by its next failure once a block has ended.
+    clock.now += 5_000
+    expect(store.recordFailure('d')).toBe(5_000)
+  })
+
+  it('counts the failure that arrives when expired entries must make room', () => {
+    const { clock, store } = make({ maxPeers: 3 })
+    for (const peer of ['a', 'b', 'c']) store.recordFailure(peer)
+    clock.now += 10_000 // every window ended: the next new peer finds the store full of expired entries
+    expect([store.recordFailure('d'), store.recordFailure('d'), store.recordFailure('d')]).toEqual([0, 0, 5_000])
   })
 
   it('refuses limits that are not positive integers with TypeError', () => {

@@ -1,30 +1,28 @@
 import { systemClock, type Clock } from '@sealwire/core'
 import { resolveGuardLimits, type GuardLimits, type GuardStore, type ResolvedGuardLimits } from './guard-store.js'
 
-/** How many of the oldest peers a full store looks at for one it may evict. */
-const EVICTION_SCAN = 64
-
 export interface MemoryGuardStoreOptions extends GuardLimits {
   /**
-   * Most peers tracked at once. Past it, expired entries are swept, then the
-   * oldest entry is dropped, so memory stays bounded whatever the number of
-   * peers; a flood of new peers can thereby free an old one early. Default 10 000.
+   * Most peers counted at once, and separately most peers blocked at once, so
+   * memory stays bounded (at most twice this many entries) whatever the number
+   * of peers. Past it, the peer counted longest ago is forgotten to count a new
+   * one; a block is never lifted early. Default 10 000.
    */
   maxPeers?: number
   /** Time source; for tests. Default `Date.now`. */
   clock?: Clock
 }
 
-interface Entry {
-  failures: number
-  windowEnds: number
-  blockedUntil: number
-}
-
 /**
  * Per-peer failure counters in this process: right for one instance (each
  * instance of several counts on its own, so a peer gets the budget once per
  * instance; share `RedisGuardStore` to count across them).
+ *
+ * Counting peers and blocked peers are kept apart, each map in the order its
+ * entries expire (every window, every cooling period has the same length), so
+ * expired entries leave from the front in constant time and room for a new
+ * peer is always found there: a store whose oldest entries are all blocked
+ * still counts new peers, and freeing room never lifts a block.
  *
  * @example
  * import { MemoryGuardStore, createSealwireServer } from '@sealwire/server'
@@ -34,9 +32,10 @@ export class MemoryGuardStore implements GuardStore {
   readonly #limits: ResolvedGuardLimits
   readonly #maxPeers: number
   readonly #clock: Clock
-  // Insertion order is age order: the first entries are the oldest.
-  readonly #peers = new Map<string, Entry>()
-  #lastSweep = Number.NEGATIVE_INFINITY
+  /** Failures within the window, by peer; insertion order is window order (the first ends first). */
+  readonly #counting = new Map<string, { failures: number; windowEnds: number }>()
+  /** End of the cooling period, by peer; insertion order is expiry order. */
+  readonly #blocked = new Map<string, number>()
 
   constructor(options: MemoryGuardStoreOptions = {}) {
     this.#limits = resolveGuardLimits(options, 'MemoryGuardStore')
@@ -46,59 +45,50 @@ export class MemoryGuardStore implements GuardStore {
     this.#clock = options.clock ?? systemClock
   }
 
-  /** Peers tracked now. */
+  /** Peers tracked now (counted or blocked). */
   get size(): number {
-    return this.#peers.size
+    return this.#counting.size + this.#blocked.size
   }
 
   blockedFor(peer: string): number {
-    const entry = this.#peers.get(peer)
-    if (entry === undefined) return 0
-    return Math.max(0, entry.blockedUntil - this.#clock())
+    const until = this.#blocked.get(peer)
+    return until === undefined ? 0 : Math.max(0, until - this.#clock())
   }
 
   recordFailure(peer: string): number {
     const now = this.#clock()
-    let entry = this.#peers.get(peer)
-    if (entry !== undefined && entry.blockedUntil > now) return entry.blockedUntil - now
-    if (entry === undefined || now >= entry.windowEnds) {
-      if (entry !== undefined) this.#peers.delete(peer)
-      else if (this.#peers.size >= this.#maxPeers && !this.#makeRoom(now)) return 0 // full of blocked peers: this one goes uncounted, the blocks hold
-      entry = { failures: 0, windowEnds: now + this.#limits.windowMs, blockedUntil: 0 }
-      this.#peers.set(peer, entry)
+    this.#expire(now)
+    const until = this.#blocked.get(peer)
+    if (until !== undefined) return until - now
+    let entry = this.#counting.get(peer)
+    if (entry === undefined) {
+      // Full: forget the peer counted longest ago (never a blocked one, which lives apart).
+      if (this.#counting.size >= this.#maxPeers) this.#counting.delete(this.#counting.keys().next().value!)
+      entry = { failures: 0, windowEnds: now + this.#limits.windowMs }
+      this.#counting.set(peer, entry)
     }
-    entry.failures++
-    if (entry.failures < this.#limits.budget) return 0
-    // The budget is spent: block for the cooling period, then count afresh.
-    entry.failures = 0
-    entry.blockedUntil = now + this.#limits.coolDownMs
-    entry.windowEnds = entry.blockedUntil
+    if (++entry.failures < this.#limits.budget) return 0
+    // The budget is spent: block for the cooling period, then count afresh. With
+    // maxPeers blocks already held, the peer stays at its budget, counted, and is
+    // blocked by its next failure once a block ends: no block is cut short for it.
+    if (this.#blocked.size >= this.#maxPeers) {
+      entry.failures = this.#limits.budget - 1
+      return 0
+    }
+    this.#counting.delete(peer)
+    this.#blocked.set(peer, now + this.#limits.coolDownMs)
     return this.#limits.coolDownMs
   }
 
-  /** Frees a slot; false when none can be freed without lifting a block. */
-  #makeRoom(now: number): boolean {
-    // A full sweep at most once a second: a flood of new peers must not make
-    // every request walk the whole map.
-    if (now - this.#lastSweep >= 1000) {
-      this.#lastSweep = now
-      for (const [peer, entry] of this.#peers) {
-        if (entry.windowEnds <= now && entry.blockedUntil <= now) this.#peers.delete(peer)
-      }
+  /** Drops ended windows and ended blocks, from the front of each map: each entry once, so O(1) amortized. */
+  #expire(now: number): void {
+    for (const [peer, entry] of this.#counting) {
+      if (entry.windowEnds > now) break
+      this.#counting.delete(peer)
     }
-    if (this.#peers.size < this.#maxPeers) return false
-    // Evict the oldest peer that is not cooling down. A blocked peer is never
-    // evicted: else an attacker (an IPv6 /48 owns 65 536 /64s) could flush its
-    // own block by sending from maxPeers other keys. The scan is bounded so a
-    // flood cannot make each request walk the map.
-    let scanned = 0
-    for (const [peer, entry] of this.#peers) {
-      if (entry.blockedUntil <= now) {
-        this.#peers.delete(peer)
-        return true
-      }
-      if (++scanned >= EVICTION_SCAN) break
+    for (const [peer, until] of this.#blocked) {
+      if (until > now) break
+      this.#blocked.delete(peer)
     }
-    return false
   }
 }

@@ -10,10 +10,20 @@ export function nodeBody(stream: NodeJS.ReadableStream): BodySource {
   return { readUpTo: (maxBytes) => readNodeStream(stream, maxBytes) }
 }
 
-/** Node's view of an HTTP/1.1 body: only Content-Length or Transfer-Encoding announce one (RFC 9112 §6.3). */
+/**
+ * Whether a Node request carries a body. HTTP/1.1: only Content-Length or
+ * Transfer-Encoding announce one (RFC 9112 §6.3). HTTP/2 frames the body
+ * itself, and Content-Length is optional there (RFC 9113 §8.1): a request whose
+ * HEADERS frame did not end the stream has a body (the compat API's
+ * `req.stream.endAfterHeaders`). Missing that, an honest body without a length
+ * was refused, and an envelope header beside a body let the body through unread.
+ */
 export function nodeHasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length']
-  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && Number(length) !== 0)
+  if (req.headers['transfer-encoding'] !== undefined) return true
+  if (length !== undefined) return Number(length) !== 0
+  const stream = (req as { stream?: { endAfterHeaders?: unknown } }).stream
+  return stream !== undefined && stream.endAfterHeaders === false
 }
 
 /**
