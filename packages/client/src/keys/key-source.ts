@@ -1,6 +1,7 @@
 import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
 import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
+import { serverTimeOf } from '../exchange/clock-offset.js'
 import { readCappedText } from '../exchange/read-capped.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
@@ -45,6 +46,11 @@ export interface JwksSourceOptions {
   fetch: typeof globalThis.fetch
   clock: Clock
   plan: () => Promise<readonly CurvePlan[]>
+  /**
+   * Called with the server time (ms) the answer's `Date` implies, once a set is
+   * accepted: the client learns its clock offset before sealing a first request.
+   */
+  onServerTime?: ((serverTimeMs: number) => void) | undefined
 }
 
 /**
@@ -119,6 +125,8 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     const key = await selectRecipientKey(keys, await options.plan())
     if (key === undefined) throw discoveryFailed(`${what} holds no key this client can use`)
     cached = { key, expiresAt, setExpiresAt }
+    const serverTime = serverTimeOf(res.headers)
+    if (serverTime !== undefined) options.onServerTime?.(serverTime)
     return key
   }
 
