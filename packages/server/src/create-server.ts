@@ -192,10 +192,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const originOf = (incoming: IncomingRequest): string | undefined =>
     originFromRequest(requestScheme(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto')), incoming.authority ?? incoming.header('host'))
 
-  /** The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser clients fetch them cross-origin). */
+  /**
+   * The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser
+   * clients fetch them cross-origin), `Date` included: clients learn their clock offset from it before sealing.
+   */
   const publicKeysAnswer = (contentType: string, body: string): OutgoingResponse => ({
     status: 200,
-    headers: { 'content-type': contentType, 'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`, 'access-control-allow-origin': '*', date: httpDate(clock()) },
+    headers: {
+      'content-type': contentType,
+      'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'Date',
+      date: httpDate(clock()),
+    },
     body,
   })
 
