@@ -528,9 +528,45 @@ describe('a request never leaves the baseUrl path prefix', () => {
     }
     expect(srv.log.length).toBe(before)
     // Inside the prefix, by relative path, absolute path or absolute URL: sent as usual.
+    expect(await api.get('items?id=0&q=%2e%2e%2f')).toMatchObject({ id: '0' }) // the query is data
     expect(await api.get('items?id=1')).toMatchObject({ id: '1' })
     expect(await api.get('/items?id=2')).toMatchObject({ id: '2' })
     expect(await api.get(`${srv.url}/api/items?id=3`)).toMatchObject({ id: '3' })
+  })
+})
+
+describe('a request path that hides a dot segment or a separator is refused before sending', () => {
+  // Servers and proxies that decode twice, split on `;`, decode %2F or %5C, or fold full-width
+  // characters (NFKC) before routing turn each of these into a step out of the base path.
+  let srv: Harness
+  beforeAll(async () => {
+    srv = await startFetchServer({ keyRing: await KeyRing.from([keys['P-256']]) })
+  })
+  afterAll(() => srv.close())
+
+  it.each([
+    ['double-encoded dots', '%252e%252e/admin'],
+    ['double-encoded dots, mixed case', 'items/%252E%252e%252Fadmin'],
+    ['a ..; segment', '..;/admin'],
+    ['a .; segment', 'items/.;x/../admin'],
+    ['an encoded slash', 'items%2f..%2fadmin'],
+    ['an encoded slash alone', 'files/a%2Fb'],
+    ['an encoded backslash', 'items%5c..%5cadmin'],
+    ['full-width dots', '\uFF0E\uFF0E/admin'],
+    ['encoded full-width dots', '%EF%BC%8E%EF%BC%8E/admin'],
+    ['a one-dot leader pair', '\u2024\u2024/admin'],
+    ['a two-dot leader', '\u2025/admin'],
+    ['an encoded dot inside a segment', 'items%2ejson'],
+  ])('%s: %s', async (_label, input) => {
+    const api = createClient({ baseUrl: `${srv.url}/api/`, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
+    const before = srv.log.length
+    for (const send of [() => api.fetch(input, { headers: { authorization: 'Bearer s3cret' } }), () => api.get(input), () => api.post(`${srv.url}/api/${input}`, {})]) {
+      const err = await send().then(() => undefined, (e: unknown) => e)
+      expect(err).toBeInstanceOf(TypeError)
+      expect((err as TypeError).message).toMatch(/hides a dot segment or a separator.*outside the client's base path \/api.*pass plain path segments/)
+      expect((err as TypeError).message).not.toContain('admin')
+    }
+    expect(srv.log.length).toBe(before)
   })
 })
 
