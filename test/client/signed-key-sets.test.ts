@@ -104,6 +104,22 @@ describe('the CLI', () => {
     const quiet = await sw(['keys', 'sign', '--root', 'root.jwk.json', '--out', 'quiet.jwt', 'server.jwks.json'], { cwd: dir })
     expect(quiet.stderr).not.toContain('warning')
   })
+
+  it('keys sign warns too when the root file is writable, or otherwise open, to its group or others (mode & 0o077)', async () => {
+    const copy = join(dir, 'root-open.jwk.json')
+    writeFileSync(copy, JSON.stringify(rootPrivate), { mode: 0o600 })
+    for (const [mode, what] of [
+      [0o620, 'writable by its group (mode 0620)'],
+      [0o602, 'writable by others (mode 0602)'],
+      [0o660, 'readable and writable by its group (mode 0660)'],
+      [0o601, 'open to others (mode 0601)'],
+    ] as const) {
+      chmodSync(copy, mode)
+      const signed = await sw(['keys', 'sign', '--root', 'root-open.jwk.json', '--out', 'open.jwt', 'server.jwks.json'], { cwd: dir })
+      expect(signed.code, signed.stderr).toBe(0)
+      expect(signed.stderr).toContain(`warning: root-open.jwk.json holds a private key and is ${what}: chmod 600 'root-open.jwk.json'`)
+    }
+  })
 })
 
 describe('a client pinned to the root', () => {
