@@ -16,7 +16,7 @@ interface Held {
   method: string
   url: string
   headers: Headers
-  body: Buffer | undefined
+  body: Buffer<ArrayBuffer> | undefined
 }
 
 interface Answer {
@@ -64,8 +64,8 @@ async function startServer(keyRing: KeyRing, clock: { now: number }) {
   const runs = new Map<string, number>()
   const sealwire = createSealwireServer({ keys: keyRing, allowInsecureLoopback: true, clock: () => clock.now })
   await sealwire.ready
-  const transfer = withSealwire(sealwire, async (request: SealwireRequest<{ call: string }>) => {
-    const { call } = request.sealwire.body
+  const transfer = withSealwire(sealwire, async (request: SealwireRequest) => {
+    const { call } = request.sealwire.body as { call: string }
     runs.set(call, (runs.get(call) ?? 0) + 1)
     return Response.json({ done: call })
   }, { peer: (_request: Request, address: string | undefined) => address })

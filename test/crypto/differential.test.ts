@@ -61,8 +61,8 @@ describe('Node picks the native backend without any option', () => {
 })
 
 describe.each(BACKENDS)('apu/apv on the $name backend: one verdict (docs/PROTOCOL.md §5.1)', (backend) => {
-  const clien = utf8('clien') // 5 bytes: "Y2xpZW4", one padding character short of a multiple of 4
-  const sealWith = async (publicJwk: Parameters<typeof sealEcdhEs>[0], members: Record<string, unknown>, parties: { apu?: Uint8Array; apv?: Uint8Array }) =>
+  const clien = new TextEncoder().encode('clien') // 5 bytes: "Y2xpZW4", one padding character short of a multiple of 4
+  const sealWith = async (publicJwk: Parameters<typeof sealEcdhEs>[0], members: Record<string, unknown>, parties: { apu?: Uint8Array<ArrayBuffer>; apv?: Uint8Array<ArrayBuffer> }) =>
     sealEcdhEs(
       publicJwk,
       (epk) => JSON.stringify({ alg: 'ECDH-ES', enc: 'A256GCM', typ: 'sealwire-req+jwe', kid: (publicJwk as { kid?: string }).kid, epk, iat: Math.floor(Date.now() / 1000), jti: b64u(crypto.getRandomValues(new Uint8Array(16))), htm: request.method, htu: request.target, ...members }),

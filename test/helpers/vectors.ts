@@ -170,7 +170,7 @@ export async function sealEcdhEs(
   headerJson: (epk: EpkJwk) => string,
   plaintext: Uint8Array | string,
   /** PartyUInfo / PartyVInfo for the KDF: the bytes the header's `apu`/`apv` are meant to carry. */
-  parties: { apu?: Uint8Array; apv?: Uint8Array } = {},
+  parties: { apu?: Uint8Array<ArrayBuffer>; apv?: Uint8Array<ArrayBuffer> } = {},
 ): Promise<string> {
   const algorithm = recipient.crv === 'X25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: recipient.crv }
   const ephemeral = (await crypto.subtle.generateKey(algorithm, true, ['deriveBits'])) as CryptoKeyPair
