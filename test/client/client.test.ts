@@ -262,19 +262,29 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       ['ahead', +10 * 60_000],
       ['behind', -10 * 60_000],
     ] as const) {
-      it(`a client clock 10 minutes ${label} succeeds after one retry and keeps the offset`, async () => {
+      it(`a client clock 10 minutes ${label} learns the offset from the JWK Set's Date: its first request is accepted`, async () => {
         const srv = await server()
         const api = createClient({ baseUrl: srv.url, clock: () => Date.now() + skew })
         expect(await api.post('/api/echo', { first: true })).toMatchObject({ body: { first: true } })
         const posts = () => srv.log.filter((e) => e.method === 'POST').length
-        expect(posts()).toBe(2) // stale_request, then the fresh retry
+        expect(posts()).toBe(1) // no stale_request round trip
+        expect(Math.abs(api.clockOffsetMs + skew)).toBeLessThan(3_000)
+      })
+
+      it(`a client clock 10 minutes ${label} with pinned keys: the first request fails, not resent, and later ones are corrected`, async () => {
+        const srv = await server()
+        const api = createClient({ baseUrl: srv.url, keys: srv.keyRing.publicJwks(), clock: () => Date.now() + skew })
+        const err = await caught(api.post('/api/echo', { first: true }))
+        expect(err.code).toBe('stale_request')
+        expect(err.message).toMatch(/device clock is off by about 600 s .*later requests are corrected.*not resent.*NTP/)
+        const posts = () => srv.log.filter((e) => e.method === 'POST').length
+        expect(posts()).toBe(1)
         expect(Math.abs(api.clockOffsetMs + skew)).toBeLessThan(3_000)
 
         expect(await api.post('/api/echo', { second: true })).toMatchObject({ body: { second: true } })
-        expect(posts()).toBe(3) // no retry needed any more
+        expect(posts()).toBe(2)
       })
     }
-
   })
 
   describe('a man in the middle of the response', () => {
@@ -332,66 +342,51 @@ describe.each(ADAPTERS)('against the %s adapter', (_name, startServer) => {
       expect((raw as SealwireError).code).toBe('response_not_encrypted')
     })
 
-    it('retries a stale_request once only, even when a forged Date keeps it stale', async () => {
+    it('never resends on a stale_request, whatever its Date', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), clock: () => Date.now() + 600_000 })
       const before = srv.log.filter((e) => e.url.startsWith('/api/')).length
-      // Each forged Date is plausible (within the 15-minute bound) and moves the clock again.
-      let answers = 0
-      proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 300_000 + 60_000 * answers++).toUTCString() } })
-      const err = await caught(api.get('/api/items'))
-      expect(err.code).toBe('stale_request')
+      proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, date: new Date(Date.now() + 300_000).toUTCString() } })
+      for (const call of [api.get('/api/items'), api.post('/api/echo', { transfer: 0 })]) expect((await caught(call)).code).toBe('stale_request')
       expect(srv.log.filter((e) => e.url.startsWith('/api/')).length - before).toBe(2)
-      expect(api.clockOffsetMs).toBe(0) // the retry was refused too: nothing learnt
     })
 
-    it('does not retry, nor learn, an offset beyond maxClockCorrectionSeconds (a forged Date one hour ahead)', async () => {
+    it('does not learn an offset beyond maxClockCorrectionSeconds (a forged Date one hour ahead)', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
       const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
       const before = sent()
-      // The attack: shift our iat an hour ahead, then hold that envelope and deliver it an hour later.
       proxy.tamper = () => forgedRefusal('stale_request', new Date(Date.now() + 3_600_000))
       const err = await caught(api.post('/api/echo', { transfer: 1 }))
       expect(err.code).toBe('stale_request')
       expect(err.message).toMatch(/more than the allowed correction/)
       expect(sent() - before).toBe(1)
       expect(api.clockOffsetMs).toBe(0)
-
-      // A larger bound is the caller's choice: then the one retry happens (and is refused for real here).
-      const lenient = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks(), maxClockCorrectionSeconds: 7200 })
-      let answers = 0
-      proxy.tamper = (real) => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 3_600_000)) : real)
-      expect((await caught(lenient.post('/api/echo', { transfer: 2 }))).code).toBe('stale_request')
-      expect(sent() - before).toBe(3)
-      expect(lenient.clockOffsetMs).toBe(0)
     })
 
-    it('a forged stale_request after the real request ran: the retry reuses the jti and is refused as a replay, not run twice', async () => {
+    it('a forged stale_request after the real request ran: not resent, so the handler ran once', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
       const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
       const before = sent()
-      // The server accepts and runs the first envelope; its sealed answer is swapped for a plausible refusal.
-      let answers = 0
-      proxy.tamper = (real) => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 5_000)) : real)
-      const err = await api.post('/api/echo', { transfer: 3 }).then(() => undefined, (e: unknown) => e)
-      expect(sent() - before).toBe(2) // the one retry was sent…
-      // …and the server refused it, sealed: the handler ran once.
-      expect(err).toBeInstanceOf(SealwireHttpError)
-      expect([(err as SealwireHttpError).status, (err as SealwireHttpError).code]).toEqual([409, 'replayed_request'])
+      // The server accepts and runs the envelope; its sealed answer is swapped for a plausible refusal.
+      proxy.tamper = () => forgedRefusal('stale_request', new Date(Date.now() + 5_000))
+      const err = await caught(api.post('/api/echo', { transfer: 3 }))
+      expect(err.code).toBe('stale_request')
+      expect(err.message).toMatch(/not resent/)
+      expect(sent() - before).toBe(1)
     })
 
-    it('keeps a learnt offset only once the retry came back sealed (forged stale_request, then forged refusal)', async () => {
+    it('a forged Date costs at most one refused request: the server\'s next refusal sets the offset back', async () => {
       const api = createClient({ baseUrl: proxy.url, keys: srv.keyRing.publicJwks() })
       const sent = () => srv.log.filter((e) => e.url.startsWith('/api/')).length
       const before = sent()
-      let answers = 0
-      proxy.tamper = () => (answers++ === 0 ? forgedRefusal('stale_request', new Date(Date.now() + 600_000)) : forgedRefusal('decryption_failed'))
-      expect((await caught(api.post('/api/echo', { n: 1 }))).code).toBe('decryption_failed')
-      expect(sent() - before).toBe(2)
-      expect(api.clockOffsetMs).toBe(0)
+      proxy.tamper = () => forgedRefusal('stale_request', new Date(Date.now() + 600_000))
+      expect((await caught(api.post('/api/echo', { n: 1 }))).code).toBe('stale_request')
+      expect(api.clockOffsetMs).toBeGreaterThan(590_000)
 
-      // The next request uses the true clock: accepted at once, no stale_request round trip.
       proxy.tamper = undefined
-      expect(await api.post('/api/echo', { n: 2 })).toMatchObject({ body: { n: 2 } })
+      // Dated 10 minutes ahead: the real server refuses it, and its Date corrects the offset.
+      expect((await caught(api.post('/api/echo', { n: 2 }))).code).toBe('stale_request')
+      expect(Math.abs(api.clockOffsetMs)).toBeLessThan(3_000)
+      expect(await api.post('/api/echo', { n: 3 })).toMatchObject({ body: { n: 3 } })
       expect(sent() - before).toBe(3)
     })
 
@@ -537,9 +532,45 @@ describe('a request never leaves the baseUrl path prefix', () => {
     }
     expect(srv.log.length).toBe(before)
     // Inside the prefix, by relative path, absolute path or absolute URL: sent as usual.
+    expect(await api.get('items?id=0&q=%2e%2e%2f')).toMatchObject({ id: '0' }) // the query is data
     expect(await api.get('items?id=1')).toMatchObject({ id: '1' })
     expect(await api.get('/items?id=2')).toMatchObject({ id: '2' })
     expect(await api.get(`${srv.url}/api/items?id=3`)).toMatchObject({ id: '3' })
+  })
+})
+
+describe('a request path that hides a dot segment or a separator is refused before sending', () => {
+  // Servers and proxies that decode twice, split on `;`, decode %2F or %5C, or fold full-width
+  // characters (NFKC) before routing turn each of these into a step out of the base path.
+  let srv: Harness
+  beforeAll(async () => {
+    srv = await startFetchServer({ keyRing: await KeyRing.from([keys['P-256']]) })
+  })
+  afterAll(() => srv.close())
+
+  it.each([
+    ['double-encoded dots', '%252e%252e/admin'],
+    ['double-encoded dots, mixed case', 'items/%252E%252e%252Fadmin'],
+    ['a ..; segment', '..;/admin'],
+    ['a .; segment', 'items/.;x/../admin'],
+    ['an encoded slash', 'items%2f..%2fadmin'],
+    ['an encoded slash alone', 'files/a%2Fb'],
+    ['an encoded backslash', 'items%5c..%5cadmin'],
+    ['full-width dots', '\uFF0E\uFF0E/admin'],
+    ['encoded full-width dots', '%EF%BC%8E%EF%BC%8E/admin'],
+    ['a one-dot leader pair', '\u2024\u2024/admin'],
+    ['a two-dot leader', '\u2025/admin'],
+    ['an encoded dot inside a segment', 'items%2ejson'],
+  ])('%s: %s', async (_label, input) => {
+    const api = createClient({ baseUrl: `${srv.url}/api/`, keys: (await KeyRing.from([keys['P-256']])).publicJwks() })
+    const before = srv.log.length
+    for (const send of [() => api.fetch(input, { headers: { authorization: 'Bearer s3cret' } }), () => api.get(input), () => api.post(`${srv.url}/api/${input}`, {})]) {
+      const err = await send().then(() => undefined, (e: unknown) => e)
+      expect(err).toBeInstanceOf(TypeError)
+      expect((err as TypeError).message).toMatch(/hides a dot segment or a separator.*outside the client's base path \/api.*pass plain path segments/)
+      expect((err as TypeError).message).not.toContain('admin')
+    }
+    expect(srv.log.length).toBe(before)
   })
 })
 

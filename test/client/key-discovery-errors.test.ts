@@ -43,7 +43,7 @@ describe('key_discovery_failed names the root cause and the fix', () => {
   it('an untrusted (self-signed) certificate: names the certificate problem and NODE_EXTRA_CA_CERTS', async () => {
     const err = await caught(createClient({ baseUrl: `https://${selfSigned}` }).post('/api/echo', { a: 1 }))
     expect(err.code).toBe('key_discovery_failed')
-    expect(err.message).toContain(`https://${selfSigned}/.well-known/`)
+    expect(err.message).toContain(`from https://${selfSigned}: `)
     expect(err.message).toMatch(/TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/)
     expect(err.message).toContain('NODE_EXTRA_CA_CERTS=')
     // The original error stays reachable for the owner's logs.
@@ -74,7 +74,7 @@ describe('key_discovery_failed names the root cause and the fix', () => {
     })
     const err = await caught(api.get('/api/items'))
     expect(err.code).toBe('key_discovery_failed')
-    expect(err.message).toContain('could not be fetched from https://api.example.com/.well-known/')
+    expect(err.message).toContain('could not be fetched from https://api.example.com: ')
     expect(err.message).not.toContain('secret-looking')
     expect(err.cause).toBe(thrown)
   })

@@ -104,6 +104,22 @@ describe('the CLI', () => {
     const quiet = await sw(['keys', 'sign', '--root', 'root.jwk.json', '--out', 'quiet.jwt', 'server.jwks.json'], { cwd: dir })
     expect(quiet.stderr).not.toContain('warning')
   })
+
+  it('keys sign warns too when the root file is writable, or otherwise open, to its group or others (mode & 0o077)', async () => {
+    const copy = join(dir, 'root-open.jwk.json')
+    writeFileSync(copy, JSON.stringify(rootPrivate), { mode: 0o600 })
+    for (const [mode, what] of [
+      [0o620, 'writable by its group (mode 0620)'],
+      [0o602, 'writable by others (mode 0602)'],
+      [0o660, 'readable and writable by its group (mode 0660)'],
+      [0o601, 'open to others (mode 0601)'],
+    ] as const) {
+      chmodSync(copy, mode)
+      const signed = await sw(['keys', 'sign', '--root', 'root-open.jwk.json', '--out', 'open.jwt', 'server.jwks.json'], { cwd: dir })
+      expect(signed.code, signed.stderr).toBe(0)
+      expect(signed.stderr).toContain(`warning: root-open.jwk.json holds a private key and is ${what}: chmod 600 'root-open.jwk.json'`)
+    }
+  })
 })
 
 describe('a client pinned to the root', () => {
@@ -179,6 +195,47 @@ describe('a client pinned to the root', () => {
       }
     })
 
+    it('another set of ours with the same iat as the one accepted: refused, the client keeps the accepted key; the same set again is fine', async () => {
+      const now = Date.now()
+      const added = await generateKeyPair('X25519')
+      await ring.add(added.privateJwk)
+      try {
+        const accepted = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400, clock: () => now })
+        const same = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400, clock: () => now })
+        const other = await signKeySet([added.publicJwk], rootPrivate, { expiresInSeconds: 86_400, clock: () => now })
+        const api = createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint })
+        forged = accepted
+        const first = (await api.post('/api/whoami', { n: 1 })) as { kid: string }
+        expect(first.kid).not.toBe(added.publicJwk.kid)
+        // Signed again (a new signature), same keys, same iat: accepted as the same set.
+        forged = same
+        expect(await api.post('/api/whoami', { n: 2 })).toMatchObject({ kid: first.kid })
+        // Same iat, other keys: not a newer set, so not taken.
+        forged = other
+        expect(await api.post('/api/whoami', { n: 3 })).toMatchObject({ kid: first.kid, body: { n: 3 } })
+        // A client without a mark takes it (the documented limit, as for an older set).
+        expect(await createClient({ baseUrl: terminatorUrl, jwksRoot: thumbprint }).post('/api/whoami', { n: 4 })).toMatchObject({ kid: added.publicJwk.kid })
+      } finally {
+        ring.remove(added.publicJwk.kid)
+      }
+    })
+
+    it('a set whose header jwk carries the root private key, or whose header kid is not the root thumbprint', async () => {
+      const { SignJWT, importJWK } = await import('jose')
+      const key = await importJWK(rootPrivate, 'ES256')
+      const now = Math.floor(Date.now() / 1000)
+      const keys = JSON.parse(Buffer.from(signedSet.split('.')[1]!, 'base64url').toString('utf8')).keys as unknown[]
+      const { d: _d, ...rootPublic } = rootPrivate
+      const sign = (header: Record<string, unknown>) => new SignJWT({ keys }).setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', ...header }).setIssuedAt(now).setExpirationTime(now + 3600).sign(key)
+      const leaked = await attempt(await sign({ kid: thumbprint, jwk: rootPrivate }))
+      expect(leaked.message).toContain('the root key has leaked')
+      expect(leaked.message).not.toContain(String(rootPrivate.d))
+      expect((await attempt(await sign({ kid: thumbprint, jwk: { ...rootPublic, p: 'AQ' } }))).message).toContain('private key')
+      for (const kid of [undefined, 'another-kid', ring.publicJwks().keys[0]!.kid]) {
+        expect((await attempt(await sign({ ...(kid === undefined ? {} : { kid }), jwk: rootPublic }))).message).toContain('kid is not the thumbprint')
+      }
+    })
+
     it('its own set, signed by its own root', async () => {
       const theirs = await generateKeyPair('X25519')
       const theirRoot = await (await import('@sealwire/cli')).generateRootKey()
@@ -204,7 +261,7 @@ describe('a client pinned to the root', () => {
       const now = Math.floor(Date.now() / 1000)
       const keys = JSON.parse(Buffer.from(signedSet.split('.')[1]!, 'base64url').toString('utf8')).keys as unknown[]
       const sign = (iat: number, exp: number) =>
-        new SignJWT({ keys }).setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', jwk: rootPublic }).setIssuedAt(iat).setExpirationTime(exp).sign(key)
+        new SignJWT({ keys }).setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', kid: thumbprint, jwk: rootPublic }).setIssuedAt(iat).setExpirationTime(exp).sign(key)
       expect((await attempt(await sign(now + 5 * 365 * 86_400, now + 10 * 365 * 86_400))).message).toContain('dated in the future')
       expect((await attempt(await sign(now - 60, now + 400 * 86_400))).message).toContain('more than 366 days')
     })

@@ -23,7 +23,7 @@ import {
 import { nodeBackend } from '@sealwire/core/node'
 import { describe, expect, it } from 'vitest'
 import { BACKENDS } from '../helpers/backends.js'
-import { b64u, fromB64u, utf8 } from '../helpers/vectors.js'
+import { b64u, fromB64u, requestPlaintextJson, sealEcdhEs, utf8 } from '../helpers/vectors.js'
 
 const CURVE_LIST: readonly Curve[] = ['X25519', 'P-256']
 const request = { method: 'POST', target: '/api/differential?x=1' }
@@ -57,6 +57,32 @@ describe('Node picks the native backend without any option', () => {
     expect(new KeyRing().backend.name).toBe('node')
     expect(keyRing.backend.name).toBe('node')
     expect((await importRecipientKey(publicJwk)).backend.name).toBe('node')
+  })
+})
+
+describe.each(BACKENDS)('apu/apv on the $name backend: one verdict (docs/PROTOCOL.md §5.1)', (backend) => {
+  const clien = new TextEncoder().encode('clien') // 5 bytes: "Y2xpZW4", one padding character short of a multiple of 4
+  const sealWith = async (publicJwk: Parameters<typeof sealEcdhEs>[0], members: Record<string, unknown>, parties: { apu?: Uint8Array<ArrayBuffer>; apv?: Uint8Array<ArrayBuffer> }) =>
+    sealEcdhEs(
+      publicJwk,
+      (epk) => JSON.stringify({ alg: 'ECDH-ES', enc: 'A256GCM', typ: 'sealwire-req+jwe', kid: (publicJwk as { kid?: string }).kid, epk, iat: Math.floor(Date.now() / 1000), jti: b64u(crypto.getRandomValues(new Uint8Array(16))), htm: request.method, htu: request.target, ...members }),
+      requestPlaintextJson({ ok: true }),
+      parties,
+    )
+  const codeOf = (promise: Promise<unknown>) => promise.then(() => 'opened', (e: unknown) => (e instanceof SealwireError ? e.code : String(e)))
+
+  it.each(CURVE_LIST)('%s: canonical apu/apv open; padded, spaced or re-spelled ones are malformed_envelope', async (curve) => {
+    const { keyRing, publicJwk } = await ring(curve, backend)
+    const open = (envelope: string) => openRequest(envelope, { keyRing, request, replayStore: fresh() })
+    expect(await codeOf(open(await sealWith(publicJwk, { apu: 'Y2xpZW4' }, { apu: clien })))).toBe('opened')
+    expect(await codeOf(open(await sealWith(publicJwk, { apv: 'Y2xpZW4' }, { apv: clien })))).toBe('opened')
+    // Each spelling is sealed with the bytes a lenient decoder reads from it, so only the check refuses it.
+    for (const value of ['Y2xpZW4=', ' Y2xpZW4', 'Y2xpZW4 ', 'Y2xp ZW4', 'Y2xp\nZW4', 'Y2xpZW4\t', 'Y2xpZW5']) {
+      for (const name of ['apu', 'apv'] as const) {
+        expect(await codeOf(open(await sealWith(publicJwk, { [name]: value }, { [name]: clien }))), `${name} ${JSON.stringify(value)}`).toBe('malformed_envelope')
+      }
+    }
+    for (const value of [5, null, ['Y2xpZW4'], {}]) expect(await codeOf(open(await sealWith(publicJwk, { apu: value }, {})))).toBe('malformed_envelope')
   })
 })
 

@@ -165,7 +165,13 @@ export interface EpkJwk {
  * caller writes the protected header JSON text itself from the `epk`, so any
  * member order, extra member or `__proto__` key survives byte for byte.
  */
-export async function sealEcdhEs(recipient: EpkJwk, headerJson: (epk: EpkJwk) => string, plaintext: Uint8Array | string): Promise<string> {
+export async function sealEcdhEs(
+  recipient: EpkJwk,
+  headerJson: (epk: EpkJwk) => string,
+  plaintext: Uint8Array | string,
+  /** PartyUInfo / PartyVInfo for the KDF: the bytes the header's `apu`/`apv` are meant to carry. */
+  parties: { apu?: Uint8Array<ArrayBuffer>; apv?: Uint8Array<ArrayBuffer> } = {},
+): Promise<string> {
   const algorithm = recipient.crv === 'X25519' ? { name: 'X25519' } : { name: 'ECDH', namedCurve: recipient.crv }
   const ephemeral = (await crypto.subtle.generateKey(algorithm, true, ['deriveBits'])) as CryptoKeyPair
   const exported = await crypto.subtle.exportKey('jwk', ephemeral.publicKey)
@@ -173,7 +179,7 @@ export async function sealEcdhEs(recipient: EpkJwk, headerJson: (epk: EpkJwk) =>
   const publicJwk = recipient.kty === 'EC' ? { kty: 'EC', crv: recipient.crv, x: recipient.x, y: recipient.y } : { kty: 'OKP', crv: 'X25519', x: recipient.x }
   const peer = await crypto.subtle.importKey('jwk', publicJwk, algorithm, false, [])
   const z = new Uint8Array(await crypto.subtle.deriveBits({ ...algorithm, public: peer } as EcdhKeyDeriveParams, ephemeral.privateKey, 256))
-  return sealWithCek(headerJson(epk), plaintext, a256gcmCekFromSharedSecret(z))
+  return sealWithCek(headerJson(epk), plaintext, concatKdf(z, 'A256GCM', 256, parties.apu, parties.apv))
 }
 
 /** Flips one bit of the byte at `index` of the decoded `part` (0 header … 4 tag) and re-encodes. */

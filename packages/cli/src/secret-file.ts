@@ -44,17 +44,22 @@ export async function writeSecretFile(io: CliIo, file: string, text: string, opt
 }
 
 /**
- * A warning line when a file holding a private key can be read by its group or
- * by others (POSIX mode bits; none on Windows, where modes do not say this):
+ * A warning line when a file holding a private key is open to its group or to
+ * others in any way (mode & 0o077; POSIX mode bits, none on Windows, where
+ * modes do not say this): readable, it leaks the key; writable, someone else
+ * can swap in a root of his own, and every set signed with it afterwards.
  * `keys root` and `keys generate --out` write 0600, and a copy or a checkout
  * can widen it. Undefined when the mode is private or unknown.
  */
 export async function looseModeWarning(io: CliIo, file: string): Promise<string | undefined> {
   if (process.platform === 'win32') return undefined
   const mode = await stat(resolvePath(io, file)).then((s) => s.mode & 0o777, () => undefined)
-  // Read bits only: 0620 (a terminal) or 0610 say nothing about who can read the key.
-  if (mode === undefined || (mode & 0o044) === 0) return undefined
+  if (mode === undefined || (mode & 0o077) === 0) return undefined
+  const readable = (mode & 0o044) !== 0
+  const writable = (mode & 0o022) !== 0
+  const how = readable && writable ? 'readable and writable' : readable ? 'readable' : writable ? 'writable' : 'open'
+  const who = (mode & 0o007) !== 0 ? 'others' : 'its group'
   // The name as given, made printable: it is echoed to a terminal.
   const name = file.replace(/[^\x20-\x7e]/g, '?')
-  return `warning: ${name} holds a private key and is readable by ${mode & 0o004 ? 'others' : 'its group'} (mode 0${mode.toString(8)}): chmod 600 '${name.replace(/'/g, "'\\''")}'\n`
+  return `warning: ${name} holds a private key and is ${how} ${how === 'open' ? 'to' : 'by'} ${who} (mode 0${mode.toString(8)}): chmod 600 '${name.replace(/'/g, "'\\''")}'\n`
 }

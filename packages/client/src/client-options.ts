@@ -40,10 +40,11 @@ export interface ClientOptions {
   crypto?: CryptoChoice
   /**
    * The largest clock correction (seconds, either way) the client will learn
-   * from the `Date` of a `stale_request`. Default 900 (15 minutes); 0 turns
-   * clock-skew correction off. That `Date` is unauthenticated: without a bound,
-   * whoever sits on the path could move our `iat` arbitrarily far ahead and hold
-   * the envelope for later delivery.
+   * from the `Date` of the key set's answer or of a `stale_request`. Default 900
+   * (15 minutes); 0 turns clock-skew correction off. That `Date` is
+   * unauthenticated: without a bound, whoever sits on the path could date our
+   * later requests arbitrarily far ahead and hold one for later delivery (it
+   * would still run at most once).
    */
   maxClockCorrectionSeconds?: number
   /**

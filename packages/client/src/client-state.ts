@@ -11,8 +11,8 @@ export interface ClientState {
   readonly allowInsecureTransport: boolean
   readonly keys: KeySource
   /**
-   * Server time minus local time, learnt from the `Date` of a `stale_request`
-   * (docs/PROTOCOL.md §6), and kept only once a retry with it was answered sealed.
+   * Server time minus local time, learnt from the `Date` of the key set's answer
+   * or of a `stale_request` (docs/PROTOCOL.md §6); it dates first envelopes only.
    */
   offsetMs: number
   /** The largest |offset| the client will learn (`maxClockCorrectionSeconds`). */

@@ -1,6 +1,7 @@
 import { planCurves, type CurvePlan } from './crypto/crypto-plan.js'
 import type { ClientState } from './client-state.js'
 import { parseClientOptions, type ClientOptions } from './client-options.js'
+import { learnClockOffset } from './exchange/clock-offset.js'
 import { sealedFetch, type SealedRequestInit } from './exchange/sealed-fetch.js'
 import { jsonRequest, type JsonRequestOptions } from './json-request.js'
 import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
@@ -36,8 +37,8 @@ export interface SealwireClient {
   put: JsonSend
   patch: JsonSend
   /**
-   * Server time minus local time (ms), learnt from a `stale_request` and kept once a retry with it was answered
-   * sealed; 0 until then.
+   * Server time minus local time (ms), learnt from the `Date` of the key set's answer or of a
+   * `stale_request` (within `maxClockCorrectionSeconds`); 0 until then.
    */
   readonly clockOffsetMs: number
 }
@@ -71,7 +72,10 @@ export function createClient(options: ClientOptions): SealwireClient {
 
   let plan: Promise<CurvePlan[]> | undefined
   const curvePlan = () => (plan ??= planCurves(o.crypto))
-  const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, root: o.jwksRoot, fetch: o.fetch, clock: o.clock, plan: curvePlan })
+  // The key set's `Date` sets the clock offset before the first request is sealed, sparing a
+  // skewed device a refused first request (a `stale_request` is never resent).
+  const onServerTime = (serverTimeMs: number) => void learnClockOffset(state, serverTimeMs)
+  const keys = o.keys !== undefined ? pinnedKeySource(o.keys, curvePlan) : jwksKeySource({ url: o.jwksUrl.href, root: o.jwksRoot, fetch: o.fetch, clock: o.clock, plan: curvePlan, onServerTime })
   const state: ClientState = {
     base: o.base,
     fetch: o.fetch,

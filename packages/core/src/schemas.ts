@@ -11,7 +11,7 @@ import {
   RESPONSE_KEY_MANAGEMENT_ALG,
   RESPONSE_TYP,
 } from './constants.js'
-import { isBase64url } from './encoding.js'
+import { isBase64url, isCanonicalBase64url } from './encoding.js'
 import { isB64uOfBytes, typMatches } from './protocol/response-header.js'
 
 /**
@@ -32,6 +32,9 @@ const b64uBytes = (min: number, max: number) =>
     z.refine((s) => isBase64url(s), 'must be base64url without padding'),
     z.refine((s) => isB64uOfBytes(s, min, max), `must encode ${min === max ? min : `${min} to ${max}`} bytes`),
   )
+
+const canonicalB64u = /* @__PURE__ */ (() =>
+  z.string().check(z.refine((s) => isCanonicalBase64url(s), 'must be canonical base64url: no padding, whitespace or stray low bits')))()
 
 /** Members that would make an `epk` a private key (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2); jose refuses them too. */
 const PRIVATE_JWK_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv']
@@ -98,6 +101,12 @@ export const requestHeaderSchema = /* @__PURE__ */ (() =>
      * dropped, not refused: it can only be critical when it is 1 (the `crit` check runs first).
      */
     shd: z.catch(z.optional(z.literal(1)), undefined),
+    /**
+     * PartyUInfo / PartyVInfo (RFC 7518 §4.6.1.2–3), fed to the KDF by the backend: canonical b64u like every
+     * other part (docs/PROTOCOL.md §5.1), so no backend's decoder gets to be more lenient than another's.
+     */
+    apu: z.optional(canonicalB64u),
+    apv: z.optional(canonicalB64u),
   }))()
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 

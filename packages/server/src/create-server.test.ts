@@ -83,6 +83,9 @@ describe('options', () => {
     expect(server.isJwksRequest('GET', '/.well-known/sealwire/jwks.json')).toBe(false)
     const res = await server.jwks()
     expect(res.headers['cache-control']).toBe('public, max-age=60')
+    // Readable cross-origin with its Date: browser clients learn their clock offset from it.
+    expect(res.headers).toMatchObject({ 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Date' })
+    expect(res.headers.date).toMatch(/ GMT$/)
     expect(res.body).not.toContain('"d"')
   })
 })

@@ -182,8 +182,16 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   // A fixed signed set is checked at start-up, and every set each time it is served. A wrong
   // set (a key not held) refuses the start; one whose dates are wrong (expired) only stops
   // being served: a restart must not take down the API for clients that never fetch it.
-  const ready = ringPromise.then((r) => {
-    const problem = typeof o.signedJwks === 'string' ? signedSetProblem(o.signedJwks, r, clock()) : undefined
+  // The last set text whose signature verified: re-checking it on every fetch would cost a verification each.
+  let verifiedSignedSet: string | undefined
+  const signedSetCheck = async (jwt: string, r: KeyRing) => {
+    const problem = await signedSetProblem(jwt, r, clock(), verifiedSignedSet)
+    if (problem === undefined || problem.dated) verifiedSignedSet = jwt
+    return problem
+  }
+  const ready = ringPromise.then(async (r) => {
+    // Trimmed: the file `sealwire keys sign --out` writes ends in a newline.
+    const problem = typeof o.signedJwks === 'string' ? await signedSetCheck(o.signedJwks.trim(), r) : undefined
     if (problem?.dated === true) warnSignedSet(problem.message)
     else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
   })
@@ -212,10 +220,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     return origin !== undefined && requestAuthorities(incoming).every((authority) => originFromRequest(scheme, authority) === origin) ? origin : undefined
   }
 
-  /** The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser clients fetch them cross-origin). */
+  /**
+   * The JWK Set or the signed set: public keys only, so cached publicly and readable from any origin (browser
+   * clients fetch them cross-origin), `Date` included: clients learn their clock offset from it before sealing.
+   */
   const publicKeysAnswer = (contentType: string, body: string): OutgoingResponse => ({
     status: 200,
-    headers: { 'content-type': contentType, 'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`, 'access-control-allow-origin': '*', date: httpDate(clock()) },
+    headers: {
+      'content-type': contentType,
+      'cache-control': `public, max-age=${o.jwksMaxAgeSeconds}`,
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'Date',
+      date: httpDate(clock()),
+    },
     body,
   })
 
@@ -239,9 +256,9 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
     async jwks(target) {
       if (target !== undefined && signedPath !== undefined && pathOf(target) === signedPath) {
-        const signed = typeof o.signedJwks === 'function' ? await o.signedJwks() : o.signedJwks!
+        const signed = (typeof o.signedJwks === 'function' ? await o.signedJwks() : o.signedJwks!).trim()
         // Checked as served: a set can expire while the server runs, or a rotation remove a key it lists.
-        const problem = signedSetProblem(signed, ring ?? (await ringPromise), clock())
+        const problem = await signedSetCheck(signed, ring ?? (await ringPromise))
         if (problem !== undefined) {
           warnSignedSet(problem.message)
           return plainProblem(new SealwireError('internal_error'), clock())

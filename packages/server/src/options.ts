@@ -56,11 +56,14 @@ export interface SealwireServerOptions {
    * JWT served at `signedJwksPath` for clients that pin the root
    * (`createClient({ jwksRoot })`, docs/PROTOCOL.md §2.1). A string, or a function
    * called on each request for the set (re-read a file, so a re-signed set is
-   * served without a restart). Every key it lists must be held by `keys` (a string
-   * that lists another refuses the start: `ready` rejects), and its dates must
-   * be ones clients accept; either form is checked each time it is served (a
-   * plain 500 instead, and one `console.error` line per problem). Its signature
-   * is the clients' to verify.
+   * served without a restart); surrounding whitespace (the file's final newline)
+   * is not served. Every key it lists must be held by `keys`, with the same key
+   * material; its header must name the root as `sealwire keys sign` does (`alg`
+   * ES256, `typ`, a public `jwk` whose thumbprint is the `kid`) and its signature
+   * verify with that `jwk`; its dates must be ones clients accept. A string that
+   * fails any of it but the dates refuses the start (`ready` rejects, naming the
+   * fix); either form is checked each time it is served (a plain 500 instead, and
+   * one `console.error` line per problem). Which root clients pin only they know.
    * Default: none (404 there).
    */
   signedJwks?: string | (() => string | Promise<string>)
@@ -185,7 +188,7 @@ const optionsSchema = z.strictObject(
     ),
     jwksPath: withDefault(z.string({ error: 'must be a string' }).check(z.regex(/^\/[^?#\s]*$/, 'must be a path starting with "/"')), JWKS_PATH),
     signedJwks: z.optional(
-      z.union([z.string().check(z.regex(/^[\w-]+\.[\w-]+\.[\w-]+$/, 'must be a JWS compact serialization (sealwire keys sign)')), fn<() => string | Promise<string>>('a function')], {
+      z.union([z.string().check(z.regex(/^\s*[\w-]+\.[\w-]+\.[\w-]+\s*$/, 'must be a JWS compact serialization (sealwire keys sign)')), fn<() => string | Promise<string>>('a function')], {
         error: 'must be a signed JWK Set (a JWS from `sealwire keys sign`) or a function returning one',
       }),
     ),

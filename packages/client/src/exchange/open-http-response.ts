@@ -9,6 +9,7 @@ import {
   type CryptoBackend,
   type ReplyContext,
 } from '@sealwire/core'
+import { serverTimeOf } from './clock-offset.js'
 import { mediaTypeOf } from './media-type.js'
 import { readCappedText } from './read-capped.js'
 
@@ -20,8 +21,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 export type HttpOutcome =
   | { ok: true; response: Response }
-  /** A pre-decryption refusal by the server; `serverDate` (ms) from its `Date` header, for clock-skew correction. */
-  | { ok: false; error: SealwireError; serverDate: number | undefined }
+  /** A pre-decryption refusal by the server; `serverTime` (ms) from its `Date` header, for clock-skew correction. */
+  | { ok: false; error: SealwireError; serverTime: number | undefined }
 
 /** Refusals whose cause is the deployment, not the request: the message says what to change. */
 const REFUSAL_HINTS: Partial<Record<string, string>> = {
@@ -51,12 +52,11 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
   if (!isSealwireErrorCode(code) || !PRE_DECRYPTION_CODES.has(code) || ERROR_TABLE[code].status !== res.status) {
     throw notEncrypted('A plain problem answer to a sealed request that is not a pre-decryption refusal')
   }
-  const date = Date.parse(res.headers.get('date') ?? '')
   // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
   // Our own hint, where the fix is a deployment setting, is the message.
   const detail = REFUSAL_HINTS[code]
   const error = new SealwireError(code, detail === undefined ? { cause: problem } : { cause: problem, detail })
-  return { ok: false, error, serverDate: Number.isNaN(date) ? undefined : date }
+  return { ok: false, error, serverTime: serverTimeOf(res.headers) }
 }
 
 /**

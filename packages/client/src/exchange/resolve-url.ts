@@ -13,20 +13,38 @@ const NETWORK_PATH = /^[/\\]{2}/
 const otherOrigin = (url: URL, state: ClientState) =>
   new TypeError(`${url.origin} is not the client's origin ${state.base.origin}: create one client per server`)
 
+/** Percent-encoded `.`, `/` or `\\`: never needed in a path segment Sealwire routes, and what traversals hide in. */
+const ENCODED_SEPARATOR = /%(?:2e|2f|5c)/i
+/** Decoding rounds looked through: `%25` nests one level each. */
+const MAX_DECODES = 4
+
 /**
- * A dot segment (RFC 3986 §3.3) hidden from the URL parser: the parser
- * already resolves `..`, `%2e%2e` and `.%2E`, but not a segment whose `/` is
- * percent-encoded (`..%2Fadmin`), which a server that decodes before routing
- * turns back into `../admin`. Checked on the decoded path, split on `/` and `\`.
+ * Whether a path hides a dot segment (RFC 3986 §3.3) or a separator from the
+ * URL parser, which resolves `..` and `%2e%2e` itself but leaves the rest to
+ * whatever sits behind: a server or proxy that decodes `%2F` or `%5C` before
+ * routing (`..%2Fadmin`), decodes twice (`%252e%252e`), drops a `;` parameter
+ * from a segment (`..;`, Tomcat and Spring) or folds full-width characters
+ * (NFKC: `．．` is `..`) turns each into a step up. Looked for in the path as
+ * given and after each round of percent-decoding.
  */
-function hasDotSegment(pathname: string): boolean {
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(pathname)
-  } catch {
-    return true // malformed percent-encoding: no way to tell what a server makes of it
+function hidesTraversal(path: string): boolean {
+  let text = path
+  for (let round = 0; round < MAX_DECODES; round++) {
+    if (ENCODED_SEPARATOR.test(text)) return true
+    for (const segment of text.split(/[/\\]/)) {
+      // `.` and `..`, with a `;` parameter or not, in ASCII or as a look-alike NFKC folds to dots.
+      if (/^\.{1,2}(?:;.*)?$/.test(segment.normalize('NFKC'))) return true
+    }
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(text)
+    } catch {
+      return true // malformed percent-encoding: no way to tell what a server makes of it
+    }
+    if (decoded === text) return false
+    text = decoded
   }
-  return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')
+  return true // still encoded after that many rounds: nothing honest nests so deep
 }
 
 /**
@@ -47,8 +65,8 @@ function underBasePath(pathname: string, basePath: string): boolean {
  * Every resolved URL must also stay under the base path: `../admin`,
  * `%2e%2e/admin` and `..%2Fadmin` would otherwise reach `/admin` with the
  * caller's headers and a fresh envelope, though the client was given only
- * `/v1`. Such inputs, and any path with a dot segment after percent-decoding,
- * are refused as misuse (a `TypeError`).
+ * `/v1`. Such inputs, and any path that hides a dot segment or a separator
+ * (`hidesTraversal`), are refused as misuse (a `TypeError`).
  *
  * A relative input must not name a host: `new URL('//evil.example/x', base)`
  * is evil.example, and the caller's headers (an `Authorization`) and a fresh
@@ -67,8 +85,15 @@ export function resolveUrl(state: ClientState, input: string | URL): URL {
     url = new URL(`${basePath}${input.startsWith('/') || input.startsWith('?') || input === '' ? '' : '/'}${input}`, state.base.origin)
   }
   if (url.origin !== state.base.origin) throw otherOrigin(url, state)
-  if (!underBasePath(url.pathname, basePath) || hasDotSegment(url.pathname)) {
+  if (!underBasePath(url.pathname, basePath)) {
     throw new TypeError(`${url.pathname} is outside the client's base path ${basePath || '/'} (no ../ or encoded dot segments): pass a path under it, or create a client for that path`)
+  }
+  // On the parsed path: what the parser resolved itself (`..`, `%2e%2e`) is gone, and was checked above.
+  if (hidesTraversal(url.pathname)) {
+    // The path is not repeated: it is the caller's, and may carry an identifier.
+    throw new TypeError(
+      `A request path hides a dot segment or a separator (a percent-encoded . / or \\, a ..; segment, or full-width dots), which a server that decodes before routing resolves, possibly outside the client's base path ${basePath || '/'}: pass plain path segments, and put data in the query or body`,
+    )
   }
   assertSecureTransport(url, state.allowInsecureTransport)
   url.hash = ''

@@ -1,6 +1,7 @@
 import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
 import { sealedNames } from '../client-options.js'
+import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
 
 /** One sealed request as the client will send it. Internal. */
@@ -54,32 +55,49 @@ const SEALED_HEAD_UNSUPPORTED =
 const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'sealwire-envelope']
 
 /**
- * Seals, sends and opens one request, with the two retries of the protocol —
- * each at most once, each with a new envelope (new `epk`, `rk`, `iat`; an
- * envelope is never sent twice) under the SAME `jti`. Both refusals come
- * before the server records a `jti`, so an honest retry is accepted; but a
- * man in the middle who let the first envelope through, dropped its sealed
- * answer and forged a refusal gets a sealed 409 `replayed_request` for the
- * retry, not a second run of the handler:
+ * Why a `stale_request` is raised, with the fix: the offset its `Date` implies
+ * is learnt for later requests (`learnClockOffset`), and this request is not
+ * resent (see `sealedExchange`).
+ */
+function staleRequest(state: ClientState, serverTime: number | undefined, sealedOffsetMs: number, refusal: SealwireError): SealwireError {
+  const notResent = 'This request was not resent: an unauthenticated refusal cannot prove it did not run. Resend it if it is safe to run twice'
+  let detail: string
+  if (serverTime === undefined) {
+    detail = `The server refused the request as outside its time window and sent no readable Date header, so the clock offset was not learnt. ${notResent}; keep the device clock on NTP (in a browser, the server must send Access-Control-Expose-Headers: Date)`
+  } else {
+    const learning = learnClockOffset(state, serverTime)
+    if (learning === 'beyond_bound') {
+      detail = `The server clock differs by more than the allowed correction (maxClockCorrectionSeconds = ${state.maxClockCorrectionMs / 1000}), so the offset was not learnt. ${notResent}; keep the device clock on NTP`
+    } else if (learning === 'learnt' || Math.abs(state.offsetMs - sealedOffsetMs) >= 1000) {
+      // (`unchanged`, with another request having learnt the same offset meanwhile.)
+      detail = `The device clock is off by about ${Math.round(Math.abs(state.offsetMs) / 1000)} s (${state.offsetMs < 0 ? 'ahead of' : 'behind'} the server); later requests are corrected. ${notResent}; keep the device clock on NTP`
+    } else {
+      detail = `The server refused the request as outside its time window though the clocks agree: it was delayed on its way (or held and replayed). ${notResent}`
+    }
+  }
+  return new SealwireError('stale_request', { detail, cause: refusal.cause })
+}
+
+/**
+ * Seals, sends and opens one request. A refusal the server gives before it
+ * records a `jti` (`unknown_key`, `stale_request`) arrives unauthenticated (the
+ * server had no `rk` yet), so a man in the middle can forge one after letting
+ * the envelope through and dropping its sealed answer. What the client may
+ * then resend follows from one fact: the server remembers a `jti` until
+ * `iat + maxAge + margin`, a function of `iat` alone. A resend under the same
+ * `jti` AND the same `iat` shares the first envelope's replay record, so at
+ * most one of the two can ever run, in any order, after any delay. A resend
+ * with another `iat` does not: whichever is dated later outlives the other's
+ * record and runs again once it has expired (docs/PROTOCOL.md §6). Hence:
  *
  * - `unknown_key`: the server rotated its keys; refetch the JWK Set (one
- *   fetch shared by all requests) and retry only if it now offers another key;
- * - `stale_request`: the local clock is off; learn the offset from the
- *   answer's `Date`, retry with it, and keep it for every later request of
- *   this client only once that retry was answered sealed.
- *
- * Both refusals arrive unauthenticated (the server had no `rk` yet), so a man
- * in the middle can forge them; the retry budget bounds what that buys him.
- * A forged `stale_request` is the dangerous one: its `Date` sets our `iat`. Were
- * it unbounded, he could date our retry an hour ahead, answer it with a forged
- * refusal (the app believes the call failed), and deliver the held envelope an
- * hour later, when the server finds it fresh. Hence two rules:
- *
- * - an offset beyond `maxClockCorrectionSeconds` is not learnt: no retry, the
- *   `stale_request` is raised, the client's offset is untouched;
- * - a learnt offset serves the one retry only, and is kept for later requests
- *   once that retry came back as a sealed answer (any status): only the server
- *   holding the key can seal it, and it seals only after accepting the `iat`.
+ *   fetch shared by all requests) and, only if it now offers another key,
+ *   resend once — a new envelope (new `epk`, `rk`) with the same `jti` and `iat`;
+ * - `stale_request`: never resent, whatever the method. The local clock is
+ *   off, and the same `iat` would be refused again; a corrected one would open
+ *   the window above. The offset its `Date` implies is learnt for later
+ *   requests (their first envelopes run at most once whatever their `iat`),
+ *   and the error says so.
  */
 export async function sealedExchange(state: ClientState, call: SealedCall): Promise<Response> {
   const method = call.method.toUpperCase()
@@ -89,16 +107,14 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   const critical = head.headers.length > 0 || head.query !== undefined
   let key: RecipientKey = await state.keys.current()
   let keyRetried = false
-  let clockRetried = false
-  // The offset this attempt is sealed with; differs from state.offsetMs only during the clock retry.
-  let offsetMs = state.offsetMs
-  // The first envelope's jti, kept for the retries (see above).
+  // Fixed for the call: a resend carries the first envelope's `iat` and `jti` (see above).
+  const offsetMs = state.offsetMs
+  const sealedAt = state.clock() + offsetMs
   let jti: string | undefined
 
   for (;;) {
-    const attemptOffset = offsetMs
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => state.clock() + attemptOffset, jti, head })
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head })
     jti = sealed.reply.jti
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
@@ -114,11 +130,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
       redirect: 'manual',
     })
     const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes)
-    if (outcome.ok) {
-      // Sealed, hence authentic: the server accepted this iat. Only now is a learnt offset worth keeping.
-      if (clockRetried) state.offsetMs = attemptOffset
-      return outcome.response
-    }
+    if (outcome.ok) return outcome.response
 
     const error: SealwireError = outcome.error
     // A server that predates the sealed head refuses its `crit` (RFC 7515 §4.1.11) rather than run
@@ -132,23 +144,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
         continue
       }
     }
-    if (error.code === 'stale_request' && !clockRetried && outcome.serverDate !== undefined) {
-      // `Date` has one-second resolution (RFC 9110 §5.6.7) and is truncated: the
-      // server's clock was in [date, date + 1 s) — aim for the middle.
-      const learnt = outcome.serverDate + 500 - state.clock()
-      if (Math.abs(learnt) > state.maxClockCorrectionMs) {
-        throw new SealwireError('stale_request', {
-          detail: `The server clock differs by more than the allowed correction (maxClockCorrectionSeconds = ${state.maxClockCorrectionMs / 1000}); not retrying`,
-          cause: error.cause,
-        })
-      }
-      // Retry only when the correction is material; otherwise our clock was not the cause.
-      if (Math.abs(learnt - attemptOffset) >= 1000) {
-        clockRetried = true
-        offsetMs = learnt
-        continue
-      }
-    }
+    if (error.code === 'stale_request') throw staleRequest(state, outcome.serverTime, offsetMs, error)
     throw error
   }
 }

@@ -5,8 +5,11 @@
  * `code`; browsers give no reason at all. Loaded with `import()` only when a
  * fetch has failed, so the eager bundle does not carry these sentences.
  *
- * Only error codes and names are read, never messages: a custom `fetch` may
- * throw anything, and the sentence becomes a `SealwireError` message.
+ * Only error codes and names are read, never messages, and only codes this
+ * module knows are named: a custom `fetch` may throw anything (a code-shaped
+ * token included), and the sentence becomes a `SealwireError` message, which
+ * ends up in logs and in front of users. Likewise the key set's URL is shown
+ * by its origin only: its path or query may carry a credential.
  */
 
 /** Errors visited at most: the chain is a few deep; a cycle or a huge AggregateError stops here. */
@@ -14,6 +17,9 @@ const MAX_ERRORS = 16
 
 /** A Node/undici error code: upper case, digits, underscores. Anything else is not echoed. */
 const CODE = /^[A-Z][A-Z0-9_]{1,63}$/
+
+/** Timeouts undici names, besides `ETIMEDOUT` and the DOM's `TimeoutError`. */
+const TIMEOUTS = new Set(['ETIMEDOUT', 'TimeoutError', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
 const UNTRUSTED = new Set([
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -66,19 +72,19 @@ function reason(code: string, url: URL): string | undefined {
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET') {
     return `the connection was closed before an answer (${code}): a proxy or the server dropped it`
   }
-  if (code === 'ETIMEDOUT' || code === 'TimeoutError' || (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT'))) {
-    return `no answer from ${url.host} in time (${code})`
-  }
+  if (TIMEOUTS.has(code)) return `no answer from ${url.host} in time (${code})`
   if (code === 'AbortError') return 'the request was aborted'
-  if (/CERT|TLS|SSL/.test(code)) return `the TLS handshake failed (${code})`
+  // Shapes we recognise, codes we do not: the sentence, without the code (it may be anything a custom fetch made up).
+  if (code.startsWith('UND_ERR_') && code.endsWith('_TIMEOUT')) return `no answer from ${url.host} in time; the error's cause holds the details`
+  if (/CERT|TLS|SSL/.test(code)) return "the TLS handshake failed; the error's cause holds the details"
   return undefined
 }
 
 /**
- * ` from <url>: <reason>` for a failed fetch of the key set at `href`: the
- * first code along the cause chain that names a reason, else the first code,
- * else a note for browsers (which hide the reason from scripts). The URL is
- * shown without query or credentials.
+ * ` from <origin>: <reason>` for a failed fetch of the key set at `href`: the
+ * first code along the cause chain that names a reason, else a pointer to the
+ * error's `cause`, else a note for browsers (which hide the reason from
+ * scripts).
  */
 export function explainFetchFailure(error: unknown, href: string): string {
   let url: URL
@@ -87,14 +93,14 @@ export function explainFetchFailure(error: unknown, href: string): string {
   } catch {
     return ''
   }
-  const where = ` from ${url.origin}${url.pathname}`
+  const where = ` from ${url.origin}`
   try {
     const codes = chainCodes(error)
     for (const code of codes) {
       const why = reason(code, url)
       if (why !== undefined) return `${where}: ${why}`
     }
-    if (codes.length > 0) return `${where} (${codes[0]!})`
+    if (codes.length > 0) return `${where}: the fetch failed for a reason this client does not name; the error's cause holds it`
     if (error instanceof TypeError && error.cause === undefined) {
       return `${where}: no reason given; in a browser, which hides it from scripts, the developer console shows it (a CORS refusal, an untrusted certificate, a network error)`
     }

@@ -1,6 +1,7 @@
 import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
 import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
+import { serverTimeOf } from '../exchange/clock-offset.js'
 import { readCappedText } from '../exchange/read-capped.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
@@ -45,6 +46,11 @@ export interface JwksSourceOptions {
   fetch: typeof globalThis.fetch
   clock: Clock
   plan: () => Promise<readonly CurvePlan[]>
+  /**
+   * Called with the server time (ms) the answer's `Date` implies, once a set is
+   * accepted: the client learns its clock offset before sealing a first request.
+   */
+  onServerTime?: ((serverTimeMs: number) => void) | undefined
 }
 
 /**
@@ -56,8 +62,8 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
   /** `setExpiresAt`: when the signed set the key came from expires (Infinity for a plain set). */
   let cached: { key: RecipientKey; expiresAt: number; setExpiresAt: number } | undefined
   let inflight: Promise<RecipientKey> | undefined
-  /** The newest signed set's `iat` this client accepted: an older one is a rollback (verify-signed-set.ts). */
-  let newestIat: number | undefined
+  /** The newest signed set this client accepted: an older one is a rollback (verify-signed-set.ts). */
+  let newest: { iat: number; keys: unknown[] } | undefined
 
   async function download(): Promise<RecipientKey> {
     const what = options.root === undefined ? 'The JWK Set' : 'The signed JWK Set'
@@ -93,7 +99,7 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       const { verifyKeySet } = await import('./verify-signed-set.js')
       let verified: Awaited<ReturnType<typeof verifyKeySet>>
       try {
-        verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock(), notOlderThan: newestIat })
+        verified = await verifyKeySet(text.trim(), { root: options.root, now: options.clock(), newest })
       } catch (cause) {
         // An older genuine set while the newer one this client holds is still valid (a CDN
         // edge or an instance mid-deploy serving it): the rollback is refused, the request is not.
@@ -104,7 +110,7 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
         throw discoveryFailed((cause as Error).message, cause)
       }
       keys = verified.keys
-      newestIat = verified.iat
+      newest = { iat: verified.iat, keys: verified.keys }
       // Never cached past its expiry.
       setExpiresAt = verified.exp * 1000
       expiresAt = Math.min(expiresAt, setExpiresAt)
@@ -119,6 +125,8 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     const key = await selectRecipientKey(keys, await options.plan())
     if (key === undefined) throw discoveryFailed(`${what} holds no key this client can use`)
     cached = { key, expiresAt, setExpiresAt }
+    const serverTime = serverTimeOf(res.headers)
+    if (serverTime !== undefined) options.onServerTime?.(serverTime)
     return key
   }
 

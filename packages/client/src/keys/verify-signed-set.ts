@@ -29,7 +29,7 @@ export const SIGNED_JWKS_IAT_LEEWAY_SECONDS = 60
 /** A refusal of a signed key set: its message says why (the client raises it as `key_discovery_failed`). */
 export class SignedKeySetRefused extends Error {
   override readonly name = 'SignedKeySetRefused'
-  /** Refused only for being older than a set this client accepted (genuine otherwise). */
+  /** Refused only for not being newer than a set this client accepted (genuine otherwise). */
   rollback = false
 }
 
@@ -59,20 +59,25 @@ export interface VerifyKeySetOptions {
   /** Now, in ms since the epoch. */
   now: number
   /**
-   * The `iat` of the newest set already accepted from this root (seconds):
-   * an older one is refused, so a man in the middle cannot roll a client back
-   * to a set it has seen superseded (one listing a key since found leaked).
+   * The newest set already accepted from this root: an older one is refused,
+   * so a man in the middle cannot roll a client back to a set it has seen
+   * superseded (one listing a key since found leaked); so is another set with
+   * the same `iat` (the same set fetched again is fine).
    */
-  notOlderThan?: number
+  newest?: Pick<VerifiedKeySet, 'iat' | 'keys'> | undefined
 }
+
+/** JWK members that make a key private (RFC 7518 §6.2.2, §6.3.2, §6.4.1; RFC 8037 §2). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']
 
 const refused = (detail: string, cause?: unknown) => new SignedKeySetRefused(detail, cause === undefined ? undefined : { cause })
 
 /**
  * Verifies a signed key set against the pinned root and returns its keys.
  * Throws `SignedKeySetRefused` naming the reason: not a signed set, signed by
- * another root, a bad signature, expired (or not yet valid), older than
- * `notOlderThan`, no keys.
+ * another root, a private root key in the header, a `kid` that is not the
+ * root's thumbprint, a bad signature, expired (or not yet valid), older than
+ * `newest` (or as old and different), no keys.
  *
  * @example
  * const { keys } = await verifyKeySet(await (await fetch(url)).text(), { root: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', now: Date.now() })
@@ -91,6 +96,10 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
     throw refused('The signed JWK Set is not a JWS', cause)
   }
   const embedded = header.jwk
+  if (typeof embedded === 'object' && embedded !== null && PRIVATE_JWK_MEMBERS.some((m) => Object.hasOwn(embedded, m))) {
+    // Whoever made this set held the root's private key and published it: anyone may now sign sets.
+    throw refused('The signed JWK Set carries a private key in its header (jwk): the root key has leaked. Generate a new root (sealwire keys root), pin it in every client, and re-sign the key set')
+  }
   let thumbprint: string
   try {
     thumbprint = await rootThumbprint(embedded as JWK)
@@ -99,6 +108,8 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
   }
   // Trust the embedded key only as the pinned one: a proxy's own signed set names its own root.
   if (thumbprint !== expected) throw refused(`The signed JWK Set is signed by root ${thumbprint}, not by the pinned root ${expected}`)
+  // The header names the root twice (§2.1); a `kid` naming another key is not a set our signer made.
+  if (header.kid !== thumbprint) throw refused('The signed JWK Set header kid is not the thumbprint of its jwk: re-sign the set with sealwire keys sign')
   const now = options.now
   let payload: Record<string, unknown>
   try {
@@ -129,12 +140,17 @@ export async function verifyKeySet(jwt: string, options: VerifyKeySetOptions): P
   const exp = payload.exp as number
   if (iat * 1000 > now + SIGNED_JWKS_IAT_LEEWAY_SECONDS * 1000) throw refused('The signed JWK Set is dated in the future (iat)')
   if (exp - iat > MAX_SIGNED_JWKS_LIFETIME_SECONDS) throw refused('The signed JWK Set is valid for more than 366 days (exp - iat)')
-  if (options.notOlderThan !== undefined && iat < options.notOlderThan) {
-    const error = refused(`The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${options.notOlderThan}): a rollback is refused`)
+  if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw refused('The signed JWK Set has no "keys"')
+  const newest = options.newest
+  if (newest !== undefined && (iat < newest.iat || (iat === newest.iat && JSON.stringify(payload.keys) !== JSON.stringify(newest.keys)))) {
+    const error = refused(
+      iat < newest.iat
+        ? `The signed JWK Set is older (iat ${iat}) than one this client already accepted (iat ${newest.iat}): a rollback is refused`
+        : `The signed JWK Set lists other keys than the one this client already accepted with the same iat (${iat}): it is refused; sign each new set with a later iat`,
+    )
     error.rollback = true
     throw error
   }
-  if (!Array.isArray(payload.keys) || payload.keys.length === 0) throw refused('The signed JWK Set has no "keys"')
   return { keys: payload.keys, iat: payload.iat as number, exp: payload.exp as number, root: thumbprint }
 }
 

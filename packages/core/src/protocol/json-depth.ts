@@ -1,28 +1,63 @@
 /** Default cap on the nesting of a decrypted body: deep enough for real payloads, far from stack limits. */
 export const DEFAULT_MAX_JSON_DEPTH = 64
 
-/**
- * Whether a parsed JSON value nests deeper than `max` arrays/objects.
- *
- * `JSON.parse` accepts 500 000 levels, and the handler's own recursive walk
- * (`JSON.stringify`, a validator) would then overflow the stack. This walk
- * recurses too, but never deeper than `max + 1` (it stops there), and it
- * allocates nothing per node: no work list, no `Object.values` copy. Scalars,
- * the bulk of a large body, cost one `typeof` each.
- */
-export function jsonDepthExceeds(value: unknown, max: number): boolean {
-  return exceeds(value, max)
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+
+/** The index of the quote that closes the string opened at `start`, or the text's length if none does. */
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === BACKSLASH) i++ // an escape: the next character, `"` or `\` included, is content
+    else if (c === QUOTE) return i
+  }
+  return text.length
 }
 
-/** `budget`: how many more levels of nesting are allowed at `node`. */
-function exceeds(node: unknown, budget: number): boolean {
-  if (typeof node !== 'object' || node === null) return false
-  if (budget === 0) return true
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) if (exceeds(node[i], budget - 1)) return true
-    return false
+/**
+ * Whether JSON text nests deeper than `max` arrays/objects, by one linear scan
+ * of its brackets (string contents skipped), before anything parses it.
+ *
+ * `JSON.parse` accepts 500 000 levels and spends tens of milliseconds building
+ * them (a cheap way to load a server); a handler's own recursive walk
+ * (`JSON.stringify`, a validator) would then overflow the stack. This scan
+ * allocates nothing and stops at the first level too deep. On text that is not
+ * JSON its answer means nothing; the parse that follows refuses that text.
+ */
+export function jsonTextDepthExceeds(text: string, max: number): boolean {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) i = stringEnd(text, i)
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth > max) return true
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) depth--
   }
-  // JSON.parse makes plain objects with own, enumerable members only (`__proto__` included, as a member).
-  for (const key in node) if (exceeds((node as Record<string, unknown>)[key], budget - 1)) return true
   return false
+}
+
+/**
+ * JSON text with every array or object below the top level replaced by `0`:
+ * `{"rk":"…","body":[[…]]}` becomes `{"rk":"…","body":0}`. Linear, like the
+ * scan above; it lets a too-deep request be parsed for its top-level members
+ * (its `rk`, to answer it sealed) without parsing the depth itself.
+ */
+export function topLevelJsonText(text: string): string {
+  let out = ''
+  let from = 0
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) i = stringEnd(text, i)
+    else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
+      if (++depth === 2) out += `${text.slice(from, i)}0`
+    } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
+      if (depth-- === 2) from = i + 1
+    }
+  }
+  return depth >= 2 ? out : out + text.slice(from)
 }

@@ -10,7 +10,7 @@
  * would let it open.
  */
 import { CompactEncrypt, base64url, importJWK } from 'jose'
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import {
   X25519_LOW_ORDER_POINTS,
@@ -739,6 +739,31 @@ describe('step 11: route schema → invalid_payload (422), answered encrypted', 
     expect(error.code).toBe('invalid_payload')
     expect(replyContextOf(error)).toBeDefined()
     expect(await codeOf(open((await sealRequest({ recipient: p256.recipient, request, body: nest(5), clock })).envelope, { maxJsonDepth: 4 }))).toBe('invalid_payload')
+  })
+
+  it('refuses 350 000 levels before JSON.parse sees them: invalid_payload, sealed, the jti spent', async () => {
+    const levels = 350_000
+    const rk = crypto.getRandomValues(new Uint8Array(32))
+    // Strings with brackets, quotes and backslashes in them do not count as nesting.
+    const deep = `{"rk":"${base64url.encode(rk)}","body":{"s":"[[{\\\"[\\\\","d":${'['.repeat(levels)}${']'.repeat(levels)}}}`
+    const envelope = await craft(undefined, deep)
+    const parse = vi.spyOn(JSON, 'parse')
+    try {
+      const started = performance.now()
+      const error = await failure(open(envelope))
+      const took = performance.now() - started
+      expect(error.code).toBe('invalid_payload')
+      expect(replyContextOf(error)?.rk).toEqual(rk) // answered sealed
+      // Parsing 350 000 levels costs tens of ms and a deep stack: it never happens.
+      expect(parse.mock.calls.every(([text]) => String(text).length < 1000)).toBe(true)
+      expect(took).toBeLessThan(1000)
+    } finally {
+      parse.mockRestore()
+    }
+    expect(await codeOf(open(envelope))).toBe('replayed_request')
+    // Deep but allowed, brackets in strings and escaped quotes included: parsed as before.
+    const allowed = `{"rk":"${base64url.encode(rk)}","body":{"s":"]]}\\\"{","d":${'['.repeat(63)}"[\\\\"${']'.repeat(63)}}}`
+    expect((await open(await craft(undefined, allowed))).body).toEqual(JSON.parse(allowed).body)
   })
 })
 

@@ -9,7 +9,7 @@ import { validateBody, type InferOutput, type StandardSchemaV1 } from '../standa
 import { requestHeaderSchema, requestPlaintextSchema, type RequestHeader } from '../schemas.js'
 import { decodeProtectedHeader, payloadIssues } from './compact.js'
 import { plainRequestHeader, plainRequestPlaintext } from './request-header.js'
-import { DEFAULT_MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js'
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepthExceeds, topLevelJsonText } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
 import { checkSealedHead, isSealedHeadCrit, type SealedRequestHead } from './sealed-head.js'
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
@@ -141,9 +141,16 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   }
   // The cause names what failed, never how: a JSON.parse message quotes the
   // plaintext, and causes end up in logs.
+  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH
   let parsedPlaintext: unknown
+  let tooDeep = false
   try {
-    parsedPlaintext = JSON.parse(platform.decodeUtf8(plaintextBytes))
+    const text = platform.decodeUtf8(plaintextBytes)
+    // Nesting is measured on the text, before JSON.parse spends time (and stack) building it; the
+    // body sits one level below the plaintext object. A too-deep plaintext is parsed for its top
+    // level only, its `rk` for the sealed refusal of step 11 (after binding and replay, as ever).
+    tooDeep = jsonTextDepthExceeds(text, maxDepth + 1)
+    parsedPlaintext = JSON.parse(tooDeep ? topLevelJsonText(text) : text)
   } catch {
     throw fail('malformed_envelope', 'Plaintext is not a sealwire request', new Error('plaintext is not UTF-8 JSON'))
   }
@@ -198,8 +205,7 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // 11. Payload: bounded nesting, then the route schema. Issues carry paths and
   // messages, never the submitted values.
   let body: unknown = plaintext.body
-  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH
-  if (jsonDepthExceeds(body, maxDepth)) {
+  if (tooDeep) {
     throw attachReply(new SealwireError('invalid_payload', { issues: [{ path: [], message: `nested deeper than ${maxDepth} levels` }] }), reply)
   }
   if (options.schema !== undefined) {

@@ -1,4 +1,5 @@
 import { CONTENT_ENCRYPTION_ALG, JTI_BYTES, KEY_MANAGEMENT_ALG, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
+import { isCanonicalBase64url } from '../encoding.js'
 import type { RequestHeader, RequestPlaintext } from '../schemas.js'
 import { isB64uOfBytes, typMatches } from './response-header.js'
 
@@ -7,6 +8,8 @@ const PRIVATE_JWK_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'
 const METHOD = /^[A-Z]{1,16}$/
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** `apu`/`apv`: absent, or canonical b64u like every part of the envelope (docs/PROTOCOL.md §5.1). */
+const absentOrCanonical = (v: unknown): v is string | undefined => v === undefined || (typeof v === 'string' && isCanonicalBase64url(v))
 const isB64u32 = (v: unknown): v is string => typeof v === 'string' && isB64uOfBytes(v, 32, 32)
 
 function plainEpk(epk: unknown): RequestHeader['epk'] | undefined {
@@ -40,9 +43,14 @@ export function plainRequestHeader(raw: Record<string, unknown>): RequestHeader 
   if (typeof htu !== 'string' || htu.length > 8192 || !ORIGIN_FORM_TARGET.test(htu)) return undefined
   const epk = plainEpk(raw.epk)
   if (epk === undefined) return undefined
+  const { apu, apv } = raw
+  if (!absentOrCanonical(apu) || !absentOrCanonical(apv)) return undefined
   // `hto` is optional and dropped when it is not a string of at most 2048 characters (the schema's `catch`).
   // `shd` likewise: kept only when it is 1.
-  return { alg, enc, typ, kid, epk, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
+  const header: RequestHeader = { alg, enc, typ, kid, epk, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
+  if (apu !== undefined) header.apu = apu
+  if (apv !== undefined) header.apv = apv
+  return header
 }
 
 /** The request plaintext `{ rk, body }` by the same rules as `requestPlaintextSchema`, or `undefined` (ask the schema). */

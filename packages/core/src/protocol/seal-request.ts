@@ -19,12 +19,15 @@ export interface SealRequestOptions {
   clock?: Clock
   random?: RandomSource
   /**
-   * The `jti` of this call's first envelope, for a client's retry after a
-   * refusal the server gives before it records a `jti` (`unknown_key`,
-   * `stale_request`). Those refusals are unauthenticated: a man in the middle
-   * can let the first envelope through, drop the sealed answer and forge one.
-   * A retry under the same `jti` is then a replay the server refuses (409),
-   * where a fresh `jti` would run the handler twice. Default: a fresh `jti`.
+   * The `jti` of this call's first envelope, for a client's resend after a
+   * refusal the server gives before it records a `jti` (`unknown_key`). Such
+   * refusals are unauthenticated: a man in the middle can let the first
+   * envelope through, drop the sealed answer and forge one. Resend with the
+   * first envelope's `iat` too (a `clock` returning its time): the server
+   * remembers a `jti` for as long as its `iat` is fresh, so only then do the
+   * two share one replay record and at most one ever runs; with another `iat`
+   * a held copy of either outlives the other's record (docs/PROTOCOL.md §6).
+   * Default: a fresh `jti`.
    */
   jti?: string
   /**
