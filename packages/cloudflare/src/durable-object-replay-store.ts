@@ -1,4 +1,4 @@
-import { SealwireError, type ReplayStore } from '@sealwire/core'
+import { checkReplayInput, replayGuardUnavailable as unavailable, withinDeadline, type ReplayStore } from '@sealwire/core'
 import type { ReplayObjectNamespace, ReplayObjectStub } from './bindings.js'
 import { MAX_KEY_LENGTH, OBJECT_URL, type CheckAnswer } from './replay-object-protocol.js'
 import { shardOf } from './shard.js'
@@ -33,8 +33,6 @@ export interface DurableObjectReplayStoreOptions {
   /** Longest wait for the object, per call, in milliseconds; past it the request gets 503. Default 1000. */
   timeoutMs?: number
 }
-
-const unavailable = (cause: unknown) => new SealwireError('replay_guard_unavailable', { cause })
 
 function integer(value: unknown, name: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
@@ -116,37 +114,20 @@ export class DurableObjectReplayStore implements ReplayStore {
    *   and when `expiresAt` is not in the future by the object's clock.
    */
   async checkAndSet(jti: string, expiresAt: number): Promise<boolean> {
-    if (typeof jti !== 'string' || jti.length === 0) throw unavailable(new TypeError('jti must be a non-empty string'))
-    if (!Number.isFinite(expiresAt)) throw unavailable(new TypeError('expiresAt must be a finite number of ms since the epoch'))
+    checkReplayInput(jti, expiresAt)
     const key = this.keyPrefix + jti
     if (key.length > MAX_KEY_LENGTH) throw unavailable(new RangeError(`jti is longer than ${MAX_KEY_LENGTH - this.keyPrefix.length} characters`))
     // Rounded up: held at least until expiresAt, never a fraction of a millisecond less.
     const body = JSON.stringify({ key, expiresAt: Math.ceil(expiresAt) })
 
-    let timer: ReturnType<typeof setTimeout> | undefined
-    let response: Response
-    let answer: unknown
-    try {
-      const call = (async () => {
-        response = await this.#stub(key).fetch(OBJECT_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
-        answer = await response.json().catch(() => undefined)
-      })()
-      await Promise.race([
-        call,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the replay Durable Object did not answer within ${this.timeoutMs} ms`)), this.timeoutMs)
-        }),
-      ])
-    } catch (cause) {
-      throw unavailable(cause)
-    } finally {
-      clearTimeout(timer)
+    const call = async () => {
+      const response = await this.#stub(key).fetch(OBJECT_URL, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      return { status: response.status, answer: (await response.json().catch(() => undefined)) as (Partial<CheckAnswer> & { error?: unknown }) | undefined }
     }
-    const accepted = (answer as Partial<CheckAnswer> | undefined)?.accepted
-    if (response!.status === 200 && typeof accepted === 'boolean') return accepted
+    const { status, answer } = await withinDeadline(call(), this.timeoutMs, 'the replay Durable Object did not answer')
+    if (status === 200 && typeof answer?.accepted === 'boolean') return answer.accepted
     // Expired by the object's clock, overloaded, an old object version...: never a guess.
-    const detail = (answer as { error?: unknown } | undefined)?.error
-    throw unavailable(new Error(`the replay Durable Object answered ${response!.status}${typeof detail === 'string' ? `: ${detail}` : ''}`))
+    throw unavailable(new Error(`the replay Durable Object answered ${status}${typeof answer?.error === 'string' ? `: ${answer.error}` : ''}`))
   }
 
   /**

@@ -1,10 +1,8 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb'
-import { SealwireError, systemClock, type Clock, type ReplayStore } from '@sealwire/core'
+import { checkReplayInput, replayGuardUnavailable as unavailable, systemClock, withinDeadline, type Clock, type ReplayStore } from '@sealwire/core'
 import { parseOptions, type DynamoDBReplayStoreOptions } from './options.js'
 import { EXPIRY_MS_ATTRIBUTE, PARTITION_KEY, TTL_ATTRIBUTE } from './replay-table-definition.js'
 import type { ReplaySendClient } from './send-client.js'
-
-const unavailable = (cause: unknown) => new SealwireError('replay_guard_unavailable', { cause })
 
 /**
  * The write succeeds when no item holds the key, or when the one there has
@@ -69,8 +67,7 @@ export class DynamoDBReplayStore implements ReplayStore {
    *   and when `expiresAt` is not in the future (see below).
    */
   async checkAndSet(jti: string, expiresAt: number): Promise<boolean> {
-    if (typeof jti !== 'string' || jti.length === 0) throw unavailable(new TypeError('jti must be a non-empty string'))
-    if (!Number.isFinite(expiresAt)) throw unavailable(new TypeError('expiresAt must be a finite number of ms since the epoch'))
+    checkReplayInput(jti, expiresAt)
     const now = this.#clock()
     // Rounded up: the record must live at least until expiresAt, never a
     // fraction of a millisecond less, or a replay could slip in at the window's edge.
@@ -94,25 +91,15 @@ export class DynamoDBReplayStore implements ReplayStore {
       ExpressionAttributeValues: { ':now': { N: String(Math.floor(now)) } },
     })
     const abort = new AbortController()
-    let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      await Promise.race([
-        this.#client.send(command, { abortSignal: abort.signal }),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            // Stops the SDK's retries too: without it, its back-off would go on after we answered.
-            abort.abort()
-            reject(new Error(`DynamoDB did not answer PutItem within ${this.timeoutMs} ms`))
-          }, this.timeoutMs)
-        }),
-      ])
+      // Past the deadline the call is aborted, which stops the SDK's retries too:
+      // without it, its back-off would go on after the request was answered.
+      await withinDeadline(this.#client.send(command, { abortSignal: abort.signal }), this.timeoutMs, 'DynamoDB did not answer PutItem', () => abort.abort())
       return true
-    } catch (cause) {
+    } catch (error) {
       // By name, not instanceof: the app's SDK copy may not be the one this package sees.
-      if ((cause as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException') return false
-      throw unavailable(cause)
-    } finally {
-      clearTimeout(timer)
+      if ((error as { cause?: { name?: unknown } }).cause?.name === 'ConditionalCheckFailedException') return false
+      throw error
     }
   }
 }
