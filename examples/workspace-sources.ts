@@ -20,7 +20,7 @@ export const workspaceSources: NonNullable<Options['esbuildPlugins']>[number] = 
     // the portable source for the type checker; a Node build must not measure or run that.)
     const platform = build.initialOptions.platform === 'node' ? 'core/src/node/platform.ts' : 'core/src/platform/portable.ts'
     build.onResolve({ filter: /^#platform$/ }, () => ({ path: sources(platform) }))
-    build.onResolve({ filter: /^@sealwire\/(core|server|client|redis)(\/[\w-]+)?$/ }, (args) => {
+    build.onResolve({ filter: /^@sealwire\/(core|server|client|redis|dynamodb|cloudflare)(\/[\w-]+)?$/ }, (args) => {
       const [, pkg, sub] = /^@sealwire\/(\w+)(?:\/([\w-]+))?$/.exec(args.path)!
       if (sub === undefined) return { path: sources(`${pkg}/src/index.ts`) }
       // Subpaths by package layout: server's adapters, core's entry directories (`/node`), client's modules (`/noble`).

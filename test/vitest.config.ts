@@ -21,7 +21,7 @@ export default defineConfig({
       { find: /^@sealwire\/core\/node$/, replacement: src('core', 'node/index.ts') },
       { find: /^@sealwire\/server\/(.+)$/, replacement: src('server', 'adapters/$1.ts') },
       { find: /^@sealwire\/client\/(.+)$/, replacement: src('client', '$1.ts') },
-      { find: /^@sealwire\/(core|server|client|redis|cli)$/, replacement: src('$1') },
+      { find: /^@sealwire\/(core|server|client|redis|dynamodb|cloudflare|cli)$/, replacement: src('$1') },
     ],
   },
   test: {

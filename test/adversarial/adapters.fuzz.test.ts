@@ -32,7 +32,7 @@ describe.each(harnesses)('$name adapter under mutated envelopes', (harness) => {
   beforeAll(async () => {
     keys = await testKeys()
     ca = (await testCertificate()).cert
-    app = await harness.start(createSealwireServer({ keys: keys.ring, onEvent: (e) => events.push(e) }))
+    app = await harness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, onEvent: (e) => events.push(e) }))
   })
   afterAll(async () => {
     await app.close()

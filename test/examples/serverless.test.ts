@@ -15,18 +15,18 @@ const exampleDir = join(repoRoot, 'examples/serverless')
 const sampleEvent = async () => JSON.parse(await readFile(join(exampleDir, 'events/post-transfer.json'), 'utf8')) as LambdaHttpEvent
 
 describeSealedApi('examples/serverless, the Fetch handler on node:http', async () => {
-  const served = await serveFetch(await createFetchHandler({ allowInsecureLoopback: true }), { port: 0 })
+  const served = await serveFetch(await createFetchHandler({ allowInsecureLoopback: true, singleInstance: true }), { port: 0 })
   return { url: served.url, fetch: globalThis.fetch, close: served.close }
 })
 
 describeSealedApi('examples/serverless, the Lambda handler invoked with events from the sample', async () => {
   const template = await sampleEvent()
-  return { url: `https://${template.requestContext.domainName}`, fetch: lambdaFetch(await createLambdaHandler(), template), close: async () => {} }
+  return { url: `https://${template.requestContext.domainName}`, fetch: lambdaFetch(await createLambdaHandler({ singleInstance: true }), template), close: async () => {} }
 })
 
 describe('examples/serverless specifics', () => {
   it('the Fetch handler keeps requireTls: plain HTTP is refused unless the loopback exception is asked for', async () => {
-    const served = await serveFetch(await createFetchHandler(), { port: 0 })
+    const served = await serveFetch(await createFetchHandler({ singleInstance: true }), { port: 0 })
     try {
       const res = await fetch(`${served.url}/api/ping`, { headers: { 'sealwire-envelope': 'x.y.z.w.v' } })
       expect(res.status).toBe(403)
@@ -37,7 +37,7 @@ describe('examples/serverless specifics', () => {
   })
 
   it('the sample event, its body sealed by core: accepted once, its replay refused, an http front door refused', async () => {
-    const handler = await createLambdaHandler()
+    const handler = await createLambdaHandler({ singleInstance: true })
     const template = await sampleEvent()
     const jwksResult = await handler({ ...template, rawPath: '/.well-known/sealwire/jwks.json', requestContext: { ...template.requestContext, http: { ...template.requestContext.http, method: 'GET' } } })
     expect(jwksResult.statusCode).toBe(200)
@@ -64,7 +64,7 @@ describe('examples/serverless specifics', () => {
   })
 
   it('a trigger that is not an HTTP API event is a deployment mistake, said loudly', async () => {
-    const handler = await createLambdaHandler()
+    const handler = await createLambdaHandler({ singleInstance: true })
     await expect(handler({ Records: [] } as unknown as LambdaHttpEvent)).rejects.toThrow(/payload format 2\.0/)
   })
 

@@ -26,6 +26,8 @@ export const PACKAGE_DIRS: Readonly<Record<string, string>> = {
   '@sealwire/client': 'packages/client',
   '@sealwire/server': 'packages/server',
   '@sealwire/redis': 'packages/redis',
+  '@sealwire/dynamodb': 'packages/dynamodb',
+  '@sealwire/cloudflare': 'packages/cloudflare',
   '@sealwire/cli': 'packages/cli',
 }
 

@@ -65,6 +65,8 @@ const PACKAGES: PackageUnderTest[] = [
   { dir: 'packages/client' },
   { dir: 'packages/server' },
   { dir: 'packages/redis' },
+  { dir: 'packages/dynamodb' },
+  { dir: 'packages/cloudflare' },
   { dir: 'packages/cli' },
 ]
 

@@ -27,7 +27,7 @@ import { withSealwire } from '@sealwire/server/fetch'
 let handler
 export default {
   fetch(request, env) {
-    handler ??= withSealwire(createSealwireServer({ keys: JSON.parse(env.SEALWIRE_KEYS) }), async (req) => Response.json({ ok: true }))
+    handler ??= withSealwire(createSealwireServer({ keys: JSON.parse(env.SEALWIRE_KEYS), singleInstance: true }), async (req) => Response.json({ ok: true }))
     return handler(request)
   },
 }

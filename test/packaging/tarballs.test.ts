@@ -23,7 +23,7 @@ import { REPO_ROOT } from '../helpers/vectors.js'
 
 const run = promisify(execFile)
 const REPOSITORY = 'https://github.com/sealwire/sealwire'
-const NAMES = ['@sealwire/core', '@sealwire/client', '@sealwire/server', '@sealwire/redis', '@sealwire/cli']
+const NAMES = ['@sealwire/core', '@sealwire/client', '@sealwire/server', '@sealwire/redis', '@sealwire/dynamodb', '@sealwire/cloudflare', '@sealwire/cli']
 
 let workDir: string
 let tarballs: Record<string, string>

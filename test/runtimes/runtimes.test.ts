@@ -27,9 +27,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { build } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { workspaceSources } from '../../examples/workspace-sources.js'
+import { buildWebBundle } from '../helpers/web-bundle.js'
 import { testCertificate, type TestCertificate } from '../server/helpers/tls.js'
 import type { ScenarioResult } from './fixtures/scenario.js'
 import { RUN_TIMEOUT, bin, denoEnv, resultLine, runOptions } from './runtime-process.js'
@@ -50,21 +49,7 @@ beforeAll(async () => {
   writeFileSync(certFile, certificate.cert)
   writeFileSync(keyFile, certificate.key, { mode: 0o600 })
   // One ESM bundle per kind of entry, for a web platform: no Node built-ins may leak in.
-  await build({
-    entry: { cli: here('fixtures/cli-entry.ts'), worker: here('fixtures/worker-entry.ts'), 'client-worker': here('fixtures/client-worker-entry.ts') },
-    outDir,
-    format: ['esm'],
-    platform: 'browser',
-    target: 'es2022',
-    bundle: true,
-    noExternal: [/.*/],
-    splitting: false,
-    dts: false,
-    sourcemap: false,
-    silent: true,
-    esbuildPlugins: [workspaceSources],
-    tsconfig: here('../tsconfig.json'),
-  })
+  await buildWebBundle({ cli: here('fixtures/cli-entry.ts'), worker: here('fixtures/worker-entry.ts'), 'client-worker': here('fixtures/client-worker-entry.ts') }, outDir)
 }, 120_000)
 /** The Miniflare of the workerd test while it runs: disposed here too if the test timed out before its own `finally`. */
 let miniflare: { dispose(): Promise<void> } | undefined

@@ -4,7 +4,7 @@
  * `app.request()`. Over real HTTP it runs in the shared matrix.
  */
 import { openResponse, type SealedRequest } from '@sealwire/core'
-import { createSealwireServer, type SealwireServer } from '@sealwire/server'
+import { MemoryReplayStore, createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireOf, withSealwire } from '@sealwire/server/fetch'
 import { Hono } from 'hono'
 import { cors } from 'hono/cors'
@@ -18,7 +18,7 @@ let server: SealwireServer
 
 beforeAll(async () => {
   keys = await testKeys()
-  server = createSealwireServer({ keys: keys.ring })
+  server = createSealwireServer({ keys: keys.ring, singleInstance: true })
 })
 
 const ORIGIN = 'https://api.example.test'
@@ -64,7 +64,7 @@ describe('a plain Request', () => {
     expect(refused.status).toBe(403)
     expect(await refused.json()).toMatchObject({ code: 'insecure_transport' })
 
-    const dev = createSealwireServer({ keys: keys.ring, allowInsecureLoopback: true })
+    const dev = createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true })
     const devHandler = withSealwire(dev, async (request) => Response.json(await request.json()), {
       peer: (_request, info: { remoteAddr: { hostname: string } }) => info.remoteAddr.hostname,
     })
@@ -215,5 +215,22 @@ describe('hardening (issue 9)', () => {
     expect(res.status).toBe(500)
     const opened = await open<{ code: string }>(res, sealed)
     expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
+  })
+})
+
+describe('a server whose replay store protects one instance only', () => {
+  it('is refused at construction (TypeError naming the shared stores) unless singleInstance says one instance runs', async () => {
+    const memory = createSealwireServer({ keys: keys.ring })
+    expect(memory.instanceLocalReplayStore).toBe(true)
+    expect(() => withSealwire(memory, () => new Response('no'))).toThrow(TypeError)
+    expect(() => withSealwire(memory, () => new Response('no'))).toThrow(/@sealwire\/redis.*@sealwire\/dynamodb.*@sealwire\/cloudflare.*singleInstance: true/)
+    // An explicit MemoryReplayStore is the same memory.
+    const explicit = createSealwireServer({ keys: keys.ring, replayStore: new MemoryReplayStore() })
+    expect(() => withSealwire(explicit, () => new Response('no'))).toThrow(/MemoryReplayStore/)
+    // A shared store (anything that is not the memory store) is accepted as it is.
+    const shared = createSealwireServer({ keys: keys.ring, replayStore: { checkAndSet: async () => true } })
+    expect(shared.instanceLocalReplayStore).toBe(false)
+    expect(typeof withSealwire(shared, () => new Response('ok'))).toBe('function')
+    expect(typeof withSealwire(server, () => new Response('ok'))).toBe('function')
   })
 })

@@ -32,7 +32,7 @@ describe.each(harnesses)('$name adapter: hardening', (harness) => {
   const apps: RunningApp[] = []
 
   const start = async (options: Partial<SealwireServerOptions> = {}): Promise<RunningApp> => {
-    const app = await harness.start(createSealwireServer({ keys: keys.ring, ...options }))
+    const app = await harness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, ...options }))
     apps.push(app)
     return app
   }

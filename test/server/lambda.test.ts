@@ -4,7 +4,7 @@
  * Over HTTP it runs in the shared matrix through a front-door bridge.
  */
 import { openResponse, type SealedRequest } from '@sealwire/core'
-import { createSealwireServer, type SealwireServer } from '@sealwire/server'
+import { MemoryReplayStore, createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
@@ -16,7 +16,7 @@ let server: SealwireServer
 
 beforeAll(async () => {
   keys = await testKeys()
-  server = createSealwireServer({ keys: keys.ring })
+  server = createSealwireServer({ keys: keys.ring, singleInstance: true })
 })
 
 /** The HTTP API fixture carrying a sealed body, base64-encoded as API Gateway sends non-text bodies. */
@@ -95,7 +95,7 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
 
   it('a status that is no HTTP status (0, 99, 600, 1.5) is the sealed generic 500, dated by the server clock (issue 9, item 6)', async () => {
     const HOUR = 3_600_000
-    const ahead = createSealwireServer({ keys: keys.ring, clock: () => Date.now() + HOUR })
+    const ahead = createSealwireServer({ keys: keys.ring, singleInstance: true, clock: () => Date.now() + HOUR })
     for (const statusCode of [0, -1, 99, 600, 1.5]) {
       const handler = sealwireLambda(ahead, async () => ({ statusCode, body: 'secret plaintext' }))
       const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1, clock: () => Date.now() + HOUR })
@@ -118,7 +118,7 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
 
 describe('dropResponseHeaders', () => {
   it('drops the listed headers, and `cookies` when set-cookie is listed', async () => {
-    const strict = createSealwireServer({ keys: keys.ring, dropResponseHeaders: ['location', 'set-cookie'] })
+    const strict = createSealwireServer({ keys: keys.ring, singleInstance: true, dropResponseHeaders: ['location', 'set-cookie'] })
     const handler = sealwireLambda(strict, async () => ({ statusCode: 201, headers: { location: '/a/secret', 'x-kept': '1' }, cookies: ['s=secret'], body: 'ok' }))
     const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 1 })
     const result = await handler(postEvent(sealed), {})
@@ -158,7 +158,7 @@ describe('transport and misuse', () => {
     event.requestContext.http.sourceIp = '127.0.0.1'
     const refused = await sealwireLambda(server, async () => 'never')(event, {})
     expect([refused.statusCode, JSON.parse(refused.body!).code]).toEqual([403, 'insecure_transport'])
-    const dev = createSealwireServer({ keys: keys.ring, allowInsecureLoopback: true })
+    const dev = createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true })
     const ok = await sealwireLambda(dev, async () => 'fine')(event, {})
     expect((await open(ok, sealed)).json).toBe('fine')
   })
@@ -170,11 +170,28 @@ describe('transport and misuse', () => {
   })
 
   it('a body over the cap is refused after decoding, before decryption', async () => {
-    const small = createSealwireServer({ keys: keys.ring, maxBodyBytes: 100 })
+    const small = createSealwireServer({ keys: keys.ring, singleInstance: true, maxBodyBytes: 100 })
     const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/echo', body: 'x'.repeat(200) })
     const event = postEvent(sealed)
     delete event.headers['content-length']
     const result = await sealwireLambda(small, async () => 'never')(event, {})
     expect([result.statusCode, JSON.parse(result.body!).code]).toEqual([413, 'payload_too_large'])
+  })
+})
+
+describe('a server whose replay store protects one instance only', () => {
+  it('is refused at construction, since Lambda runs many instances, unless singleInstance says one runs', () => {
+    const memory = createSealwireServer({ keys: keys.ring })
+    expect(() => sealwireLambda(memory, async () => 'never')).toThrow(TypeError)
+    expect(() => sealwireLambda(memory, async () => 'never')).toThrow(/^sealwireLambda: .*Lambda runs many instances.*RedisReplayStore \(@sealwire\/redis\), DynamoDBReplayStore \(@sealwire\/dynamodb\)/)
+    const explicit = createSealwireServer({ keys: keys.ring, replayStore: new MemoryReplayStore() })
+    expect(() => sealwireLambda(explicit, async () => 'never')).toThrow(/singleInstance: true/)
+    const shared = createSealwireServer({ keys: keys.ring, replayStore: { checkAndSet: async () => true } })
+    expect(typeof sealwireLambda(shared, async () => 'ok')).toBe('function')
+    expect(typeof sealwireLambda(server, async () => 'ok')).toBe('function')
+  })
+
+  it('singleInstance must be a boolean', () => {
+    expect(() => createSealwireServer({ keys: keys.ring, singleInstance: 'yes' as never })).toThrow(/singleInstance: must be a boolean/)
   })
 })

@@ -43,7 +43,7 @@ describe.each(harnesses)('$name adapter', (harness) => {
   let main: RunningApp
 
   const start = async (options: Partial<SealwireServerOptions> = {}): Promise<RunningApp> => {
-    const server: SealwireServer = createSealwireServer({ keys: keys.ring, ...options })
+    const server: SealwireServer = createSealwireServer({ keys: keys.ring, singleInstance: true, ...options })
     const app = await harness.start(server)
     apps.push(app)
     return app
@@ -364,7 +364,7 @@ describe.each(harnesses)('$name adapter: origin binding (hto)', (harness) => {
     keys = await testKeys()
     ca = (await testCertificate()).cert
     const start = async (options: Partial<SealwireServerOptions>) => {
-      const app = await harness.start(createSealwireServer({ keys: keys.ring, ...options }))
+      const app = await harness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, ...options }))
       apps.push(app)
       return app
     }
@@ -436,7 +436,7 @@ describe.each(harnesses)('$name adapter: signed key set', (harness) => {
     const ca = (await testCertificate()).cert
     const root = await generateRootKey()
     const signed = await signKeySet(keys.ring.publicJwks(), root.privateJwk, { expiresInSeconds: 3600 })
-    const server = createSealwireServer({ keys: keys.ring, signedJwks: async () => signed })
+    const server = createSealwireServer({ keys: keys.ring, singleInstance: true, signedJwks: async () => signed })
     const app = await harness.start(server)
     try {
       const res = await rawRequest(`${app.secureUrl}/.well-known/sealwire/jwks.jwt`, { ca })

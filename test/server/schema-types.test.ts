@@ -27,7 +27,7 @@ interface Transfer {
 
 let server: SealwireServer
 beforeAll(async () => {
-  server = createSealwireServer({ keys: (await testKeys()).ring })
+  server = createSealwireServer({ keys: (await testKeys()).ring, singleInstance: true })
 })
 
 describe.each([

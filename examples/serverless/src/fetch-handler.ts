@@ -5,8 +5,13 @@ import { Transfer } from './transfer.js'
 export interface ServerlessExampleOptions {
   /** Private keys: a JWK Set or a `KeyRing`. Default: a fresh P-256 + X25519 pair, in memory. */
   keys?: { keys: unknown[] } | KeyRing
-  /** One instance: the default memory store. Several (every serverless platform): a shared one, e.g. `@sealwire/redis`. */
+  /**
+   * Where accepted `jti`s are remembered. Every serverless platform runs several instances: pass a shared
+   * store (a Durable Object store from `@sealwire/cloudflare`, `@sealwire/redis`, `@sealwire/dynamodb`).
+   */
   replayStore?: ReplayStore
+  /** No shared store because exactly one process serves (`pnpm start`, a test): the memory store then sees every request. */
+  singleInstance?: boolean
   /** Accept plain HTTP from a loopback peer (local development, `node:http`). Default false. */
   allowInsecureLoopback?: boolean
 }
@@ -25,8 +30,8 @@ export async function defaultKeys(): Promise<{ keys: unknown[] }> {
  * Deno, Bun, Next.js route handlers — and under Node through `serveFetch`.
  *
  * @example
- * // Cloudflare Workers (TLS is the platform's: the Request URL is https)
- * const handle = await createFetchHandler({ keys: JSON.parse(env.SEALWIRE_PRIVATE_JWKS) })
+ * // Cloudflare Workers (TLS is the platform's: the Request URL is https), jtis shared through a Durable Object
+ * const handle = await createFetchHandler({ keys: JSON.parse(env.SEALWIRE_PRIVATE_JWKS), replayStore: new DurableObjectReplayStore({ namespace: env.SEALWIRE_REPLAY }) })
  * export default { fetch: (request) => handle(request) }
  */
 export async function createFetchHandler(options: ServerlessExampleOptions = {}): Promise<FetchHandler> {
@@ -34,6 +39,7 @@ export async function createFetchHandler(options: ServerlessExampleOptions = {})
     keys: options.keys ?? (await defaultKeys()),
     allowInsecureLoopback: options.allowInsecureLoopback ?? false,
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+    singleInstance: options.singleInstance ?? false,
   })
   await sealwire.ready
   // Transport (check 1) is the Request URL's scheme; on plain HTTP, the loopback exception needs the peer.

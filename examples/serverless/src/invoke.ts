@@ -14,7 +14,8 @@ const short = (s: string, n = 60) => (s.length > n ? `${s.slice(0, n)}… (${s.l
 const file = process.argv[2] ?? fileURLToPath(new URL('../events/post-transfer.json', import.meta.url))
 const template = JSON.parse(await readFile(file, 'utf8')) as LambdaHttpEvent
 
-const handler = await createLambdaHandler()
+// One handler in this one process: its memory store sees the replay.
+const handler = await createLambdaHandler({ singleInstance: true })
 const invocations: Array<{ event: LambdaHttpEvent; result: LambdaHttpResult }> = []
 const api = createClient({
   baseUrl: `https://${template.requestContext.domainName}`,

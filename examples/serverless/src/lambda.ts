@@ -6,8 +6,10 @@ import { Transfer } from './transfer.js'
 export interface LambdaExampleOptions {
   /** Private keys: a JWK Set or a `KeyRing`. Default: a fresh pair (for local invocation only: Lambda instances would each make their own). */
   keys?: { keys: unknown[] } | KeyRing
-  /** Lambda runs many instances: share accepted `jti`s across them (e.g. `@sealwire/redis`). */
+  /** Lambda runs many instances: share accepted `jti`s across them (`@sealwire/dynamodb`, `@sealwire/redis`). */
   replayStore?: ReplayStore
+  /** No shared store because one handler is invoked in one process (`pnpm invoke`, a test). */
+  singleInstance?: boolean
 }
 
 export type LambdaHandler = (event: LambdaHttpEvent, context?: unknown) => Promise<LambdaHttpResult>
@@ -24,6 +26,7 @@ export async function createLambdaHandler(options: LambdaExampleOptions = {}): P
   const sealwire = createSealwireServer({
     keys: options.keys ?? (await defaultKeys()),
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+    singleInstance: options.singleInstance ?? false,
   })
   await sealwire.ready
 

@@ -10,7 +10,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(1)
 }
 const keys = process.env.SEALWIRE_PRIVATE_JWKS ? (JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS) as { keys: unknown[] }) : undefined
-const handler = await createFetchHandler({ allowInsecureLoopback: true, ...(keys === undefined ? {} : { keys }) })
+const handler = await createFetchHandler({ allowInsecureLoopback: true, singleInstance: true, ...(keys === undefined ? {} : { keys }) })
 const running = await serveFetch(handler, { port })
 console.log(`Sealwire Fetch-handler example listening on ${running.url} (node:http, loopback only${keys === undefined ? '; keys generated for this run' : ''})`)
 console.log(`  try: curl ${running.url}/.well-known/sealwire/jwks.json`)

@@ -1,11 +1,9 @@
-import { SealwireError, systemClock, type Clock, type ReplayStore } from '@sealwire/core'
+import { checkReplayInput, replayGuardUnavailable as unavailable, systemClock, withinDeadline, type Clock, type ReplayStore } from '@sealwire/core'
 import { parseOptions, type RedisReplayStoreOptions } from './options.js'
 import type { ReplaySetClient, ReplaySetOptions } from './set-client.js'
 
 /** What a recorded key holds. Only the key's existence matters; the value is kept minimal. */
 const MARK = '1'
-
-const unavailable = (cause: unknown) => new SealwireError('replay_guard_unavailable', { cause })
 
 /**
  * A replay store on Redis, shared by every server instance that points at the
@@ -60,8 +58,7 @@ export class RedisReplayStore implements ReplayStore {
    *   and when `expiresAt` is not in the future (see below).
    */
   async checkAndSet(jti: string, expiresAt: number): Promise<boolean> {
-    if (typeof jti !== 'string' || jti.length === 0) throw unavailable(new TypeError('jti must be a non-empty string'))
-    if (!Number.isFinite(expiresAt)) throw unavailable(new TypeError('expiresAt must be a finite number of ms since the epoch'))
+    checkReplayInput(jti, expiresAt)
     // Rounded up: the key must live at least until expiresAt, never a fraction
     // of a millisecond less, or a replay could slip in at the window's edge.
     const ttl = Math.ceil(expiresAt - this.#clock())
@@ -74,20 +71,7 @@ export class RedisReplayStore implements ReplayStore {
     }
 
     const options: ReplaySetOptions = { condition: 'NX', expiration: { type: 'PX', value: ttl } }
-    let reply: unknown
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      reply = await Promise.race([
-        this.#client.set(this.keyPrefix + jti, MARK, options),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not answer SET NX within ${this.timeoutMs} ms`)), this.timeoutMs)
-        }),
-      ])
-    } catch (cause) {
-      throw unavailable(cause)
-    } finally {
-      clearTimeout(timer)
-    }
+    const reply = await withinDeadline(this.#client.set(this.keyPrefix + jti, MARK, options), this.timeoutMs, 'Redis did not answer SET NX')
 
     if (isOk(reply)) return true
     if (reply === null) return false

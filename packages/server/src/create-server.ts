@@ -75,6 +75,13 @@ export interface SealwireServer {
    */
   readonly droppedResponseHeaders: readonly string[]
   /**
+   * True when accepted `jti`s live in this instance's memory only (a
+   * `MemoryReplayStore`, the default) and `singleInstance` was not declared:
+   * a request replayed to another instance would pass. Adapters for platforms
+   * that run many instances (Lambda, fetch) refuse such a server.
+   */
+  readonly instanceLocalReplayStore: boolean
+  /**
    * Settles once the keys are imported; rejects (with a `TypeError`) when a key
    * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
    * ends a Node process with that error (an unhandled rejection).
@@ -155,6 +162,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const o = resolveOptions(options)
   const clock = o.clock ?? systemClock
   const replayStore: ReplayStore = o.replayStore ?? new MemoryReplayStore({ clock })
+  const instanceLocalReplayStore = replayStore instanceof MemoryReplayStore && !o.singleInstance
   const policy: TransportPolicy = { requireTls: o.requireTls, allowInsecureLoopback: o.allowInsecureLoopback, trustedProxies: o.trustedProxies }
   const guard = o.guard === undefined ? undefined : new BehaviourGuard(o.guard, o.trustedProxies)
   const meters = new EngineMetrics(o.meterProvider, replayStore)
@@ -247,6 +255,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     guardsByAddress: guard?.byAddress === true,
     maxBodyBytes: o.maxBodyBytes,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
+    instanceLocalReplayStore,
     ready,
 
     isJwksRequest(method, target) {

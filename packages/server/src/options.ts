@@ -16,9 +16,20 @@ export interface SealwireServerOptions {
   keys: KeyRing | JwkSet<unknown> | readonly unknown[]
   /**
    * Where accepted `jti`s are remembered. Default: a `MemoryReplayStore`, right
-   * for one instance only; several instances need a shared store (`@sealwire/redis`).
+   * for one instance only; several instances need a shared store
+   * (`@sealwire/redis`, `@sealwire/dynamodb`, or a Durable Object with
+   * `@sealwire/cloudflare`).
    */
   replayStore?: ReplayStore
+  /**
+   * Declares that exactly one instance of this server runs (one long-lived
+   * process: a VM, a container with one replica, `deno serve` on one host),
+   * so that a `MemoryReplayStore` sees every request. The Lambda and fetch
+   * adapters refuse a server with a memory store unless this is true: on
+   * Lambda, Workers, Vercel or Deno Deploy instances multiply, and a request
+   * replayed to a second instance would be accepted. Default false.
+   */
+  singleInstance?: boolean
   /** Oldest accepted `iat`, in seconds before now. Default 60. */
   maxAgeSeconds?: number
   /** Newest accepted `iat`, in seconds after now (client clocks run ahead). Default 5. */
@@ -119,6 +130,7 @@ export interface SealwireServerOptions {
 export interface ResolvedOptions {
   keys: KeyRing | JwkSet<unknown> | readonly unknown[]
   replayStore: ReplayStore | undefined
+  singleInstance: boolean
   maxAgeSeconds: number
   maxSkewSeconds: number
   replayMarginSeconds: number
@@ -168,6 +180,7 @@ const optionsSchema = z.strictObject(
       error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }) or an array of private JWKs',
     }),
     replayStore: z.optional(isA<ReplayStore>('a ReplayStore', (v) => typeof v.checkAndSet === 'function')),
+    singleInstance: withDefault(z.boolean({ error: 'must be a boolean' }), false),
     maxAgeSeconds: withDefault(int(1, 86_400), DEFAULT_MAX_AGE_SECONDS),
     maxSkewSeconds: withDefault(int(0, 3_600), DEFAULT_MAX_SKEW_SECONDS),
     replayMarginSeconds: withDefault(int(0, 3_600), DEFAULT_REPLAY_MARGIN_SECONDS),

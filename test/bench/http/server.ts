@@ -45,7 +45,7 @@ function benchJwk(): JsonWebKey {
 
 async function sealwireServer(): Promise<SealwireServer> {
   // Plain HTTP on loopback: the benchmark measures Sealwire, not TLS.
-  const server = createSealwireServer({ keys: [benchJwk() as never], allowInsecureLoopback: true })
+  const server = createSealwireServer({ keys: [benchJwk() as never], allowInsecureLoopback: true, singleInstance: true })
   await server.ready
   return server
 }

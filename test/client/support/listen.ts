@@ -49,6 +49,7 @@ export async function sealwireServer(options: HarnessOptions): Promise<SealwireS
   const server = createSealwireServer({
     keys: options.keyRing,
     allowInsecureLoopback: true,
+    singleInstance: true,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.jwksMaxAgeSeconds === undefined ? {} : { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds }),
   })

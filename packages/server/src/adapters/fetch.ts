@@ -4,6 +4,7 @@ import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
 import { DECRYPTED_BODY_MEDIA_TYPE, HANDLER_DROPPED_REQUEST_HEADERS } from '../handler-request-headers.js'
 import { isCorsPreflight } from '../preflight.js'
+import { requireSharedReplayStore } from '../shared-replay-store.js'
 
 /** What Sealwire verified about a request, attached to the Request the handler gets. */
 export interface SealwireContext<T = unknown> {
@@ -127,6 +128,11 @@ export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | 
  *
  * Transport (step 1) is the Request URL's scheme: the platform terminates TLS.
  *
+ * Replays: these platforms run many instances (isolates), so the server needs
+ * a shared replay store (a Durable Object, Redis, DynamoDB); one with the
+ * default memory store is refused here (`TypeError`) unless it was created
+ * with `singleInstance: true` (one Bun or Deno process on one host).
+ *
  * @example
  * // Cloudflare Workers / Bun / Deno with Hono: the whole app
  * import { Hono } from 'hono'
@@ -150,6 +156,7 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
 ): (request: Request, ...rest: PlatformArgs<A>) => Promise<Response> {
   if (typeof handler !== 'function') throw new TypeError('withSealwire: handler must be a function (request) => Response')
   if (options.schema !== undefined && !isStandardSchema(options.schema)) throw new TypeError('withSealwire: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
+  requireSharedReplayStore(server, 'withSealwire', 'a serverless or edge platform (Workers, Vercel, Deno Deploy, Lambda)')
   const { schema, peer, preflight, route } = options
   // Without a peer every request's client address is unknown, and a guard keyed by address guards nothing.
   if (server.guardsByAddress && peer === undefined) {

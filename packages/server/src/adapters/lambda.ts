@@ -1,6 +1,7 @@
 import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
+import { requireSharedReplayStore } from '../shared-replay-store.js'
 import { forwardedProto } from '../transport.js'
 import type { IncomingRequest, OutgoingResponse } from '../types.js'
 
@@ -120,11 +121,18 @@ function normalize(value: unknown): { status: number; headers: Record<string, st
  * unless the server allows it (`allowInsecureLoopback` with a loopback
  * `sourceIp`, or `requireTls: false`).
  *
+ * Replays: Lambda runs many instances, so the server needs a shared replay
+ * store; one with the default memory store is refused here (`TypeError`)
+ * unless it was created with `singleInstance: true`.
+ *
  * @example
  * import { createSealwireServer } from '@sealwire/server'
  * import { sealwireLambda } from '@sealwire/server/lambda'
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+ * import { DynamoDBReplayStore } from '@sealwire/dynamodb'
  *
- * const sealwire = createSealwireServer({ keys: JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS!) })
+ * const replayStore = new DynamoDBReplayStore({ client: new DynamoDBClient({}), tableName: 'sealwire-replay' })
+ * const sealwire = createSealwireServer({ keys: JSON.parse(process.env.SEALWIRE_PRIVATE_JWKS!), replayStore })
  * export const handler = sealwireLambda(sealwire, async (event) => ({
  *   statusCode: 200,
  *   headers: { 'content-type': 'application/json' },
@@ -138,6 +146,7 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
 ): (event: LambdaHttpEvent, context: C) => Promise<LambdaHttpResult> {
   if (typeof server?.open !== 'function') throw new TypeError('sealwireLambda: pass the server from createSealwireServer()')
   if (typeof handler !== 'function') throw new TypeError('sealwireLambda: handler must be a function')
+  requireSharedReplayStore(server, 'sealwireLambda', 'Lambda')
   const schema = options.schema
   if (schema !== undefined && !isStandardSchema(schema)) throw new TypeError('sealwireLambda: schema must be a Standard Schema (zod 3.24+ or 4, Valibot, ArkType…)')
   const route = schema === undefined ? undefined : { schema }
