@@ -15,8 +15,7 @@
  * - python-jwcrypto and node-jose seal a sealed-head request the new server
  *   accepts, and jwcrypto opens the answer's sealed fields.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingHttpHeaders } from 'node:http'
 import { ENVELOPE_HEADER, KeyRing, SealwireError, generateKeyPair, openResponse, type Curve, type PrivateJwk, type PublicJwk } from '@sealwire/core'
 import { createClient } from '@sealwire/client'
 import { createSealwireServer } from '@sealwire/server'
@@ -26,6 +25,7 @@ import { base64url, decodeProtectedHeader } from 'jose'
 import nodeJose from 'node-jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lastReleaseAvailable, loadLastRelease, type OldRelease } from '../helpers/old-release.js'
+import { serveNode } from '../server/harness/listen.js'
 import { rawRequest } from '../server/helpers/http.js'
 import { jwcrypto, jwcryptoAvailable } from './jwcrypto.js'
 
@@ -57,8 +57,8 @@ interface App {
 /** Where the answer points: a field the new server seals for a requester that announced the sealed head. */
 const LOCATION = '/api/items/1'
 
-/** The same application behind either release's Express adapter, on plain HTTP on 127.0.0.1. */
-async function startApp(sealwire: RequestHandler): Promise<App> {
+/** The same application behind either release's Express adapter; the tests use its plain-HTTP listener on 127.0.0.1. */
+async function startApp(sealwire: ReturnType<typeof sealwireExpress>): Promise<App> {
   const app = express()
   const running: App = { url: '', arrivals: [], handled: 0, close: async () => undefined }
   app.use((req, _res, next) => {
@@ -73,14 +73,9 @@ async function startApp(sealwire: RequestHandler): Promise<App> {
   }
   app.post('/api/echo', answer)
   app.get('/api/search', answer)
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  running.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  running.close = () =>
-    new Promise<void>((resolve, reject) => {
-      server.closeAllConnections()
-      server.close((error) => (error ? reject(error) : resolve()))
-    })
+  const served = await serveNode(app)
+  running.url = served.plainUrl
+  running.close = served.close
   return running
 }
 
