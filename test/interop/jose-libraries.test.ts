@@ -7,7 +7,6 @@
  * (`use`, `alg`, `kid`, `key_ops`; RFC 7518 §4.6.1.1) — and the Express adapter
  * must accept them; jwcrypto then opens the sealed response with the `rk`.
  */
-import { execFileSync } from 'node:child_process'
 import { KeyRing, generateKeyPair, openResponse, type Curve, type PublicJwk } from '@sealwire/core'
 import { createSealwireServer } from '@sealwire/server'
 import { base64url } from 'jose'
@@ -18,23 +17,7 @@ import type { RunningApp } from '../server/harness/spec.js'
 import { rawRequest } from '../server/helpers/http.js'
 import { testCertificate } from '../server/helpers/tls.js'
 import { requestPlaintextJson } from '../helpers/vectors.js'
-
-const PYTHON = '/usr/bin/python3'
-const SCRIPT = new URL('./jwcrypto-seal.py', import.meta.url).pathname
-
-/** Whether python3-jwcrypto can run here; under CI its absence fails the run (.ci/run installs it). */
-function jwcryptoAvailable(): boolean {
-  try {
-    execFileSync(PYTHON, ['-c', 'import jwcrypto'], { stdio: 'ignore' })
-    return true
-  } catch {
-    const message = 'python3-jwcrypto not found: install it with `apt-get install -y python3-jwcrypto`'
-    if (process.env.CI === 'true') throw new Error(`${message} (CI=true: missing system programs fail the run)`)
-    console.warn(`\n⚠️  SKIPPING: ${message}\n`)
-    return false
-  }
-}
-const python = (input: unknown): string => execFileSync(PYTHON, [SCRIPT], { input: JSON.stringify(input), encoding: 'utf8' })
+import { jwcrypto as python, jwcryptoAvailable } from './jwcrypto.js'
 
 const EPK_EXTRAS = { use: 'enc', alg: 'ECDH-ES', kid: 'ephemeral-7', key_ops: [] }
 const TYP = 'application/sealwire-req+jwe'

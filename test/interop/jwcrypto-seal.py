@@ -6,7 +6,13 @@ stdin, to seal: {"jwk": <server public JWK>, "header": {...protected header...},
 stdout: the JWE compact serialization.
 
 stdin, to open a response: {"open": <compact JWE>, "rk": <b64u response key>}
-stdout: {"header": {...}, "plaintext": "..."}
+stdout: {"header": {...}, "plaintext": "..."[, "head": {...}]}
+  "head": the response header fields sealed in the protected header's "shd" member
+  (a compact JWE of its own under the same rk), when the answer carries one.
+
+A sealed-head request (crit: ["shd"]) needs nothing special: jwcrypto checks crit
+when it decrypts, not when it encrypts; the caller puts shd and crit in the header
+and hdr/qry in the plaintext.
 
 Run with the system interpreter (/usr/bin/python3) and Debian's python3-jwcrypto.
 """
@@ -19,8 +25,15 @@ request = json.load(sys.stdin)
 
 if 'open' in request:
     token = jwe.JWE(algs=['dir', 'A256GCM'])
-    token.deserialize(request['open'], jwk.JWK(kty='oct', k=request['rk']))
-    json.dump({'header': json.loads(token.objects['protected']), 'plaintext': token.payload.decode('utf-8')}, sys.stdout)
+    key = jwk.JWK(kty='oct', k=request['rk'])
+    token.deserialize(request['open'], key)
+    header = json.loads(token.objects['protected'])
+    opened = {'header': header, 'plaintext': token.payload.decode('utf-8')}
+    if 'shd' in header:
+        head = jwe.JWE(algs=['dir', 'A256GCM'])
+        head.deserialize(header['shd'], key)
+        opened['head'] = json.loads(head.payload.decode('utf-8'))
+    json.dump(opened, sys.stdout)
     sys.exit(0)
 
 extras = request.get('epkExtras') or {}
