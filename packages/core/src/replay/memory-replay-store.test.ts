@@ -11,6 +11,7 @@ import {
   DEFAULT_REPLAY_TTL_SECONDS,
   MEMORY_REPLAY_DESIGN_RATE,
   MemoryReplayStore,
+  memoryBeginsAt,
 } from './memory-replay-store.js'
 import { replayExpiresAt } from './replay-expiry.js'
 
@@ -65,8 +66,23 @@ describe('MemoryReplayStore', () => {
     expect(await store.checkAndSet('j', now + 1000)).toBe(true)
   })
 
+  it("dates the first store of a process from the process's start, and every later one from its making", () => {
+    const registry: Record<symbol, unknown> = {}
+    // Process started at 1 000, first store made at 5 000: a request sealed at 2 000 (while the process was
+    // loading) is not older than this store's memory.
+    expect(memoryBeginsAt(5_000, 1_000, registry)).toBe(1_000)
+    // A second store (a hot reload): the first may have accepted requests this one never saw.
+    expect(memoryBeginsAt(9_000, 1_000, registry)).toBe(9_000)
+    // No usable process start (workerd reports 0; a time origin in the future is not believed).
+    expect(memoryBeginsAt(5_000, 0, {})).toBe(5_000)
+    expect(memoryBeginsAt(5_000, undefined, {})).toBe(5_000)
+    expect(memoryBeginsAt(5_000, 6_000, {})).toBe(5_000)
+  })
+
   it('sets rememberedSince to its clock at construction (systemClock by default)', () => {
     expect(new MemoryReplayStore({ clock }).rememberedSince).toBe(now)
+    // The process's first default store dates from the process's start (memoryBeginsAt); any later one from its making.
+    new MemoryReplayStore()
     const before = Date.now()
     const store = new MemoryReplayStore()
     expect(store.rememberedSince).toBeGreaterThanOrEqual(before)

@@ -73,6 +73,31 @@ const unavailable = (reason: Error) => new SealwireError('replay_guard_unavailab
  * const replayStore = new MemoryReplayStore() // 1 775 000 live jtis at most
  * const opened = await openRequest(envelope, { keyRing, replayStore, request: { method: 'POST', target: '/api/echo' } })
  */
+/** Process-wide mark that a memory replay store was made (a symbol in the global registry, so two copies of this module share it). */
+const STORE_MADE = Symbol.for('sealwire.memoryReplayStore.made')
+
+/**
+ * When a new store's memory begins: the instant from which it can vouch that
+ * it saw every request this process accepted (`rememberedSince`).
+ *
+ * The first store of a process begins with the process itself
+ * (`performance.timeOrigin`): this process accepted nothing before it
+ * started, and a previous process is what the restart rule is for. So a
+ * request sealed while the process was loading — the first request after
+ * `next dev` compiles a route, a module that builds its server lazily — is not
+ * refused for predating the store. A later store of the same process (a hot
+ * reload, a second server) begins when it is made: the store before it may
+ * have accepted requests it never heard of.
+ *
+ * @internal Exported for tests.
+ */
+export function memoryBeginsAt(now: number, timeOrigin: number | undefined, registry: Record<symbol, unknown>): number {
+  const first = registry[STORE_MADE] !== true
+  registry[STORE_MADE] = true
+  // workerd and some hosts report 0 (or nothing): no process start to go by.
+  return first && typeof timeOrigin === 'number' && timeOrigin > 0 && timeOrigin <= now ? timeOrigin : now
+}
+
 export class MemoryReplayStore implements ReplayStore {
   readonly rememberedSince: number
   readonly #maxEntries: number
@@ -95,7 +120,7 @@ export class MemoryReplayStore implements ReplayStore {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer')
     this.#maxEntries = maxEntries
     this.#clock = options.clock ?? systemClock
-    this.rememberedSince = this.#clock()
+    this.rememberedSince = options.clock === undefined ? memoryBeginsAt(Date.now(), globalThis.performance?.timeOrigin, globalThis as Record<symbol, unknown>) : this.#clock()
     this.#origin = Math.floor(this.rememberedSince / 1000) - TAG_ORIGIN_BEFORE_START_SECONDS
     this.#countedAt = this.#tagOf(this.rememberedSince)
     // A fresh secret per store: its fingerprints are unpredictable to anyone else.
