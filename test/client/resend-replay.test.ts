@@ -62,7 +62,7 @@ function send(res: ServerResponse, answer: Answer): void {
 /** The server: POST /api/transfer runs its handler, counting runs per `call` in the body; `now` is its clock. */
 async function startServer(keyRing: KeyRing, clock: { now: number }) {
   const runs = new Map<string, number>()
-  const sealwire = createSealwireServer({ keys: keyRing, allowInsecureLoopback: true, clock: () => clock.now })
+  const sealwire = createSealwireServer({ keys: keyRing, allowInsecureLoopback: true, singleInstance: true, clock: () => clock.now })
   await sealwire.ready
   const transfer = withSealwire(sealwire, async (request: SealwireRequest) => {
     const { call } = request.sealwire.body as { call: string }

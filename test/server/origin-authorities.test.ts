@@ -36,7 +36,7 @@ const apps: RunningApp[] = []
 beforeAll(async () => {
   keys = await testKeys()
   // Plain HTTP on loopback: the scheme is http, so the tenants are http origins.
-  server = createSealwireServer({ keys: keys.ring, requireTls: false, origins: [A, B] })
+  server = createSealwireServer({ keys: keys.ring, requireTls: false, singleInstance: true, origins: [A, B] })
 })
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()))
