@@ -28,7 +28,7 @@ import { testKeys } from '../server/helpers/sealing.js'
 import { testCertificate } from '../server/helpers/tls.js'
 import { repoRoot } from './support.js'
 
-/** A secret nobody could guess, with characters a query must percent-encode. */
+/** A secret nobody could guess: what the recorder looks for. */
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`
 
 interface Upstream {
@@ -107,11 +107,12 @@ describe.each(examples)('%s behind a recording TLS terminator', (_name, start) =
     const api = createClient({ baseUrl: proxy.url, fetch })
     await api.get('/api/ping')
     proxy.take()
-    const q = `${secret('plan')} for Q3/é&more`
+    // The random part alone too: a spelling that encodes the rest differently still shows it.
+    const core = secret('plan')
+    const q = `${core} for Q3/é&more`
     expect(await api.get(`/api/search?q=${encodeURIComponent(q)}`)).toEqual({ q })
     const recorded = proxy.take()
     expect(requestLines(recorded)).toEqual(['GET /api/search HTTP/1.1'])
-    const core = q.slice(0, 29)
     expect(secretsIn(recorded.toServer, [q, core])).toEqual([])
     expect(secretsIn(recorded.toClient, [q, core])).toEqual([])
   })
