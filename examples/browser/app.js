@@ -1,6 +1,7 @@
-// A sealed money transfer, in the browser, with @sealwire/client's browser
-// bundle (served beside this page by examples/express). No framework: the
-// client does the cryptography; this file records the wire and shows it.
+// A sealed money transfer, and a bearer token and a query sealed inside the
+// envelope, in the browser, with @sealwire/client's browser bundle (served
+// beside this page by examples/express). No framework: the client does the
+// cryptography; this file records the wire and shows it.
 import { createClient, isSealwireError } from '/sealwire-client.min.js'
 
 const $ = (id) => document.getElementById(id)
@@ -97,9 +98,14 @@ const pretty = (value) => JSON.stringify(value, null, 2)
 
 /** The envelope, its five parts coloured, each shortened: what a proxy log would hold. */
 function showEnvelope(jwe, flippedAt) {
-  const [h, k, iv, c, t] = jwe.split('.')
   const target = $('wire')
-  target.replaceChildren(
+  target.replaceChildren(...envelopeNodes(jwe, flippedAt))
+  target.append(el('span', 'size', `  ${jwe.length} characters`))
+}
+
+function envelopeNodes(jwe, flippedAt) {
+  const [h, k, iv, c, t] = jwe.split('.')
+  return [
     el('span', 'seg-h', shorten(h, 40, 12)),
     '.',
     el('span', 'seg-k', k),
@@ -109,8 +115,7 @@ function showEnvelope(jwe, flippedAt) {
     flippedAt === undefined ? el('span', 'seg-c', shorten(c, 64, 16)) : flippedCiphertext(c, flippedAt),
     '.',
     el('span', 'seg-t', t),
-  )
-  target.append(el('span', 'size', `  ${jwe.length} characters`))
+  ]
 }
 
 /** The ciphertext with the altered character marked. */
@@ -235,6 +240,52 @@ async function run(attack) {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The sealed head: a bearer token and a query, carried inside the envelope.
+
+/** The one token the reference app's GET /api/me accepts (a demo, not an authentication scheme). */
+const DEMO_AUTHORIZATION = 'Bearer demo-token'
+
+/** One request of the panel: the request line as it crossed, the envelope, the decrypted answer. */
+function headExchange(route, exchange, status, answer) {
+  const { request } = exchange
+  const url = new URL(request.url)
+  const envelope = request.headers.get('sealwire-envelope') ?? request.body
+  const cipher = el('pre', 'code cipher')
+  cipher.append(...envelopeNodes(envelope), el('span', 'size', `  ${envelope.length} characters`))
+  const block = el('div', 'head-exchange')
+  block.dataset.route = route
+  block.append(
+    el('p', 'wire-line', `${request.method} ${url.pathname}${url.search} · envelope in the Sealwire-Envelope header`),
+    cipher,
+    el('pre', 'code answer', `${status} ${pretty(answer)}`),
+  )
+  return block
+}
+
+async function sendSealedHead() {
+  const buttons = document.querySelectorAll('button')
+  buttons.forEach((b) => (b.disabled = true))
+  $('sealed-head').dataset.state = 'sending'
+  try {
+    const me = await api.fetch('/api/me', { headers: { authorization: DEMO_AUTHORIZATION } })
+    const meBlock = headExchange('me', wire.last, me.status, await readJson(me))
+    const search = await api.fetch(`/api/search?q=${encodeURIComponent($('search-q').value)}`)
+    const searchBlock = headExchange('search', wire.last, search.status, await readJson(search))
+    $('head-exchanges').replaceChildren(meBlock, searchBlock)
+    $('sealed-head').dataset.state = 'done'
+  } catch (err) {
+    $('head-exchanges').replaceChildren(el('p', 'wire-line', `Failed: ${err?.code ?? err?.name ?? 'Error'} — ${err?.message ?? String(err)}`))
+    $('sealed-head').dataset.state = 'failed'
+  } finally {
+    buttons.forEach((b) => (b.disabled = false))
+  }
+}
+
+$('sealed-head').addEventListener('submit', (event) => {
+  event.preventDefault()
+  sendSealedHead()
+})
 $('transfer').addEventListener('submit', (event) => {
   event.preventDefault()
   run('deliver')

@@ -1,6 +1,7 @@
 // The browser example (examples/browser) in a real Chromium, served by the
 // reference app (examples/express) over HTTPS on loopback: fill the transfer
-// form, send it, replay it, tamper with it, and read what the page shows.
+// form, send it, replay it, tamper with it, send a sealed head, and read what
+// the page shows.
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { SealwireEvent } from '@sealwire/server'
@@ -108,5 +109,44 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
 
     // The server's side of the same story: what it refused, and why.
     expect(events.filter((e) => e.type === 'rejected').map((e) => e.code)).toEqual(['replayed_request', 'decryption_failed', 'invalid_payload'])
+  })
+
+  it('the sealed-head panel: GET /api/me with the demo token and a search, the token and the query inside the envelope', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
+    const pageErrors: string[] = []
+    try {
+      const page = await context.newPage()
+      page.on('pageerror', (err) => pageErrors.push(err.message))
+      await page.goto(`${running.url}/`)
+      await page.locator('body[data-ready="true"]').waitFor({ timeout: 20_000 })
+      const term = 'acquisition of Initech, Q3'
+      await page.fill('#search-q', term)
+      await page.click('#send-head')
+      await page.locator('#sealed-head[data-state="done"]').waitFor({ timeout: 20_000 })
+
+      const shown = async (route: string) => {
+        const block = page.locator(`.head-exchange[data-route="${route}"]`)
+        const answer = (await block.locator('.answer').textContent())!
+        return {
+          line: (await block.locator('.wire-line').textContent())!,
+          envelope: (await block.locator('.cipher').textContent())!,
+          status: answer.slice(0, answer.indexOf(' ')),
+          answer: JSON.parse(answer.slice(answer.indexOf(' ') + 1)) as unknown,
+        }
+      }
+      const me = await shown('me')
+      expect(me).toMatchObject({ line: 'GET /api/me · envelope in the Sealwire-Envelope header', status: '200', answer: { user: 'demo' } })
+      const search = await shown('search')
+      // The request line as it crossed: the path only, the query sealed.
+      expect(search).toMatchObject({ line: 'GET /api/search · envelope in the Sealwire-Envelope header', status: '200', answer: { q: term } })
+      for (const { envelope } of [me, search]) {
+        expect(envelope).toMatch(/^eyJ[\w-]+…[\w-]+\.\.[\w-]{16}\.[\w-]+(…[\w-]+)?\.[\w-]{22} {2}\d+ characters$/)
+        expect(envelope).not.toMatch(/demo-token|Initech/)
+      }
+      await page.screenshot({ path: join(artifacts, 'examples-browser-sealed-head.png'), fullPage: true })
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+    }
   })
 })

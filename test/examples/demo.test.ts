@@ -61,7 +61,17 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     expect(out).toContain('Sealwire demo')
     expect(code, out).toBe(0)
 
-    const steps = ['1. Key discovery', '2. Encrypted POST /api/echo', '3. Encrypted GET /api/ping', '4. Encrypted POST /api/transfer', '5. Replay', '6. Tampered envelope', '7. Schema violation', '8. Plain JSON to a protected route']
+    const steps = [
+      '1. Key discovery',
+      '2. Encrypted POST /api/echo',
+      '3. Encrypted GET /api/ping',
+      '4. Sealed head: GET /api/me and GET /api/search?q=…',
+      '5. Encrypted POST /api/transfer',
+      '6. Replay',
+      '7. Tampered envelope',
+      '8. Schema violation',
+      '9. Plain JSON to a protected route',
+    ]
     let at = -1
     for (const s of steps) {
       const next = out.indexOf(s)
@@ -78,17 +88,26 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     expect(out).toMatch(/decrypted +200 application\/json; charset=utf-8 \{"message":"hello, sealed world","card":"4111 1111 1111 1111"\}/)
     expect(out).toMatch(/decrypted +200 \{"pong":true\}/)
     expect(out).toMatch(/decrypted +200 \{"ok":true\}/)
+    // The sealed head: what the handlers read, and a wire that shows the path only.
+    const head = out.slice(out.indexOf('4. Sealed head'), out.indexOf('5. Encrypted POST'))
+    expect(head).toMatch(/on the wire +GET \/api\/me — envelope in the header Sealwire-Envelope/)
+    expect(head).toMatch(/on the wire +GET \/api\/search — envelope in the header Sealwire-Envelope/)
+    expect(head).toMatch(/htu \/api\/search · iat \d+ · jti \S+ · shd 1 · crit shd/)
+    expect(head).toMatch(/decrypted +200 \{"user":"demo"\}/)
+    expect(head).toMatch(/decrypted +200 \{"q":"acquisition of Initech, closing 2027-03"\}/)
+    expect(head).toMatch(/✔ the token and the query crossed the wire sealed: the request line carried the path only/)
+    expect(head.match(/^ {3}(on the wire|header|came back) .*$/gm)!.join('\n')).not.toMatch(/demo-token|Initech/)
     expect(out).toMatch(/2nd copy +409 application\/jose/)
     expect(out).toMatch(/sender sees +409 application\/problem\+json .*"code":"replayed_request"/)
     expect(out).toMatch(/came back +400 application\/problem\+json .*"code":"decryption_failed"/)
     expect(out).toMatch(/decrypted +422 application\/problem\+json .*"code":"invalid_payload"/)
     expect(out).toMatch(/came back +415 application\/problem\+json .*"code":"unsupported_media_type"/)
-    expect(out.match(/✔/g)).toHaveLength(8)
+    expect(out.match(/✔/g)).toHaveLength(10)
     expect(out).not.toContain('✘')
     // The server's own log, shown at the end: outcomes, never a body.
     expect(out).toMatch(/POST \/api\/transfer → 200[^]*refused: replayed_request\n.*POST \/api\/transfer → 409/)
     expect(out).not.toMatch(/What the server logged[\s\S]*4111/)
-    expect(out).toContain('All 8 steps behaved as expected')
+    expect(out).toContain('All 9 steps behaved as expected')
 
     const port = Number(/https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1])
     expect(await portClosed(port)).toBe(true)

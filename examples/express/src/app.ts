@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { createSealwireServer, type KeyRing, type ReplayStore, type SealwireEvent } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express, { type Express, type Response } from 'express'
+import { DEMO_AUTHORIZATION } from './demo-token.js'
 import { generateKeySet, type PrivateJwkSet } from './keys.js'
 import { Transfer } from './transfer.js'
 
@@ -48,8 +49,6 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 const PAGE_FILES: Record<string, string> = { '/': 'index.html', '/app.js': 'app.js', '/styles.css': 'styles.css' }
-/** The one token `GET /api/me` accepts: a demo, not an authentication scheme. */
-export const DEMO_AUTHORIZATION = 'Bearer demo-token'
 
 const setPageHeaders = (res: Response) => res.set(PAGE_HEADERS)
 

@@ -28,7 +28,9 @@ export function describeRequestHeader(h: Record<string, unknown>): string {
   const kid = typeof h.kid === 'string' ? `${h.kid.slice(0, 10)}…` : '?'
   const crv = (h.epk as { crv?: string } | undefined)?.crv ?? '?'
   const jti = typeof h.jti === 'string' ? `${h.jti.slice(0, 10)}…` : '?'
-  return `alg ${h.alg} · enc ${h.enc} · kid ${kid} (${crv}) · htm ${h.htm} · htu ${h.htu} · iat ${h.iat} · jti ${jti}`
+  // shd announces the sealed head; crit ["shd"] says it carries fields or a query a server must restore.
+  const head = h.shd === undefined ? '' : ` · shd ${h.shd}${Array.isArray(h.crit) ? ` · crit ${h.crit.join(',')}` : ''}`
+  return `alg ${h.alg} · enc ${h.enc} · kid ${kid} (${crv}) · htm ${h.htm} · htu ${h.htu} · iat ${h.iat} · jti ${jti}${head}`
 }
 
 export function describeResponseHeader(h: Record<string, unknown>): string {

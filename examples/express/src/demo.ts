@@ -1,7 +1,8 @@
 // `pnpm demo`: one encrypted session with the reference app, step by step.
 // Starts examples/express (dist/main.js) as a child process on a free port,
 // then plays a client against it with @sealwire/client: key discovery, a
-// sealed POST and GET, a transfer, then the attacks Sealwire stops — a replay,
+// sealed POST and GET, a bearer token and a query sealed inside the envelope,
+// a transfer, then the attacks Sealwire stops — a replay,
 // a tampered envelope — and a schema violation. Exits 0 only if every step
 // behaved as expected.
 import { fork, type ChildProcess } from 'node:child_process'
@@ -25,6 +26,7 @@ import {
   red,
   short,
 } from './demo-print.js'
+import { DEMO_AUTHORIZATION } from './demo-token.js'
 import type { ListeningMessage } from './main.js'
 import { pinnedFetch, type PinnedFetch } from './pinned-fetch.js'
 import { createWire, type Exchange, type Wire } from './wire.js'
@@ -57,6 +59,22 @@ function showRequest(exchange: Exchange, plaintext: unknown): void {
   line('', short(envelope, 56, 16))
   line('', jweParts(envelope))
   line('header', describeRequestHeader(protectedHeader(envelope)))
+}
+
+/**
+ * Which of `secrets` a hop could read in this exchange: on the request line,
+ * in any request header (the envelope's readable protected header included),
+ * in the request body, or in what came back. Each is looked for as written
+ * and percent-encoded, the two ways a URL or a form would carry it.
+ */
+function readableOnTheWire(exchange: Exchange, secrets: readonly string[]): string[] {
+  const { request } = exchange
+  const seen = [request.method, request.url, request.body ?? '', ...exchange.responses.map((r) => r.body)]
+  request.headers.forEach((value, name) => seen.push(`${name}: ${value}`))
+  const envelope = request.body ?? request.headers.get('sealwire-envelope') ?? ''
+  if (envelope !== '') seen.push(JSON.stringify(protectedHeader(envelope)))
+  const wire = seen.join('\n')
+  return secrets.filter((secret) => wire.includes(secret) || wire.includes(encodeURIComponent(secret)))
 }
 
 function showResponse(exchange: Exchange, index = 0): void {
@@ -136,6 +154,28 @@ async function session(url: string, fetch: PinnedFetch, api: SealwireClient, wir
   const pong = await decrypted(ping)
   line('decrypted', `${ping.status} ${json(pong)}`)
   check(ping.status === 200 && json(pong) === json({ pong: true }), 'sealed GET answered, sealed answer opened')
+
+  const term = 'acquisition of Initech, closing 2027-03'
+  const token = DEMO_AUTHORIZATION.replace(/^Bearer /, '')
+  step('Sealed head: GET /api/me and GET /api/search?q=…', 'the bearer token and the query travel inside the envelope: a hop sees the path, never them')
+  const me = await api.fetch('/api/me', { headers: { authorization: DEMO_AUTHORIZATION } })
+  const meWire = wire.last!
+  line('sent', `GET /api/me with Authorization: ${DEMO_AUTHORIZATION}`)
+  showRequest(meWire, undefined)
+  showResponse(meWire)
+  const user = await decrypted(me)
+  line('decrypted', `${me.status} ${json(user)} — what the handler answered after reading Authorization`)
+  const search = await api.fetch(`/api/search?q=${encodeURIComponent(term)}`)
+  const searchWire = wire.last!
+  line('sent', `GET /api/search?q=${encodeURIComponent(term)}`)
+  showRequest(searchWire, undefined)
+  showResponse(searchWire)
+  const found = await decrypted(search)
+  line('decrypted', `${search.status} ${json(found)} — the q the handler received`)
+  check(me.status === 200 && json(user) === json({ user: 'demo' }) && search.status === 200 && json(found) === json({ q: term }), 'the handlers read the sealed Authorization and query')
+  const leaked = [...readableOnTheWire(meWire, [token]), ...readableOnTheWire(searchWire, [term])]
+  line('on the wire', leaked.length === 0 ? 'neither the token nor the search term, in any request line, header, envelope header or answer' : red(`readable: ${leaked.join(', ')}`))
+  check(leaked.length === 0 && new URL(searchWire.request.url).search === '', 'the token and the query crossed the wire sealed: the request line carried the path only')
 
   const transfer = { to: 'alice', amount: 42 }
   step('Encrypted POST /api/transfer', 'the body is checked against the route’s zod schema after decryption')

@@ -33,6 +33,10 @@ describe('parseClientOptions', () => {
     [{ ...base, jwksRoot: null }, 'createClient: jwksRoot: must be the root public JWK (EC P-256) or its 43-character RFC 7638 thumbprint'],
     [{ ...base, jwksRoot: { kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' } }, 'createClient: jwksRoot: is the PRIVATE root key (it has "d"): pin the public JWK (`sealwire keys root` prints it) or its thumbprint, and keep the private key offline'],
     [{ ...base, keys: [{}], jwksRoot: 'A'.repeat(43) }, 'createClient: pass keys (pinned) or jwksRoot (signed key sets), not both'],
+    [{ ...base, sealHeaders: ['x-tenant-id', 'Host'] }, 'createClient: sealHeaders: "Host" cannot be sealed: it is read by the hops or describes the message on the wire; remove it from the list'],
+    [{ ...base, sealHeaders: ['content-length'] }, 'createClient: sealHeaders: "content-length" cannot be sealed: it is read by the hops or describes the message on the wire; remove it from the list'],
+    [{ ...base, sealHeaders: ['x tenant'] }, 'createClient: sealHeaders: "x tenant" cannot be sealed: it is not a lowercase HTTP field name; remove it from the list'],
+    [{ ...base, sealHeaders: 'x-tenant-id' }, 'createClient: sealHeaders: must be an array of header field names'],
     [{ baseUrl: 1, crypto: 'x' }, "createClient: baseUrl: must be a string or a URL; crypto: must be 'auto', 'jose' or 'noble'"],
   ])('%j → %s', (options, message) => {
     expect(parse(options)).toThrow(new TypeError(message))

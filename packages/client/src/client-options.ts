@@ -142,7 +142,8 @@ export function headerNamesProblem(v: unknown, sealed: boolean): string | undefi
   for (const name of v) {
     if (typeof name !== 'string') return 'must be an array of header field names'
     const reason = unsealableReason(name.toLowerCase(), 'request')
-    if (sealed && reason !== undefined) return `"${name}" cannot be sealed: it ${reason}`
+    // The fix is always the same: such a field travels as HTTP sends it, so it has no place in the list.
+    if (sealed && reason !== undefined) return `"${name}" cannot be sealed: it ${reason}; remove it from the list`
   }
   return undefined
 }

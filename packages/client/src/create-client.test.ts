@@ -27,4 +27,13 @@ describe('createClient', () => {
     expect(() => createClient({ baseUrl: 'https://api.example.com', keys: { keys: [privateJwk] } })).toThrow(/keys\[0\] is a private key/)
     expect(pin([publicJwk])).not.toThrow()
   })
+
+  it('refuses, at creation and per request, a sealHeaders list naming a field no hop may lose, and says to remove it', async () => {
+    let calls = 0
+    const fetch = async () => (calls++, new Response())
+    expect(() => createClient({ baseUrl: 'https://api.example.com', fetch, sealHeaders: ['host'] })).toThrow(new TypeError('createClient: sealHeaders: "host" cannot be sealed: it is read by the hops or describes the message on the wire; remove it from the list'))
+    const api = createClient({ baseUrl: 'https://api.example.com', fetch })
+    await expect(api.fetch('/api/me', { sealHeaders: ['transfer-encoding'] })).rejects.toThrow(new TypeError('init.sealHeaders: "transfer-encoding" cannot be sealed: it is read by the hops or describes the message on the wire; remove it from the list'))
+    expect(calls).toBe(0)
+  })
 })
