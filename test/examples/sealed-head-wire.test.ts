@@ -66,12 +66,12 @@ const examples: Array<[string, () => Promise<Upstream>]> = [
       return { url: running.url, ca: running.cert, close: running.close }
     },
   ],
-  ['examples/serverless, the Fetch handler on node:http', async () => serveFetch(await createFetchHandler({ allowInsecureLoopback: true }), { port: 0 })],
+  ['examples/serverless, the Fetch handler on node:http', async () => serveFetch(await createFetchHandler({ allowInsecureLoopback: true, singleInstance: true }), { port: 0 })],
   [
     // API Gateway in miniature on loopback: each HTTP request becomes an event from the sample.
     'examples/serverless, the Lambda handler behind an HTTP front door',
     async () => {
-      const invoke = lambdaFetch(await createLambdaHandler(), await lambdaTemplate())
+      const invoke = lambdaFetch(await createLambdaHandler({ singleInstance: true }), await lambdaTemplate())
       return serveFetch((request) => invoke(request), { port: 0 })
     },
   ],
@@ -155,7 +155,7 @@ describe.each(harnesses)('the $name adapter behind a recording TLS terminator', 
   beforeAll(async () => {
     const keys = await testKeys()
     publicKeys = [...keys.ring.publicJwks().keys]
-    const running = await harness.start(createSealwireServer({ keys: keys.ring }))
+    const running = await harness.start(createSealwireServer({ keys: keys.ring, sealedRequestHeaders: ['x-tenant-id'], singleInstance: true }))
     upstream = { url: running.secureUrl, ca: (await testCertificate()).cert, close: running.close }
     ;({ proxy, fetch } = await behindRecorder(upstream))
   })

@@ -41,7 +41,7 @@ describe.each(harnesses)('the sealed head through the $name adapter', (harness) 
     keys = await testKeys()
     jwk = keys.ring.publicJwks().keys.find((k) => k.crv === 'X25519') as PublicJwk & { kid: string }
     ca = (await testCertificate()).cert
-    app = await harness.start(createSealwireServer({ keys: keys.ring }))
+    app = await harness.start(createSealwireServer({ keys: keys.ring, singleInstance: true }))
   })
   afterAll(async () => {
     await app?.close()

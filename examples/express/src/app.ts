@@ -77,6 +77,8 @@ const setPageHeaders = (res: Response) => res.set(PAGE_HEADERS)
  */
 export async function createExampleApp(options: ExampleAppOptions = {}): Promise<Express> {
   const sealwire = createSealwireServer({
+    // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
+    sealedRequestHeaders: ['x-tenant-id'],
     keys: options.keys ?? (await generateKeySet()),
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
     ...(options.requireTls === undefined ? {} : { requireTls: options.requireTls }),

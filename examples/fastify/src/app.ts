@@ -20,7 +20,8 @@ export interface FastifyExampleOptions {
  */
 export async function createFastifyApp(options: FastifyExampleOptions): Promise<FastifyInstance> {
   const keys = options.keys ?? { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
-  const sealwire = createSealwireServer({ keys, ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }) })
+  // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
+  const sealwire = createSealwireServer({ keys, sealedRequestHeaders: ['x-tenant-id'], ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }) })
   await sealwire.ready
 
   const app = Fastify({ https: { ...options.https, minVersion: 'TLSv1.2' } })

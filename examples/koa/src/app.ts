@@ -24,6 +24,8 @@ export interface KoaExampleOptions {
 export async function createKoaApp(options: KoaExampleOptions = {}): Promise<Koa> {
   const keys = options.keys ?? { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
   const sealwire = createSealwireServer({
+    // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
+    sealedRequestHeaders: ['x-tenant-id'],
     keys,
     allowInsecureLoopback: true,
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),

@@ -36,6 +36,8 @@ export async function defaultKeys(): Promise<{ keys: unknown[] }> {
  */
 export async function createFetchHandler(options: ServerlessExampleOptions = {}): Promise<FetchHandler> {
   const sealwire = createSealwireServer({
+    // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
+    sealedRequestHeaders: ['x-tenant-id'],
     keys: options.keys ?? (await defaultKeys()),
     allowInsecureLoopback: options.allowInsecureLoopback ?? false,
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),

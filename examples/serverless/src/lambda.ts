@@ -24,6 +24,8 @@ const json = (statusCode: number, value: unknown): LambdaHttpResult => ({ status
  */
 export async function createLambdaHandler(options: LambdaExampleOptions = {}): Promise<LambdaHandler> {
   const sealwire = createSealwireServer({
+    // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
+    sealedRequestHeaders: ['x-tenant-id'],
     keys: options.keys ?? (await defaultKeys()),
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
     singleInstance: options.singleInstance ?? false,

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SEALED_REQUEST_HEADERS,
   DEFAULT_SEALED_RESPONSE_HEADERS,
   KeyRing,
   MemoryReplayStore,
@@ -205,6 +206,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   })
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   const sealResponseHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_RESPONSE_HEADERS, ...o.sealResponseHeaders])
+  const sealedRequestHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_REQUEST_HEADERS, ...o.sealedRequestHeaders])
   let warnedInsecure = false
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
@@ -349,6 +351,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           replayMarginSeconds: o.replayMarginSeconds,
           clock,
           hasClearHeader: (name) => incoming.header(name) !== undefined,
+          sealedRequestHeaders,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
         meters.opened(monotonicNow() - openStarted, 'accepted')

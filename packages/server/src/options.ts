@@ -106,6 +106,19 @@ export interface SealwireServerOptions {
    * createSealwireServer({ keys, sealResponseHeaders: ['x-tenant-quota'] })
    */
   sealResponseHeaders?: readonly string[]
+  /**
+   * Request fields restored from a sealed head besides `authorization`,
+   * `cookie` and `x-api-key` (docs/PROTOCOL.md §3.5): list the fields your
+   * clients seal (`sealHeaders`), such as a tenant id or an idempotency key.
+   * Any other sealed field is refused (`invalid_sealed_head`): a field a proxy
+   * in front sets for you and strips from clients (a client certificate, a
+   * user name) cannot be stripped from inside an envelope, so only the ones
+   * you expect are let in.
+   *
+   * @example
+   * createSealwireServer({ keys, sealedRequestHeaders: ['x-tenant-id', 'idempotency-key'] })
+   */
+  sealedRequestHeaders?: readonly string[]
   /** Receives one security event per request. Its exceptions are swallowed. */
   onEvent?: (event: SealwireEvent) => void
   /**
@@ -145,6 +158,7 @@ export interface ResolvedOptions {
   jwksMaxAgeSeconds: number
   dropResponseHeaders: string[]
   sealResponseHeaders: string[]
+  sealedRequestHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
   guard: GuardOptions | undefined
   meterProvider: MeterProvider | undefined
@@ -213,6 +227,10 @@ const optionsSchema = z.strictObject(
     ),
     sealResponseHeaders: withDefault(
       stringsTo((n) => unsealableReason(n.toLowerCase(), 'response') === undefined, 'must be a header name that can be sealed (not set-cookie, date, vary, cache-control, CORS or framing fields)', (n) => n.toLowerCase()),
+      [],
+    ),
+    sealedRequestHeaders: withDefault(
+      stringsTo((n) => unsealableReason(n.toLowerCase(), 'request') === undefined, 'must be a header name that can be sealed (not framing, hop-by-hop, forwarding, x-forwarded-*, proxy-*, conditional or Sealwire fields)', (n) => n.toLowerCase()),
       [],
     ),
     onEvent: z.optional(fn<(event: SealwireEvent) => void>('a function')),

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SEALED_RESPONSE_HEADERS,
   ERROR_TABLE,
   PRE_DECRYPTION_CODES,
   JOSE_MEDIA_TYPE,
@@ -107,7 +108,10 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   headers.delete('content-length')
   headers.delete('content-encoding')
   headers.set('content-type', opened.contentType)
-  // Fields the server sealed (docs/PROTOCOL.md §4.1) replace any clear ones of the same name: only these are authenticated.
+  // A server that seals response fields (docs/PROTOCOL.md §4.1) seals every one of the kinds it
+  // seals by default: any of them in clear beside its answer was added on the way (a Location to a
+  // phishing page, a WWW-Authenticate asking for a password). Only the sealed ones are kept.
+  if (opened.sealedHead) for (const name of DEFAULT_SEALED_RESPONSE_HEADERS) headers.delete(name)
   for (const [name, value] of opened.headers) headers.set(name, value)
   const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
   const response = new Response(body, { status: opened.status, statusText: res.statusText, headers })

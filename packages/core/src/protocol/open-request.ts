@@ -11,7 +11,9 @@ import { decodeProtectedHeader, payloadIssues } from './compact.js'
 import { plainRequestHeader, plainRequestPlaintext } from './request-header.js'
 import { DEFAULT_MAX_JSON_DEPTH, jsonTextDepthExceeds, topLevelJsonText } from './json-depth.js'
 import { attachReply } from './reply-errors.js'
-import { checkSealedHead, isSealedHeadCrit, type SealedRequestHead } from './sealed-head.js'
+import { DEFAULT_SEALED_REQUEST_HEADERS, checkSealedHead, isSealedHeadCrit, type SealedRequestHead } from './sealed-head.js'
+
+const DEFAULT_RESTORED: ReadonlySet<string> = new Set(DEFAULT_SEALED_REQUEST_HEADERS)
 import type { ReplyContext, RequestDescriptor } from './request-descriptor.js'
 
 export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV1<unknown>> {
@@ -43,6 +45,12 @@ export interface OpenRequestOptions<S extends StandardSchemaV1 = StandardSchemaV
    * clear is refused (`invalid_sealed_head`), since the two may differ.
    */
   hasClearHeader?: ((name: string) => boolean) | undefined
+  /**
+   * The request fields this server restores from a sealed head (lowercase);
+   * a sealed field outside it is refused (`invalid_sealed_head`). Default
+   * `DEFAULT_SEALED_REQUEST_HEADERS`: `authorization`, `cookie`, `x-api-key`.
+   */
+  sealedRequestHeaders?: ReadonlySet<string> | undefined
   /**
    * Route schema for the decrypted body (step 11), any Standard Schema (zod 3.24+
    * and 4, Valibot, ArkType); its output becomes `body`.
@@ -179,15 +187,16 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   // query travels sealed beside the header fields; a field both sealed and in
   // clear is ambiguous (which one would the handler read?), refused.
   let head: OpenedRequest<unknown>['head']
-  if (header.shd === 1) {
-    const checked = checkSealedHead(plaintext.hdr, plaintext.qry, 'request')
+  // A too-deep plaintext was parsed for its top level only (its head too): it is refused at step 11.
+  if (header.shd === 1 && !tooDeep) {
+    const checked = checkSealedHead(plaintext.hdr, plaintext.qry, 'request', options.sealedRequestHeaders ?? DEFAULT_RESTORED)
     if ('problem' in checked) throw attachReply(fail('invalid_sealed_head', `Sealed head refused: ${checked.problem}`), reply)
     const { headers, query } = checked.head
     if (query !== undefined && header.htu.includes('?')) throw attachReply(fail('invalid_sealed_head', 'The query is both on the request line and sealed'), reply)
     const clear = options.hasClearHeader
     if (clear !== undefined && headers.some(([name]) => clear(name))) throw attachReply(fail('invalid_sealed_head', 'A header field is both sealed and sent in clear'), reply)
     head = { headers, query, target: query === undefined ? header.htu : `${header.htu}?${query}` }
-  } else if (plaintext.hdr !== undefined || plaintext.qry !== undefined) {
+  } else if (header.shd !== 1 && (plaintext.hdr !== undefined || plaintext.qry !== undefined)) {
     // A head the header does not announce: whoever sealed it did not mark it critical either.
     throw attachReply(fail('invalid_sealed_head', 'The plaintext carries a sealed head the protected header does not announce (shd)'), reply)
   }

@@ -21,6 +21,12 @@ export interface OpenedResponse {
   body: Uint8Array
   /** Response header fields the server sealed (docs/PROTOCOL.md §4.1), lowercase names; empty when none. */
   headers: ReadonlyArray<readonly [string, string]>
+  /**
+   * Whether the answer carried a sealed head (`shd`), even an empty one: then
+   * the server seals every field of the sealed kinds, and one in clear beside
+   * it was added on the way.
+   */
+  sealedHead: boolean
 }
 
 /**
@@ -54,7 +60,7 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   if (header.sts !== options.status) throw new SealwireError('response_binding_mismatch', { detail: 'Sealed status differs from the HTTP status' })
   const sealedHead = decoded[SEALED_HEAD_PARAM]
   const headers = sealedHead === undefined ? [] : await openResponseHead(sealedHead, options)
-  return { status: header.sts, contentType: header.cty, body, headers }
+  return { status: header.sts, contentType: header.cty, body, headers, sealedHead: sealedHead !== undefined }
 }
 
 /**

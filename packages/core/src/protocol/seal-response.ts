@@ -39,11 +39,13 @@ export function sealResponse(options: SealResponseOptions): Promise<string> {
   const fields = options.headers === undefined ? undefined : responseHead(options.headers)
   if (fields !== undefined && reply.sealsHead !== true) throw new TypeError('headers: this requester did not announce the sealed head (shd); send them in clear or not at all')
   const body = typeof options.body === 'string' ? utf8(options.body) : options.body
-  if (fields === undefined) return backend.sealWithSecret(body, header, reply.rk)
+  if (reply.sealsHead !== true) return backend.sealWithSecret(body, header, reply.rk)
   return (async () => {
     // A JWE of its own under the same rk, inside the protected header: the header is the
     // answer's AAD, so the fields cannot be stripped, swapped or moved to another answer.
-    header[SEALED_HEAD_PARAM] = await backend.sealWithSecret(utf8(fields), { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_HEAD_TYP }, reply.rk)
+    // Sent to every requester that announced the sealed head, `{}` when there are no fields:
+    // its presence tells the client that no field of the sealed kinds may be believed in clear.
+    header[SEALED_HEAD_PARAM] = await backend.sealWithSecret(utf8(fields ?? '{}'), { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_HEAD_TYP }, reply.rk)
     return backend.sealWithSecret(body, header, reply.rk)
   })()
 }

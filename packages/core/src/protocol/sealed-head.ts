@@ -20,7 +20,11 @@ export const MAX_SEALED_HEAD_CHARS = 8 * 1024
 /** `typ` of the small JWE that carries a response's sealed header fields. */
 export const RESPONSE_HEAD_TYP = 'sealwire-hdr+jwe'
 
-/** Request fields sealed when present, unless the application keeps one outside on purpose. */
+/**
+ * Request fields sealed when present, unless the application keeps one
+ * outside on purpose; also the fields a server restores unless it lists more
+ * (`sealedRequestHeaders`).
+ */
 export const DEFAULT_SEALED_REQUEST_HEADERS: readonly string[] = ['authorization', 'cookie', 'x-api-key']
 
 /**
@@ -107,12 +111,19 @@ const QUERY = /^[\x21-\x22\x24-\x7e]*$/
 /** Whether a string is a field value that can be sealed and restored (no CR, LF, NUL or other controls). */
 export const isFieldValue = (value: string): boolean => FIELD_VALUE.test(value)
 
+/**
+ * Prefixes of fields that hops set for the application (forwarding, proxy
+ * authentication and, by convention, `x-forwarded-*` identity: Envoy's
+ * client certificate, oauth2-proxy's user).
+ */
+const NEVER_SEALED_PREFIXES = ['x-forwarded-', 'proxy-']
+
 /** Why a field may not be sealed, or `undefined` when it may. */
 export function unsealableReason(name: string, direction: 'request' | 'response'): string | undefined {
   if (!FIELD_NAME.test(name)) return 'is not a lowercase HTTP field name'
   if (name.startsWith(':')) return 'is a pseudo-header'
   if (name.startsWith('sealwire-')) return "is Sealwire's own"
-  if (NEVER_SEALED.has(name)) return 'is read by the hops or describes the message on the wire'
+  if (NEVER_SEALED.has(name) || NEVER_SEALED_PREFIXES.some((prefix) => name.startsWith(prefix))) return 'is read by the hops or describes the message on the wire'
   if (direction === 'response' && (NEVER_SEALED_IN_RESPONSES.has(name) || name.startsWith('access-control-'))) return 'must stay outside for caches, CORS or the browser'
   return undefined
 }
@@ -132,7 +143,12 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * plaintext): the caps first, by counting, before anything is built; then each
  * field. Returns the head, or the first problem (stated without the value).
  */
-export function checkSealedHead(hdr: unknown, qry: unknown, direction: 'request' | 'response'): { head: SealedRequestHead } | { problem: string } {
+export function checkSealedHead(
+  hdr: unknown,
+  qry: unknown,
+  direction: 'request' | 'response',
+  allowed?: ReadonlySet<string>,
+): { head: SealedRequestHead } | { problem: string } {
   if (hdr !== undefined && !isObject(hdr)) return { problem: 'hdr must be an object of field names to string values' }
   if (qry !== undefined && (typeof qry !== 'string' || qry.length > MAX_SEALED_HEAD_CHARS || !QUERY.test(qry))) return { problem: 'qry must be a query string as URL.search spells it, without "?"' }
   const names = hdr === undefined ? [] : Object.keys(hdr)
@@ -146,6 +162,10 @@ export function checkSealedHead(hdr: unknown, qry: unknown, direction: 'request'
     if (chars > MAX_SEALED_HEAD_CHARS) return { problem: `sealed head over ${MAX_SEALED_HEAD_CHARS} characters` }
     const reason = unsealableReason(name, direction)
     if (reason !== undefined) return { problem: `a sealed field ${reason}` }
+    // A server restores only the fields it expects: a field it does not list may be one a proxy in
+    // front sets for it and strips from clients (a client certificate, a user name), which no proxy
+    // can strip from inside an envelope. The name is the requester's own, and the answer is sealed to it.
+    if (allowed !== undefined && !allowed.has(name)) return { problem: `"${name}" is not a field this server restores: add it to the server's sealedRequestHeaders` }
     if (!FIELD_VALUE.test(value)) return { problem: 'a sealed header value holds a control character' }
     headers.push([name, value])
   }

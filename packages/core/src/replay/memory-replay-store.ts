@@ -120,7 +120,9 @@ export class MemoryReplayStore implements ReplayStore {
     if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer')
     this.#maxEntries = maxEntries
     this.#clock = options.clock ?? systemClock
-    this.rememberedSince = options.clock === undefined ? memoryBeginsAt(Date.now(), globalThis.performance?.timeOrigin, globalThis as Record<symbol, unknown>) : this.#clock()
+    // Every store marks the process, whatever its clock; only one on the system clock may date from the process's start.
+    const made = memoryBeginsAt(Date.now(), globalThis.performance?.timeOrigin, globalThis as Record<symbol, unknown>)
+    this.rememberedSince = this.#clock === systemClock ? made : this.#clock()
     this.#origin = Math.floor(this.rememberedSince / 1000) - TAG_ORIGIN_BEFORE_START_SECONDS
     this.#countedAt = this.#tagOf(this.rememberedSince)
     // A fresh secret per store: its fingerprints are unpredictable to anyone else.

@@ -155,7 +155,15 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
       // The sealed head, restored before anything behind us runs (authentication
       // middleware reads the sealed Authorization; req.query the sealed query).
       const query = restoreSealedHead(req, exchange.head)
-      if (query !== '') req.originalUrl += query
+      if (query !== '') {
+        req.originalUrl += query
+        // Express 5 computes req.query from req.url on each read; Express 4 parsed it into an own
+        // property before any middleware ran, so it is parsed again, with the app's own parser.
+        if (Object.hasOwn(req, 'query')) {
+          const parse = req.app.get('query parser fn') as ((query: string) => unknown) | undefined
+          if (typeof parse === 'function') (req as { query: unknown }).query = parse(query.slice(1))
+        }
+      }
       // The router dispatches on req.method: nothing behind us may change it (method-override).
       const method = lockMethod(req, exchange.claims.htm)
       const capture = captureResponse(res, async (body) => {

@@ -29,6 +29,13 @@ declare module 'fastify' {
 export interface SealwireFastifyOptions {
   /** The engine from `createSealwireServer`. */
   server: SealwireServer
+  /**
+   * Parses a sealed query into `request.query` (the query travels inside the
+   * envelope and is restored after Fastify parsed the empty one): pass the same
+   * function as Fastify's `querystringParser` option if you set one. Default:
+   * `node:querystring`'s `parse`, the semantics of Fastify's default parser.
+   */
+  querystringParser?: (query: string) => Record<string, unknown>
 }
 
 interface State {
@@ -106,6 +113,7 @@ function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingR
  */
 export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = function sealwireFastify(fastify, options, done) {
   const server = options?.server
+  const parseSealedQuery = options?.querystringParser ?? ((query: string) => ({ ...parseQuery(query) }))
   if (typeof server?.open !== 'function') return done(new TypeError('sealwireFastify: pass { server } from createSealwireServer()'))
   const states = new WeakMap<FastifyRequest, State>()
   if (!fastify.hasRequestDecorator('sealwire')) fastify.decorateRequest('sealwire', null)
@@ -169,7 +177,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     // URL and request.query, parsed like Fastify's default parser; before validation,
     // so a route's querystring schema checks it.
     const head = outcome.exchange.head
-    if (restoreSealedHead(request.raw, head) !== '') request.query = { ...parseQuery(head!.query!) }
+    if (restoreSealedHead(request.raw, head) !== '') request.query = parseSealedQuery(head!.query!)
     forbidHijack(reply)
   })
 

@@ -164,7 +164,8 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     const incoming: IncomingRequest = {
       method,
       target,
-      header: (name) => headers[name],
+      // Payload 2.0 moves Cookie out of the headers into `cookies`: still a clear cookie.
+      header: (name) => (name === 'cookie' && event.cookies !== undefined && event.cookies.length > 0 ? event.cookies.join('; ') : headers[name]),
       hasBody: body !== null,
       body: () => body,
       // Set by API Gateway / the Function URL front end, which is this function's only peer.
@@ -185,10 +186,16 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     const innerHeaders: Record<string, string | undefined> = rewriteHandlerHeaders({ ...headers }, exchange.body !== null)
     // The sealed head (docs/PROTOCOL.md §3.5): fields among the headers, the query back in the event.
     const head = exchange.head
-    for (const [name, value] of head?.headers ?? []) innerHeaders[name] = value
+    // A sealed Cookie goes where payload 2.0 puts cookies (`cookies`), as API Gateway would have.
+    const restored: { cookies?: string[] } = {}
+    for (const [name, value] of head?.headers ?? []) {
+      if (name === 'cookie') restored.cookies = value.split(/;\s*/).filter((c) => c !== '')
+      else innerHeaders[name] = value
+    }
     const query = head?.query === undefined ? {} : { rawQueryString: head.query, queryStringParameters: queryParameters(head.query) }
     const inner = {
       ...event,
+      ...restored,
       ...query,
       headers: innerHeaders,
       body: exchange.body === null ? undefined : JSON.stringify(exchange.body),

@@ -59,6 +59,8 @@ export const COUNTED_FAILURES: ReadonlySet<SealwireErrorCode> = new Set<Sealwire
   'stale_request',
   'decryption_failed',
   'binding_mismatch',
+  // A bad sealed head spends no jti: without counting, one envelope could be resent forever, a key agreement each.
+  'invalid_sealed_head',
   'replayed_request',
 ])
 
