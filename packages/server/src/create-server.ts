@@ -66,7 +66,8 @@ export interface SealwireServer {
    */
   readonly droppedResponseHeaders: readonly string[]
   /**
-   * Settles once the keys are imported; rejects (with a `TypeError`) when a key
+   * Settles once the keys are imported (and the metrics bound to the global
+   * MeterProvider, when one is used); rejects (with a `TypeError`) when a key
    * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
    * ends a Node process with that error (an unhandled rejection).
    */
@@ -173,11 +174,14 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   // A fixed signed set is checked at start-up, and every set each time it is served. A wrong
   // set (a key not held) refuses the start; one whose dates are wrong (expired) only stops
   // being served: a restart must not take down the API for clients that never fetch it.
-  const ready = ringPromise.then((r) => {
+  const keysReady = ringPromise.then((r) => {
     const problem = typeof o.signedJwks === 'string' ? signedSetProblem(o.signedJwks, r, clock()) : undefined
     if (problem?.dated === true) warnSignedSet(problem.message)
     else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
   })
+  // The global MeterProvider is looked up asynchronously (the API is an optional
+  // peer, loaded on demand): after `ready`, every request is measured.
+  const ready = Promise.all([keysReady, meters.loaded]).then(() => {})
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   let warnedInsecure = false
 
