@@ -15,6 +15,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { ERROR_CODES } from '@sealwire/core'
+import { CLI_ERROR_CODES } from '@sealwire/cli'
 import { publint } from 'publint'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshAppDir, npmInstall, packTarballs, resolvedFrom, runNode, selfSignedCertificate, startNode, type Child } from '../helpers/packed-app.js'
@@ -22,6 +24,13 @@ import { requireSystemProgram } from '../helpers/system.js'
 import { REPO_ROOT } from '../helpers/vectors.js'
 
 const run = promisify(execFile)
+
+/**
+ * What points into the monorepo or its history from text a package ships: an
+ * issue or review reference, a path under test/ or scripts/, a test file, the
+ * root README. Inside absolute links (https://…) these are fine.
+ */
+const INTERNAL_REFERENCES = [/\bissue \d/i, /\(issue\b/i, /\breview\b/i, /(^|[^\w./-])(test|scripts)\//, /\.test\.ts\b/, /\broot README\b/i]
 const REPOSITORY = 'https://github.com/sealwire/sealwire'
 const NAMES = ['@sealwire/core', '@sealwire/client', '@sealwire/server', '@sealwire/redis', '@sealwire/cli']
 
@@ -83,6 +92,30 @@ describe.each(NAMES)('%s, packed', (name) => {
       bugs: { url: `${REPOSITORY}/issues` },
     })
     expect((manifest.keywords as string[]).length).toBeGreaterThan(2)
+  })
+
+  it('points nowhere outside the package: no internal references in its README or typings, links that resolve, codes that exist', () => {
+    const dir = unpacked(name)
+    const files = filesUnder(dir)
+    const texts = files.filter((file) => file === 'README.md' || /\.d\.c?ts$/.test(file))
+    expect(texts.filter((file) => file !== 'README.md').length).toBeGreaterThan(0)
+    const found = texts.flatMap((file) =>
+      readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ where: `${file}:${i + 1}`, line, bare: line.replace(/https:\/\/[^\s)]+/g, '') }))
+        .filter(({ bare }) => INTERNAL_REFERENCES.some((pattern) => pattern.test(bare)))
+        .map(({ where, line }) => `${where}: ${line.trim()}`),
+    )
+    expect(found).toEqual([])
+    // Links in the typings' doc comments (markdown or {@link}) must be absolute too: an editor opens them from node_modules.
+    const typingLinks = texts
+      .filter((file) => file !== 'README.md')
+      .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/\]\(([^)\s]+)\)|\{@link\s+([^}\s|]+)/g)].map((m) => `${file}: ${m[1] ?? m[2]}`))
+    expect(typingLinks.filter((link) => /: [.\w-]*\//.test(link) && !/: https:\/\//.test(link))).toEqual([])
+    // Every snake_case code a README names in backticks is one a Sealwire package can answer with.
+    const codes = new Set<string>([...ERROR_CODES, ...CLI_ERROR_CODES, 'redis_unreachable', 'redis_evicts_keys'])
+    const named = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(/`([a-z0-9]+(?:_[a-z0-9]+)+)`/g)].map((m) => m[1]!)
+    expect(named.filter((code) => !codes.has(code))).toEqual([])
   })
 
   it('ships no workspace specifier and no source map to unshipped files', () => {

@@ -54,7 +54,7 @@ export function prepareHandlerHeaders(req: IncomingMessage, hasBody: boolean): v
  * Writes an engine response with Node's own `writeHead`/`end`. The reason
  * phrase is the standard one for the status: a handler's own
  * (`res.statusMessage = …`, `writeHead(409, '…')`) would travel in clear
- * beside the sealed body (issue 9, item 5).
+ * beside the sealed body.
  */
 export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
   const headers: OutgoingHttpHeaders = { ...outgoing.headers }
