@@ -392,7 +392,8 @@ describe('a browser page load on a sealed path', () => {
     app.use(sealwireExpress(server))
     app.get('/', (_req, res) => res.send('<!doctype html><title>app</title>'))
     const url = await serve(app)
-    for (const headers of [NAVIGATION, { accept: 'text/html', 'sec-fetch-dest': 'document' }, { accept: 'text/html', 'sec-fetch-mode': 'navigate' }]) {
+    const loads: Record<string, string>[] = [NAVIGATION, { accept: 'text/html', 'sec-fetch-dest': 'document' }, { accept: 'text/html', 'sec-fetch-mode': 'navigate' }]
+    for (const headers of loads) {
       const res = await rawRequest(`${url}/`, { headers, ca })
       expect(res.status).toBe(415)
       const problem = plainProblem(res)
@@ -407,7 +408,8 @@ describe('a browser page load on a sealed path', () => {
     const app = express()
     app.use(sealwireExpress(server))
     const url = await serve(app)
-    for (const headers of [{ accept: '*/*', 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors' }, { accept: 'text/html' }, { accept: 'application/json', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }]) {
+    const others: Record<string, string>[] = [{ accept: '*/*', 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors' }, { accept: 'text/html' }, { accept: 'application/json', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }]
+    for (const headers of others) {
       const res = await rawRequest(`${url}/main.js`, { headers, ca })
       expect(res.status).toBe(415)
       expect(plainProblem(res).detail).toBe('No Sealwire envelope: send an application/jose body or a Sealwire-Envelope header')
