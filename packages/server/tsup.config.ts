@@ -12,6 +12,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   platform: 'neutral',
-  // Dependencies and (type-only) framework peers are resolved by the consumer.
-  external: ['@sealwire/core', 'zod', 'express', 'koa', 'fastify', /^node:/],
+  // Dependencies and (type-only) framework peers are resolved by the consumer, and so is
+  // the optional @opentelemetry/api: the app's own copy holds its global MeterProvider.
+  external: ['@sealwire/core', 'zod', 'express', 'koa', 'fastify', '@opentelemetry/api', /^node:/],
 })

@@ -24,7 +24,7 @@ declare const createSealwireServer: typeof import('@sealwire/server').createSeal
 declare const createClient: typeof import('@sealwire/client').createClient
 // Not a dependency of the tests: the part of ioredis's API the snippet uses.
 declare module 'ioredis' {
-  export default class Redis {
+  export class Redis {
     constructor(url: string, options?: { enableOfflineQueue?: boolean; maxRetriesPerRequest?: number })
     on(event: 'error', listener: (err: Error) => void): this
     set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>

@@ -24,12 +24,40 @@ import { REPO_ROOT } from '../helpers/vectors.js'
 /** The target of issues 8 and 10, in bytes of gzip -9 output. */
 const EAGER_LIMIT = 20 * 1024
 
-const APP = `import { createClient } from '@sealwire/client'
+/**
+ * Two apps: one that sends on a click, and the client README's own shape (its
+ * first example less the app's own zod): requests at the top level (`await`),
+ * `fetch`, `post` and the error classes, so whatever its first request needs
+ * is loaded with the page.
+ */
+const APPS: Record<string, { budget: number; source: string }> = {
+  'a click handler': { budget: EAGER_LIMIT, source: `import { createClient } from '@sealwire/client'
 const api = createClient({ baseUrl: 'https://api.example.com' })
 document.querySelector('button')?.addEventListener('click', async () => {
   console.log(await api.post('/api/todos', { title: 'sealed' }))
 })
-`
+` },
+  // Over the 20 KB budget today (20.4–21.2 KB; eager: the client 14.9 KB minified, core 8.1 KB, jose's JWE
+  // encrypt and decrypt 14.8 KB, which its first request needs): held under 21.5 KB until it is brought down.
+  "the README's top-level await": { budget: 21.5 * 1024, source: `import { createClient, SealwireError, SealwireHttpError } from '@sealwire/client'
+
+const api = createClient({ baseUrl: 'https://api.example.com' })
+
+const res = await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify({ to: 'alice', amount: 42 }) })
+console.log(res.status, await res.json())
+
+const todo = await api.get('/api/todos/1')
+console.log(todo)
+
+try {
+  await api.post('/api/transfer', { to: 'alice', amount: -1 })
+} catch (err) {
+  if (err instanceof SealwireHttpError) console.log(err.status, err.code, err.problem?.issues)
+  else if (err instanceof SealwireError) console.log(err.code)
+  else throw err
+}
+` },
+}
 
 /** Vite builds an app from its page. */
 const INDEX_HTML = `<!doctype html>
@@ -66,7 +94,7 @@ interface ViteOutput {
 const gzipBytes = (chunks: Uint8Array[]): number => chunks.reduce((n, code) => n + gzipSync(code, { level: 9 }).length, 0)
 const encoder = new TextEncoder()
 
-describe('browser bundle of an app importing createClient', () => {
+describe.each(Object.entries(APPS))('browser bundle of an app importing createClient: %s', (_appName, { budget, source: APP }) => {
   let dir: string
   const figures: Record<string, number> = {}
 
@@ -85,7 +113,7 @@ describe('browser bundle of an app importing createClient', () => {
   afterAll(() => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
     // One line for the CI log, whichever tests ran.
-    console.log(`eager min+gz (budget ${EAGER_LIMIT} B): ${Object.entries(figures).map(([name, n]) => `${name} ${n} B`).join(', ')}`)
+    console.log(`eager min+gz (budget ${budget} B): ${Object.entries(figures).map(([name, n]) => `${name} ${n} B`).join(', ')}`)
   })
 
   /** The checks every bundler's build must pass; records the eager size. */
@@ -103,10 +131,10 @@ describe('browser bundle of an app importing createClient', () => {
     // Splitting is on and took effect: the fallback is a chunk of its own.
     expect(build.lazy.length).toBeGreaterThan(0)
     for (const code of [...build.eager, ...build.lazy]) expect(new TextDecoder().decode(code).match(NODE_IMPORT)).toBeNull()
-    expect(gz, `${bundler}: eager ${(gz / 1024).toFixed(2)} KB min+gz`).toBeLessThanOrEqual(EAGER_LIMIT)
+    expect(gz, `${bundler}: eager ${(gz / 1024).toFixed(2)} KB min+gz`).toBeLessThanOrEqual(budget)
   }
 
-  it('loads at most 20 KB min+gz eagerly with esbuild (splitting on)', async () => {
+  it('loads within its eager budget (min+gz) with esbuild (splitting on)', async () => {
     const result = await esbuild.build({
       absWorkingDir: dir,
       entryPoints: ['app.js'],
@@ -143,7 +171,7 @@ describe('browser bundle of an app importing createClient', () => {
     ['Vite 8 (Rolldown)', vite8Build],
   ]
   for (const [name, viteBuild] of vites) {
-    it(`loads at most 20 KB min+gz eagerly with ${name}`, async () => {
+    it(`loads within its eager budget (min+gz) with ${name}`, async () => {
       const result = (await viteBuild({ root: dir, configFile: false, logLevel: 'silent', build: { write: false } })) as ViteOutput | ViteOutput[]
       const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => r.output)
       const chunks = new Map(outputs.flatMap((o) => (o.type === 'chunk' ? [[o.fileName, o] as const] : [])))
@@ -159,7 +187,7 @@ describe('browser bundle of an app importing createClient', () => {
     }, 120_000)
   }
 
-  it('loads at most 20 KB min+gz eagerly with webpack 5 (production mode)', async () => {
+  it('loads within its eager budget (min+gz) with webpack 5 (production mode)', async () => {
     const outDir = join(dir, 'webpack-out')
     // webpack's production defaults: minified by Terser, splitChunks on async chunks, target web.
     const compiler = webpack({

@@ -1,8 +1,8 @@
 /**
  * The packages as they would be published: each packed with `pnpm pack`, then
- * - linted as tarballs: publint --strict, and are-the-types-wrong for node16
- *   (from CJS and from ESM; TypeScript's nodenext resolves the same way) and
- *   bundler resolution;
+ * - linted as tarballs: publint --strict, and are-the-types-wrong for node10,
+ *   node16 (from CJS and from ESM; TypeScript's nodenext resolves the same way)
+ *   and bundler resolution;
  * - read as a registry page shows them: LICENSE, a README with absolute links
  *   only, repository / homepage / bugs / keywords, no workspace specifier
  *   anywhere, no source map pointing at files that are not shipped;
@@ -15,6 +15,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { ERROR_CODES } from '@sealwire/core'
+import { CLI_ERROR_CODES } from '@sealwire/cli'
 import { publint } from 'publint'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshAppDir, npmInstall, packTarballs, resolvedFrom, runNode, selfSignedCertificate, startNode, type Child } from '../helpers/packed-app.js'
@@ -22,6 +24,13 @@ import { requireSystemProgram } from '../helpers/system.js'
 import { REPO_ROOT } from '../helpers/vectors.js'
 
 const run = promisify(execFile)
+
+/**
+ * What points into the monorepo or its history from text a package ships: an
+ * issue or review reference, a path under test/ or scripts/, a test file, the
+ * root README. Inside absolute links (https://…) these are fine.
+ */
+const INTERNAL_REFERENCES = [/\bissue \d/i, /\(issue\b/i, /\breview\b/i, /(^|[^\w./-])(test|scripts)\//, /\.test\.ts\b/, /\broot README\b/i]
 const REPOSITORY = 'https://github.com/sealwire/sealwire'
 const NAMES = ['@sealwire/core', '@sealwire/client', '@sealwire/server', '@sealwire/redis', '@sealwire/dynamodb', '@sealwire/cloudflare', '@sealwire/cli']
 
@@ -54,13 +63,13 @@ describe.each(NAMES)('%s, packed', (name) => {
     expect(messages).toEqual([])
   })
 
-  it('has types right for node16 (CJS and ESM), nodenext and bundler resolution (are-the-types-wrong)', async () => {
+  it('has types right for node10, node16 (CJS and ESM), nodenext and bundler resolution (are-the-types-wrong)', async () => {
     const attw = join(REPO_ROOT, 'test', 'node_modules', '.bin', 'attw')
-    // attw exits 1 on a problem, with the same JSON on stdout.
-    const { stdout } = await run(attw, ['--profile', 'node16', '--format', 'json', tarballs[name]!], { maxBuffer: 64 * 1024 * 1024 }).catch((error: { stdout: string }) => error)
+    // attw exits 1 on a problem, with the same JSON on stdout. Its default profile
+    // includes node10 (`module: commonjs` projects): typesVersions maps the subpaths there.
+    const { stdout } = await run(attw, ['--format', 'json', tarballs[name]!], { maxBuffer: 64 * 1024 * 1024 }).catch((error: { stdout: string }) => error)
     const { analysis } = JSON.parse(stdout) as { analysis: { problems: Array<{ kind: string; entrypoint?: string; resolutionKind?: string }> } }
-    // The node16 profile leaves node10 out: node10 has no exports maps, and these packages need Node >= 20.19.
-    expect(analysis.problems.filter((p) => p.resolutionKind !== 'node10')).toEqual([])
+    expect(analysis.problems).toEqual([])
   })
 
   it('stands alone on a registry page: LICENSE, README with absolute links, repository, homepage, bugs, keywords', () => {
@@ -83,6 +92,30 @@ describe.each(NAMES)('%s, packed', (name) => {
       bugs: { url: `${REPOSITORY}/issues` },
     })
     expect((manifest.keywords as string[]).length).toBeGreaterThan(2)
+  })
+
+  it('points nowhere outside the package: no internal references in its README or typings, links that resolve, codes that exist', () => {
+    const dir = unpacked(name)
+    const files = filesUnder(dir)
+    const texts = files.filter((file) => file === 'README.md' || /\.d\.c?ts$/.test(file))
+    expect(texts.filter((file) => file !== 'README.md').length).toBeGreaterThan(0)
+    const found = texts.flatMap((file) =>
+      readFileSync(join(dir, file), 'utf8')
+        .split('\n')
+        .map((line, i) => ({ where: `${file}:${i + 1}`, line, bare: line.replace(/https:\/\/[^\s)]+/g, '') }))
+        .filter(({ bare }) => INTERNAL_REFERENCES.some((pattern) => pattern.test(bare)))
+        .map(({ where, line }) => `${where}: ${line.trim()}`),
+    )
+    expect(found).toEqual([])
+    // Links in the typings' doc comments (markdown or {@link}) must be absolute too: an editor opens them from node_modules.
+    const typingLinks = texts
+      .filter((file) => file !== 'README.md')
+      .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/\]\(([^)\s]+)\)|\{@link\s+([^}\s|]+)/g)].map((m) => `${file}: ${m[1] ?? m[2]}`))
+    expect(typingLinks.filter((link) => /: [.\w-]*\//.test(link) && !/: https:\/\//.test(link))).toEqual([])
+    // Every snake_case code a README names in backticks is one a Sealwire package can answer with.
+    const codes = new Set<string>([...ERROR_CODES, ...CLI_ERROR_CODES, 'redis_unreachable', 'redis_evicts_keys'])
+    const named = [...readFileSync(join(dir, 'README.md'), 'utf8').matchAll(/`([a-z0-9]+(?:_[a-z0-9]+)+)`/g)].map((m) => m[1]!)
+    expect(named.filter((code) => !codes.has(code))).toEqual([])
   })
 
   it('ships no workspace specifier and no source map to unshipped files', () => {

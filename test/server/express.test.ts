@@ -1,9 +1,14 @@
 /**
  * Express specifics beyond the shared matrix: body parsers mounted before
  * Sealwire, every way an Express handler can answer, and errors that reach
- * Express's own error page. Real HTTPS on loopback.
+ * Express's own error page; a frontend in the same app (a browser page load
+ * refused with a detail that says why, and the arrangement the READMEs show).
+ * Real HTTPS on loopback.
  */
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import express, { type ErrorRequestHandler } from 'express'
 import methodOverride from 'method-override'
@@ -13,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { expectNothingInClear } from './helpers/clear-text.js'
 import { rawRequest } from './helpers/http.js'
-import { openSealed, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
+import { openSealed, plainProblem, seal, sendSealed, testKeys, type TestKeys } from './helpers/sealing.js'
 import { testCertificate } from './helpers/tls.js'
 import { serveNode } from './harness/listen.js'
 import { SECRET, type RunningApp } from './harness/spec.js'
@@ -373,5 +378,64 @@ describe('dropResponseHeaders: keeping Location and Set-Cookie out of the clear 
     expect(res.headers['set-cookie']).toBeUndefined()
     expectNothingInClear(res, SECRET)
     expect((await openSealed(res, sealed)).json).toEqual({ next: `/accounts/${SECRET}` })
+  })
+})
+
+// A frontend served by the same app: a page load refused with a detail that says
+// why, and the arrangement the README shows.
+/** What Chromium sends when the address bar or a link loads a page. */
+const NAVIGATION = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
+
+describe('a browser page load on a sealed path', () => {
+  it('is refused with a 415 whose detail names the two arrangements that fix it', async () => {
+    const app = express()
+    app.use(sealwireExpress(server))
+    app.get('/', (_req, res) => res.send('<!doctype html><title>app</title>'))
+    const url = await serve(app)
+    const loads: Record<string, string>[] = [NAVIGATION, { accept: 'text/html', 'sec-fetch-dest': 'document' }, { accept: 'text/html', 'sec-fetch-mode': 'navigate' }]
+    for (const headers of loads) {
+      const res = await rawRequest(`${url}/`, { headers, ca })
+      expect(res.status).toBe(415)
+      const problem = plainProblem(res)
+      expect(problem.code).toBe('unsupported_media_type')
+      expect(problem.detail).toMatch(/page load.*no Sealwire envelope/i)
+      expect(problem.detail).toContain("app.use('/api', sealwireExpress(sealwire))")
+      expect(problem.detail).toContain('serve static files before it')
+    }
+  })
+
+  it('a script or a fetch without an envelope keeps the protocol detail', async () => {
+    const app = express()
+    app.use(sealwireExpress(server))
+    const url = await serve(app)
+    const others: Record<string, string>[] = [{ accept: '*/*', 'sec-fetch-dest': 'script', 'sec-fetch-mode': 'no-cors' }, { accept: 'text/html' }, { accept: 'application/json', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }]
+    for (const headers of others) {
+      const res = await rawRequest(`${url}/main.js`, { headers, ca })
+      expect(res.status).toBe(415)
+      expect(plainProblem(res).detail).toBe('No Sealwire envelope: send an application/jose body or a Sealwire-Envelope header')
+    }
+  })
+})
+
+describe("the README's arrangement: static files first, Sealwire on /api and the key set's path", () => {
+  it('serves the page, the script and the favicon in the clear and seals the API', async () => {
+    const dist = mkdtempSync(join(tmpdir(), 'sealwire-frontend-'))
+    writeFileSync(join(dist, 'index.html'), '<!doctype html><script src="/main.js"></script>')
+    writeFileSync(join(dist, 'main.js'), 'console.log(1)')
+    writeFileSync(join(dist, 'favicon.ico'), Buffer.from([0, 0, 1, 0]))
+    const app = express()
+    app.use(express.static(dist))
+    app.use(['/api', server.jwksPath], sealwireExpress(server))
+    app.post('/api/echo', (req, res) => res.json({ got: req.body }))
+    const url = await serve(app)
+    for (const path of ['/', '/main.js', '/favicon.ico']) expect((await rawRequest(`${url}${path}`, { headers: NAVIGATION, ca })).status).toBe(200)
+    const jwks = await rawRequest(`${url}${server.jwksPath}`, { ca })
+    expect([jwks.status, jwks.headers['content-type']]).toEqual([200, 'application/jwk-set+json'])
+    const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/api/echo', body: { a: 1 } })
+    const res = await sendSealed(url, 'POST', '/api/echo', sealed, { ca })
+    expect(res.status).toBe(200)
+    expect((await openSealed(res, sealed)).json).toEqual({ got: { a: 1 } })
+    expect((await rawRequest(`${url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}', ca })).status).toBe(415)
+    rmSync(dist, { recursive: true, force: true })
   })
 })

@@ -106,7 +106,7 @@ const fn = (what: string): Check => (v) => (typeof v === 'function' ? undefined 
 /**
  * One check per option, each returning its message: written without a schema
  * library, as zod was a third of the browser client's eager bundle
- * (issue 8's 20 KB target). `undefined` values mean "not given".
+ * (its 20 KB budget). `undefined` values mean "not given".
  */
 const checks: Record<keyof ClientOptions, Check> = {
   baseUrl: url,

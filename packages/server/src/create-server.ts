@@ -83,7 +83,8 @@ export interface SealwireServer {
    */
   readonly instanceLocalReplayStore: boolean
   /**
-   * Settles once the keys are imported; rejects (with a `TypeError`) when a key
+   * Settles once the keys are imported (and the metrics bound to the global
+   * MeterProvider, when one is used); rejects (with a `TypeError`) when a key
    * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
    * ends a Node process with that error (an unhandled rejection).
    */
@@ -198,12 +199,15 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     if (problem === undefined || problem.dated) verifiedSignedSet = jwt
     return problem
   }
-  const ready = ringPromise.then(async (r) => {
+  const keysReady = ringPromise.then(async (r) => {
     // Trimmed: the file `sealwire keys sign --out` writes ends in a newline.
     const problem = typeof o.signedJwks === 'string' ? await signedSetCheck(o.signedJwks.trim(), r) : undefined
     if (problem?.dated === true) warnSignedSet(problem.message)
     else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
   })
+  // The global MeterProvider is looked up asynchronously (the API is an optional
+  // peer, loaded on demand): after `ready`, every request is measured.
+  const ready = Promise.all([keysReady, meters.loaded]).then(() => {})
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   const sealResponseHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_RESPONSE_HEADERS, ...o.sealResponseHeaders])
   const sealedRequestHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_REQUEST_HEADERS, ...o.sealedRequestHeaders])

@@ -20,6 +20,21 @@ export function declaredLength(incoming: IncomingRequest): number | undefined {
 }
 
 /**
+ * Whether a request without an envelope is a browser loading a page: a GET
+ * that asks for HTML and that Fetch Metadata marks as a navigation (or a
+ * document load). Such a request reached a sealed path by the app's layout
+ * (Sealwire mounted in front of the frontend), not by a client's mistake.
+ */
+function isPageLoad(incoming: IncomingRequest): boolean {
+  if (incoming.method !== 'GET' || !/\btext\/html\b/i.test(incoming.header('accept') ?? '')) return false
+  return incoming.header('sec-fetch-mode') === 'navigate' || incoming.header('sec-fetch-dest') === 'document'
+}
+
+const PAGE_LOAD_DETAIL =
+  "A browser page load carries no Sealwire envelope: mount Sealwire on your API prefix only (Express: app.use('/api', sealwireExpress(sealwire))), " +
+  'or serve static files before it, so that pages, scripts and icons are answered before Sealwire sees them'
+
+/**
  * Step 2 (docs/PROTOCOL.md §3, §5): the envelope travels either as an
  * `application/jose` body, or, on a request without a body, in the
  * `Sealwire-Envelope` header. Anything else is refused before a byte of body
@@ -43,6 +58,7 @@ export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number):
     return { placement: 'body' }
   }
   if (fromHeader === undefined) {
+    if (isPageLoad(incoming)) throw new SealwireError('unsupported_media_type', { detail: PAGE_LOAD_DETAIL })
     throw new SealwireError('unsupported_media_type', { detail: `No Sealwire envelope: send an ${JOSE_MEDIA_TYPE} body or a ${ENVELOPE_HEADER} header` })
   }
   if (fromHeader.length > MAX_HEADER_ENVELOPE_CHARS) throw new SealwireError('payload_too_large', { detail: `${ENVELOPE_HEADER} header exceeds the size limit` })

@@ -10,7 +10,7 @@ export type { CheckedRequest, OpenOutcome, PrecheckOutcome, ReadOutcome, RouteOp
 export type { RefineOutcome, ReplyInput, SealwireExchange } from './exchange.js'
 export type { FetchHandleOptions } from './handle-fetch.js'
 export { incomingFromRequest, toResponse } from './handle-fetch.js'
-export type { SealwireServerOptions } from './options.js'
+export type { MeterProviderLike, SealwireServerOptions } from './options.js'
 export { keysFromEnv, keysFromFile } from './load-keys.js'
 export { CONDITIONAL_REQUEST_HEADERS, HANDLER_DROPPED_REQUEST_HEADERS } from './handler-request-headers.js'
 export { PLAINTEXT_RESPONSE_HEADERS } from './responses.js'

@@ -8,7 +8,7 @@ import type { IncomingRequest } from './types.js'
  * The envelope binds the method (`htm`) to the request line; a header that
  * re-routes the request after Sealwire checked it would let a man in the middle
  * turn a victim's sealed `POST /items/7` into the `DELETE /items/7` handler,
- * whose answer is then sealed to the victim (issue 9, item 1). So an override
+ * whose answer is then sealed to the victim. So an override
  * naming another method is refused as `binding_mismatch`, and every override
  * header is removed before a handler runs (HANDLER_DROPPED_REQUEST_HEADERS).
  *

@@ -1,5 +1,6 @@
-import { metrics, type Attributes, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api'
+import type { Attributes, Counter, Histogram, Meter, MeterProvider } from '@opentelemetry/api'
 import type { ReplayStore } from '@sealwire/core'
+import type { MeterProviderLike } from './options.js'
 import type { SealwireEvent } from './types.js'
 
 /** Name of the OpenTelemetry meter the server records on. */
@@ -22,33 +23,79 @@ interface Measurable {
 const finite = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined)
 
 /**
- * @internal The engine's instruments, on the OpenTelemetry metrics API: a
- * no-op until the application registers a `MeterProvider` (before creating
- * the server, or passes one as `meterProvider`). Attributes are bounded: an
- * outcome code from a fixed list and the event's route label.
+ * The application's global MeterProvider, through the application's own copy
+ * of `@opentelemetry/api`: an optional peer dependency, as OpenTelemetry asks
+ * of libraries. A copy of our own would keep its own global (two API minors
+ * do not share one), and a registered provider would silently get nothing.
+ * Loaded on demand so that the server runs without it; undefined when absent.
+ */
+async function globalMeterProvider(): Promise<MeterProvider | undefined> {
+  try {
+    const api = await import('@opentelemetry/api')
+    return api.metrics.getMeterProvider()
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * @internal The engine's instruments, on the OpenTelemetry metrics API: the
+ * `meterProvider` option's, or else the global provider the application
+ * registered (before creating the server) — no instruments, and no cost, when
+ * it registered none or does not have `@opentelemetry/api`. Attributes are
+ * bounded: an outcome code from a fixed list and the event's route label.
  */
 export class EngineMetrics {
-  readonly #requests: Counter
-  readonly #guardBlocks: Counter
-  readonly #open: Histogram
-  readonly #seal: Histogram
+  #instruments: Instruments | undefined
+  /** Settles once the instruments exist (or are known not to): part of the server's `ready`. */
+  readonly loaded: Promise<void>
 
-  constructor(provider: MeterProvider | undefined, replayStore: ReplayStore) {
-    const meter = (provider ?? metrics.getMeterProvider()).getMeter(METER_NAME)
-    this.#requests = meter.createCounter('sealwire.server.requests', {
+  constructor(provider: MeterProviderLike | undefined, replayStore: ReplayStore) {
+    if (provider !== undefined) {
+      this.#instruments = new Instruments((provider as MeterProvider).getMeter(METER_NAME), replayStore)
+      this.loaded = Promise.resolve()
+    } else {
+      this.loaded = globalMeterProvider().then((global) => {
+        if (global !== undefined) this.#instruments = new Instruments(global.getMeter(METER_NAME), replayStore)
+      })
+    }
+  }
+
+  /** One per request, from its security event. */
+  outcome(event: SealwireEvent): void {
+    this.#instruments?.outcome(event)
+  }
+
+  opened(ms: number, outcome: string): void {
+    this.#instruments?.open.record(ms / 1000, { outcome })
+  }
+
+  sealed(ms: number): void {
+    this.#instruments?.seal.record(ms / 1000)
+  }
+}
+
+class Instruments {
+  readonly requests: Counter
+  readonly guardBlocks: Counter
+  readonly open: Histogram
+  readonly seal: Histogram
+
+  constructor(meter: Meter, replayStore: ReplayStore) {
+    this.requests = meter.createCounter('sealwire.server.requests', {
       description: 'Sealwire requests by outcome: accepted, or the problem code answered',
       unit: '{request}',
     })
-    this.#guardBlocks = meter.createCounter('sealwire.server.guard.blocks', {
+    this.guardBlocks = meter.createCounter('sealwire.server.guard.blocks', {
       description: 'Requests the behaviour guard answered 429 before any key agreement',
       unit: '{request}',
     })
-    this.#open = meter.createHistogram('sealwire.server.open.duration', {
+    this.open = meter.createHistogram('sealwire.server.open.duration', {
       description: 'Time to open a request envelope (steps 4–11: key agreement, decryption, replay check)',
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     })
-    this.#seal = meter.createHistogram('sealwire.server.seal.duration', {
+    this.seal = meter.createHistogram('sealwire.server.seal.duration', {
       description: 'Time to seal a response to the requester',
       unit: 's',
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
@@ -73,18 +120,9 @@ export class EngineMetrics {
     }
   }
 
-  /** One per request, from its security event. */
   outcome(event: SealwireEvent): void {
     const attributes: Attributes = { outcome: event.type === 'accepted' ? 'accepted' : (event.code ?? 'rejected'), route: event.route }
-    this.#requests.add(1, attributes)
-    if (event.code === 'too_many_failures') this.#guardBlocks.add(1, { route: event.route })
-  }
-
-  opened(ms: number, outcome: string): void {
-    this.#open.record(ms / 1000, { outcome })
-  }
-
-  sealed(ms: number): void {
-    this.#seal.record(ms / 1000)
+    this.requests.add(1, attributes)
+    if (event.code === 'too_many_failures') this.guardBlocks.add(1, { route: event.route })
   }
 }

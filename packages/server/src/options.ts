@@ -1,10 +1,18 @@
 import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, SIGNED_JWKS_PATH, normalizeOrigin, unsealableReason, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
-import type { MeterProvider } from '@opentelemetry/api'
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
 import type { GuardStore } from './guard/guard-store.js'
 import { parseNetwork, type IpNetwork } from './transport.js'
 import type { SealwireEvent } from './types.js'
+
+/**
+ * An OpenTelemetry `MeterProvider` (`@opentelemetry/sdk-metrics`'s, or any
+ * other), as far as the server uses it. Declared here, structurally, so that
+ * these typings do not need `@opentelemetry/api`, an optional dependency.
+ */
+export interface MeterProviderLike {
+  getMeter(name: string, version?: string, options?: { schemaUrl?: string }): unknown
+}
 
 /** Options of `createSealwireServer`. Parsed once, when the server is created. */
 export interface SealwireServerOptions {
@@ -131,10 +139,12 @@ export interface SealwireServerOptions {
    */
   guard?: GuardOptions
   /**
-   * Where the server's OpenTelemetry metrics go. Default: the global provider
-   * as registered when the server is created (a no-op if none is).
+   * Where the server's OpenTelemetry metrics go. Default: the global provider,
+   * through the application's `@opentelemetry/api` (an optional peer
+   * dependency), as registered when the server is created (no metrics if none
+   * is, or without `@opentelemetry/api`).
    */
-  meterProvider?: MeterProvider
+  meterProvider?: MeterProviderLike
   /** Milliseconds since the epoch; for tests. Default `Date.now`. */
   clock?: Clock
 }
@@ -161,7 +171,7 @@ export interface ResolvedOptions {
   sealedRequestHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
   guard: GuardOptions | undefined
-  meterProvider: MeterProvider | undefined
+  meterProvider: MeterProviderLike | undefined
   clock: Clock | undefined
 }
 
@@ -242,7 +252,7 @@ const optionsSchema = z.strictObject(
         keyAgreements: z.optional(isA<GuardStore>('a GuardStore', (v) => typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function')),
       }),
     ),
-    meterProvider: z.optional(isA<MeterProvider>('a MeterProvider', (v) => typeof v.getMeter === 'function')),
+    meterProvider: z.optional(isA<MeterProviderLike>('a MeterProvider', (v) => typeof v.getMeter === 'function')),
     clock: z.optional(fn<Clock>('a function returning milliseconds')),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.code === 'invalid_type' ? 'must be an object' : undefined) },

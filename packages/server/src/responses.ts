@@ -7,7 +7,7 @@ import type { OutgoingResponse } from './types.js'
  * plaintext would let an observer confirm a guessed body (an oracle through
  * the encryption), a Content-Encoding would lie about the sealed bytes, and a
  * Content-Disposition names the plaintext (`filename="salaries-2026.pdf"`)
- * in clear beside it (issue 9, item 5).
+ * in clear beside it.
  */
 export const PLAINTEXT_RESPONSE_HEADERS = [
   'content-length',

@@ -188,7 +188,7 @@ export function transportAllowed(
   // The loopback exemption is for local development: the client is this machine.
   // A forwarded request is never exempt, whoever forwarded it: a proxy on this
   // machine (a dev tunnel, a sidecar) may carry a remote client's plain HTTP,
-  // and its `X-Forwarded-Proto: http` says so (issue 9, item 12).
+  // and its `X-Forwarded-Proto: http` says so.
   return policy.allowInsecureLoopback && !forwarded && address !== undefined && isLoopback(address)
 }
 

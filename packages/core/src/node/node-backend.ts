@@ -254,7 +254,7 @@ function ephemeralAgreement(recipient: NodePublicKey): { z: Buffer; epk: Record<
   // OpenSSL derives the public key on import; exporting it costs half a second
   // scalar multiplication with the base point. No KeyGenJob holds this key, so
   // the Node 20.20 deadlock (generateKeyPairSync, then a JWK export) cannot
-  // arise; test/crypto/ephemeral-loop.test.ts runs this in a long loop.
+  // arise; a test runs this in a long loop.
   const x = createPublicKey(ephemeral).export({ format: 'jwk' }).x!
   return { z: x25519Agreement(ephemeral, recipient.key), epk: { x, crv: 'X25519', kty: 'OKP' } }
 }
@@ -291,8 +291,8 @@ async function importPublic(jwk: JWK): Promise<NodePublicKey> {
  * Wire protocol v1 on node:crypto: ECDH through the `ECDH` class (P-256) and
  * `diffieHellman` (X25519), the Concat KDF with `hash`/`createHash`, A256GCM with
  * `createCipheriv`/`createDecipheriv`, base64url with `Buffer`. The same bytes
- * and the same verdicts as the jose backend (differential tests in
- * test/crypto/), several times faster on Node, where jose goes through
+ * and the same verdicts as the jose backend (held equal by differential
+ * tests), several times faster on Node, where jose goes through
  * WebCrypto's promise-per-step interface.
  *
  * Node only: it lives in the `@sealwire/core/node` entry, which no browser or

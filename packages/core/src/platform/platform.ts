@@ -6,7 +6,7 @@ import type { CryptoBackend } from '../crypto/backend.js'
  * through the package's `#platform` import map: the `node`, `bun` and `deno`
  * conditions get node:crypto and Buffer (`src/node/platform.ts`; Bun and Deno
  * implement both; measured there, it is faster on X25519 and on responses,
- * slower only for P-256 key agreement on Deno: README "Bun and Deno"), every
+ * slower only for P-256 key agreement on Deno), every
  * other runtime the portable jose/WebCrypto build (`portable.ts`). `browser`
  * comes first, so a web bundle made by a tool that also sets a runtime's
  * condition still gets the portable build. So nothing Node-only is ever

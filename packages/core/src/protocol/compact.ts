@@ -16,7 +16,7 @@ export function decodeProtectedHeader(compact: unknown): Record<string, unknown>
   // refused as such whatever it contains.
   if (encoded.length > MAX_PROTECTED_HEADER_CHARS) throw new SealwireError('payload_too_large', { detail: 'Protected header exceeds 8 KiB' })
   // Canonical spellings only: a re-spelled part would decode to the same bytes,
-  // making another string the same envelope (found by test/adversarial).
+  // making another string the same envelope (found by fuzzing).
   if (!parts.every(platform.isCanonicalBase64url)) throw new SealwireError('malformed_envelope', { detail: 'Envelope must have five base64url parts' })
   let header: unknown
   try {

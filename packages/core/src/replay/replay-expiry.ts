@@ -5,7 +5,7 @@
  * Step 7 accepts `iat` while `now ≤ (iat + maxAge) s`, that last millisecond
  * included; so the store holds the jti until one millisecond after it. Had it
  * forgotten the jti at that very millisecond, a replay then would pass both
- * checks (issue 9 item 8: what `now + maxAge` did with `maxSkewSeconds: 0`).
+ * checks (what `now + maxAge` did with `maxSkewSeconds: 0`).
  *
  * It follows `iat`, not the moment of receipt: a request's freshness ends at
  * the same instant whenever and wherever it arrives. `marginSeconds` holds it

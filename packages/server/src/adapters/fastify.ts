@@ -56,9 +56,9 @@ const HIJACK =
 
 /**
  * Forbids reply.hijack() on an opened request: after it, the handler writes to
- * `reply.raw` itself and no hook sees the bytes, so they would go out in clear
- * (issue 9, item 11). A throw is loud: the handler fails, the client gets the
- * sealed 500, and Fastify logs this message.
+ * `reply.raw` itself and no hook sees the bytes, so they would go out in
+ * clear. A throw is loud: the handler fails, the client gets the sealed 500,
+ * and Fastify logs this message.
  */
 function forbidHijack(reply: FastifyReply): void {
   Object.defineProperty(reply, 'hijack', {
@@ -221,7 +221,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     for (const name of server.droppedResponseHeaders) reply.removeHeader(name)
     for (const name of sealed.sealedHeaders ?? []) reply.removeHeader(name)
     reply.code(sealed.status).headers(sealed.headers)
-    // The standard reason phrase: one set on reply.raw would travel in clear (issue 9, item 5).
+    // The standard reason phrase: one set on reply.raw would travel in clear.
     reply.raw.statusMessage = STATUS_CODES[sealed.status] ?? ''
     return sealed.body
   })

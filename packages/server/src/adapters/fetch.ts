@@ -49,7 +49,7 @@ export interface WithSealwireOptions<S extends StandardSchemaV1, A extends unkno
    * out of it is the status, the `Access-Control-*` and `Vary` headers, and
    * nothing else — never a body: an app route that answers OPTIONS (Hono's
    * `app.all`) would otherwise serve its data in clear to anyone who adds the
-   * two headers (issue 9, item 4).
+   * two headers.
    */
   preflight?: (request: Request, ...rest: PlatformArgs<A>) => Response | Promise<Response>
   /** Route label for security events (a template such as `/users/:id`). Default `*`: never the raw path. */

@@ -11,7 +11,12 @@ import type { IncomingRequest, OutgoingResponse } from '../types.js'
  * are needed (same shape as `APIGatewayProxyEventV2` of @types/aws-lambda).
  */
 export interface LambdaHttpEvent {
-  version: '2.0'
+  /**
+   * `'2.0'`, checked when the handler runs (a REST API's 1.0 event is refused
+   * loudly). Typed `string`, as @types/aws-lambda types it, so that the wrapped
+   * handler is an `APIGatewayProxyHandlerV2`.
+   */
+  version: string
   routeKey: string
   /** Path as the client sent it (HTTP API: with the stage prefix, if any). */
   rawPath: string
@@ -34,7 +39,10 @@ export interface LambdaHttpEvent {
     stage: string
     time: string
     timeEpoch: number
-    [member: string]: unknown
+    /** Set by an HTTP API authorizer (JWT, Lambda or IAM); Sealwire does not read it. */
+    authorizer?: unknown
+    /** The client certificate under mutual TLS; Sealwire does not read it. */
+    authentication?: unknown
   }
   body?: string | null
   isBase64Encoded: boolean

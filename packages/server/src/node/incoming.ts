@@ -94,7 +94,7 @@ export function nodeResponseHeaders(res: ServerResponse): Array<[string, string]
  * Writes an engine response with Node's own `writeHead`/`end`. The reason
  * phrase is the standard one for the status: a handler's own
  * (`res.statusMessage = …`, `writeHead(409, '…')`) would travel in clear
- * beside the sealed body (issue 9, item 5).
+ * beside the sealed body.
  */
 export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
   // Fields sealed inside the answer leave the clear response.

@@ -11,7 +11,7 @@ export interface MethodLock {
  * (`htm`). Express and Koa route on `req.method`, and a method-override
  * middleware mounted behind Sealwire (`method-override` reading a header, a
  * query parameter or `req.body._method`) rewrites it: the request would reach
- * another method's handler than the one the client sealed (issue 9, item 1).
+ * another method's handler than the one the client sealed.
  * Writing the same method is allowed; any other throws `binding_mismatch`,
  * which the adapter answers sealed in place of whatever was sent meanwhile.
  *
