@@ -27,7 +27,7 @@ import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
-import { INSECURE_TRANSPORT_DETAIL, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
+import { INSECURE_TRANSPORT_DETAIL, insecureTransportDetail, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 /**
@@ -294,11 +294,12 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       // 1. Transport.
       const forwarded = incoming.forwarded ?? isForwarded(incoming.header)
       if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'), forwarded)) {
+        const detail = insecureTransportDetail(policy, incoming.peer, forwarded, incoming.transportNote)
         if (!warnedInsecure) {
           warnedInsecure = true
-          console.warn(insecureTransportWarning(incoming.peer, forwarded))
+          console.warn(insecureTransportWarning(incoming.peer, forwarded, detail))
         }
-        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: INSECURE_TRANSPORT_DETAIL })) }
+        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: detail ?? INSECURE_TRANSPORT_DETAIL })) }
       }
       // A CORS preflight that nothing in front answered: it carries no envelope, and a
       // general handler (Express app.all, a Koa catch-all) must not run for it, side
