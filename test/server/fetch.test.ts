@@ -89,12 +89,12 @@ describe('a plain Request', () => {
   })
 
   it('refuses, at construction, a server whose guard keys on the client address without a peer hook', async () => {
-    const guarded = createSealwireServer({ keys: keys.ring, guard: {} })
+    const guarded = createSealwireServer({ keys: keys.ring, guard: {}, singleInstance: true })
     expect(() => withSealwire(guarded, () => new Response('x'))).toThrow(TypeError)
     expect(() => withSealwire(guarded, () => new Response('x'))).toThrow(/peer/)
     // A peer hook, or a guard that identifies clients its own way, is fine.
     expect(typeof withSealwire(guarded, () => new Response('x'), { peer: () => '192.0.2.1' })).toBe('function')
-    const byKey = createSealwireServer({ keys: keys.ring, guard: { identify: (request) => request.header('x-api-key') } })
+    const byKey = createSealwireServer({ keys: keys.ring, guard: { identify: (request) => request.header('x-api-key') }, singleInstance: true })
     expect(typeof withSealwire(byKey, () => new Response('x'))).toBe('function')
   })
 
