@@ -15,7 +15,7 @@ import { describeSealedApi, repoRoot } from './support.js'
 const exampleDir = join(repoRoot, 'examples/nextjs')
 const nextBin = join(exampleDir, 'node_modules/.bin/next')
 /** No telemetry, no update notice; nothing about keys: the build must not need them. */
-const buildEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }
+const buildEnv: NodeJS.ProcessEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }
 delete buildEnv.SEALWIRE_PRIVATE_JWKS
 
 const freePort = () =>
@@ -81,7 +81,7 @@ describe('examples/nextjs specifics', () => {
     const url = await nextApp()
     const jwks = (await (await fetch(`${url}/.well-known/sealwire/jwks.json`)).json()) as { keys: Array<{ crv: string }> }
     const recipient = await importRecipientKey(jwks.keys.find((k) => k.crv === 'P-256')!)
-    for (const forged of [{ 'x-forwarded-proto': 'https' }, { forwarded: 'proto=https', 'x-forwarded-proto': 'https' }]) {
+    for (const forged of [{ 'x-forwarded-proto': 'https' }, { forwarded: 'proto=https', 'x-forwarded-proto': 'https' }] as Record<string, string>[]) {
       const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/transfer' }, body: { to: 'alice', amount: 1 } })
       const res = await fetch(`${url}/api/transfer`, { method: 'POST', headers: { ...sealed.headers, ...forged }, body: sealed.httpBody! })
       expect(res.status).toBe(403)

@@ -9,7 +9,7 @@ describe('step 1 on a web Request: the URL scheme counts only where the connecti
   })
 
   it('an https URL beside X-Forwarded-Proto or Forwarded is not proof of TLS: a trusted proxy must say so', () => {
-    for (const headers of [{ 'x-forwarded-proto': 'https' }, { forwarded: 'proto=https' }]) {
+    for (const headers of [{ 'x-forwarded-proto': 'https' }, { forwarded: 'proto=https' }] as Record<string, string>[]) {
       const incoming = incomingFromRequest(new Request('https://api.example/x', { headers }))
       expect(incoming.secure, JSON.stringify(headers)).toBe(false)
       expect(incoming.transportNote).toMatch(/trustedProxies/)
