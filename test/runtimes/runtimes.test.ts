@@ -30,6 +30,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildWebBundle } from '../helpers/web-bundle.js'
 import { testCertificate, type TestCertificate } from '../server/helpers/tls.js'
+import type { LoopbackResult } from './fixtures/loopback-entry.js'
 import type { ScenarioResult } from './fixtures/scenario.js'
 import { RUN_TIMEOUT, bin, denoEnv, resultLine, runOptions } from './runtime-process.js'
 
@@ -49,7 +50,7 @@ beforeAll(async () => {
   writeFileSync(certFile, certificate.cert)
   writeFileSync(keyFile, certificate.key, { mode: 0o600 })
   // One ESM bundle per kind of entry, for a web platform: no Node built-ins may leak in.
-  await buildWebBundle({ cli: here('fixtures/cli-entry.ts'), worker: here('fixtures/worker-entry.ts'), 'client-worker': here('fixtures/client-worker-entry.ts') }, outDir)
+  await buildWebBundle({ cli: here('fixtures/cli-entry.ts'), loopback: here('fixtures/loopback-entry.ts'), worker: here('fixtures/worker-entry.ts'), 'client-worker': here('fixtures/client-worker-entry.ts') }, outDir)
 }, 120_000)
 /** The Miniflare of the workerd test while it runs: disposed here too if the test timed out before its own `finally`. */
 let miniflare: { dispose(): Promise<void> } | undefined
@@ -137,4 +138,20 @@ describe('real runtimes over HTTPS on loopback: sealed round trip, replay refuse
       await mf.dispose()
     }
   }, RUN_TIMEOUT)
+})
+
+describe('Bun and Deno tell the adapter the peer address: no `peer` option needed', () => {
+  // Plain http on 127.0.0.1 with allowInsecureLoopback, and a guard keyed by client address:
+  // both need the peer, which the app does not pass; each runtime hands it to the handler.
+  const expectLoopback = (result: LoopbackResult, runtime: string) => expect(result).toEqual({ runtime, guardBuilt: true, echo: { echo: { runtime } } })
+
+  it('Bun: server.requestIP', async () => {
+    const { stdout } = await run(bin('bun'), ['run', join(outDir, 'loopback.js')], runOptions)
+    expectLoopback(resultLine<LoopbackResult>(stdout), 'bun')
+  }, RUN_TIMEOUT + 10_000)
+
+  it('Deno: info.remoteAddr', async () => {
+    const { stdout } = await run(bin('deno'), ['run', '--no-prompt', '--allow-net=127.0.0.1', join(outDir, 'loopback.js')], { ...runOptions, env: denoEnv })
+    expectLoopback(resultLine<LoopbackResult>(stdout), 'deno')
+  }, RUN_TIMEOUT + 10_000)
 })

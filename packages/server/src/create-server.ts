@@ -19,6 +19,7 @@ import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { Exchange, type SealwireExchange } from './exchange.js'
 import { BehaviourGuard } from './guard/behaviour-guard.js'
 import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
+import { keySource } from './key-source.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { isUnsealedPreflight } from './preflight.js'
@@ -27,7 +28,7 @@ import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
 import { boundMethod } from './method-override.js'
-import { INSECURE_TRANSPORT_DETAIL, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
+import { INSECURE_TRANSPORT_DETAIL, insecureTransportDetail, insecureTransportWarning, isForwarded, requestScheme, transportAllowed, type TransportPolicy } from './transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 /**
@@ -86,7 +87,9 @@ export interface SealwireServer {
    * Settles once the keys are imported (and the metrics bound to the global
    * MeterProvider, when one is used); rejects (with a `TypeError`) when a key
    * is invalid. Await it at start-up to fail fast; left unhandled, a bad key
-   * ends a Node process with that error (an unhandled rejection).
+   * ends a Node process with that error (an unhandled rejection). With a keys
+   * function, reading `ready` is what loads them (each read retries a failed
+   * load): await it where the secrets exist, never at build time.
    */
   readonly ready: Promise<void>
   /** Whether a request is a GET or HEAD of the JWK Set path (or of the signed set's, when one is configured). */
@@ -175,13 +178,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     emitEvent(appOnEvent, e)
   }
 
-  // Keys are imported once, here; requests only look them up by kid.
-  let ring: KeyRing | undefined
-  const ringPromise: Promise<KeyRing> =
-    typeof (o.keys as Partial<KeyRing>).publicJwks === 'function'
-      ? Promise.resolve(o.keys as KeyRing)
-      : KeyRing.from(o.keys as Parameters<typeof KeyRing.from>[0])
-  ringPromise.then((r) => (ring = r), () => {})
+  // Keys are imported once (here, or on first use for a keys function); requests only look them up by kid.
+  const keys = keySource(o.keys)
+  /** The ring, or undefined when the keys failed to load: a plain 500 then (a lazy source said why on the console). */
+  const loadedKeys = async (): Promise<KeyRing | undefined> => keys.current ?? keys.get().catch(() => undefined)
   const warnedSignedSet = new Set<string>()
   /** Once per problem, to the operator; the set is public, so naming its kid leaks nothing. */
   const warnSignedSet = (problem: string): void => {
@@ -199,15 +199,18 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     if (problem === undefined || problem.dated) verifiedSignedSet = jwt
     return problem
   }
-  const keysReady = ringPromise.then(async (r) => {
-    // Trimmed: the file `sealwire keys sign --out` writes ends in a newline.
-    const problem = typeof o.signedJwks === 'string' ? await signedSetCheck(o.signedJwks.trim(), r) : undefined
-    if (problem?.dated === true) warnSignedSet(problem.message)
-    else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
-  })
+  const checkKeys = () =>
+    keys.get().then(async (r) => {
+      // Trimmed: the file `sealwire keys sign --out` writes ends in a newline.
+      const problem = typeof o.signedJwks === 'string' ? await signedSetCheck(o.signedJwks.trim(), r) : undefined
+      if (problem?.dated === true) warnSignedSet(problem.message)
+      else if (problem !== undefined) throw new TypeError(`signedJwks: ${problem.message}`)
+    })
+  // Eager keys are checked now, at start-up; lazy ones when `ready` is first awaited or a request needs them.
   // The global MeterProvider is looked up asynchronously (the API is an optional
   // peer, loaded on demand): after `ready`, every request is measured.
-  const ready = Promise.all([keysReady, meters.loaded]).then(() => {})
+  const withMeters = (keysChecked: Promise<void>) => Promise.all([keysChecked, meters.loaded]).then(() => {})
+  const eagerReady = typeof o.keys === 'function' ? undefined : withMeters(checkKeys())
   const signedPath = o.signedJwks === undefined ? undefined : o.signedJwksPath
   const sealResponseHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_RESPONSE_HEADERS, ...o.sealResponseHeaders])
   const sealedRequestHeaders: ReadonlySet<string> = new Set([...DEFAULT_SEALED_REQUEST_HEADERS, ...o.sealedRequestHeaders])
@@ -262,7 +265,9 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     maxBodyBytes: o.maxBodyBytes,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     instanceLocalReplayStore,
-    ready,
+    get ready() {
+      return eagerReady ?? withMeters(checkKeys())
+    },
 
     isJwksRequest(method, target) {
       const path = pathOf(target)
@@ -273,7 +278,9 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       if (target !== undefined && signedPath !== undefined && pathOf(target) === signedPath) {
         const signed = (typeof o.signedJwks === 'function' ? await o.signedJwks() : o.signedJwks!).trim()
         // Checked as served: a set can expire while the server runs, or a rotation remove a key it lists.
-        const problem = await signedSetCheck(signed, ring ?? (await ringPromise))
+        const r = await loadedKeys()
+        if (r === undefined) return plainProblem(new SealwireError('internal_error'), clock())
+        const problem = await signedSetCheck(signed, r)
         if (problem !== undefined) {
           warnSignedSet(problem.message)
           return plainProblem(new SealwireError('internal_error'), clock())
@@ -281,8 +288,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         // A JWT (RFC 7519 §10.3.1): the public JWK Set signed by the offline root.
         return publicKeysAnswer('application/jwt', signed)
       }
+      const r = await loadedKeys()
+      if (r === undefined) return plainProblem(new SealwireError('internal_error'), clock())
       // RFC 7517 §8.5 registers the JWK Set media type.
-      return publicKeysAnswer('application/jwk-set+json', JSON.stringify((ring ?? (await ringPromise)).publicJwks()))
+      return publicKeysAnswer('application/jwk-set+json', JSON.stringify(r.publicJwks()))
     },
 
     precheck(incoming) {
@@ -291,11 +300,12 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       // 1. Transport.
       const forwarded = incoming.forwarded ?? isForwarded(incoming.header)
       if (!transportAllowed(policy, incoming.secure, incoming.peer, incoming.header('x-forwarded-proto'), forwarded)) {
+        const detail = insecureTransportDetail(policy, incoming.peer, forwarded, incoming.transportNote)
         if (!warnedInsecure) {
           warnedInsecure = true
-          console.warn(insecureTransportWarning(incoming.peer, forwarded))
+          console.warn(insecureTransportWarning(incoming.peer, forwarded, detail))
         }
-        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: INSECURE_TRANSPORT_DETAIL })) }
+        return { ok: false, response: refuse(checked, new SealwireError('insecure_transport', { detail: detail ?? INSECURE_TRANSPORT_DETAIL })) }
       }
       // A CORS preflight that nothing in front answered: it carries no envelope, and a
       // general handler (Express app.all, a Koa catch-all) must not run for it, side
@@ -322,13 +332,9 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
     async openEnvelope(checked, envelope, route) {
       const { incoming } = checked
-      let keyRing: KeyRing
-      try {
-        keyRing = ring ?? (await ringPromise)
-      } catch {
-        // The keys failed to import (see `ready`): nothing can be opened.
-        return { ok: false, response: refuse(checked, new SealwireError('internal_error')) }
-      }
+      const keyRing = await loadedKeys()
+      // The keys failed to import (see `ready`): nothing can be opened.
+      if (keyRing === undefined) return { ok: false, response: refuse(checked, new SealwireError('internal_error')) }
       // The behaviour guard answers a client past its budget before step 4:
       // before any key agreement, which is the cost it exists to cap.
       const peer = guard?.identify(incoming)

@@ -1,6 +1,7 @@
 import type { InferOutput, StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from './create-server.js'
 import type { SealwireExchange } from './exchange.js'
+import { requestUrlTransport } from './request-url-transport.js'
 import type { BodyReader, IncomingRequest, OutgoingResponse } from './types.js'
 
 /** Options of `server.handle` for one web `Request`. */
@@ -32,10 +33,12 @@ function wholeBody(request: Request): BodyReader {
 
 /**
  * A web `Request` as the engine sees it, for a custom adapter. The
- * connection's TLS state is the URL's scheme: Workers, Deno, Bun and
- * @hono/node-server put the scheme of the connection there. A host that
- * derives it from a client-sent `X-Forwarded-Proto` defeats step 1 (see the
- * README's fetch section): such a host must check TLS itself.
+ * connection's TLS state is the URL's scheme where only the connection can
+ * have made it: Workers, Deno and Bun always, any host when the request has
+ * no `X-Forwarded-Proto` or `Forwarded` header. Next.js builds the URL from
+ * `X-Forwarded-Proto`, so there (and wherever those headers come with an
+ * unknown host) https is believed only from a trusted proxy's header, with a
+ * known `peer` (docs/PROTOCOL.md §5, step 1).
  *
  * @example
  * const outcome = await sealwire.open(incomingFromRequest(request, { peer }))
@@ -45,10 +48,13 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
   const url = new URL(request.url)
   const headers = request.headers
   const length = headers.get('content-length')
+  // Step 1's view of the URL: on hosts that build it from forwarding headers, its scheme is no proof of TLS.
+  const transport = requestUrlTransport(request, url, options.peer)
+  const hidden = transport.hidden
   return {
     method: request.method,
     target: url.pathname + url.search,
-    header: (name) => headers.get(name) ?? undefined,
+    header: hidden.length === 0 ? (name) => headers.get(name) ?? undefined : (name) => (hidden.includes(name) ? undefined : (headers.get(name) ?? undefined)),
     // Content-Length decides where there is one (a 0 still has a stream in some runtimes).
     hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
     // A plain decimal length was checked against the cap in step 3, and without Transfer-Encoding
@@ -57,9 +63,11 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') ? wholeBody(request) : request.body),
     // The runtime builds request.url from the Host (or :authority) it received.
     authority: url.host,
-    secure: url.protocol === 'https:',
-    peer: options.peer,
+    secure: transport.secure,
+    peer: transport.peer,
     route: options.route,
+    forwarded: transport.forwarded,
+    transportNote: transport.note,
   }
 }
 

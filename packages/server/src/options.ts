@@ -2,6 +2,7 @@ import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGI
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
 import type { GuardStore } from './guard/guard-store.js'
+import type { LazyServerKeys } from './key-source.js'
 import { parseNetwork, type IpNetwork } from './transport.js'
 import type { SealwireEvent } from './types.js'
 
@@ -20,8 +21,19 @@ export interface SealwireServerOptions {
    * The server's private keys: a core `KeyRing` (share it to rotate keys at run
    * time), or a private JWK Set / array of private JWKs (imported once, the
    * first key primary). P-256 always, X25519 optionally.
+   *
+   * Or a function returning them (or a promise of them), called when the keys
+   * are first needed — the first request, or `ready` — not when the server is
+   * created: for hosts that import the module at build time, without the
+   * run-time secrets (`next build`). Until it succeeds every sealed request
+   * and the JWK Set are answered 500, the reason (its error, e.g. the unset
+   * variable `keysFromEnv` names) on `console.error` once, and the next
+   * request tries again.
+   *
+   * @example
+   * createSealwireServer({ keys: () => keysFromEnv('SEALWIRE_PRIVATE_JWKS') })
    */
-  keys: KeyRing | JwkSet<unknown> | readonly unknown[]
+  keys: KeyRing | JwkSet<unknown> | readonly unknown[] | LazyServerKeys
   /**
    * Where accepted `jti`s are remembered. Default: a `MemoryReplayStore`, right
    * for one instance only; several instances need a shared store
@@ -151,7 +163,7 @@ export interface SealwireServerOptions {
 
 /** The options after parsing: defaults applied, proxies parsed. */
 export interface ResolvedOptions {
-  keys: KeyRing | JwkSet<unknown> | readonly unknown[]
+  keys: KeyRing | JwkSet<unknown> | readonly unknown[] | LazyServerKeys
   replayStore: ReplayStore | undefined
   singleInstance: boolean
   maxAgeSeconds: number
@@ -200,8 +212,8 @@ const stringsTo = <T>(check: (s: string) => boolean, message: string, map: (s: s
 
 const optionsSchema = z.strictObject(
   {
-    keys: z.union([keyRingSchema, z.strictObject({ keys: jwkListSchema }), jwkListSchema], {
-      error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }) or an array of private JWKs',
+    keys: z.union([keyRingSchema, z.strictObject({ keys: jwkListSchema }), jwkListSchema, fn<LazyServerKeys>('a function')], {
+      error: 'must be a KeyRing, a private JWK Set ({ keys: [...] }), an array of private JWKs, or a function returning one of them',
     }),
     replayStore: z.optional(isA<ReplayStore>('a ReplayStore', (v) => typeof v.checkAndSet === 'function')),
     singleInstance: withDefault(z.boolean({ error: 'must be a boolean' }), false),

@@ -201,13 +201,34 @@ export const INSECURE_TRANSPORT_DETAIL =
   'This server accepts Sealwire requests over HTTPS only. Behind a TLS-terminating proxy or load balancer, list it in the server option trustedProxies; for local development over http on loopback, set allowInsecureLoopback: true.'
 
 /**
+ * The `detail` of a refusal that the server's options alone do not explain:
+ * what is missing when `allowInsecureLoopback` is already on, or why the
+ * platform's URL was not believed (`note`). Still names options and host
+ * facts only. Undefined when `INSECURE_TRANSPORT_DETAIL` says it.
+ */
+export function insecureTransportDetail(policy: TransportPolicy, peer: string | undefined, forwarded: boolean, note: string | undefined): string | undefined {
+  const https = 'This server accepts Sealwire requests over HTTPS only'
+  if (note !== undefined) return `${https}: ${note}.`
+  if (!policy.allowInsecureLoopback) return undefined
+  if (peer === undefined) {
+    return `${https}; plain http is accepted from loopback only, and this request has no known peer address: pass the adapter a peer (Deno: (request, info) => info.remoteAddr.hostname; Bun: (request, server) => server.requestIP(request)?.address).`
+  }
+  const address = parseIp(peer)
+  if (forwarded && address !== undefined && isLoopback(address)) {
+    return `${https}; plain http is accepted from loopback only when not forwarded, and this request carries forwarding headers (Forwarded, X-Forwarded-*, X-Real-IP, Via): if a TLS-terminating proxy sent it, list the proxy in trustedProxies.`
+  }
+  return `${https}; plain http is accepted from a loopback address only: use https.`
+}
+
+/**
  * The operator's side of the same refusal, logged once per server: a plain-HTTP
  * refusal is most often a deployment that has not set one of these options
  * yet, and a 403 the server is silent about is hard to trace. Only the peer
  * address (from the socket) is shown, never a header value (log injection).
  */
-export function insecureTransportWarning(peer: string | undefined, forwarded: boolean): string {
+export function insecureTransportWarning(peer: string | undefined, forwarded: boolean, detail?: string): string {
   const from = peer === undefined ? 'a peer' : peer
+  if (detail !== undefined) return `[sealwire] refused a plain-HTTP request from ${from} with 403 insecure_transport (requireTls is on). ${detail} Logged once per server.`
   const proxyHint = forwarded
     ? `it came through a proxy (forwarding headers), so if ${from} is your TLS-terminating proxy, add it (or its network) to trustedProxies`
     : 'if a TLS-terminating proxy forwards these requests, add its address (or network) to trustedProxies'

@@ -58,6 +58,13 @@ export interface IncomingRequest {
    * adapter whose platform front door is the only peer (Lambda) says `false`.
    */
   readonly forwarded?: boolean | undefined
+  /**
+   * Why the adapter could not take the connection's TLS state from what the
+   * platform gave it (a URL built from forwarding headers): said in the
+   * `insecure_transport` refusal and the operator's warning, so they name
+   * what is missing.
+   */
+  readonly transportNote?: string | undefined
 }
 
 /**

@@ -3,6 +3,7 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
 import { DECRYPTED_BODY_MEDIA_TYPE, HANDLER_DROPPED_REQUEST_HEADERS } from '../handler-request-headers.js'
+import { platformPeer, runtimeTellsPeer } from '../platform-peer.js'
 import { isCorsPreflight } from '../preflight.js'
 import { requireSharedReplayStore } from '../shared-replay-store.js'
 
@@ -31,10 +32,13 @@ export interface WithSealwireOptions<S extends StandardSchemaV1, A extends unkno
   /** Route schema of the decrypted body; the handler's `request.sealwire.body` is typed from it. */
   schema?: S
   /**
-   * The connection's peer address, where the platform tells it: Deno
-   * `(req, info) => info.remoteAddr.hostname`, Bun `(req, server) =>
-   * server.requestIP(req)?.address`. Needed for `trustedProxies` and
-   * `allowInsecureLoopback`; without it neither applies.
+   * The connection's peer address, for `trustedProxies`, `allowInsecureLoopback`
+   * and the guard. Default: what the runtime tells — Bun's
+   * `server.requestIP(request)`, Deno's `info.remoteAddr.hostname` (the
+   * handler's second argument), Next.js's own loopback listener (`next dev -H
+   * 127.0.0.1`) — else none, and then neither option applies. Pass it where
+   * the host knows better, e.g. Next.js behind a proxy on this machine only:
+   * `peer: () => '127.0.0.1'` with `trustedProxies: ['127.0.0.1']`.
    */
   peer?: (request: Request, ...rest: PlatformArgs<A>) => string | undefined
   /**
@@ -126,7 +130,12 @@ export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | 
  * standards only: Cloudflare Workers, Deno, Bun, Next.js route handlers, Hono.
  * Extra arguments (Workers' `env, ctx`, Deno's `info`) pass through.
  *
- * Transport (step 1) is the Request URL's scheme: the platform terminates TLS.
+ * Transport (step 1) is the Request URL's scheme where only the connection
+ * can have made it (Workers, Deno, Bun; any host without `X-Forwarded-Proto`
+ * or `Forwarded`). Next.js builds the URL from `X-Forwarded-Proto`: there
+ * https counts only from a trusted proxy (`trustedProxies` and a `peer`), and
+ * plain http on loopback (`allowInsecureLoopback`) only from a Next.js
+ * listening on a loopback address with no proxy in between.
  *
  * Replays: these platforms run many instances (isolates), so the server needs
  * a shared replay store (a Durable Object, Redis, DynamoDB); one with the
@@ -159,10 +168,11 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
   requireSharedReplayStore(server, 'withSealwire', 'a serverless or edge platform (Workers, Vercel, Deno Deploy, Lambda)')
   const { schema, peer, preflight, route } = options
   // Without a peer every request's client address is unknown, and a guard keyed by address guards nothing.
-  if (server.guardsByAddress && peer === undefined) {
+  // Bun and Deno pass theirs to the handler (platformPeer); elsewhere the app must.
+  if (server.guardsByAddress && peer === undefined && !runtimeTellsPeer()) {
     throw new TypeError(
-      "withSealwire: the server's behaviour guard counts failures per client address, and without a `peer` option no request has one: " +
-        'pass peer (Deno: (request, info) => info.remoteAddr.hostname; Bun: (request, server) => server.requestIP(request)?.address), or give the guard an `identify` function',
+      "withSealwire: the server's behaviour guard counts failures per client address, and this platform does not tell the handler the client's address: " +
+        'pass a peer option (the connection\'s address, where your platform has it), or give the guard an `identify` function',
     )
   }
   return async function sealwireFetchHandler(request: Request, ...rest: PlatformArgs<A>): Promise<Response> {
@@ -176,7 +186,7 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
     // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
     return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {
       schema,
-      peer: peer?.(request, ...rest),
+      peer: peer === undefined ? platformPeer(request, rest) : peer(request, ...rest),
       route,
     })
   }
