@@ -3,6 +3,7 @@ import type { ClientState } from '../client-state.js'
 import { sealedNames } from '../client-options.js'
 import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
+import { requestNotSent } from './request-not-sent.js'
 
 /** One sealed request as the client will send it. Internal. */
 export interface SealedCall {
@@ -119,16 +120,22 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
 
-    const res = await state.fetch(url.href, {
-      ...call.init,
-      method,
-      headers,
-      body: sealed.httpBody ?? null,
-      // Never follow: a followed redirect re-sends this envelope to another
-      // target, where it fails binding (or counts as a replay). A sealed 3xx
-      // is opened and returned like any other answer.
-      redirect: 'manual',
-    })
+    let res: Response
+    try {
+      res = await state.fetch(url.href, {
+        ...call.init,
+        method,
+        headers,
+        body: sealed.httpBody ?? null,
+        // Never follow: a followed redirect re-sends this envelope to another
+        // target, where it fails binding (or counts as a replay). A sealed 3xx
+        // is opened and returned like any other answer.
+        redirect: 'manual',
+      })
+    } catch (cause) {
+      // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
+      throw await requestNotSent(cause, url.href)
+    }
     const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes)
     if (outcome.ok) return outcome.response
 

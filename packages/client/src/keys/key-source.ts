@@ -3,6 +3,7 @@ import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
 import { serverTimeOf } from '../exchange/clock-offset.js'
 import { readCappedText } from '../exchange/read-capped.js'
+import { whyFetchFailed } from '../exchange/request-not-sent.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
 
@@ -75,10 +76,8 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       const accept = options.root === undefined ? 'application/json' : 'application/jwt'
       res = await options.fetch(options.url, { method: 'GET', headers: { accept }, cache: 'no-store', redirect: 'manual' })
     } catch (cause) {
-      // The root cause sits deep in `cause` (undici); the sentence naming it loads only now, and a
-      // failed load (offline, as the fetch was) just leaves it out.
-      const why = await import('./fetch-failure.js').then((m) => m.explainFetchFailure(cause, options.url), () => '')
-      throw discoveryFailed(`${what} could not be fetched${why}`, cause)
+      // The root cause sits deep in `cause` (undici): say it, and the fix.
+      throw discoveryFailed(`${what} could not be fetched${await whyFetchFailed(cause, options.url)}`, cause)
     }
     if (!res.ok) {
       void res.body?.cancel().catch(() => undefined)
