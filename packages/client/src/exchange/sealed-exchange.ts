@@ -1,5 +1,6 @@
 import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
+import { stalePins } from '../keys/key-source.js'
 import { sealedNames } from '../client-options.js'
 import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
@@ -146,7 +147,8 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     if (error.code === 'unknown_key' && !keyRetried) {
       keyRetried = true
       const fresh = await state.keys.refresh(key.kid)
-      if (fresh !== undefined && fresh.kid !== key.kid) {
+      if (fresh === undefined) throw stalePins(key.kid, error)
+      if (fresh.kid !== key.kid) {
         key = fresh
         continue
       }

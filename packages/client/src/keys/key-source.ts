@@ -36,6 +36,21 @@ export function pinnedKeySource(keys: readonly unknown[], plan: () => Promise<re
   return { current, refresh: async () => undefined }
 }
 
+/**
+ * `unknown_key` for a pinned key: nothing to refetch, so the fix is the
+ * deployment's. The refusal is unauthenticated (a man in the middle can forge
+ * it), so this says what the server answered, and keeps its problem as `cause`.
+ */
+export function stalePins(kid: string, refusal: SealwireError): SealwireError {
+  return new SealwireError('unknown_key', {
+    detail:
+      `The server does not hold the pinned key ${kid} (unknown_key): the pins are stale, the server has rotated its keys. ` +
+      'Ship its current public keys in the keys option (sealwire keys public prints them), or let the client follow rotations: ' +
+      'leave keys out to fetch the JWK Set, or pin a root with jwksRoot (signed key sets)',
+    cause: refusal.cause,
+  })
+}
+
 export interface JwksSourceOptions {
   url: string
   /**
