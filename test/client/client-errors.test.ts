@@ -14,9 +14,10 @@ import { createClient } from '@sealwire/client'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { testCertificate } from '../server/helpers/tls.js'
 import { caught } from './support/caught.js'
+import { startProxy } from './support/proxy.js'
 
 const servers: Server[] = []
 async function serve(server: Server): Promise<string> {
@@ -55,12 +56,6 @@ beforeAll(async () => {
   app.post('/api/echo', (req, res) => void res.json(req.body))
   app.get('/api/items', (req, res) => void res.json({ query: req.query }))
   app.get('/api/large', (_req, res) => void res.type('text/plain').send(LARGE))
-  app.get('/api/large-chunked', (_req, res) => {
-    // Written in pieces with no Content-Length: the client learns the size only by reading.
-    res.type('text/plain')
-    res.write(LARGE.slice(0, 10_000))
-    res.end(LARGE.slice(10_000))
-  })
   origin = `http://${await serve(createServer(app))}`
   const tls = await testCertificate()
   selfSigned = await serve(createHttpsServer({ key: tls.key, cert: tls.cert }, app))
@@ -130,6 +125,14 @@ describe('refusals name the setting behind them', () => {
     expect(err.cause).toMatchObject({ code: 'payload_too_large' })
   })
 
+  it("a proxy's own 413 (an HTML page): payload_too_large naming the proxy's limit, not an unsealed answer", async () => {
+    const proxy = await serve(createServer((_req, res) => void res.writeHead(413, { 'content-type': 'text/html' }).end('<h1>413 Request Entity Too Large</h1>')))
+    const err = await caught(createClient({ baseUrl: `http://${proxy}`, keys: [publicKey] }).post('/api/echo', { text: 'y'.repeat(4000) }))
+    expect(err.code).toBe('payload_too_large')
+    expect(err.message).toMatch(/not a Sealwire refusal\): the envelope sent is \d+ bytes/)
+    expect(err.message).toContain('client_max_body_size')
+  })
+
   it('a GET whose query is too long for the envelope header: names the query and the fix, not "a smaller body"', async () => {
     const api = createClient({ baseUrl: origin, keys: [publicKey] })
     const query = `q=${'a'.repeat(9000)}`
@@ -148,7 +151,10 @@ describe('refusals name the setting behind them', () => {
 
 describe('maxResponseBytes is envelope bytes: the error gives both units', () => {
   it('with a Content-Length: the size of the sealed answer, its plaintext equivalent, the limit', async () => {
-    const api = createClient({ baseUrl: origin, keys: [publicKey], maxResponseBytes: 20_000 })
+    // The adapter streams its answer; a buffering proxy in front (as a CDN) declares the length.
+    const proxy = await startProxy(origin)
+    onTestFinished(() => proxy.close())
+    const api = createClient({ baseUrl: proxy.url, keys: [publicKey], maxResponseBytes: 20_000 })
     const err = await caught(api.get('/api/large'))
     expect(err.code).toBe('response_decryption_failed')
     const match = /The sealed answer is (\d+) bytes \(≈ (\d+(?:\.\d)?) KiB of plaintext\) over maxResponseBytes = 20000 \(≈ (\d+(?:\.\d)?) KiB of plaintext\)/.exec(err.message)
@@ -159,9 +165,9 @@ describe('maxResponseBytes is envelope bytes: the error gives both units', () =>
     expect(err.message).toMatch(/raise maxResponseBytes/)
   })
 
-  it('without one: over the limit, in both units', async () => {
+  it('without one (the adapter streams it, chunked): over the limit, in both units', async () => {
     const api = createClient({ baseUrl: origin, keys: [publicKey], maxResponseBytes: 20_000 })
-    const err = await caught(api.get('/api/large-chunked'))
+    const err = await caught(api.get('/api/large'))
     expect(err.code).toBe('response_decryption_failed')
     expect(err.message).toMatch(/The sealed answer is over maxResponseBytes = 20000 \(≈ 14\.\d KiB of plaintext\)/)
   })

@@ -9,6 +9,7 @@ import {
   type CryptoBackend,
   type ReplyContext,
 } from '@sealwire/core'
+import { formatBytes, plaintextEquivalent } from './byte-units.js'
 import { serverTimeOf } from './clock-offset.js'
 import { mediaTypeOf } from './media-type.js'
 import { readCappedText } from './read-capped.js'
@@ -24,10 +25,21 @@ export type HttpOutcome =
   /** A pre-decryption refusal by the server; `serverTime` (ms) from its `Date` header, for clock-skew correction. */
   | { ok: false; error: SealwireError; serverTime: number | undefined }
 
+/** What this request sent, for the messages of refusals that concern its size. */
+export interface SentEnvelope {
+  /** The envelope's length: characters, and bytes (it is ASCII). */
+  bytes: number
+  placement: 'body' | 'header'
+}
+
 /** Refusals whose cause is the deployment, not the request: the message says what to change. */
-const REFUSAL_HINTS: Partial<Record<string, string>> = {
-  insecure_transport:
+const REFUSAL_HINTS: Partial<Record<string, (sent: SentEnvelope | undefined) => string>> = {
+  insecure_transport: () =>
     'The server refused the request as not sent over TLS (403 insecure_transport). Use an https:// baseUrl; behind a TLS-terminating proxy the server must list the proxy in its trustedProxies option; for local development over http on loopback, set allowInsecureLoopback: true on the server.',
+  payload_too_large: (sent) =>
+    sent?.placement === 'header'
+      ? `The server refused the Sealwire-Envelope header as too large (413 payload_too_large)${sent === undefined ? '' : `: it is ${sent.bytes} characters`}. Send a shorter query or fewer sealed header fields, or use POST (the envelope then travels in the body)`
+      : `The server refused the envelope as too large (413 payload_too_large)${sent === undefined ? '' : `: the envelope sent is ${sent.bytes} bytes (${formatBytes(sent.bytes)})`}, over the server's maxBodyBytes option (default 1 MiB). Send a smaller body, or raise maxBodyBytes on the server`,
 }
 
 const notEncrypted = (detail: string) => new SealwireError('response_not_encrypted', { detail })
@@ -37,7 +49,7 @@ function discard(res: Response): void {
   void res.body?.cancel().catch(() => undefined)
 }
 
-async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
+async function readPlainRefusal(res: Response, sent: SentEnvelope | undefined): Promise<HttpOutcome> {
   const text = await readCappedText(res, MAX_PROBLEM_BYTES)
   let problem: unknown
   try {
@@ -54,7 +66,7 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
   }
   // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
   // Our own hint, where the fix is a deployment setting, is the message.
-  const detail = REFUSAL_HINTS[code]
+  const detail = REFUSAL_HINTS[code]?.(sent)
   const error = new SealwireError(code, detail === undefined ? { cause: problem } : { cause: problem, detail })
   return { ok: false, error, serverTime: serverTimeOf(res.headers) }
 }
@@ -79,7 +91,7 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
  * header fields the server sealed; other headers are copied as received and
  * are NOT authenticated.
  */
-export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number): Promise<HttpOutcome> {
+export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number, sent?: SentEnvelope): Promise<HttpOutcome> {
   const type = mediaTypeOf(res.headers.get('content-type'))
   if (res.status === 431 && type !== JOSE_MEDIA_TYPE) {
     // RFC 6585 §5: the server's HTTP layer refused the request line and headers
@@ -91,7 +103,15 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
       detail: 'The server refused the request headers as too large (HTTP 431): a GET carries its envelope in the Sealwire-Envelope header, so send a shorter query or fewer cookies, or use POST (the envelope then travels in the body)',
     })
   }
-  if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res)
+  if (res.status === 413 && type !== JOSE_MEDIA_TYPE && type !== PROBLEM_MEDIA_TYPE) {
+    // RFC 9110 §15.5.14 from something in front of the server (a proxy's HTML page): its
+    // own body limit refused the envelope before Sealwire could. Not an unsealed answer either.
+    discard(res)
+    throw new SealwireError('payload_too_large', {
+      detail: `Something in front of the server refused the request as too large (HTTP 413, not a Sealwire refusal)${sent === undefined ? '' : `: the envelope sent is ${sent.bytes} bytes (${formatBytes(sent.bytes)})`}. Raise the proxy's body limit (nginx: client_max_body_size; a load balancer's or platform's request size limit), or send a smaller body`,
+    })
+  }
+  if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res, sent)
   if (type !== JOSE_MEDIA_TYPE) {
     discard(res)
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).

@@ -137,7 +137,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
       // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
       throw await requestNotSent(cause, url.href)
     }
-    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes)
+    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
     if (outcome.ok) return outcome.response
 
     const error: SealwireError = outcome.error
