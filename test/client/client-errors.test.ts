@@ -154,6 +154,7 @@ describe('maxResponseBytes is envelope bytes: the error gives both units', () =>
     // The adapter streams its answer; a buffering proxy in front (as a CDN) declares the length.
     const proxy = await startProxy(origin)
     onTestFinished(() => proxy.close())
+    proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, 'content-length': String(real.body.length) } })
     const api = createClient({ baseUrl: proxy.url, keys: [publicKey], maxResponseBytes: 20_000 })
     const err = await caught(api.get('/api/large'))
     expect(err.code).toBe('response_decryption_failed')

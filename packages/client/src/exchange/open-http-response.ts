@@ -72,6 +72,19 @@ async function readPlainRefusal(res: Response, sent: SentEnvelope | undefined): 
 }
 
 /**
+ * Why a sealed answer was not read, in both units: `maxResponseBytes` counts
+ * the envelope, people think in the plaintext (about 3/4 of it). The size
+ * itself only when the answer declared one (a chunked one is not read past
+ * the limit).
+ */
+function tooLarge(declared: string | undefined, maxResponseBytes: number): string {
+  const limit = `maxResponseBytes = ${maxResponseBytes} (≈ ${formatBytes(plaintextEquivalent(maxResponseBytes))} of plaintext)`
+  const size = declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined
+  const what = size !== undefined && size > maxResponseBytes ? `is ${size} bytes (≈ ${formatBytes(plaintextEquivalent(size))} of plaintext) over ${limit}` : `is over ${limit}`
+  return `The sealed answer ${what}: raise maxResponseBytes, or ask for less`
+}
+
+/**
  * Turns the HTTP answer to a sealed request into the application's response,
  * checking what docs/PROTOCOL.md §4 promises, in order:
  *
@@ -117,9 +130,10 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
     throw notEncrypted(res.status === 0 || (res.status >= 300 && res.status < 400) ? 'A redirect answered a sealed request' : 'A plaintext answer to a sealed request')
   }
+  const declared = res.headers.get('content-length')?.trim()
   const envelope = await readCappedText(res, maxResponseBytes)
   // Not opened, so not ours as far as we can tell: the same code as a garbled envelope.
-  if (envelope === undefined) throw new SealwireError('response_decryption_failed', { detail: `The sealed response exceeds maxResponseBytes (${maxResponseBytes})` })
+  if (envelope === undefined) throw new SealwireError('response_decryption_failed', { detail: tooLarge(declared, maxResponseBytes) })
   const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
   const headers = new Headers(res.headers)
