@@ -140,12 +140,10 @@ describe('refusals name the setting behind them', () => {
       const err = await rejection(api.fetch(`/api/items?${query}`, { sealQuery }))
       expect(err, `sealQuery: ${sealQuery}`).toBeInstanceOf(RangeError)
       expect(err.message).not.toMatch(/smaller body/)
-      expect(err.message).toMatch(/query/)
       expect(err.message).toMatch(/POST/)
+      // In clear, the query is bound in the envelope's header (htu) and overflows it; sealed, it passes the sealed head's own cap first.
+      expect(err.message).toContain(sealQuery ? 'the sealed query (9002 characters)' : 'most of it the query (9002 characters): send a shorter query')
     }
-    // Just under the sealed head's own cap, the envelope is what overflows: still the query by name.
-    const err = await rejection(api.fetch(`/api/items?q=${'a'.repeat(8000)}`))
-    expect(err.message).toMatch(/the query \(8002 characters\)/)
   })
 })
 
