@@ -14,7 +14,7 @@ import { createClient } from '@sealwire/client'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { testCertificate } from '../server/helpers/tls.js'
 import { caught } from './support/caught.js'
 import { startProxy } from './support/proxy.js'
@@ -189,6 +189,9 @@ describe('a server with no valid signed key set to serve', () => {
     expect(await createClient({ baseUrl: url, jwksRoot: thumbprint }).post('/api/echo', { ok: 1 })).toEqual({ ok: 1 })
 
     now += 2 * 3_600_000
+    const logged: string[] = []
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line))
+    onTestFinished(() => vi.restoreAllMocks())
     const served = await fetch(`${url}${signed.signedJwksPath}`)
     expect(served.status).toBe(500)
     expect(await served.json()).toMatchObject({ code: 'internal_error', detail: 'No valid signed key set to serve' })
@@ -197,5 +200,7 @@ describe('a server with no valid signed key set to serve', () => {
     expect(err.code).toBe('key_discovery_failed')
     expect(err.message).toMatch(/has no valid signed key set to serve/)
     expect(err.message).toMatch(/sealwire keys sign/)
+    // The reason itself goes to the operator's log, once.
+    expect(logged).toEqual([expect.stringMatching(/^Sealwire: not serving the signed JWK Set: the signed set expired at /)])
   })
 })

@@ -1,4 +1,4 @@
-import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
+import { NO_VALID_SIGNED_JWKS_DETAIL, SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
 import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
 import { serverTimeOf } from '../exchange/clock-offset.js'
@@ -21,6 +21,21 @@ export interface KeySource {
 
 /** Largest JWK Set accepted (bytes): a few keys are a few hundred bytes. Larger ones are not read past this. */
 const MAX_JWKS_BYTES = 64 * 1024
+
+/**
+ * Whether a refused signed-set fetch is the server saying it holds no valid
+ * set (docs/PROTOCOL.md §2.1): its 500 problem carries a fixed `detail`.
+ * Unauthenticated, like any refusal: it chooses the message, nothing else.
+ */
+async function hasNoValidSignedSet(res: Response): Promise<boolean> {
+  if (res.status !== 500) return false
+  try {
+    const problem = JSON.parse((await readCappedText(res, 4096)) ?? 'null') as { code?: unknown; detail?: unknown } | null
+    return problem?.code === 'internal_error' && problem.detail === NO_VALID_SIGNED_JWKS_DETAIL
+  } catch {
+    return false
+  }
+}
 
 const discoveryFailed = (detail: string, cause?: unknown) => new SealwireError('key_discovery_failed', { detail, cause })
 
@@ -95,6 +110,12 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       throw discoveryFailed(`${what} could not be fetched${await whyFetchFailed(cause, options.url)}`, cause)
     }
     if (!res.ok) {
+      if (options.root !== undefined && (await hasNoValidSignedSet(res))) {
+        throw discoveryFailed(
+          'The server has no valid signed key set to serve (HTTP 500): the set it was given has expired, or lists a key the server no longer holds. ' +
+            "Re-sign the server's public keys with sealwire keys sign and deploy the new set; the server's log names the reason",
+        )
+      }
       void res.body?.cancel().catch(() => undefined)
       throw discoveryFailed(`${what} answered HTTP ${res.status}`)
     }
