@@ -5,9 +5,8 @@
  * @sealwire/server with a small `maxBodyBytes` and a large answer, a server
  * whose signed key set has expired.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { KeyRing, generateKeyPair, type PrivateJwk } from '@sealwire/core'
 import { signKeySet } from '@sealwire/cli'
 import { createClient } from '@sealwire/client'
@@ -16,25 +15,11 @@ import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { testCertificate } from '../server/helpers/tls.js'
-import { caught } from './support/caught.js'
+import { loopbackServers } from './support/listen.js'
+import { caught, rejection } from './support/caught.js'
 import { startProxy } from './support/proxy.js'
 
-const servers: Server[] = []
-async function serve(server: Server): Promise<string> {
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-/** What a call rejects with, whatever it is; fails the test if the call resolves. */
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(Error)
-  return error as Error
-}
+const { serve, closeAll } = loopbackServers()
 
 let keys: PrivateJwk
 let publicKey: Record<string, unknown>
@@ -60,12 +45,7 @@ beforeAll(async () => {
   const tls = await testCertificate()
   selfSigned = await serve(createHttpsServer({ key: tls.key, cert: tls.cert }, app))
 })
-afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-})
+afterAll(closeAll)
 
 describe('a request that cannot be sent (pinned keys: no discovery fetch explains it first)', () => {
   it('an untrusted certificate: names it and NODE_EXTRA_CA_CERTS, keeps the original as cause', async () => {
