@@ -170,8 +170,8 @@ describe('a server with no valid signed key set to serve', () => {
 
     now += 2 * 3_600_000
     const logged: string[] = []
-    vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line))
-    onTestFinished(() => vi.restoreAllMocks())
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line))
+    onTestFinished(() => spy.mockRestore())
     const served = await fetch(`${url}${signed.signedJwksPath}`)
     expect(served.status).toBe(500)
     expect(await served.json()).toMatchObject({ code: 'internal_error', detail: 'No valid signed key set to serve' })
