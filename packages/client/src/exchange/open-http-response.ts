@@ -9,7 +9,8 @@ import {
   type CryptoBackend,
   type ReplyContext,
 } from '@sealwire/core'
-import { formatBytes, plaintextEquivalent } from './byte-units.js'
+import { sentence } from './lazy-sentence.js'
+import type { SentEnvelope } from './size-and-key-sentences.js'
 import { serverTimeOf } from './clock-offset.js'
 import { mediaTypeOf } from './media-type.js'
 import { readCappedText } from './read-capped.js'
@@ -25,21 +26,11 @@ export type HttpOutcome =
   /** A pre-decryption refusal by the server; `serverTime` (ms) from its `Date` header, for clock-skew correction. */
   | { ok: false; error: SealwireError; serverTime: number | undefined }
 
-/** What this request sent, for the messages of refusals that concern its size. */
-export interface SentEnvelope {
-  /** The envelope's length: characters, and bytes (it is ASCII). */
-  bytes: number
-  placement: 'body' | 'header'
-}
-
 /** Refusals whose cause is the deployment, not the request: the message says what to change. */
-const REFUSAL_HINTS: Partial<Record<string, (sent: SentEnvelope | undefined) => string>> = {
+const REFUSAL_HINTS: Partial<Record<string, (sent: SentEnvelope | undefined) => string | Promise<string>>> = {
   insecure_transport: () =>
     'The server refused the request as not sent over TLS (403 insecure_transport). Use an https:// baseUrl; behind a TLS-terminating proxy the server must list the proxy in its trustedProxies option; for local development over http on loopback, set allowInsecureLoopback: true on the server.',
-  payload_too_large: (sent) =>
-    sent?.placement === 'header'
-      ? `The server refused the Sealwire-Envelope header as too large (413 payload_too_large)${sent === undefined ? '' : `: it is ${sent.bytes} characters`}. Send a shorter query or fewer sealed header fields, or use POST (the envelope then travels in the body)`
-      : `The server refused the envelope as too large (413 payload_too_large)${sent === undefined ? '' : `: the envelope sent is ${sent.bytes} bytes (${formatBytes(sent.bytes)})`}, over the server's maxBodyBytes option (default 1 MiB). Send a smaller body, or raise maxBodyBytes on the server`,
+  payload_too_large: (sent) => sentence((m) => m.serverTooLarge(sent), "The server refused the envelope as too large: see its maxBodyBytes option"),
 }
 
 const notEncrypted = (detail: string) => new SealwireError('response_not_encrypted', { detail })
@@ -66,22 +57,9 @@ async function readPlainRefusal(res: Response, sent: SentEnvelope | undefined): 
   }
   // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
   // Our own hint, where the fix is a deployment setting, is the message.
-  const detail = REFUSAL_HINTS[code]?.(sent)
+  const detail = await REFUSAL_HINTS[code]?.(sent)
   const error = new SealwireError(code, detail === undefined ? { cause: problem } : { cause: problem, detail })
   return { ok: false, error, serverTime: serverTimeOf(res.headers) }
-}
-
-/**
- * Why a sealed answer was not read, in both units: `maxResponseBytes` counts
- * the envelope, people think in the plaintext (about 3/4 of it). The size
- * itself only when the answer declared one (a chunked one is not read past
- * the limit).
- */
-function tooLarge(declared: string | undefined, maxResponseBytes: number): string {
-  const limit = `maxResponseBytes = ${maxResponseBytes} (≈ ${formatBytes(plaintextEquivalent(maxResponseBytes))} of plaintext)`
-  const size = declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined
-  const what = size !== undefined && size > maxResponseBytes ? `is ${size} bytes (≈ ${formatBytes(plaintextEquivalent(size))} of plaintext) over ${limit}` : `is over ${limit}`
-  return `The sealed answer ${what}: raise maxResponseBytes, or ask for less`
 }
 
 /**
@@ -120,9 +98,7 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
     // RFC 9110 §15.5.14 from something in front of the server (a proxy's HTML page): its
     // own body limit refused the envelope before Sealwire could. Not an unsealed answer either.
     discard(res)
-    throw new SealwireError('payload_too_large', {
-      detail: `Something in front of the server refused the request as too large (HTTP 413, not a Sealwire refusal)${sent === undefined ? '' : `: the envelope sent is ${sent.bytes} bytes (${formatBytes(sent.bytes)})`}. Raise the proxy's body limit (nginx: client_max_body_size; a load balancer's or platform's request size limit), or send a smaller body`,
-    })
+    throw new SealwireError('payload_too_large', { detail: await sentence((m) => m.proxyTooLarge(sent), 'A proxy in front of the server refused the request as too large (HTTP 413)') })
   }
   if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res, sent)
   if (type !== JOSE_MEDIA_TYPE) {
@@ -133,7 +109,10 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   const declared = res.headers.get('content-length')?.trim()
   const envelope = await readCappedText(res, maxResponseBytes)
   // Not opened, so not ours as far as we can tell: the same code as a garbled envelope.
-  if (envelope === undefined) throw new SealwireError('response_decryption_failed', { detail: tooLarge(declared, maxResponseBytes) })
+  if (envelope === undefined) {
+    const detail = await sentence((m) => m.responseTooLarge(declared, maxResponseBytes), `The sealed answer is over maxResponseBytes = ${maxResponseBytes}`)
+    throw new SealwireError('response_decryption_failed', { detail })
+  }
   const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
   const headers = new Headers(res.headers)

@@ -147,7 +147,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     if (error.code === 'unknown_key' && !keyRetried) {
       keyRetried = true
       const fresh = await state.keys.refresh(key.kid)
-      if (fresh === undefined) throw stalePins(key.kid, error)
+      if (fresh === undefined) throw await stalePins(key.kid, error)
       if (fresh.kid !== key.kid) {
         key = fresh
         continue

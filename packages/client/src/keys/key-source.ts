@@ -3,6 +3,7 @@ import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
 import { serverTimeOf } from '../exchange/clock-offset.js'
 import { readCappedText } from '../exchange/read-capped.js'
+import { sentence } from '../exchange/lazy-sentence.js'
 import { whyFetchFailed } from '../exchange/request-not-sent.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
@@ -56,14 +57,9 @@ export function pinnedKeySource(keys: readonly unknown[], plan: () => Promise<re
  * deployment's. The refusal is unauthenticated (a man in the middle can forge
  * it), so this says what the server answered, and keeps its problem as `cause`.
  */
-export function stalePins(kid: string, refusal: SealwireError): SealwireError {
-  return new SealwireError('unknown_key', {
-    detail:
-      `The server does not hold the pinned key ${kid} (unknown_key): the pins are stale, the server has rotated its keys. ` +
-      'Ship its current public keys in the keys option (sealwire keys public prints them), or let the client follow rotations: ' +
-      'leave keys out to fetch the JWK Set, or pin a root with jwksRoot (signed key sets)',
-    cause: refusal.cause,
-  })
+export async function stalePins(kid: string, refusal: SealwireError): Promise<SealwireError> {
+  const detail = await sentence((m) => m.stalePins(kid), `The server does not hold the pinned key ${kid} (unknown_key): the pins are stale`)
+  return new SealwireError('unknown_key', { detail, cause: refusal.cause })
 }
 
 export interface JwksSourceOptions {
@@ -111,10 +107,7 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
     }
     if (!res.ok) {
       if (options.root !== undefined && (await hasNoValidSignedSet(res))) {
-        throw discoveryFailed(
-          'The server has no valid signed key set to serve (HTTP 500): the set it was given has expired, or lists a key the server no longer holds. ' +
-            "Re-sign the server's public keys with sealwire keys sign and deploy the new set; the server's log names the reason",
-        )
+        throw discoveryFailed(await sentence((m) => m.noValidSignedSet(), 'The server has no valid signed key set to serve (HTTP 500): re-sign it with sealwire keys sign'))
       }
       void res.body?.cancel().catch(() => undefined)
       throw discoveryFailed(`${what} answered HTTP ${res.status}`)
