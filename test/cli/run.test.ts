@@ -543,6 +543,23 @@ describe('sealwire seal and open', () => {
       expect(altered.stderr).toContain('response_decryption_failed')
     })
 
+    it('empty input: says the input was empty and how to pass one, never that the server answered it', async () => {
+      await sealedPair(null)
+      writeFileSync(file('empty.txt'), '\n')
+      for (const [argv, stdin, source] of [
+        [['open', '--reply', 'pair.json'], '', 'stdin'],
+        [['open', '--reply', 'pair.json', '-'], ' \n', 'stdin'],
+        [['open', '--reply', 'pair.json', '@empty.txt'], undefined, 'empty.txt'],
+        [['open', '--keys', 'server.jwks.json', '--method', 'POST', '--target', '/api/echo'], '', 'stdin'],
+      ] as const) {
+        const r = await sw([...argv], { cwd: cwd(), ...(stdin === undefined ? {} : { stdin }) })
+        expect(r.code, argv.join(' ')).toBe(EXIT_FAILURE)
+        expect(r.stderr).toContain(`empty_input: the ${argv[1] === '--reply' ? 'response' : 'envelope'} on ${source} is empty`)
+        expect(r.stderr).toMatch(/hint: .*pipe it/)
+        expect(r.stderr).not.toContain('server answered')
+      }
+    })
+
     it('refuses a bad reply file (1) and bad usage (2)', async () => {
       writeFileSync(file('not-reply.json'), '{"rk":"x"}')
       const bad = await sw(['open', '--reply', 'not-reply.json', DOC_RESPONSE], { cwd: cwd() })

@@ -5,22 +5,16 @@
  * looks. Real sockets on loopback: a self-signed HTTPS server, a plain HTTP
  * one spoken to over https://, a port nothing listens on.
  */
-import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createClient } from '@sealwire/client'
 import { testCertificate } from '../server/helpers/tls.js'
 import { freePort } from '../helpers/system.js'
+import { loopbackServers } from './support/listen.js'
 import { caught } from './support/caught.js'
 
-const servers: Server[] = []
-
-async function serve(server: Server): Promise<string> {
-  servers.push(server)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `127.0.0.1:${(server.address() as AddressInfo).port}`
-}
+const { serve, closeAll } = loopbackServers()
 
 
 let selfSigned: string
@@ -32,12 +26,7 @@ beforeAll(async () => {
   selfSigned = await serve(createHttpsServer({ key: tls.key, cert: tls.cert }, (_req, res) => res.end('{"keys":[]}')))
   plainHttp = await serve(createHttpServer((_req, res) => res.end('{"keys":[]}')))
 })
-afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-})
+afterAll(closeAll)
 
 describe('key_discovery_failed names the root cause and the fix', () => {
   it('an untrusted (self-signed) certificate: names the certificate problem and NODE_EXTRA_CA_CERTS', async () => {

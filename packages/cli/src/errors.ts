@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 /** Codes the CLI raises itself, beside core's `SealwireError` codes. */
-export const CLI_ERROR_CODES = ['invalid_keys', 'invalid_reply', 'file_exists', 'io_error'] as const
+export const CLI_ERROR_CODES = ['invalid_keys', 'invalid_reply', 'file_exists', 'io_error', 'empty_input'] as const
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number]
 
 export interface CliErrorOptions {

@@ -46,13 +46,17 @@ export async function readStdin(io: CliIo, maxBytes = MAX_INPUT_BYTES): Promise<
  * forever, so it is a usage error instead.
  */
 export async function readInputArg(io: CliIo, arg: string | undefined, what: string, mode: 'literal' | 'file'): Promise<string> {
-  if (arg === '-') return readStdin(io)
-  if (arg === undefined) {
-    if (io.stdin.isTTY === true) throw new UsageError(`missing ${what}: pass it as an argument, or pipe it with -`)
-    return readStdin(io)
+  if (arg === undefined && io.stdin.isTTY === true) throw new UsageError(`missing ${what}: pass it as an argument, or pipe it with -`)
+  const fromFile = mode === 'file' ? arg : arg?.startsWith('@') === true ? arg.slice(1) : undefined
+  const text = arg === undefined || arg === '-' ? await readStdin(io) : fromFile !== undefined ? await readTextFile(io, fromFile, mode === 'file' ? MAX_SMALL_FILE_BYTES : MAX_INPUT_BYTES) : arg
+  // Said here, where the source is known: parsed further, nothing would be taken for what the server sent.
+  if (mode === 'literal' && text.trim() === '') {
+    const source = arg === undefined || arg === '-' ? 'stdin' : fromFile ?? 'the command line'
+    throw new CliError('empty_input', `the ${what} on ${source} is empty`, {
+      hint: `pass the ${what} as an argument or as @FILE, or pipe it on stdin; when piping curl, check that curl itself succeeded (curl -sS prints its errors)`,
+    })
   }
-  if (mode === 'literal' && arg.startsWith('@')) return readTextFile(io, arg.slice(1))
-  return mode === 'file' ? readTextFile(io, arg, MAX_SMALL_FILE_BYTES) : arg
+  return text
 }
 
 export function reason(error: unknown): string {

@@ -48,9 +48,12 @@ export interface ClientOptions {
    */
   maxClockCorrectionSeconds?: number
   /**
-   * The largest response body (bytes, as received) the client reads from a
-   * sealed answer; a larger one is dropped unread past the limit and raises
-   * `response_decryption_failed`. Default 16 MiB.
+   * The largest sealed answer (envelope bytes, as received) the client reads;
+   * a larger one is dropped unread past the limit and raises
+   * `response_decryption_failed`, its message giving the size in both units.
+   * The envelope spells the plaintext in base64url (4 bytes for 3) plus a
+   * header, so a limit holds about 3/4 of it in plaintext: the default
+   * 16 MiB is about 12 MiB of response body.
    */
   maxResponseBytes?: number
   /**

@@ -52,5 +52,11 @@ export const SIGNED_JWKS_TYP = 'sealwire-jwks+jwt'
 export const ROOT_SIGNING_ALG = 'ES256'
 /** The longest validity (`exp - iat`) a signed key set may have: clients refuse longer, the CLI signs no longer, servers serve no longer. */
 export const MAX_SIGNED_JWKS_LIFETIME_SECONDS = 366 * 86_400
+/**
+ * The `detail` of the 500 `internal_error` a server answers at the signed set's
+ * path when it has no valid set to serve (expired, dated ahead, listing a key it
+ * no longer holds), docs/PROTOCOL.md §2.1: clients match it to say what to fix.
+ */
+export const NO_VALID_SIGNED_JWKS_DETAIL = 'No valid signed key set to serve'
 /** How far ahead of a client's clock a signed set's `iat` may be (the signer's clock runs fast). */
 export const SIGNED_JWKS_IAT_LEEWAY_SECONDS = 60

@@ -3,6 +3,7 @@ import {
   DEFAULT_SEALED_RESPONSE_HEADERS,
   KeyRing,
   MemoryReplayStore,
+  NO_VALID_SIGNED_JWKS_DETAIL,
   SealwireError,
   decodeProtectedHeader,
   isSealwireError,
@@ -283,7 +284,8 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         const problem = await signedSetCheck(signed, r)
         if (problem !== undefined) {
           warnSignedSet(problem.message)
-          return plainProblem(new SealwireError('internal_error'), clock())
+          // The reason goes to the operator's log above; the client learns only that there is no valid set.
+          return plainProblem(new SealwireError('internal_error', { detail: NO_VALID_SIGNED_JWKS_DETAIL }), clock())
         }
         // A JWT (RFC 7519 §10.3.1): the public JWK Set signed by the offline root.
         return publicKeysAnswer('application/jwt', signed)

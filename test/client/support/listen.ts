@@ -1,5 +1,5 @@
 // Loopback listeners and the request log shared by the adapter harnesses.
-import { createServer, type IncomingMessage, type RequestListener } from 'node:http'
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { ENVELOPE_HEADER, JWKS_PATH, type KeyRing } from '@sealwire/core'
@@ -55,4 +55,25 @@ export async function sealwireServer(options: HarnessOptions): Promise<SealwireS
   })
   await server.ready
   return server
+}
+
+/**
+ * Servers a test file starts on 127.0.0.1 (port 0): `serve` answers their
+ * `host:port`, `closeAll` (for `afterAll`) closes them with their connections.
+ */
+export function loopbackServers(): { serve(server: Server): Promise<string>; closeAll(): Promise<void> } {
+  const servers: Server[] = []
+  return {
+    async serve(server) {
+      servers.push(server)
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      return `127.0.0.1:${(server.address() as AddressInfo).port}`
+    },
+    async closeAll() {
+      for (const server of servers.splice(0)) {
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server.close(() => resolve()))
+      }
+    },
+  }
 }

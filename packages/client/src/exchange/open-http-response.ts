@@ -10,6 +10,8 @@ import {
   type CryptoBackend,
   type ReplyContext,
 } from '@sealwire/core'
+import { sentence } from './lazy-sentence.js'
+import type { SentEnvelope } from './size-and-key-sentences.js'
 import { serverTimeOf } from './clock-offset.js'
 import { mediaTypeOf } from './media-type.js'
 import { readCappedText } from './read-capped.js'
@@ -26,9 +28,10 @@ export type HttpOutcome =
   | { ok: false; error: SealwireError; serverTime: number | undefined }
 
 /** Refusals whose cause is the deployment, not the request: the message says what to change. */
-const REFUSAL_HINTS: Partial<Record<string, string>> = {
-  insecure_transport:
+const REFUSAL_HINTS: Partial<Record<string, (sent: SentEnvelope | undefined) => string | Promise<string>>> = {
+  insecure_transport: () =>
     'The server refused the request as not sent over TLS (403 insecure_transport). Use an https:// baseUrl; behind a TLS-terminating proxy the server must list the proxy in its trustedProxies option; for local development over http on loopback, set allowInsecureLoopback: true on the server.',
+  payload_too_large: (sent) => sentence((m) => m.serverTooLarge(sent), "The server refused the envelope as too large: see its maxBodyBytes option"),
 }
 
 const notEncrypted = (detail: string) => new SealwireError('response_not_encrypted', { detail })
@@ -38,7 +41,7 @@ function discard(res: Response): void {
   void res.body?.cancel().catch(() => undefined)
 }
 
-async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
+async function readPlainRefusal(res: Response, sent: SentEnvelope | undefined): Promise<HttpOutcome> {
   const text = await readCappedText(res, MAX_PROBLEM_BYTES)
   let problem: unknown
   try {
@@ -55,7 +58,7 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
   }
   // The server's detail stays in `cause`: it is untrusted, unauthenticated text.
   // Our own hint, where the fix is a deployment setting, is the message.
-  const detail = REFUSAL_HINTS[code]
+  const detail = await REFUSAL_HINTS[code]?.(sent)
   const error = new SealwireError(code, detail === undefined ? { cause: problem } : { cause: problem, detail })
   return { ok: false, error, serverTime: serverTimeOf(res.headers) }
 }
@@ -80,7 +83,7 @@ async function readPlainRefusal(res: Response): Promise<HttpOutcome> {
  * header fields the server sealed; other headers are copied as received and
  * are NOT authenticated.
  */
-export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number): Promise<HttpOutcome> {
+export async function openHttpResponse(res: Response, reply: ReplyContext, backend: CryptoBackend, maxResponseBytes: number, sent?: SentEnvelope): Promise<HttpOutcome> {
   const type = mediaTypeOf(res.headers.get('content-type'))
   if (res.status === 431 && type !== JOSE_MEDIA_TYPE) {
     // RFC 6585 §5: the server's HTTP layer refused the request line and headers
@@ -92,15 +95,25 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
       detail: 'The server refused the request headers as too large (HTTP 431): a GET carries its envelope in the Sealwire-Envelope header, so send a shorter query or fewer cookies, or use POST (the envelope then travels in the body)',
     })
   }
-  if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res)
+  if (res.status === 413 && type !== JOSE_MEDIA_TYPE && type !== PROBLEM_MEDIA_TYPE) {
+    // RFC 9110 §15.5.14 from something in front of the server (a proxy's HTML page): its
+    // own body limit refused the envelope before Sealwire could. Not an unsealed answer either.
+    discard(res)
+    throw new SealwireError('payload_too_large', { detail: await sentence((m) => m.proxyTooLarge(sent), 'A proxy in front of the server refused the request as too large (HTTP 413)') })
+  }
+  if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res, sent)
   if (type !== JOSE_MEDIA_TYPE) {
     discard(res)
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
     throw notEncrypted(res.status === 0 || (res.status >= 300 && res.status < 400) ? 'A redirect answered a sealed request' : 'A plaintext answer to a sealed request')
   }
+  const declared = res.headers.get('content-length')?.trim()
   const envelope = await readCappedText(res, maxResponseBytes)
   // Not opened, so not ours as far as we can tell: the same code as a garbled envelope.
-  if (envelope === undefined) throw new SealwireError('response_decryption_failed', { detail: `The sealed response exceeds maxResponseBytes (${maxResponseBytes})` })
+  if (envelope === undefined) {
+    const detail = await sentence((m) => m.responseTooLarge(declared, maxResponseBytes), `The sealed answer is over maxResponseBytes = ${maxResponseBytes}`)
+    throw new SealwireError('response_decryption_failed', { detail })
+  }
   const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
   const headers = new Headers(res.headers)

@@ -1,8 +1,10 @@
 import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
+import { stalePins } from '../keys/key-source.js'
 import { sealedNames } from '../client-options.js'
 import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
+import { requestNotSent } from './request-not-sent.js'
 
 /** One sealed request as the client will send it. Internal. */
 export interface SealedCall {
@@ -119,17 +121,23 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
 
-    const res = await state.fetch(url.href, {
-      ...call.init,
-      method,
-      headers,
-      body: sealed.httpBody ?? null,
-      // Never follow: a followed redirect re-sends this envelope to another
-      // target, where it fails binding (or counts as a replay). A sealed 3xx
-      // is opened and returned like any other answer.
-      redirect: 'manual',
-    })
-    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes)
+    let res: Response
+    try {
+      res = await state.fetch(url.href, {
+        ...call.init,
+        method,
+        headers,
+        body: sealed.httpBody ?? null,
+        // Never follow: a followed redirect re-sends this envelope to another
+        // target, where it fails binding (or counts as a replay). A sealed 3xx
+        // is opened and returned like any other answer.
+        redirect: 'manual',
+      })
+    } catch (cause) {
+      // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
+      throw await requestNotSent(cause, url.href)
+    }
+    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
     if (outcome.ok) return outcome.response
 
     const error: SealwireError = outcome.error
@@ -139,7 +147,8 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     if (error.code === 'unknown_key' && !keyRetried) {
       keyRetried = true
       const fresh = await state.keys.refresh(key.kid)
-      if (fresh !== undefined && fresh.kid !== key.kid) {
+      if (fresh === undefined) throw await stalePins(key.kid, error)
+      if (fresh.kid !== key.kid) {
         key = fresh
         continue
       }

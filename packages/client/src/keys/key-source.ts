@@ -1,8 +1,10 @@
-import { SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
+import { NO_VALID_SIGNED_JWKS_DETAIL, SealwireError, type Clock, type RecipientKey } from '@sealwire/core'
 import type { JWK } from 'jose'
 import type { CurvePlan } from '../crypto/crypto-plan.js'
 import { serverTimeOf } from '../exchange/clock-offset.js'
 import { readCappedText } from '../exchange/read-capped.js'
+import { sentence } from '../exchange/lazy-sentence.js'
+import { whyFetchFailed } from '../exchange/request-not-sent.js'
 import { cacheLifetimeSeconds } from './cache-lifetime.js'
 import { selectRecipientKey } from './select-key.js'
 
@@ -21,6 +23,21 @@ export interface KeySource {
 /** Largest JWK Set accepted (bytes): a few keys are a few hundred bytes. Larger ones are not read past this. */
 const MAX_JWKS_BYTES = 64 * 1024
 
+/**
+ * Whether a refused signed-set fetch is the server saying it holds no valid
+ * set (docs/PROTOCOL.md §2.1): its 500 problem carries a fixed `detail`.
+ * Unauthenticated, like any refusal: it chooses the message, nothing else.
+ */
+async function hasNoValidSignedSet(res: Response): Promise<boolean> {
+  if (res.status !== 500) return false
+  try {
+    const problem = JSON.parse((await readCappedText(res, 4096)) ?? 'null') as { code?: unknown; detail?: unknown } | null
+    return problem?.code === 'internal_error' && problem.detail === NO_VALID_SIGNED_JWKS_DETAIL
+  } catch {
+    return false
+  }
+}
+
 const discoveryFailed = (detail: string, cause?: unknown) => new SealwireError('key_discovery_failed', { detail, cause })
 
 /** Keys given to `createClient`: no network, no refresh. */
@@ -33,6 +50,16 @@ export function pinnedKeySource(keys: readonly unknown[], plan: () => Promise<re
       return key
     }))
   return { current, refresh: async () => undefined }
+}
+
+/**
+ * `unknown_key` for a pinned key: nothing to refetch, so the fix is the
+ * deployment's. The refusal is unauthenticated (a man in the middle can forge
+ * it), so this says what the server answered, and keeps its problem as `cause`.
+ */
+export async function stalePins(kid: string, refusal: SealwireError): Promise<SealwireError> {
+  const detail = await sentence((m) => m.stalePins(kid), `The server does not hold the pinned key ${kid} (unknown_key): the pins are stale`)
+  return new SealwireError('unknown_key', { detail, cause: refusal.cause })
 }
 
 export interface JwksSourceOptions {
@@ -75,12 +102,13 @@ export function jwksKeySource(options: JwksSourceOptions): KeySource {
       const accept = options.root === undefined ? 'application/json' : 'application/jwt'
       res = await options.fetch(options.url, { method: 'GET', headers: { accept }, cache: 'no-store', redirect: 'manual' })
     } catch (cause) {
-      // The root cause sits deep in `cause` (undici); the sentence naming it loads only now, and a
-      // failed load (offline, as the fetch was) just leaves it out.
-      const why = await import('./fetch-failure.js').then((m) => m.explainFetchFailure(cause, options.url), () => '')
-      throw discoveryFailed(`${what} could not be fetched${why}`, cause)
+      // The root cause sits deep in `cause` (undici): say it, and the fix.
+      throw discoveryFailed(`${what} could not be fetched${await whyFetchFailed(cause, options.url)}`, cause)
     }
     if (!res.ok) {
+      if (options.root !== undefined && (await hasNoValidSignedSet(res))) {
+        throw discoveryFailed(await sentence((m) => m.noValidSignedSet(), 'The server has no valid signed key set to serve (HTTP 500): re-sign it with sealwire keys sign'))
+      }
       void res.body?.cancel().catch(() => undefined)
       throw discoveryFailed(`${what} answered HTTP ${res.status}`)
     }

@@ -124,6 +124,19 @@ describe('placement (docs/PROTOCOL.md §3.1)', () => {
     // The same body as a POST travels in the body, where the cap is the server's maxBodyBytes.
     await expect(sealRequest({ recipient: servers['P-256'].recipient, request: { ...request, method: 'POST' }, body: { q: 'x'.repeat(12 * 1024) }, clock })).resolves.toMatchObject({ placement: 'body' })
   })
+
+  it('says which part makes a header envelope too long, and the fix for that part', async () => {
+    const recipient = servers['P-256'].recipient
+    const long = 'x'.repeat(9000)
+    // The query in clear is bound in `htu`, inside the envelope: a GET has no body to shrink.
+    await expect(sealRequest({ recipient, request: { method: 'GET', target: `/api/search?q=${long}` }, clock })).rejects.toThrow(
+      /^a GET envelope travels in the Sealwire-Envelope header, capped at 12288 characters, and this one has \d+, most of it the query \(9002 characters\): send a shorter query .*use POST/,
+    )
+    await expect(sealRequest({ recipient, request: { method: 'GET', target: '/api/search' }, body: { q: long }, clock })).rejects.toThrow(/most of it the body \(9008 characters of JSON\): send a smaller body/)
+    await expect(sealRequest({ recipient, request: { method: 'GET', target: '/api/search' }, head: { query: `q=${long}` }, clock })).rejects.toThrow(
+      /^the sealed query \(9002 characters\) and header fields \(0\) exceed the 8192 characters they may have together: send a shorter query/,
+    )
+  })
 })
 
 describe('the protected header it writes', () => {

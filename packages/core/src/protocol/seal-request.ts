@@ -104,11 +104,10 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const placement = envelopePlacement(method, options.body !== undefined)
   // Say so here rather than let the server answer 413 for an envelope it could never take.
   if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
-    throw new RangeError(
-      head?.members
-        ? `a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters, and this one (with its sealed header fields and query) has ${envelope.length}: send fewer or shorter sealed fields or a shorter query, or use a method with a body (POST)`
-        : `a ${method} envelope travels in a header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters; send a smaller body or use a method with a body`,
-    )
+    // The query is sealed (head) or in `htu`, in clear: either way inside the envelope.
+    const question = request.target.indexOf('?')
+    const query = (head?.queryChars ?? 0) + (question === -1 ? 0 : request.target.length - question - 1)
+    throw new RangeError(headerEnvelopeTooLong(method, envelope.length, { query, fields: head?.fieldChars ?? 0, body: options.body === undefined ? 0 : json.length }))
   }
   return {
     envelope,
@@ -119,8 +118,22 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   }
 }
 
+/**
+ * Why a header envelope is too long, by its largest part, with the fix for
+ * that part: a GET carries no body, so "send a smaller body" would send the
+ * reader looking for one when a long query is the cause.
+ */
+function headerEnvelopeTooLong(method: string, length: number, parts: { query: number; fields: number; body: number }): string {
+  const cap = `a ${method} envelope travels in the ${ENVELOPE_HEADER} header, capped at ${MAX_HEADER_ENVELOPE_CHARS} characters, and this one has ${length}`
+  const post = 'or use POST, whose envelope travels in the body with no such cap'
+  const { query, fields, body } = parts
+  if (query >= fields && query >= body && query > 0) return `${cap}, most of it the query (${query} characters): send a shorter query (put the data in the body), ${post}`
+  if (fields >= body && fields > 0) return `${cap}, most of it the sealed header fields (${fields} characters): seal fewer or shorter fields, ${post}`
+  return `${cap}, most of it the body (${body} characters of JSON): send a smaller body, ${post}`
+}
+
 /** The plaintext members of a sealed head (`,"hdr":{…},"qry":"…"`, or '' when it carries nothing), checked as a server will. */
-function headMembers(head: NonNullable<SealRequestOptions['head']>, target: string): { members: string } {
+function headMembers(head: NonNullable<SealRequestOptions['head']>, target: string): { members: string; queryChars: number; fieldChars: number } {
   const hdr: Record<string, string> = {}
   let count = 0
   let chars = 0
@@ -135,9 +148,16 @@ function headMembers(head: NonNullable<SealRequestOptions['head']>, target: stri
   }
   const query = head.query === undefined || head.query === '' ? undefined : head.query
   if (query !== undefined && target.includes('?')) throw new TypeError('request.target must be the path alone when head.query carries the query')
-  chars += query?.length ?? 0
+  const fieldChars = chars
+  const queryChars = query?.length ?? 0
+  chars += queryChars
   if (count > MAX_SEALED_FIELDS) throw new RangeError(`at most ${MAX_SEALED_FIELDS} header fields can be sealed in one request`)
-  if (chars > MAX_SEALED_HEAD_CHARS) throw new RangeError(`sealed header fields and query exceed ${MAX_SEALED_HEAD_CHARS} characters together; send less in them, or put the data in a POST body`)
+  if (chars > MAX_SEALED_HEAD_CHARS) {
+    throw new RangeError(
+      `the sealed query (${queryChars} characters) and header fields (${fieldChars}) exceed the ${MAX_SEALED_HEAD_CHARS} characters they may have together: ` +
+        'send a shorter query or fewer sealed fields, or put the data in a POST body',
+    )
+  }
   const members = (count === 0 ? '' : `,"hdr":${JSON.stringify(hdr)}`) + (query === undefined ? '' : `,"qry":${JSON.stringify(query)}`)
-  return { members }
+  return { members, queryChars, fieldChars }
 }
