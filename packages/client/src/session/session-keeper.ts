@@ -22,7 +22,8 @@ const OFFER_STALE_MS = 60_000
  */
 export class SessionKeeper {
   readonly #sessions = new Map<string, ClientSession>()
-  #inFlight: { offer: SessionOffer; since: number } | undefined
+  /** The offer in flight (undefined while its key pair is being made), and since when. */
+  #inFlight: { offer: SessionOffer | undefined; since: number } | undefined
   #quietUntil = 0
 
   /** The plan for a request to `key` at `origin` (normalized, as sealed in `hto`) at `nowMs`. */
@@ -33,13 +34,17 @@ export class SessionKeeper {
       this.#sessions.delete(key.kid)
     }
     if (nowMs < this.#quietUntil || (this.#inFlight !== undefined && nowMs - this.#inFlight.since < OFFER_STALE_MS)) return PLAIN
+    // Reserved before the key pair is made: requests planned meanwhile must not offer too.
+    const inFlight: { offer: SessionOffer | undefined; since: number } = { offer: undefined, since: nowMs }
+    this.#inFlight = inFlight
     const offer = await offerSession(key).catch(() => undefined)
-    // A backend without ephemeral keys cannot take part: no more offers from this client.
     if (offer === undefined) {
+      // A backend without ephemeral keys cannot take part: no more offers from this client.
+      this.#inFlight = undefined
       this.#quietUntil = Number.POSITIVE_INFINITY
       return PLAIN
     }
-    this.#inFlight = { offer, since: nowMs }
+    inFlight.offer = offer
     return { kind: 'offer', offer }
   }
 
