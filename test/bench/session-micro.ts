@@ -3,22 +3,7 @@
  * the client's seal + open on the default backend and on the pure-JS fallback
  * (noble), and the server's open. A session made once, as the protocol makes it.
  */
-import {
-  KeyRing,
-  MemorySessionStore,
-  acceptSession,
-  defaultBackend,
-  establishSession,
-  generateKeyPair,
-  importRecipientKey,
-  offerSession,
-  openRequest,
-  openResponse,
-  sealRequest,
-  sealResponse,
-  type CryptoBackend,
-  type ReplayStore,
-} from '@sealwire/core'
+import { KeyRing, MemorySessionStore, acceptSession, defaultBackend, establishSession, generateKeyPair, importRecipientKey, offerSession, openRequest, openResponse, sealRequest, sealResponse, type CryptoBackend, type ReplayStore } from '@sealwire/core'
 import { nobleBackend } from '@sealwire/client/noble'
 
 const alwaysFresh: ReplayStore = { checkAndSet: async () => true }

@@ -18,18 +18,6 @@ export interface SessionBinding {
   spk: EphemeralPublicJwk
 }
 
-const SEPARATOR = new Uint8Array([0])
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
-}
-
 /**
  * S = HKDF-SHA256(Z, salt = jti, info = label ‖ 0 ‖ kid ‖ 0 ‖ origin ‖ 0 ‖
  * thumbprint(cpk) ‖ 0 ‖ thumbprint(spk)), 32 bytes (RFC 5869). Binding both
@@ -38,8 +26,9 @@ function concat(parts: Uint8Array[]): Uint8Array {
  */
 export async function deriveSessionSecret(z: Uint8Array, binding: SessionBinding): Promise<Uint8Array> {
   const [cpk, spk] = await Promise.all([thumbprint(binding.cpk), thumbprint(binding.spk)])
-  const fields = [SESSION_SECRET_INFO, binding.kid, binding.origin, cpk, spk].map((f) => utf8(f))
-  const info = concat(fields.flatMap((f, i) => (i === 0 ? [f] : [SEPARATOR, f])))
+  // 0x00-separated: U+0000 is the one byte 0x00 in UTF-8. The kid and the thumbprints (base64url) never
+  // hold it, so the fields read back one way only, whatever the origin holds.
+  const info = utf8([SESSION_SECRET_INFO, binding.kid, binding.origin, cpk, spk].join('\u0000'))
   return platform.hkdf(z, utf8(binding.jti), info, 32)
 }
 
