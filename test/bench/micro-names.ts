@@ -6,6 +6,8 @@
 export const GROUP = {
   open: (curve: string, size: string) => `${curve} ${size}: open request (server)`,
   seal: (curve: string, size: string) => `${curve} ${size}: seal request (client)`,
+  sessionClient: (curve: string) => `${curve} 1 KiB: client seal + open per request, session vs v1`,
+  sessionServer: (curve: string) => `${curve} 1 KiB: server open per request, session vs v1`,
 }
 export const BENCH = {
   openNode: 'sealwire openRequest (node backend)',
@@ -14,6 +16,10 @@ export const BENCH = {
   sumOfParts: 'sum of parts (b64u decode + AES-256-GCM + JSON.parse)',
   sealNode: 'sealwire sealRequest (node backend)',
   joseEncrypt: 'jose CompactEncrypt alone',
+  v1Default: 'v1 (default backend)',
+  sessionDefault: 'within a session (default backend)',
+  v1Noble: 'v1 (noble)',
+  sessionNoble: 'within a session (noble)',
 } as const
 
 /**

@@ -15,6 +15,7 @@ import { CompactEncrypt, compactDecrypt, importJWK } from 'jose'
 import { bench, describe } from 'vitest'
 
 import { BENCH, GROUP, inRound } from './micro-names.js'
+import { prepareSessions } from './session-micro.js'
 
 // Measures the protocol, not a store: every jti is new.
 const alwaysFresh: ReplayStore = { checkAndSet: async () => true }
@@ -68,7 +69,23 @@ for (const curve of ['X25519', 'P-256'] as const) {
   for (const [sizeName, size] of Object.entries(SIZES)) prepared.push({ curve, sizeName, size, p: await prepare(curve, size) })
 }
 
+const sessions = { X25519: await prepareSessions('X25519'), 'P-256': await prepareSessions('P-256') }
+
 for (let round = 1; round <= ROUNDS; round++) {
+  // Sessions (docs/PROTOCOL.md §11): per request, no key agreement within one.
+  for (const curve of ['X25519', 'P-256'] as const) {
+    const s = sessions[curve]
+    describe(inRound(GROUP.sessionClient(curve), round), () => {
+      bench(BENCH.v1Default, s.clientRequest('default', false), options)
+      bench(BENCH.sessionDefault, s.clientRequest('default', true), options)
+      bench(BENCH.v1Noble, s.clientRequest('noble', false), options)
+      bench(BENCH.sessionNoble, s.clientRequest('noble', true), options)
+    })
+    describe(inRound(GROUP.sessionServer(curve), round), () => {
+      bench(BENCH.v1Default, s.serverOpen(false), options)
+      bench(BENCH.sessionDefault, s.serverOpen(true), options)
+    })
+  }
   for (const { curve, sizeName, size, p } of prepared) {
     const { rings, recipients, joseKey, josePublic, agree, body, sealed, opened, clock, responseBody, response, plaintext } = p
 

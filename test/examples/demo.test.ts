@@ -71,6 +71,8 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
       '7. Tampered envelope',
       '8. Schema violation',
       '9. Plain JSON to a protected route',
+      '10. Session: one key agreement',
+      '11. Within the session: no key agreement',
     ]
     let at = -1
     for (const s of steps) {
@@ -102,12 +104,15 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     expect(out).toMatch(/came back +400 application\/problem\+json .*"code":"decryption_failed"/)
     expect(out).toMatch(/decrypted +422 application\/problem\+json .*"code":"invalid_payload"/)
     expect(out).toMatch(/came back +415 application\/problem\+json .*"code":"unsupported_media_type"/)
+    // The session: an epk and ses 1 first, then alg dir with the sid and no epk.
+    expect(out).toMatch(/alg ECDH-ES · enc A256GCM · kid [\w-]{10}… \(X25519\) · epk · htm POST · htu \/api\/echo .* · ses 1 \(offers a session\)/)
+    expect(out).toMatch(/alg dir · enc A256GCM · sid [\w-]{10}… \(no epk\) · htm GET · htu \/api\/ping/)
     expect(out.match(/✔/g)).toHaveLength(10)
     expect(out).not.toContain('✘')
     // The server's own log, shown at the end: outcomes, never a body.
     expect(out).toMatch(/POST \/api\/transfer → 200[^]*refused: replayed_request\n.*POST \/api\/transfer → 409/)
     expect(out).not.toMatch(/What the server logged[\s\S]*4111/)
-    expect(out).toContain('All 9 steps behaved as expected')
+    expect(out).toContain('All 11 steps behaved as expected')
 
     const port = Number(/https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1])
     expect(await portClosed(port)).toBe(true)

@@ -83,6 +83,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
     ...(options.requireTls === undefined ? {} : { requireTls: options.requireTls }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11), one key agreement per client session.
+    ...(process.env.SESSIONS === '1' ? { sessions: {} } : {}),
   })
   await sealwire.ready // a bad key fails here, at start, not on the first request
 

@@ -30,12 +30,16 @@ export function describeRequestHeader(h: Record<string, unknown>): string {
   const jti = typeof h.jti === 'string' ? `${h.jti.slice(0, 10)}…` : '?'
   // shd announces the sealed head; crit ["shd"] says it carries fields or a query a server must restore.
   const head = h.shd === undefined ? '' : ` · shd ${h.shd}${Array.isArray(h.crit) ? ` · crit ${h.crit.join(',')}` : ''}`
-  return `alg ${h.alg} · enc ${h.enc} · kid ${kid} (${crv}) · htm ${h.htm} · htu ${h.htu} · iat ${h.iat} · jti ${jti}${head}`
+  // Within a session: no kid, no epk, the session's id instead.
+  const keyed = typeof h.sid === 'string' ? `sid ${h.sid.slice(0, 10)}… (no epk)` : `kid ${kid} (${crv})${h.epk === undefined ? '' : ' · epk'}`
+  return `alg ${h.alg} · enc ${h.enc} · ${keyed} · htm ${h.htm} · htu ${h.htu} · iat ${h.iat} · jti ${jti}${head}${h.ses === 1 ? ' · ses 1 (offers a session)' : ''}`
 }
 
 export function describeResponseHeader(h: Record<string, unknown>): string {
   const jti = typeof h.jti === 'string' ? `${h.jti.slice(0, 10)}…` : '?'
-  return `alg ${h.alg} · enc ${h.enc} · typ ${h.typ} · sts ${h.sts} · cty ${h.cty} · jti ${jti}`
+  const ses = h.ses as { sid?: string; exp?: number } | undefined
+  const session = typeof ses?.sid === 'string' ? ` · ses sid ${ses.sid.slice(0, 10)}…, spk, exp ${ses.exp}` : ''
+  return `alg ${h.alg} · enc ${h.enc} · typ ${h.typ} · sts ${h.sts} · cty ${h.cty} · jti ${jti}${session}`
 }
 
 export const line = (label: string, text: string) => console.log(`   ${dim(label.padEnd(13))}${text}`)

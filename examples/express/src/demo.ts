@@ -2,9 +2,10 @@
 // Starts examples/express (dist/main.js) as a child process on a free port,
 // then plays a client against it with @sealwire/client: key discovery, a
 // sealed POST and GET, a bearer token and a query sealed inside the envelope,
-// a transfer, then the attacks Sealwire stops — a replay,
-// a tampered envelope — and a schema violation. Exits 0 only if every step
-// behaved as expected.
+// a transfer, then the attacks Sealwire stops — a replay, a tampered envelope —
+// and a schema violation; then a forward-secret session (the server runs with
+// SESSIONS=1): one key agreement, then requests without. Exits 0 only if every
+// step behaved as expected.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -96,7 +97,8 @@ async function decrypted(res: Response): Promise<unknown> {
 async function startServer(certDir: string): Promise<{ child: ChildProcess; info: ListeningMessage; log: string[] }> {
   const log: string[] = []
   const child = fork(fileURLToPath(new URL('./main.js', import.meta.url)), [], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SEALWIRE_CERT_FILE: join(certDir, 'tls-cert.pem') },
+    // SESSIONS=1: the server offers sessions; the first client opts out (sessions: false), so steps 2–8 show v1.
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SESSIONS: '1', SEALWIRE_CERT_FILE: join(certDir, 'tls-cert.pem') },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
   const collect = (chunk: Buffer) => log.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim() !== ''))
@@ -242,6 +244,31 @@ async function session(url: string, fetch: PinnedFetch, api: SealwireClient, wir
   check(plain.status === 415 && (JSON.parse(plainBody) as { code?: string }).code === 'unsupported_media_type', 'refused: 415 unsupported_media_type')
 }
 
+async function sessions(api: SealwireClient, wire: Wire): Promise<void> {
+  const first = { message: 'first of a session' }
+  step('Session: one key agreement', 'a client with sessions on: its first request is plain v1 (an epk: a key agreement), offering a session')
+  const opening = await api.fetch('/api/echo', { method: 'POST', body: JSON.stringify(first) })
+  showRequest(wire.last!, first)
+  showResponse(wire.last!)
+  const sent = protectedHeader(wire.last!.request.body!)
+  const answer = protectedHeader(wire.last!.responses[0]!.body.trim()) as { ses?: { sid?: string } }
+  line('decrypted', `${opening.status} ${json(await decrypted(opening))}`)
+  check(opening.status === 200 && sent.epk !== undefined && sent.ses === 1 && typeof answer.ses?.sid === 'string', 'an epk and ses 1 went out; the sealed answer announced a session (ses: sid, the server\'s ephemeral spk, exp)')
+
+  step('Within the session: no key agreement', 'the next requests carry the session id instead of an epk, each under its own key derived from the session secret')
+  const ping = await api.fetch('/api/ping')
+  showRequest(wire.last!, undefined)
+  const pingHeader = protectedHeader(wire.last!.request.headers.get('sealwire-envelope')!)
+  const transfer = { to: 'dave', amount: 7 }
+  const ok = await api.fetch('/api/transfer', { method: 'POST', body: JSON.stringify(transfer) })
+  showRequest(wire.last!, transfer)
+  showResponse(wire.last!)
+  const transferHeader = protectedHeader(wire.last!.request.body!)
+  line('decrypted', `${ping.status} ${json(await decrypted(ping))}, ${ok.status} ${json(await decrypted(ok))}`)
+  const within = [pingHeader, transferHeader].every((h) => h.alg === 'dir' && h.sid === answer.ses?.sid && h.epk === undefined && h.kid === undefined)
+  check(ping.status === 200 && ok.status === 200 && within, 'both sealed within the session: alg dir, its sid, no epk, no kid — a stolen server key opens neither once the session ends')
+}
+
 async function main(): Promise<number> {
   console.log(bold('Sealwire demo — an encrypted session with examples/express, step by step'))
   console.log(`\n${cyan('▶')} Starting examples/express on a free port…`)
@@ -252,8 +279,9 @@ async function main(): Promise<number> {
     console.log(`  the client pins it: it trusts this certificate and nothing else ${dim(`(SHA-256 ${info.fingerprint.slice(0, 23)}…)`)}`)
     const fetch = pinnedFetch(info.cert)
     const wire = createWire(fetch)
-    const api = createClient({ baseUrl: info.url, fetch: wire.fetch })
+    const api = createClient({ baseUrl: info.url, fetch: wire.fetch, sessions: false })
     await session(info.url, fetch, api, wire)
+    await sessions(createClient({ baseUrl: info.url, fetch: wire.fetch }), wire)
   } catch (err) {
     failures.push(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
     console.log(`\n${red('✘')} the session stopped: ${err instanceof Error ? err.message : String(err)}`)
@@ -267,7 +295,7 @@ async function main(): Promise<number> {
 
   console.log(`\n${cyan('■')} Server stopped.`)
   if (failures.length === 0) {
-    console.log(green(`All ${stepNo} steps behaved as expected: every payload sealed, the replay and the tampered envelope refused.`))
+    console.log(green(`All ${stepNo} steps behaved as expected: every payload sealed, the replay and the tampered envelope refused, a session agreed once.`))
     return 0
   }
   console.log(red(`${failures.length} step(s) did not behave as expected:`))

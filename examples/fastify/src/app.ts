@@ -21,7 +21,13 @@ export interface FastifyExampleOptions {
 export async function createFastifyApp(options: FastifyExampleOptions): Promise<FastifyInstance> {
   const keys = options.keys ?? { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
   // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']).
-  const sealwire = createSealwireServer({ keys, sealedRequestHeaders: ['x-tenant-id'], ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }) })
+  const sealwire = createSealwireServer({
+    keys,
+    sealedRequestHeaders: ['x-tenant-id'],
+    ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+    // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11), one key agreement per client session.
+    ...(process.env.SESSIONS === '1' ? { sessions: {} } : {}),
+  })
   await sealwire.ready
 
   const app = Fastify({ https: { ...options.https, minVersion: 'TLSv1.2' } })

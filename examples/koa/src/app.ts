@@ -29,6 +29,8 @@ export async function createKoaApp(options: KoaExampleOptions = {}): Promise<Koa
     keys,
     allowInsecureLoopback: true,
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
+    // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11), one key agreement per client session.
+    ...(process.env.SESSIONS === '1' ? { sessions: {} } : {}),
   })
   await sealwire.ready
 

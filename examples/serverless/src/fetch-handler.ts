@@ -19,6 +19,11 @@ export interface ServerlessExampleOptions {
 /** A web-standard handler; `peer` is the connection's address where the platform tells it. */
 export type FetchHandler = (request: Request, peer?: string) => Promise<Response>
 
+/** `SESSIONS=1` in the environment, where there is one (Node, Bun, Deno with env access; Workers have none). */
+export function sessionsFromEnv(): boolean {
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SESSIONS === '1'
+}
+
 export async function defaultKeys(): Promise<{ keys: unknown[] }> {
   return { keys: [(await generateKeyPair('P-256')).privateJwk, (await generateKeyPair('X25519')).privateJwk] }
 }
@@ -42,6 +47,8 @@ export async function createFetchHandler(options: ServerlessExampleOptions = {})
     allowInsecureLoopback: options.allowInsecureLoopback ?? false,
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
     singleInstance: options.singleInstance ?? false,
+    // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11). Read guardedly: Workers have no process.
+    ...(sessionsFromEnv() ? { sessions: {} } : {}),
   })
   await sealwire.ready
   // Transport (check 1) is the Request URL's scheme; on plain HTTP, the loopback exception needs the peer.

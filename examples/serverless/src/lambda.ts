@@ -1,6 +1,6 @@
 import { createSealwireServer, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
-import { defaultKeys } from './fetch-handler.js'
+import { defaultKeys, sessionsFromEnv } from './fetch-handler.js'
 import { Transfer } from './transfer.js'
 
 export interface LambdaExampleOptions {
@@ -29,6 +29,9 @@ export async function createLambdaHandler(options: LambdaExampleOptions = {}): P
     keys: options.keys ?? (await defaultKeys()),
     ...(options.replayStore === undefined ? {} : { replayStore: options.replayStore }),
     singleInstance: options.singleInstance ?? false,
+    // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11). A warm Lambda keeps them between invocations;
+    // several concurrent instances would each know only their own (a shared RedisSessionStore fixes that).
+    ...(sessionsFromEnv() ? { sessions: {} } : {}),
   })
   await sealwire.ready
 

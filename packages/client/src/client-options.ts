@@ -77,6 +77,14 @@ export interface ClientOptions {
    * sends it in clear, bound but readable. Per request: `init.sealQuery`.
    */
   sealQuery?: boolean
+  /**
+   * Use forward-secret sessions when the server offers them (default true,
+   * docs/PROTOCOL.md §11): one key agreement per session instead of per
+   * request, the session secret kept in this client's memory only. `false`
+   * seals every request to the server's static key, as servers without
+   * sessions see it anyway.
+   */
+  sessions?: boolean
 }
 
 /** Options as the client uses them, validated once at `createClient`. */
@@ -94,6 +102,7 @@ export interface ParsedOptions {
   /** Lowercase names of the fields sealed when present: the defaults and `sealHeaders`, less `clearHeaders`. */
   sealHeaders: ReadonlySet<string>
   sealQuery: boolean
+  sessions: boolean
 }
 
 /** 15 minutes: a client 10 minutes off still recovers in one retry; an hour's forged shift does not pass. */
@@ -137,6 +146,7 @@ const checks: Record<keyof ClientOptions, Check> = {
   sealHeaders: (v) => headerNamesProblem(v, true),
   clearHeaders: (v) => headerNamesProblem(v, false),
   sealQuery: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
+  sessions: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
 }
 
 /** A list of header field names; with `sealed`, each one must be sealable. */
@@ -230,5 +240,6 @@ export function parseClientOptions(options: ClientOptions): ParsedOptions {
     maxResponseBytes: o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     sealHeaders: sealedNames(DEFAULT_SEALED_REQUEST_HEADERS, o.sealHeaders, o.clearHeaders),
     sealQuery: o.sealQuery ?? true,
+    sessions: o.sessions ?? true,
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '@sealwire/core'
 import type { KeySource } from './keys/key-source.js'
+import type { SessionKeeper } from './session/session-keeper.js'
 
 /** What one client holds between requests. Internal. */
 export interface ClientState {
@@ -23,4 +24,6 @@ export interface ClientState {
   readonly sealHeaders: ReadonlySet<string>
   /** `sealQuery`: the query travels inside the envelope. */
   readonly sealQuery: boolean
+  /** This client's sessions (docs/PROTOCOL.md §11); undefined with `sessions: false`. */
+  readonly sessions: SessionKeeper | undefined
 }

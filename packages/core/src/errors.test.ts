@@ -168,6 +168,7 @@ describe('PRE_DECRYPTION_CODES', () => {
       'malformed_envelope',
       'unsupported_algorithm',
       'unknown_key',
+      'unknown_session',
       'stale_request',
       'decryption_failed',
       'too_many_failures',

@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   'malformed_envelope',
   'unsupported_algorithm',
   'unknown_key',
+  // Server side, step 6 for a request within a session (docs/PROTOCOL.md §11).
+  'unknown_session',
   'stale_request',
   'decryption_failed',
   // Server side, before step 4 when a behaviour guard is configured (docs/PROTOCOL.md, "Behaviour guard").
@@ -60,6 +62,8 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   malformed_envelope: { status: 400, title: 'Malformed envelope', plain: true },
   unsupported_algorithm: { status: 400, title: 'Algorithm not allowed', plain: true },
   unknown_key: { status: 400, title: 'Unknown key id', plain: true },
+  // The client drops its session and resends the call as plain v1 (same jti and iat).
+  unknown_session: { status: 400, title: 'Unknown or expired session', plain: true },
   stale_request: { status: 400, title: 'Request timestamp outside the accepted window', plain: true },
   decryption_failed: { status: 400, title: 'Envelope could not be decrypted', plain: true },
   // RFC 6585 §4: 429 with Retry-After. Answered before any key agreement, so plain.

@@ -28,7 +28,7 @@ export { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MEMORY_R
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
 export { checkReplayInput, replayGuardUnavailable, withinDeadline } from './replay/shared-store-call.js'
 
-export type { CryptoBackend } from './crypto/backend.js'
+export type { CryptoBackend, EphemeralPublicJwk } from './crypto/backend.js'
 export { joseBackend } from './crypto/jose-backend.js'
 export { defaultBackend } from './crypto/default-backend.js'
 
@@ -58,3 +58,24 @@ export { sealResponse } from './protocol/seal-response.js'
 export type { SealResponseOptions } from './protocol/seal-response.js'
 export { openResponse } from './protocol/open-response.js'
 export type { OpenResponseOptions, OpenedResponse } from './protocol/open-response.js'
+
+// Sessions (docs/PROTOCOL.md §11): one key agreement per session, not per request.
+export {
+  DEFAULT_SESSION_TTL_SECONDS,
+  MAX_SESSION_TTL_SECONDS,
+  SESSION_CLIENT_KEY_MEMBER,
+  SESSION_ID_BYTES,
+  SESSION_ID_PARAM,
+  SESSION_PARAM,
+  SESSION_REQUEST_INFO,
+  SESSION_SECRET_INFO,
+} from './session/session-constants.js'
+export type { SessionRecord, SessionStore } from './session/session-store.js'
+export { DEFAULT_MEMORY_SESSION_MAX_ENTRIES, MemorySessionStore } from './session/memory-session-store.js'
+export type { MemorySessionStoreOptions } from './session/memory-session-store.js'
+export { deriveSessionRequestKey, deriveSessionSecret } from './session/session-kdf.js'
+export type { SessionBinding } from './session/session-kdf.js'
+export { establishSession } from './session/establish-session.js'
+export type { EstablishSessionOptions, SessionAnnouncement } from './session/establish-session.js'
+export { acceptSession, offerSession } from './session/client-session.js'
+export type { ClientSession, SessionOffer } from './session/client-session.js'

@@ -107,6 +107,11 @@ export const requestHeaderSchema = /* @__PURE__ */ (() =>
      */
     apu: z.optional(canonicalB64u),
     apv: z.optional(canonicalB64u),
+    /**
+     * A session offer (docs/PROTOCOL.md §11, a v1 extension): 1 with a `cpk` in the plaintext. Not
+     * critical: a server without sessions ignores it, so another value is dropped, not refused.
+     */
+    ses: z.catch(z.optional(z.literal(1)), undefined),
   }))()
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 
@@ -124,7 +129,8 @@ export type ResponseHeader = z.infer<typeof responseHeaderSchema>
 /** The request plaintext. `body` must be present (null when there is none). */
 export const requestPlaintextSchema = /* @__PURE__ */ (() =>
   z
-    // `hdr` and `qry`, the sealed head, are checked by `checkSealedHead` (protocol/sealed-head.ts).
-    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown(), hdr: z.optional(z.unknown()), qry: z.optional(z.unknown()) })
+    // `hdr` and `qry`, the sealed head, are checked by `checkSealedHead` (protocol/sealed-head.ts);
+    // `cpk`, a session offer's key, where a session is established (session/establish-session.ts).
+    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown(), hdr: z.optional(z.unknown()), qry: z.optional(z.unknown()), cpk: z.optional(z.unknown()) })
     .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })))()
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>

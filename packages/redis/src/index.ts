@@ -1,6 +1,7 @@
 /**
  * @sealwire/redis — a replay guard on Redis for Sealwire servers: one atomic
- * `SET NX PX` per request, shared by every instance, failing closed.
+ * `SET NX PX` per request, shared by every instance, failing closed; and the
+ * stores of the behaviour guard and of sessions, shared the same way.
  */
 export { RedisReplayStore } from './redis-replay-store.js'
 export { DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT_MS } from './options.js'
@@ -12,3 +13,5 @@ export { DEFAULT_BOOT_TIMEOUT_MS, RedisSetupError, connectFailFast } from './con
 export type { ConnectFailFastOptions, ConnectableClient, RedisReport } from './connect-fail-fast.js'
 export { RedisGuardStore } from './redis-guard-store.js'
 export type { GuardRedisClient, RedisGuardStoreOptions } from './redis-guard-store.js'
+export { RedisSessionStore } from './redis-session-store.js'
+export type { RedisSessionStoreOptions, SessionRedisClient } from './redis-session-store.js'

@@ -4,6 +4,7 @@ import {
   KeyRing,
   MemoryReplayStore,
   NO_VALID_SIGNED_JWKS_DETAIL,
+  MemorySessionStore,
   SealwireError,
   decodeProtectedHeader,
   isSealwireError,
@@ -13,6 +14,7 @@ import {
   systemClock,
   type InferOutput,
   type ReplayStore,
+  type SessionStore,
   type StandardSchemaV1,
 } from '@sealwire/core'
 import { locateEnvelope, type EnvelopeLocation } from './envelope.js'
@@ -23,6 +25,7 @@ import { handleFetch, type FetchHandleOptions } from './handle-fetch.js'
 import { keySource } from './key-source.js'
 import { EngineMetrics } from './metrics.js'
 import { resolveOptions, type SealwireServerOptions } from './options.js'
+import { establishOffered } from './sessions.js'
 import { isUnsealedPreflight } from './preflight.js'
 import { readLimited } from './read-body.js'
 import { requestAuthorities } from './request-authorities.js'
@@ -133,6 +136,12 @@ export interface SealwireServer {
     handler: (exchange: SealwireExchange<InferOutput<S>>) => Response | Promise<Response>,
     options?: FetchHandleOptions<S>,
   ): Promise<Response>
+  /**
+   * Ends every session at once (docs/PROTOCOL.md §11): their next requests
+   * answer `unknown_session`, and their clients fall back to a key agreement
+   * (which may start a new session). Resolves at once without `sessions`.
+   */
+  revokeSessions(): Promise<void>
 }
 
 const pathOf = (target: string): string => {
@@ -172,6 +181,8 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   const policy: TransportPolicy = { requireTls: o.requireTls, allowInsecureLoopback: o.allowInsecureLoopback, trustedProxies: o.trustedProxies }
   const guard = o.guard === undefined ? undefined : new BehaviourGuard(o.guard, o.trustedProxies)
   const meters = new EngineMetrics(o.meterProvider, replayStore)
+  // Sessions (§11): off unless configured. Without them, a request within a session answers unknown_session.
+  const sessionStore: SessionStore | undefined = o.sessions === undefined ? undefined : (o.sessions.store ?? new MemorySessionStore({ clock }))
   // Every event also feeds the outcome counters; the app's listener still gets each one.
   const appOnEvent = o.onEvent
   const onEvent = (e: SealwireEvent): void => {
@@ -364,12 +375,16 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           clock,
           hasClearHeader: (name) => incoming.header(name) !== undefined,
           sealedRequestHeaders,
+          sessionStore,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
         meters.opened(monotonicNow() - openStarted, 'accepted')
-        if (peer !== undefined) guard!.recordKeyAgreement(peer)
+        // A request within a session cost no key agreement: it is not counted against that budget.
+        if (peer !== undefined && opened.claims.sid === undefined) guard!.recordKeyAgreement(peer)
+        // An accepted request that offered a session gets one, announced in every answer sealed for it.
+        const reply = sessionStore === undefined ? opened.reply : await establishOffered(opened, { store: sessionStore, backend: keyRing.backend, ttlSeconds: o.sessions!.ttlSeconds, clock })
         const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
-        return { ok: true, exchange: new Exchange(opened.body, opened.claims, opened.reply, context, opened.head) }
+        return { ok: true, exchange: new Exchange(opened.body, opened.claims, reply, context, opened.head) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
         meters.opened(monotonicNow() - openStarted, error.code)
@@ -407,6 +422,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
     handle(request, handler, options) {
       return handleFetch(server, request, handler, options)
+    },
+
+    async revokeSessions() {
+      await sessionStore?.revokeAll()
     },
   }
   return server

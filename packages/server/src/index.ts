@@ -21,8 +21,8 @@ export { UNROUTED, routeLabel } from './events.js'
 export type { BodyReader, BodySource, IncomingRequest, OutgoingResponse, SealwireEvent } from './types.js'
 
 // The core pieces a server needs, so an app depends on one package.
-export { KeyRing, MemoryReplayStore, SealwireError, generateKeyPair } from '@sealwire/core'
-export type { InferOutput, ReplayStore, RequestClaims, SealwireErrorCode, StandardSchemaV1 } from '@sealwire/core'
+export { KeyRing, MemoryReplayStore, MemorySessionStore, SealwireError, generateKeyPair } from '@sealwire/core'
+export type { InferOutput, ReplayStore, RequestClaims, SealwireErrorCode, SessionRecord, SessionStore, StandardSchemaV1 } from '@sealwire/core'
 
 // Behaviour guard and metrics.
 export { COUNTED_FAILURES } from './guard/behaviour-guard.js'

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, JWKS_PATH, SIGNED_JWKS_PATH, normalizeOrigin, unsealableReason, type Clock, type JwkSet, type KeyRing, type ReplayStore } from '@sealwire/core'
+import { DEFAULT_MAX_AGE_SECONDS, DEFAULT_MAX_SKEW_SECONDS, DEFAULT_REPLAY_MARGIN_SECONDS, DEFAULT_SESSION_TTL_SECONDS, JWKS_PATH, MAX_SESSION_TTL_SECONDS, SIGNED_JWKS_PATH, normalizeOrigin, unsealableReason, type Clock, type JwkSet, type KeyRing, type ReplayStore, type SessionStore } from '@sealwire/core'
 import * as z from 'zod/mini'
 import type { GuardOptions } from './guard/behaviour-guard.js'
 import type { GuardStore } from './guard/guard-store.js'
@@ -157,6 +157,21 @@ export interface SealwireServerOptions {
    * is, or without `@opentelemetry/api`).
    */
   meterProvider?: MeterProviderLike
+  /**
+   * Forward-secret sessions (docs/PROTOCOL.md §11): a client that offers one
+   * gets a session with its first accepted request, and seals the next ones
+   * under a key derived from it — one key agreement per session instead of
+   * per request, and a static key stolen later opens none of them once the
+   * session ended. Off unless given; `{}` turns it on with its defaults.
+   * `store`: where sessions live (default a `MemorySessionStore`, for one
+   * instance; several instances share a `RedisSessionStore`). Whoever reads the
+   * store reads the secrets of live sessions: protect it like the keys.
+   * `ttlSeconds`: how long a session lives, 10 to 3600, default 300.
+   *
+   * @example
+   * createSealwireServer({ keys, sessions: { ttlSeconds: 600 } })
+   */
+  sessions?: { store?: SessionStore; ttlSeconds?: number }
   /** Milliseconds since the epoch; for tests. Default `Date.now`. */
   clock?: Clock
 }
@@ -183,6 +198,7 @@ export interface ResolvedOptions {
   sealedRequestHeaders: string[]
   onEvent: ((event: SealwireEvent) => void) | undefined
   guard: GuardOptions | undefined
+  sessions: { store: SessionStore | undefined; ttlSeconds: number } | undefined
   meterProvider: MeterProviderLike | undefined
   clock: Clock | undefined
 }
@@ -264,6 +280,12 @@ const optionsSchema = z.strictObject(
         keyAgreements: z.optional(isA<GuardStore>('a GuardStore', (v) => typeof v.blockedFor === 'function' && typeof v.recordFailure === 'function')),
       }),
     ),
+    sessions: z.optional(
+      z.strictObject({
+        store: z.optional(isA<SessionStore>('a SessionStore', (v) => typeof v.get === 'function' && typeof v.set === 'function' && typeof v.revokeAll === 'function')),
+        ttlSeconds: withDefault(int(10, MAX_SESSION_TTL_SECONDS), DEFAULT_SESSION_TTL_SECONDS),
+      }),
+    ),
     meterProvider: z.optional(isA<MeterProviderLike>('a MeterProvider', (v) => typeof v.getMeter === 'function')),
     clock: z.optional(fn<Clock>('a function returning milliseconds')),
   },
@@ -282,5 +304,5 @@ export function resolveOptions(options: SealwireServerOptions): ResolvedOptions 
   }
   const o = parsed.data
   if (o.signedJwksPath === o.jwksPath) throw new TypeError('createSealwireServer: invalid options: signedJwksPath: must differ from jwksPath')
-  return { ...o, replayStore: o.replayStore, origins: o.origins, signedJwks: o.signedJwks, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, meterProvider: o.meterProvider, clock: o.clock }
+  return { ...o, replayStore: o.replayStore, origins: o.origins, signedJwks: o.signedJwks, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, sessions: o.sessions === undefined ? undefined : { store: o.sessions.store, ttlSeconds: o.sessions.ttlSeconds }, meterProvider: o.meterProvider, clock: o.clock }
 }

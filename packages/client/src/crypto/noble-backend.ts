@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import * as base64url from 'jose/base64url'
-import { isSealedHeadCrit, type CryptoBackend, type Curve } from '@sealwire/core'
+import { isSealedHeadCrit, type CryptoBackend, type Curve, type EphemeralPublicJwk } from '@sealwire/core'
 import { gcmDecrypt, gcmEncrypt } from './aes-gcm.js'
 import { ascii, encodeHeader, parseCompact, serializeCompact } from './compact-jwe.js'
 import { concatKdf, ecdhEsOtherInfo } from './concat-kdf.js'
@@ -154,5 +154,17 @@ export const nobleBackend: CryptoBackend<NoblePublicKey, NoblePrivateKey> = {
     const jwe = parseCompact(compact)
     assertOpenHeader(jwe.header, 'dir', jwe.encryptedKey)
     return gcmDecrypt(secret, jwe.iv, jwe.ciphertext, jwe.tag, ascii(jwe.encodedHeader))
+  },
+
+  // Sessions (docs/PROTOCOL.md §11): the client's ephemeral key, kept until the server's answers.
+  async generateEphemeral(crv) {
+    const { secret, epk } = ecdhCurve(crv).ephemeral()
+    return { privateKey: { crv, secret }, publicJwk: epk as EphemeralPublicJwk }
+  },
+
+  async agree(privateKey, peer) {
+    const curve = ecdhCurve(privateKey.crv)
+    // A curve mismatch, an off-curve point or a low-order one throws here.
+    return curve.sharedSecret(privateKey.secret, curve.publicKey(peer as Record<string, unknown>))
   },
 }

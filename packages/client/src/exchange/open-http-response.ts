@@ -23,7 +23,8 @@ const MAX_PROBLEM_BYTES = 16 * 1024
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 export type HttpOutcome =
-  | { ok: true; response: Response }
+  /** `session`: what the answer's protected header announced (`ses`, docs/PROTOCOL.md §11), authenticated, unchecked. */
+  | { ok: true; response: Response; session?: unknown }
   /** A pre-decryption refusal by the server; `serverTime` (ms) from its `Date` header, for clock-skew correction. */
   | { ok: false; error: SealwireError; serverTime: number | undefined }
 
@@ -128,5 +129,5 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   for (const [name, value] of opened.headers) headers.set(name, value)
   const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
   const response = new Response(body, { status: opened.status, statusText: res.statusText, headers })
-  return { ok: true, response }
+  return opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session }
 }

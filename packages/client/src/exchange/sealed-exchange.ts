@@ -1,10 +1,11 @@
-import { SealwireError, sealRequest, type RecipientKey } from '@sealwire/core'
+import { SealwireError, normalizeOrigin, sealRequest, type RecipientKey } from '@sealwire/core'
 import type { ClientState } from '../client-state.js'
 import { stalePins } from '../keys/key-source.js'
 import { sealedNames } from '../client-options.js'
 import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
 import { requestNotSent } from './request-not-sent.js'
+import type { SessionPlan } from '../session/session-keeper.js'
 
 /** One sealed request as the client will send it. Internal. */
 export interface SealedCall {
@@ -113,10 +114,17 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   const offsetMs = state.offsetMs
   const sealedAt = state.clock() + offsetMs
   let jti: string | undefined
+  // Sessions (docs/PROTOCOL.md §11): the origin the session secret is bound to, as sealed in `hto`.
+  const origin = normalizeOrigin(url.origin) ?? ''
+  let sessionRetried = false
 
   for (;;) {
+    let plan: SessionPlan = state.sessions === undefined ? { kind: 'plain' } : await state.sessions.plan(key, origin, sealedAt)
+    // The resend after a session refusal is v1 (it may offer a new session), never within another one.
+    if (sessionRetried && plan.kind === 'session') plan = { kind: 'plain' }
+    const sessionMembers = plan.kind === 'session' ? { session: plan.session } : plan.kind === 'offer' ? { offer: plan.offer } : {}
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head })
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head, ...sessionMembers })
     jti = sealed.reply.jti
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)
@@ -134,13 +142,26 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
         redirect: 'manual',
       })
     } catch (cause) {
+      if (plan.kind === 'offer') state.sessions!.release(plan.offer)
       // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
       throw await requestNotSent(cause, url.href)
     }
     const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
-    if (outcome.ok) return outcome.response
+    if (outcome.ok) {
+      if (plan.kind === 'offer') await state.sessions!.settle(plan.offer, outcome.session, { jti, origin, nowMs: state.clock() + state.offsetMs })
+      return outcome.response
+    }
 
     const error: SealwireError = outcome.error
+    if (plan.kind === 'offer') state.sessions!.release(plan.offer)
+    // The server cannot use our session (expired, revoked, its key removed, sessions turned off; an
+    // older server: alg dir unsupported): drop it, resend ONCE as v1 under the same jti and iat —
+    // the refusal is unauthenticated, and an identical replay record keeps a forged one from running the call twice.
+    if (plan.kind === 'session' && !sessionRetried && (error.code === 'unknown_session' || error.code === 'unsupported_algorithm')) {
+      state.sessions!.drop(plan.session)
+      sessionRetried = true
+      continue
+    }
     // A server that predates the sealed head refuses its `crit` (RFC 7515 §4.1.11) rather than run
     // the request without it; say what that means instead of "algorithm not allowed".
     if (error.code === 'unsupported_algorithm' && critical) throw new SealwireError('sealed_head_unsupported', { detail: SEALED_HEAD_UNSUPPORTED, cause: error })

@@ -25,4 +25,20 @@ export interface CryptoBackend<PublicKey = unknown, PrivateKey = unknown> {
   openWithPrivateKey(compact: string, key: PrivateKey, header?: Readonly<Record<string, unknown>>): Promise<Uint8Array>
   sealWithSecret(plaintext: Uint8Array, header: Record<string, unknown>, secret: Uint8Array): Promise<string>
   openWithSecret(compact: string, secret: Uint8Array, header?: Readonly<Record<string, unknown>>): Promise<Uint8Array>
+  /**
+   * Sessions (docs/PROTOCOL.md §11): a fresh ephemeral key pair on `crv`, its
+   * private half an opaque handle that never leaves the backend. Optional: a
+   * backend without it (and `agree`) cannot take part in sessions, and its
+   * peers fall back to one key agreement per request.
+   */
+  generateEphemeral?(crv: 'P-256' | 'X25519'): Promise<{ privateKey: PrivateKey; publicJwk: EphemeralPublicJwk }>
+  /**
+   * ECDH (RFC 7518 §4.6.2's Z: the x-coordinate on P-256, the u-coordinate on
+   * X25519) of a private key with a peer's public JWK. Throws for a peer on
+   * another curve, off the curve, or of low order (an all-zero X25519 secret).
+   */
+  agree?(privateKey: PrivateKey, peer: Readonly<Record<string, unknown>>): Promise<Uint8Array>
 }
+
+/** The public members of an ephemeral key, as `epk` carries them (RFC 7518 §4.6.1.1). */
+export type EphemeralPublicJwk = { kty: 'EC'; crv: 'P-256'; x: string; y: string } | { kty: 'OKP'; crv: 'X25519'; x: string }

@@ -7,6 +7,7 @@ import { importJWK } from 'jose/key/import'
 import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
 import { SEALED_HEAD_PARAM } from '../protocol/sealed-head.js'
 import type { CryptoBackend } from './backend.js'
+import { webCryptoAgree, webCryptoEphemeral } from './webcrypto-ecdh.js'
 
 type Key = CryptoKey | Uint8Array
 
@@ -22,10 +23,15 @@ const REQUEST_DECRYPT_OPTIONS = {
   maxDecompressedLength: 0,
   crit: CRIT,
 }
-const RESPONSE_DECRYPT_OPTIONS = {
+/**
+ * `dir` opens responses and, within a session (docs/PROTOCOL.md §11), requests,
+ * which may carry the sealed head's `crit` as any request does.
+ */
+const SECRET_DECRYPT_OPTIONS = {
   keyManagementAlgorithms: [RESPONSE_KEY_MANAGEMENT_ALG],
   contentEncryptionAlgorithms: [CONTENT_ENCRYPTION_ALG],
   maxDecompressedLength: 0,
+  crit: CRIT,
 }
 
 async function importFor(jwk: JWK): Promise<Key> {
@@ -48,6 +54,8 @@ export const joseBackend: CryptoBackend<Key, Key> = {
   },
   sealWithSecret: seal,
   async openWithSecret(compact, secret) {
-    return (await compactDecrypt(compact, secret, RESPONSE_DECRYPT_OPTIONS)).plaintext
+    return (await compactDecrypt(compact, secret, SECRET_DECRYPT_OPTIONS)).plaintext
   },
+  generateEphemeral: webCryptoEphemeral,
+  agree: (privateKey, peer) => webCryptoAgree(privateKey as CryptoKey, peer),
 }

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer'
 import * as nodeCrypto from 'node:crypto'
 import { createCipheriv, createDecipheriv, createECDH, createHash, createPrivateKey, createPublicKey, diffieHellman, randomBytes, randomFillSync, type ECDH, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
-import type { CryptoBackend } from '../crypto/backend.js'
+import type { CryptoBackend, EphemeralPublicJwk } from '../crypto/backend.js'
 import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 
 /** A recipient public key, imported once: the raw P-256 point, or an X25519 key object. */
@@ -259,6 +259,17 @@ function ephemeralAgreement(recipient: NodePublicKey): { z: Buffer; epk: Record<
   return { z: x25519Agreement(ephemeral, recipient.key), epk: { x, crv: 'X25519', kty: 'OKP' } }
 }
 
+/** A session's ephemeral key pair (docs/PROTOCOL.md §11), made as `ephemeralAgreement` makes its own. */
+async function generateEphemeral(crv: 'P-256' | 'X25519'): Promise<{ privateKey: NodePrivateKey; publicJwk: EphemeralPublicJwk }> {
+  if (crv === 'P-256') {
+    const ecdh = createECDH('prime256v1')
+    const point = ecdh.generateKeys()
+    return { privateKey: { crv, ecdh }, publicJwk: { kty: 'EC', crv, x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33, 65).toString('base64url') } }
+  }
+  const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: randomBytes(32).toString('base64url'), x: UNUSED_X }, format: 'jwk' })
+  return { privateKey: { crv, key }, publicJwk: { kty: 'OKP', crv, x: createPublicKey(key).export({ format: 'jwk' }).x! } }
+}
+
 async function importPrivate(jwk: JWK): Promise<NodePrivateKey> {
   const d = b64uBytes(jwk.d, 'd')
   if (jwk.crv === 'P-256' && jwk.kty === 'EC') {
@@ -338,5 +349,12 @@ export const nodeBackend: CryptoBackend<NodePublicKey, NodePrivateKey> = {
     assertProfile(parts.header, 'dir', parts.encryptedKey)
     if (secret.length !== 32) throw new Error('A256GCM needs a 32-byte key')
     return gcmOpen(secret, parts)
+  },
+
+  generateEphemeral,
+
+  async agree(privateKey, peer) {
+    if (typeof peer !== 'object' || peer === null || PRIVATE_MEMBERS.some((m) => Object.hasOwn(peer, m))) throw new Error('peer key missing or invalid')
+    return bytesOf(sharedSecret(privateKey, peer as Record<string, unknown>))
   },
 }

@@ -1,4 +1,5 @@
 import { Buffer, isUtf8 } from 'node:buffer'
+import { hkdfSync } from 'node:crypto'
 import { isCanonicalBase64url as viaRegex } from '../encoding.js'
 import type { Platform } from '../platform/platform.js'
 import { LONG_PART_CHARS, nodeBackend, strictBase64url } from './node-backend.js'
@@ -33,5 +34,10 @@ function decodeBase64url(text: string): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 }
 
-/** Node: node:crypto for every key agreement and cipher, Buffer and the native UTF-8 validator for the codecs. */
-export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8 }
+/** HKDF-SHA256 in one native call: WebCrypto's import-then-derive is two promises per session request. */
+async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
+  return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length))
+}
+
+/** Node: node:crypto for every key agreement, cipher and KDF, Buffer and the native UTF-8 validator for the codecs. */
+export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8, hkdf }

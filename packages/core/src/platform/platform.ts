@@ -24,4 +24,9 @@ export interface Platform {
   readonly decodeBase64url: (text: string) => Uint8Array
   /** Strict UTF-8: invalid bytes throw, a leading BOM is dropped (as `TextDecoder` does). */
   readonly decodeUtf8: (bytes: Uint8Array) => string
+  /**
+   * HKDF-SHA256 (RFC 5869) of `length` bytes: the session secret and each
+   * session request's key (docs/PROTOCOL.md §11).
+   */
+  readonly hkdf: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => Promise<Uint8Array>
 }

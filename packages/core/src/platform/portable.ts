@@ -1,6 +1,7 @@
 import { joseBackend } from '../crypto/jose-backend.js'
 import { fromB64u, isCanonicalBase64url } from '../encoding.js'
 import type { Platform } from './platform.js'
+import { webCryptoHkdf } from './webcrypto-hkdf.js'
 
 // fatal: invalid UTF-8 is an error, not U+FFFD, so a mangled plaintext cannot pass as another.
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
@@ -11,4 +12,5 @@ export const platform: Platform = {
   isCanonicalBase64url,
   decodeBase64url: fromB64u,
   decodeUtf8: (bytes) => decoder.decode(bytes),
+  hkdf: webCryptoHkdf,
 }

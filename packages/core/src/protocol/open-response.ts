@@ -6,6 +6,7 @@ import type { ReplyContext } from './request-descriptor.js'
 import { checkResponseHeader } from './response-header.js'
 import { MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, checkSealedHead } from './sealed-head.js'
 import { typMatches } from './response-header.js'
+import { SESSION_PARAM } from '../session/session-constants.js'
 
 export interface OpenResponseOptions {
   /** The context `sealRequest` returned for this request. */
@@ -27,6 +28,11 @@ export interface OpenedResponse {
    * it was added on the way.
    */
   sealedHead: boolean
+  /**
+   * The session the server announced (`ses`, docs/PROTOCOL.md §11), as sent:
+   * authenticated (the header is the answer's AAD), unchecked — `acceptSession` checks it.
+   */
+  session?: unknown
 }
 
 /**
@@ -60,7 +66,9 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   if (header.sts !== options.status) throw new SealwireError('response_binding_mismatch', { detail: 'Sealed status differs from the HTTP status' })
   const sealedHead = decoded[SEALED_HEAD_PARAM]
   const headers = sealedHead === undefined ? [] : await openResponseHead(sealedHead, options)
-  return { status: header.sts, contentType: header.cty, body, headers, sealedHead: sealedHead !== undefined }
+  const opened: OpenedResponse = { status: header.sts, contentType: header.cty, body, headers, sealedHead: sealedHead !== undefined }
+  if (decoded[SESSION_PARAM] !== undefined) opened.session = decoded[SESSION_PARAM]
+  return opened
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { SessionAnnouncement } from '../session/establish-session.js'
+
 /** What an envelope is bound to: the request's method, its origin-form target and, optionally, its origin. */
 export interface RequestDescriptor {
   /** HTTP method; compared uppercase. */
@@ -21,6 +23,12 @@ export interface ReplyContext {
    * §3.5): it then opens response header fields sealed with the answer.
    */
   readonly sealsHead?: boolean
+  /**
+   * The session established for the requester (docs/PROTOCOL.md §11): every
+   * answer sealed with this context announces it in its protected header
+   * (`ses`), which the answer's AEAD authenticates.
+   */
+  readonly session?: SessionAnnouncement
 }
 
 const HEADER_METHODS = new Set(['GET', 'HEAD'])

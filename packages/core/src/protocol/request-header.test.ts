@@ -25,7 +25,7 @@ const agree = (header: Record<string, unknown>): void => {
   const zod = requestHeaderSchema.safeParse(header)
   if (plain === undefined) return // the schema decides
   expect(zod.success, JSON.stringify(header)).toBe(true)
-  if (zod.success) expect({ ...plain, hto: plain.hto, shd: plain.shd }).toStrictEqual({ ...zod.data, hto: zod.data.hto, shd: zod.data.shd })
+  if (zod.success) expect({ ...plain, hto: plain.hto, shd: plain.shd, ses: plain.ses }).toStrictEqual({ ...zod.data, hto: zod.data.hto, shd: zod.data.shd, ses: zod.data.ses })
 }
 
 describe('plainRequestHeader', () => {

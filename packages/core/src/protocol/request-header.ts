@@ -1,5 +1,6 @@
-import { CONTENT_ENCRYPTION_ALG, JTI_BYTES, KEY_MANAGEMENT_ALG, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES } from '../constants.js'
+import { CONTENT_ENCRYPTION_ALG, JTI_BYTES, KEY_MANAGEMENT_ALG, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
 import { isCanonicalBase64url } from '../encoding.js'
+import { SESSION_ID_BYTES } from '../session/session-constants.js'
 import type { RequestHeader, RequestPlaintext } from '../schemas.js'
 import { isB64uOfBytes, typMatches } from './response-header.js'
 
@@ -8,11 +9,15 @@ const PRIVATE_JWK_MEMBERS = ['d', 'k', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'priv'
 const METHOD = /^[A-Z]{1,16}$/
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-/** `apu`/`apv`: absent, or canonical b64u like every part of the envelope (docs/PROTOCOL.md §5.1). */
-const absentOrCanonical = (v: unknown): v is string | undefined => v === undefined || (typeof v === 'string' && isCanonicalBase64url(v))
 const isB64u32 = (v: unknown): v is string => typeof v === 'string' && isB64uOfBytes(v, 32, 32)
+const absentOrCanonical = (v: unknown): v is string | undefined => v === undefined || (typeof v === 'string' && isCanonicalBase64url(v))
 
-function plainEpk(epk: unknown): RequestHeader['epk'] | undefined {
+/**
+ * An ephemeral public key's members (`epk`, and a session's `cpk` and `spk`),
+ * or undefined: private members and a non-empty `key_ops` are refused, other
+ * public members dropped.
+ */
+export function publicKeyMembers(epk: unknown): RequestHeader['epk'] | undefined {
   if (!isObject(epk)) return undefined
   if (PRIVATE_JWK_MEMBERS.some((m) => Object.hasOwn(epk, m))) return undefined
   const ops = epk.key_ops
@@ -33,30 +38,61 @@ function plainEpk(epk: unknown): RequestHeader['epk'] | undefined {
  * this accepts, the schema accepts with the same output.
  */
 export function plainRequestHeader(raw: Record<string, unknown>): RequestHeader | undefined {
-  const { alg, enc, typ, kid, iat, jti, htm, htu, hto, shd } = raw
+  const { alg, enc, kid, ses } = raw
   if (alg !== KEY_MANAGEMENT_ALG || enc !== CONTENT_ENCRYPTION_ALG) return undefined
-  if (typeof typ !== 'string' || typ.length > 256 || !typMatches(typ, REQUEST_TYP)) return undefined
   if (typeof kid !== 'string' || kid.length < 1 || kid.length > 256) return undefined
-  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) return undefined
-  if (typeof jti !== 'string' || !isB64uOfBytes(jti, JTI_BYTES, 64)) return undefined
-  if (typeof htm !== 'string' || !METHOD.test(htm)) return undefined
-  if (typeof htu !== 'string' || htu.length > 8192 || !ORIGIN_FORM_TARGET.test(htu)) return undefined
-  const epk = plainEpk(raw.epk)
-  if (epk === undefined) return undefined
+  const common = commonMembers(raw)
+  const epk = publicKeyMembers(raw.epk)
+  if (common === undefined || epk === undefined) return undefined
   const { apu, apv } = raw
   if (!absentOrCanonical(apu) || !absentOrCanonical(apv)) return undefined
-  // `hto` is optional and dropped when it is not a string of at most 2048 characters (the schema's `catch`).
-  // `shd` likewise: kept only when it is 1.
-  const header: RequestHeader = { alg, enc, typ, kid, epk, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
+  // `ses` (a session offer, §11) likewise: kept only when it is 1.
+  const header: RequestHeader = { alg, enc, typ: common.typ, kid, epk, iat: common.iat, jti: common.jti, htm: common.htm, htu: common.htu, hto: common.hto, shd: common.shd, ses: ses === 1 ? 1 : undefined }
   if (apu !== undefined) header.apu = apu
   if (apv !== undefined) header.apv = apv
   return header
 }
 
+/** The members every request header has, v1 or within a session, checked as `requestHeaderSchema` does; undefined for anything else. */
+function commonMembers(raw: Record<string, unknown>): Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd'> | undefined {
+  const { typ, iat, jti, htm, htu, hto, shd } = raw
+  if (typeof typ !== 'string' || typ.length > 256 || !typMatches(typ, REQUEST_TYP)) return undefined
+  if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) return undefined
+  if (typeof jti !== 'string' || !isB64uOfBytes(jti, JTI_BYTES, 64)) return undefined
+  if (typeof htm !== 'string' || !METHOD.test(htm)) return undefined
+  if (typeof htu !== 'string' || htu.length > 8192 || !ORIGIN_FORM_TARGET.test(htu)) return undefined
+  // `hto` is optional and dropped when it is not a string of at most 2048 characters (the schema's `catch`).
+  // `shd` likewise: kept only when it is 1.
+  return { typ, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
+}
+
+/** The protected header of a request sealed within a session (docs/PROTOCOL.md §11). */
+export interface SessionRequestHeader extends Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd'> {
+  alg: typeof RESPONSE_KEY_MANAGEMENT_ALG
+  enc: typeof CONTENT_ENCRYPTION_ALG
+  sid: string
+}
+
+/**
+ * A session request's header (`alg` `dir` with a `sid`): the members of a v1
+ * header but `kid` and `epk`, which it does not use (ignored when present),
+ * plus `sid`. Undefined for anything else: the caller refuses it as malformed.
+ */
+export function sessionRequestHeader(raw: Record<string, unknown>): SessionRequestHeader | undefined {
+  const { alg, enc, sid } = raw
+  if (alg !== RESPONSE_KEY_MANAGEMENT_ALG || enc !== CONTENT_ENCRYPTION_ALG) return undefined
+  if (typeof sid !== 'string' || !isB64uOfBytes(sid, SESSION_ID_BYTES, 64)) return undefined
+  const common = commonMembers(raw)
+  return common === undefined ? undefined : { alg, enc, sid, ...common }
+}
+
 /** The request plaintext `{ rk, body }` by the same rules as `requestPlaintextSchema`, or `undefined` (ask the schema). */
 export function plainRequestPlaintext(raw: unknown): RequestPlaintext | undefined {
   if (!isObject(raw)) return undefined
-  const { rk, body, hdr, qry } = raw
+  const { rk, body, hdr, qry, cpk } = raw
   if (typeof rk !== 'string' || !isB64uOfBytes(rk, RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES) || body === undefined) return undefined
-  return hdr === undefined && qry === undefined ? { rk, body } : { rk, body, hdr, qry }
+  const plaintext: RequestPlaintext = hdr === undefined && qry === undefined ? { rk, body } : { rk, body, hdr, qry }
+  // A session offer's key (§11), checked by the engine that takes it up.
+  if (cpk !== undefined) plaintext.cpk = cpk
+  return plaintext
 }

@@ -5,6 +5,9 @@ import { systemClock, systemRandom, type Clock, type RandomSource } from '../run
 import { normalizeOrigin } from './origin.js'
 import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, SEALED_HEAD_PARAM, SEALED_HEAD_VERSION, isFieldValue, unsealableReason } from './sealed-head.js'
 import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './request-descriptor.js'
+import type { ClientSession, SessionOffer } from '../session/client-session.js'
+import { SESSION_CLIENT_KEY_MEMBER, SESSION_ID_PARAM, SESSION_PARAM } from '../session/session-constants.js'
+import { deriveSessionRequestKey } from '../session/session-kdf.js'
 
 /** The spelling of a `jti` this module makes: base64url of JTI_BYTES random bytes, no padding. */
 const JTI_SPELLING = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((JTI_BYTES * 4) / 3)}}$`)
@@ -44,6 +47,18 @@ export interface SealRequestOptions {
     /** The query without its "?" (as `URL.search.slice(1)` spells it). */
     query?: string
   }
+  /**
+   * Offers a session (docs/PROTOCOL.md §11): `ses: 1` in the header, the
+   * offer's `cpk` in the plaintext. Accept the answer's with `acceptSession`.
+   */
+  offer?: SessionOffer
+  /**
+   * Seals within this session (docs/PROTOCOL.md §11): `alg` `dir` with the
+   * session's `sid`, no `kid`, no `epk`, under a key derived from the session
+   * secret and this request's `jti` — no key agreement. `recipient` still
+   * names the backend that seals.
+   */
+  session?: Pick<ClientSession, 'sid' | 'secret'>
 }
 
 export interface SealedRequest {
@@ -83,11 +98,11 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const jti = options.jti ?? b64u(random(JTI_BYTES))
   const rk = random(RESPONSE_KEY_BYTES)
   const head = options.head === undefined ? undefined : headMembers(options.head, request.target)
+  if (options.offer !== undefined && options.session !== undefined) throw new TypeError('offer and session exclude each other: a request within a session has nothing to agree')
+  const session = options.session
   const header = {
-    alg: 'ECDH-ES',
-    enc: 'A256GCM',
-    typ: REQUEST_TYP,
-    kid: recipient.kid,
+    // Within a session (§11), `dir` under a derived key and the session id; otherwise ECDH-ES to the key.
+    ...(session === undefined ? { alg: 'ECDH-ES', enc: 'A256GCM', typ: REQUEST_TYP, kid: recipient.kid } : { alg: 'dir', enc: 'A256GCM', typ: REQUEST_TYP, [SESSION_ID_PARAM]: session.sid }),
     iat: Math.floor(clock() / 1000),
     jti,
     htm: method,
@@ -97,10 +112,13 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
     ...(origin === undefined ? {} : { hto: origin }),
     // The sealed head: announced always, critical only when it carries something.
     ...(head === undefined ? {} : head.members === '' ? { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION } : { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION, crit: [SEALED_HEAD_PARAM] }),
+    // A session offer (§11): not critical, a server without sessions ignores it.
+    ...(options.offer === undefined ? {} : { [SESSION_PARAM]: 1 }),
   }
   // `rk` and the body in one JSON text; the body's bytes are spliced in, not re-encoded.
-  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}}`)
-  const envelope = await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle)
+  const offered = options.offer === undefined ? '' : `,"${SESSION_CLIENT_KEY_MEMBER}":${JSON.stringify(options.offer.cpk)}`
+  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}${offered}}`)
+  const envelope = session === undefined ? await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle) : await sealWithinSession(recipient, plaintext, header, session, jti)
   const placement = envelopePlacement(method, options.body !== undefined)
   // Say so here rather than let the server answer 413 for an envelope it could never take.
   if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
@@ -130,6 +148,16 @@ function headerEnvelopeTooLong(method: string, length: number, parts: { query: n
   if (query >= fields && query >= body && query > 0) return `${cap}, most of it the query (${query} characters): send a shorter query (put the data in the body), ${post}`
   if (fields >= body && fields > 0) return `${cap}, most of it the sealed header fields (${fields} characters): seal fewer or shorter fields, ${post}`
   return `${cap}, most of it the body (${body} characters of JSON): send a smaller body, ${post}`
+}
+
+/** A fresh key for this one request, from the session secret and its `jti` (§11). */
+async function sealWithinSession(recipient: RecipientKey, plaintext: Uint8Array, header: Record<string, unknown>, session: Pick<ClientSession, 'secret'>, jti: string): Promise<string> {
+  const cek = await deriveSessionRequestKey(session.secret, jti)
+  try {
+    return await recipient.backend.sealWithSecret(plaintext, header, cek)
+  } finally {
+    cek.fill(0)
+  }
 }
 
 /** The plaintext members of a sealed head (`,"hdr":{…},"qry":"…"`, or '' when it carries nothing), checked as a server will. */

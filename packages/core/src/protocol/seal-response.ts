@@ -3,6 +3,7 @@ import type { CryptoBackend } from '../crypto/backend.js'
 import { platform } from '#platform'
 import { utf8 } from '../encoding.js'
 import type { ReplyContext } from './request-descriptor.js'
+import { SESSION_PARAM } from '../session/session-constants.js'
 import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, isFieldValue, unsealableReason } from './sealed-head.js'
 
 export interface SealResponseOptions {
@@ -36,6 +37,8 @@ export function sealResponse(options: SealResponseOptions): Promise<string> {
   if (!Number.isInteger(status) || status < 100 || status > 599) throw new TypeError('status must be an HTTP status code')
   const backend = options.backend ?? platform.backend
   const header: Record<string, unknown> = { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_TYP, jti: reply.jti, sts: status, cty: contentType }
+  // The session established for this requester (§11): in the header, so the answer's AEAD under rk authenticates it.
+  if (reply.session !== undefined) header[SESSION_PARAM] = reply.session
   const fields = options.headers === undefined ? undefined : responseHead(options.headers)
   if (fields !== undefined && reply.sealsHead !== true) throw new TypeError('headers: this requester did not announce the sealed head (shd); send them in clear or not at all')
   const body = typeof options.body === 'string' ? utf8(options.body) : options.body
