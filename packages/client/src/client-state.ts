@@ -24,6 +24,9 @@ export interface ClientState {
   readonly sealHeaders: ReadonlySet<string>
   /** `sealQuery`: the query travels inside the envelope. */
   readonly sealQuery: boolean
-  /** This client's sessions (docs/PROTOCOL.md §11); undefined with `sessions: false`. */
-  readonly sessions: SessionKeeper | undefined
+  /**
+   * This client's sessions (docs/PROTOCOL.md §11), loaded on first use
+   * (undefined while the load fails); undefined with `sessions: false`.
+   */
+  readonly sessions: (() => Promise<SessionKeeper | undefined>) | undefined
 }

@@ -6,7 +6,7 @@ import { sealedFetch, type SealedRequestInit } from './exchange/sealed-fetch.js'
 import { jsonRequest, type JsonRequestOptions } from './json-request.js'
 import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
-import { SessionKeeper } from './session/session-keeper.js'
+import { loadSessionKeeper } from './session/load-session-keeper.js'
 import { assertSecureTransport } from './transport.js'
 
 type Schema = StandardSchemaV1
@@ -88,7 +88,7 @@ export function createClient(options: ClientOptions): SealwireClient {
     maxResponseBytes: o.maxResponseBytes,
     sealHeaders: o.sealHeaders,
     sealQuery: o.sealQuery,
-    sessions: o.sessions ? new SessionKeeper() : undefined,
+    sessions: o.sessions ? loadSessionKeeper() : undefined,
   }
 
   const get = ((path: string, opts?: JsonRequestOptions) => jsonRequest(state, 'GET', path, undefined, opts)) as JsonGet

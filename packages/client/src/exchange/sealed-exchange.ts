@@ -108,6 +108,8 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   for (const name of OWNED_HEADERS) callHeaders.delete(name)
   const { head, url, target } = takeHead(state, call, callHeaders)
   const critical = head.headers.length > 0 || head.query !== undefined
+  // Loaded beside the key discovery below, not after it: the first request offers without waiting longer.
+  const loading = state.sessions?.()
   let key: RecipientKey = await state.keys.current()
   let keyRetried = false
   // Fixed for the call: a resend carries the first envelope's `iat` and `jti` (see above).
@@ -117,9 +119,10 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
   // Sessions (docs/PROTOCOL.md §11): the origin the session secret is bound to, as sealed in `hto`.
   const origin = normalizeOrigin(url.origin) ?? ''
   let sessionRetried = false
+  const sessions = await loading
 
   for (;;) {
-    let plan: SessionPlan = state.sessions === undefined ? { kind: 'plain' } : await state.sessions.plan(key, origin, sealedAt)
+    let plan: SessionPlan = sessions === undefined ? { kind: 'plain' } : await sessions.plan(key, origin, sealedAt)
     // The resend after a session refusal is v1 (it may offer a new session), never within another one.
     if (sessionRetried && plan.kind === 'session') plan = { kind: 'plain' }
     const sessionMembers = plan.kind === 'session' ? { session: plan.session } : plan.kind === 'offer' ? { offer: plan.offer } : {}
@@ -142,23 +145,23 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
         redirect: 'manual',
       })
     } catch (cause) {
-      if (plan.kind === 'offer') state.sessions!.release(plan.offer)
+      if (plan.kind === 'offer') sessions!.release(plan.offer)
       // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
       throw await requestNotSent(cause, url.href)
     }
     const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
     if (outcome.ok) {
-      if (plan.kind === 'offer') await state.sessions!.settle(plan.offer, outcome.session, { jti, origin, nowMs: state.clock() + state.offsetMs })
+      if (plan.kind === 'offer') await sessions!.settle(plan.offer, outcome.session, { jti, origin, nowMs: state.clock() + state.offsetMs })
       return outcome.response
     }
 
     const error: SealwireError = outcome.error
-    if (plan.kind === 'offer') state.sessions!.release(plan.offer)
+    if (plan.kind === 'offer') sessions!.release(plan.offer)
     // The server cannot use our session (expired, revoked, its key removed, sessions turned off; an
     // older server: alg dir unsupported): drop it, resend ONCE as v1 under the same jti and iat —
     // the refusal is unauthenticated, and an identical replay record keeps a forged one from running the call twice.
     if (plan.kind === 'session' && !sessionRetried && (error.code === 'unknown_session' || error.code === 'unsupported_algorithm')) {
-      state.sessions!.drop(plan.session)
+      sessions!.drop(plan.session)
       sessionRetried = true
       continue
     }
