@@ -5,6 +5,8 @@ import { sealedNames } from '../client-options.js'
 import { learnClockOffset } from './clock-offset.js'
 import { openHttpResponse } from './open-http-response.js'
 import { requestNotSent } from './request-not-sent.js'
+import { sentence } from './lazy-sentence.js'
+import type { StaleClock } from './size-and-key-sentences.js'
 import type { SessionPlan } from '../session/session-keeper.js'
 
 /** One sealed request as the client will send it. Internal. */
@@ -50,10 +52,6 @@ function takeHead(state: ClientState, call: SealedCall, headers: Headers): { hea
   return { head: { headers: fields, query }, url, target: url.pathname }
 }
 
-const SEALED_HEAD_UNSUPPORTED =
-  'The server refused the sealed header fields and query (Authorization, API keys, the query string): it runs a Sealwire server without the sealed head extension. ' +
-  'Upgrade @sealwire/server; until then, a field or query the server must read can only be sent in clear (clearHeaders, sealQuery: false), where every TLS terminator on the way reads it.'
-
 /** Headers the exchange owns: the caller's values would describe the plaintext, not the envelope. */
 const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'sealwire-envelope']
 
@@ -62,22 +60,18 @@ const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'se
  * is learnt for later requests (`learnClockOffset`), and this request is not
  * resent (see `sealedExchange`).
  */
-function staleRequest(state: ClientState, serverTime: number | undefined, sealedOffsetMs: number, refusal: SealwireError): SealwireError {
-  const notResent = 'This request was not resent: an unauthenticated refusal cannot prove it did not run. Resend it if it is safe to run twice'
-  let detail: string
+async function staleRequest(state: ClientState, serverTime: number | undefined, sealedOffsetMs: number, refusal: SealwireError): Promise<SealwireError> {
+  let clock: StaleClock
   if (serverTime === undefined) {
-    detail = `The server refused the request as outside its time window and sent no readable Date header, so the clock offset was not learnt. ${notResent}; keep the device clock on NTP (in a browser, the server must send Access-Control-Expose-Headers: Date)`
+    clock = { kind: 'no_date' }
   } else {
     const learning = learnClockOffset(state, serverTime)
-    if (learning === 'beyond_bound') {
-      detail = `The server clock differs by more than the allowed correction (maxClockCorrectionSeconds = ${state.maxClockCorrectionMs / 1000}), so the offset was not learnt. ${notResent}; keep the device clock on NTP`
-    } else if (learning === 'learnt' || Math.abs(state.offsetMs - sealedOffsetMs) >= 1000) {
-      // (`unchanged`, with another request having learnt the same offset meanwhile.)
-      detail = `The device clock is off by about ${Math.round(Math.abs(state.offsetMs) / 1000)} s (${state.offsetMs < 0 ? 'ahead of' : 'behind'} the server); later requests are corrected. ${notResent}; keep the device clock on NTP`
-    } else {
-      detail = `The server refused the request as outside its time window though the clocks agree: it was delayed on its way (or held and replayed). ${notResent}`
-    }
+    if (learning === 'beyond_bound') clock = { kind: 'beyond_bound', maxCorrectionMs: state.maxClockCorrectionMs }
+    // (`unchanged`, with another request having learnt the same offset meanwhile.)
+    else if (learning === 'learnt' || Math.abs(state.offsetMs - sealedOffsetMs) >= 1000) clock = { kind: 'skewed', offsetMs: state.offsetMs }
+    else clock = { kind: 'delayed' }
   }
+  const detail = await sentence((m) => m.staleRequest(clock), 'The server refused the request as outside its time window; it was not resent')
   return new SealwireError('stale_request', { detail, cause: refusal.cause })
 }
 
@@ -167,7 +161,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     }
     // A server that predates the sealed head refuses its `crit` (RFC 7515 §4.1.11) rather than run
     // the request without it; say what that means instead of "algorithm not allowed".
-    if (error.code === 'unsupported_algorithm' && critical) throw new SealwireError('sealed_head_unsupported', { detail: SEALED_HEAD_UNSUPPORTED, cause: error })
+    if (error.code === 'unsupported_algorithm' && critical) throw new SealwireError('sealed_head_unsupported', { detail: await sentence((m) => m.sealedHeadUnsupported(), 'The server refused the sealed header fields and query: upgrade @sealwire/server'), cause: error })
     if (error.code === 'unknown_key' && !keyRetried) {
       keyRetried = true
       const fresh = await state.keys.refresh(key.kid)
@@ -177,7 +171,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
         continue
       }
     }
-    if (error.code === 'stale_request') throw staleRequest(state, outcome.serverTime, offsetMs, error)
+    if (error.code === 'stale_request') throw await staleRequest(state, outcome.serverTime, offsetMs, error)
     throw error
   }
 }

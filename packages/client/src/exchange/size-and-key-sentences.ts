@@ -57,3 +57,38 @@ export function noValidSignedSet(): string {
     "Re-sign the server's public keys with sealwire keys sign and deploy the new set; the server's log names the reason"
   )
 }
+
+/**
+ * A request the server refused with a sealed head it cannot restore (its
+ * `crit`): the server predates the extension.
+ */
+export function sealedHeadUnsupported(): string {
+  return (
+    'The server refused the sealed header fields and query (Authorization, API keys, the query string): it runs a Sealwire server without the sealed head extension. ' +
+    'Upgrade @sealwire/server; until then, a field or query the server must read can only be sent in clear (clearHeaders, sealQuery: false), where every TLS terminator on the way reads it.'
+  )
+}
+
+/** What a `stale_request`'s `Date` told the client about its clock. */
+export type StaleClock =
+  | { kind: 'no_date' }
+  | { kind: 'beyond_bound'; maxCorrectionMs: number }
+  /** The offset now learnt (server time minus local time, ms). */
+  | { kind: 'skewed'; offsetMs: number }
+  /** The clocks agree. */
+  | { kind: 'delayed' }
+
+/** A `stale_request`: why, what was learnt, and that the request was not resent. */
+export function staleRequest(clock: StaleClock): string {
+  const notResent = 'This request was not resent: an unauthenticated refusal cannot prove it did not run. Resend it if it is safe to run twice'
+  switch (clock.kind) {
+    case 'no_date':
+      return `The server refused the request as outside its time window and sent no readable Date header, so the clock offset was not learnt. ${notResent}; keep the device clock on NTP (in a browser, the server must send Access-Control-Expose-Headers: Date)`
+    case 'beyond_bound':
+      return `The server clock differs by more than the allowed correction (maxClockCorrectionSeconds = ${clock.maxCorrectionMs / 1000}), so the offset was not learnt. ${notResent}; keep the device clock on NTP`
+    case 'skewed':
+      return `The device clock is off by about ${Math.round(Math.abs(clock.offsetMs) / 1000)} s (${clock.offsetMs < 0 ? 'ahead of' : 'behind'} the server); later requests are corrected. ${notResent}; keep the device clock on NTP`
+    case 'delayed':
+      return `The server refused the request as outside its time window though the clocks agree: it was delayed on its way (or held and replayed). ${notResent}`
+  }
+}
