@@ -61,6 +61,11 @@ const fromB64u = (text: string): Uint8Array => Uint8Array.from(atob(text.replace
  * import { RedisSessionStore } from '@sealwire/redis'
  * const sealwire = createSealwireServer({ keys, replayStore, sessions: { store: new RedisSessionStore({ client }) } })
  */
+/** Default key prefixes of the other stores that may share this Redis (`RedisReplayStore`, `RedisGuardStore`). */
+const OTHER_STORES_PREFIXES = ['sealwire:jti:', 'sealwire:guard:']
+/** A session id as servers mint them: base64url, no separator. */
+const SID_SPELLING = /^[A-Za-z0-9_-]{22,86}$/
+
 export class RedisSessionStore implements SessionStore {
   readonly keyPrefix: string
   readonly timeoutMs: number
@@ -74,6 +79,11 @@ export class RedisSessionStore implements SessionStore {
     this.keyPrefix = options.keyPrefix ?? 'sealwire:ses:'
     if (typeof this.keyPrefix !== 'string' || this.keyPrefix === '' || this.keyPrefix.length > 256 || /[*?[\]\\]/.test(this.keyPrefix)) {
       throw new TypeError('RedisSessionStore: keyPrefix must be 1 to 256 characters, without the glob characters * ? [ ] \\ (revokeAll matches on it)')
+    }
+    // revokeAll deletes what matches the prefix: a prefix that also covers the replay store's or the
+    // guard's keys would delete accepted jtis with the sessions, and let captured requests run again.
+    if (OTHER_STORES_PREFIXES.some((other) => other.startsWith(this.keyPrefix))) {
+      throw new TypeError(`RedisSessionStore: keyPrefix "${this.keyPrefix}" also matches the replay store's or the guard's keys (${OTHER_STORES_PREFIXES.join(', ')}): use one of its own, e.g. the default sealwire:ses:`)
     }
     this.timeoutMs = options.timeoutMs ?? 500
     if (!Number.isSafeInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > 60_000) throw new TypeError('RedisSessionStore: timeoutMs must be an integer from 1 to 60000')
@@ -104,7 +114,8 @@ export class RedisSessionStore implements SessionStore {
     for (const node of nodes) {
       if (node.scanIterator === undefined || node.unlink === undefined) throw new TypeError('RedisSessionStore: revokeAll needs scanIterator and unlink (node-redis v5+)')
       for await (const batch of node.scanIterator({ MATCH: `${this.keyPrefix}*`, COUNT: 500 })) {
-        const keys = batch.map(String)
+        // Only keys this store wrote (prefix + a session id): never another store's under a shared prefix.
+        const keys = batch.map(String).filter((key) => SID_SPELLING.test(key.slice(this.keyPrefix.length)))
         if (keys.length === 0) continue
         // One key at a time on a cluster's node: a batch may span hash slots (CROSSSLOT).
         if (isCluster(client)) await Promise.all(keys.map((key) => node.unlink!(key)))

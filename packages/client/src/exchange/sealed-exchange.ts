@@ -143,7 +143,14 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
       // With pinned keys this is the first network use: name the reason (an untrusted certificate…) as discovery does.
       throw await requestNotSent(cause, url.href)
     }
-    const outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
+    let outcome: Awaited<ReturnType<typeof openHttpResponse>>
+    try {
+      outcome = await openHttpResponse(res, sealed.reply, key.backend, state.maxResponseBytes, { bytes: sealed.envelope.length, placement: sealed.placement })
+    } catch (err) {
+      // An answer that does not open (tampered, not sealed): the offer is over, another request may make one.
+      if (plan.kind === 'offer') sessions!.release(plan.offer)
+      throw err
+    }
     if (outcome.ok) {
       if (plan.kind === 'offer') await sessions!.settle(plan.offer, outcome.session, { jti, origin, nowMs: state.clock() + state.offsetMs })
       return outcome.response

@@ -31,7 +31,7 @@ export class SessionKeeper {
     const session = this.#sessions.get(key.kid)
     if (session !== undefined) {
       if (session.origin === origin && session.exp * 1000 - SESSION_EXPIRY_MARGIN_MS > nowMs) return { kind: 'session', session }
-      this.#sessions.delete(key.kid)
+      this.#forget(key.kid, session)
     }
     if (nowMs < this.#quietUntil || (this.#inFlight !== undefined && nowMs - this.#inFlight.since < OFFER_STALE_MS)) return PLAIN
     // Reserved before the key pair is made: requests planned meanwhile must not offer too.
@@ -57,7 +57,11 @@ export class SessionKeeper {
     this.release(offer)
     const session = announced === undefined ? undefined : await acceptSession(offer, announced, { jti: context.jti, origin: context.origin, nowSeconds: Math.floor(context.nowMs / 1000) })
     if (session === undefined) this.#quietUntil = context.nowMs + SESSION_QUIET_MS
-    else this.#sessions.set(session.kid, session)
+    else {
+      const replaced = this.#sessions.get(session.kid)
+      if (replaced !== undefined) this.#forget(session.kid, replaced)
+      this.#sessions.set(session.kid, session)
+    }
   }
 
   /** The offer's request was refused or failed: another request may offer. */
@@ -67,6 +71,16 @@ export class SessionKeeper {
 
   /** The server no longer knows this session (`unknown_session`): never use it again. */
   drop(session: ClientSession): void {
-    if (this.#sessions.get(session.kid) === session) this.#sessions.delete(session.kid)
+    if (this.#sessions.get(session.kid) === session) this.#forget(session.kid, session)
+  }
+
+  /**
+   * Forgets a session and overwrites its secret: forward secrecy holds once both
+   * sides have forgotten S. Best effort — a request sealing under it this very
+   * moment holds its own derived key, not S.
+   */
+  #forget(kid: string, session: ClientSession): void {
+    this.#sessions.delete(kid)
+    session.secret.fill(0)
   }
 }

@@ -1,3 +1,4 @@
+import { normalizeOrigin } from '../protocol/origin.js'
 import type { CryptoBackend, EphemeralPublicJwk } from '../crypto/backend.js'
 import { joseBackend } from '../crypto/jose-backend.js'
 import { b64u } from '../encoding.js'
@@ -40,6 +41,9 @@ export interface EstablishSessionOptions {
  * client keeps one key agreement per request.
  */
 export async function establishSession(options: EstablishSessionOptions): Promise<SessionAnnouncement | undefined> {
+  // The origin is stored with the session (and bound into S): only a normalized origin, so a
+  // client cannot make the store hold kilobytes of `hto` per session where `origins` is not checked.
+  if (options.origin !== '' && normalizeOrigin(options.origin) !== options.origin) return undefined
   // Backends that predate sessions lack the two operations: WebCrypto does them.
   const backend = options.backend.generateEphemeral !== undefined && options.backend.agree !== undefined ? options.backend : joseBackend
   let z: Uint8Array | undefined

@@ -43,6 +43,9 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async get(sid: string): Promise<SessionRecord | undefined> {
+    // Every lookup sweeps too (from the oldest, stopping at the first live one): a quiet server
+    // does not keep an ended session's secret in memory until the next one is made.
+    this.#sweep()
     const record = this.#records.get(sid)
     if (record === undefined) return undefined
     if (record.exp * 1000 > this.#clock()) return record

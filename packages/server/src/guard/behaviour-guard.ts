@@ -61,6 +61,8 @@ export const COUNTED_FAILURES: ReadonlySet<SealwireErrorCode> = new Set<Sealwire
   'binding_mismatch',
   // A bad sealed head spends no jti: without counting, one envelope could be resent forever, a key agreement each.
   'invalid_sealed_head',
+  // Each costs a session-store lookup; an honest client meets at most one per session.
+  'unknown_session',
   'replayed_request',
 ])
 
