@@ -117,7 +117,7 @@ describe('the client', () => {
     const keeper = new SessionKeeper()
     const establish = async () => {
       const plan = await keeper.plan(recipient, 'http://127.0.0.1', Date.now())
-      const offer = (plan as { offer: never }).offer
+      const offer = (plan as unknown as { offer: never }).offer
       const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/x', origin: 'http://127.0.0.1' }, body: 1, offer })
       const res = await server.handle(new Request('http://127.0.0.1/api/x', { method: 'POST', headers: sealed.headers, body: sealed.httpBody! }), () => new Response('x'), { peer: '127.0.0.1' })
       const opened = await openResponse(await res.text(), { reply: sealed.reply, status: res.status })
@@ -136,7 +136,7 @@ describe('the client', () => {
 const bin = findRedisServer()
 describe.skipIf(bin === undefined && process.env.CI !== 'true')('the Redis session store beside the replay store', () => {
   const servers: RedisServer[] = []
-  const clients: Array<ReturnType<typeof createRedisClient>> = []
+  const clients: Array<{ quit(): Promise<unknown> }> = []
   afterAll(async () => {
     for (const c of clients) await c.quit().catch(() => {})
     for (const s of servers) await s.stop()
@@ -149,10 +149,10 @@ describe.skipIf(bin === undefined && process.env.CI !== 'true')('the Redis sessi
     client.on('error', () => {})
     await client.connect()
     clients.push(client)
-    expect(() => new RedisSessionStore({ client, keyPrefix: 'sealwire:' })).toThrow(/replay store/)
+    expect(() => new RedisSessionStore({ client: client as never, keyPrefix: 'sealwire:' })).toThrow(/replay store/)
     // A prefix of its own that happens to sit beside another writer's keys: only session ids are deleted.
     await client.set('sealwire:ses:not-a-session:jti', 'x')
-    const server = createSealwireServer({ keys: [x25519], allowInsecureLoopback: true, replayStore: new RedisReplayStore({ client }), sessions: { store: new RedisSessionStore({ client }) } })
+    const server = createSealwireServer({ keys: [x25519], allowInsecureLoopback: true, replayStore: new RedisReplayStore({ client: client as never }), sessions: { store: new RedisSessionStore({ client: client as never }) } })
     await server.ready
     let runs = 0
     const sealed = await sealRequest({ recipient: await importRecipientKey(x25519), request: { method: 'POST', target: '/api/transfer' }, body: { amount: 100 } })
