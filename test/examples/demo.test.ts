@@ -107,7 +107,7 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     // The session: an epk and ses 1 first, then alg dir with the sid and no epk.
     expect(out).toMatch(/alg ECDH-ES · enc A256GCM · kid [\w-]{10}… \(X25519\) · epk · htm POST · htu \/api\/echo .* · ses 1 \(offers a session\)/)
     expect(out).toMatch(/alg dir · enc A256GCM · sid [\w-]{10}… \(no epk\) · htm GET · htu \/api\/ping/)
-    expect(out.match(/✔/g)).toHaveLength(10)
+    expect(out.match(/✔/g)).toHaveLength(12)
     expect(out).not.toContain('✘')
     // The server's own log, shown at the end: outcomes, never a body.
     expect(out).toMatch(/POST \/api\/transfer → 200[^]*refused: replayed_request\n.*POST \/api\/transfer → 409/)

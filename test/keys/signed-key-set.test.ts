@@ -3,7 +3,7 @@
  * verified by the client's lazily loaded verifier. A set verifies only with the
  * pinned root, unexpired, untouched, with the right typ.
  */
-import { SignJWT, decodeProtectedHeader, importJWK } from 'jose'
+import { SignJWT, calculateJwkThumbprint, decodeProtectedHeader, importJWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAX_SIGNED_JWKS_LIFETIME_SECONDS, ROOT_SIGNING_ALG, SIGNED_JWKS_IAT_LEEWAY_SECONDS, SIGNED_JWKS_TYP, generateKeyPair, type PublicJwk } from '@sealwire/core'
 import { generateRootKey, signKeySet, type RootKeyPair } from '@sealwire/cli'
@@ -69,9 +69,10 @@ describe('signKeySet / verifyKeySet', () => {
   })
 
   it('refuses a set re-signed by another key under the pinned root jwk header', async () => {
+    const rootPublic = { kty: 'EC', crv: 'P-256', x: root.publicJwk.x!, y: root.publicJwk.y! }
     // The header names our root, the signature is another key's: the signature check catches it.
     const forged = await new SignJWT({ keys: serverKeys })
-      .setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', jwk: { kty: 'EC', crv: 'P-256', x: root.publicJwk.x!, y: root.publicJwk.y! } })
+      .setProtectedHeader({ alg: 'ES256', typ: 'sealwire-jwks+jwt', kid: await calculateJwkThumbprint(rootPublic), jwk: rootPublic })
       .setIssuedAt(NOW / 1000)
       .setExpirationTime(NOW / 1000 + DAY)
       .sign(await importJWK(other.privateJwk, 'ES256'))
