@@ -81,7 +81,7 @@ export const echoRequest = (envelope: string): Request => new Request(`${ORIGIN}
 type Call = (input: never) => Promise<number>
 
 async function handlerOf({ shape, mode }: HandlerCaseSpec, privateJwk: JsonWebKey): Promise<{ call: Call; input: (envelope: string) => unknown }> {
-  const server = mode === 'sealwire' ? createSealwireServer({ keys: [privateJwk as never] }) : undefined
+  const server = mode === 'sealwire' ? createSealwireServer({ keys: [privateJwk as never], singleInstance: true }) : undefined
   await server?.ready
   if (shape === 'lambda') {
     // The app as a Lambda function would write it: the body it got, back as JSON.
