@@ -189,6 +189,10 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     meters.outcome(e)
     emitEvent(appOnEvent, e)
   }
+  const onSealed = (ms: number): void => meters.sealed(ms)
+  // Neither listening (the default: no meter provider, no onEvent), no event is built at all.
+  // Asked per request: the instruments of a global provider exist only once it has loaded.
+  const listening = (): boolean => appOnEvent !== undefined || meters.recording
 
   // Keys are imported once (here, or on first use for a keys function); requests only look them up by kid.
   const keys = keySource(o.keys)
@@ -229,6 +233,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
   let warnedInsecure = false
 
   const event = (checked: { incoming: IncomingRequest; started: number }, code: SealwireEvent['code'], kid?: string): void => {
+    if (!listening()) return
     const e: SealwireEvent = { type: 'rejected', code, route: routeLabel(checked.incoming.route), ms: monotonicNow() - checked.started }
     if (kid !== undefined) e.kid = kid
     if (checked.incoming.peer !== undefined) e.peer = checked.incoming.peer
@@ -378,16 +383,16 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           sessionStore,
           ...(route?.schema === undefined ? {} : { schema: route.schema }),
         })
-        meters.opened(monotonicNow() - openStarted, 'accepted')
+        if (meters.recording) meters.opened(monotonicNow() - openStarted, 'accepted')
         // A request within a session cost no key agreement: it is not counted against that budget.
         if (peer !== undefined && opened.claims.sid === undefined) guard!.recordKeyAgreement(peer)
         // An accepted request that offered a session gets one, announced in every answer sealed for it.
         const reply = sessionStore === undefined ? opened.reply : await establishOffered(opened, { store: sessionStore, backend: keyRing.backend, ttlSeconds: o.sessions!.ttlSeconds, clock })
-        const context = { onEvent, onSealed: (ms: number) => meters.sealed(ms), clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
+        const context = { onEvent: listening() ? onEvent : undefined, onSealed: meters.recording ? onSealed : undefined, clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, reply, context, opened.head) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
-        meters.opened(monotonicNow() - openStarted, error.code)
+        if (meters.recording) meters.opened(monotonicNow() - openStarted, error.code)
         const reply = replyContextOf(err)
         if (peer !== undefined) {
           guard!.recordFailure(peer, error.code)

@@ -158,6 +158,7 @@ export class Exchange<T> implements SealwireExchange<T> {
     if (this.#settled) return
     this.#settled = true
     const c = this.#context
+    if (c.onEvent === undefined) return
     const event: SealwireEvent = { type, route: route === undefined ? c.route : routeLabel(route), ms: monotonicNow() - c.started, kid: this.claims.kid }
     if (code !== undefined) event.code = code
     if (c.peer !== undefined) event.peer = c.peer

@@ -29,10 +29,12 @@ const finite = (value: unknown): number | undefined => (typeof value === 'number
  * do not share one), and a registered provider would silently get nothing.
  * Loaded on demand so that the server runs without it; undefined when absent.
  */
-async function globalMeterProvider(): Promise<MeterProvider | undefined> {
+async function globalMeter(): Promise<Meter | undefined> {
   try {
     const api = await import('@opentelemetry/api')
-    return api.metrics.getMeterProvider()
+    const meter = api.metrics.getMeterProvider().getMeter(METER_NAME)
+    // The API's no-op meter (no provider registered): nothing would record, so no instruments.
+    return meter === api.createNoopMeter() ? undefined : meter
   } catch {
     return undefined
   }
@@ -55,10 +57,19 @@ export class EngineMetrics {
       this.#instruments = new Instruments((provider as MeterProvider).getMeter(METER_NAME), replayStore)
       this.loaded = Promise.resolve()
     } else {
-      this.loaded = globalMeterProvider().then((global) => {
-        if (global !== undefined) this.#instruments = new Instruments(global.getMeter(METER_NAME), replayStore)
+      this.loaded = globalMeter().then((meter) => {
+        if (meter !== undefined) this.#instruments = new Instruments(meter, replayStore)
       })
     }
+  }
+
+  /**
+   * Whether anything records: false until the instruments exist, and for good
+   * without a provider. The engine then builds no per-request attributes or
+   * events for them.
+   */
+  get recording(): boolean {
+    return this.#instruments !== undefined
   }
 
   /** One per request, from its security event. */

@@ -79,6 +79,18 @@ export function parseIp(address: string): IpBytes | undefined {
   return text.includes(':') ? parseIpv6(text) : parseIpv4(text)
 }
 
+/**
+ * The peer address of a connection, parsed: one entry remembered, since a
+ * keep-alive connection (or a proxy in front) brings the same peer request
+ * after request. Never mutated by its readers.
+ */
+function peerAddress(peer: string | undefined): IpBytes | undefined {
+  if (peer === undefined) return undefined
+  if (peer !== lastPeer.text) lastPeer = { text: peer, bytes: parseIp(peer) }
+  return lastPeer.bytes
+}
+let lastPeer: { text: string; bytes: IpBytes | undefined } = { text: '', bytes: undefined }
+
 /** Parses `192.0.2.7`, `10.0.0.0/8`, `::1` or `fd00::/8`; undefined when it is neither. */
 export function parseNetwork(text: string): IpNetwork | undefined {
   const slash = text.indexOf('/')
@@ -138,7 +150,7 @@ function fromTrustedProxy(policy: TransportPolicy, address: IpBytes | undefined)
  * requestScheme(policy, false, '10.0.0.2', 'https') // 'https' when 10.0.0.0/8 is trusted, else 'http'
  */
 export function requestScheme(policy: TransportPolicy, secure: boolean, peer: string | undefined, forwardedProtoHeader: string | undefined): 'http' | 'https' {
-  if (forwardedProtoHeader !== undefined && fromTrustedProxy(policy, peer === undefined ? undefined : parseIp(peer))) {
+  if (forwardedProtoHeader !== undefined && policy.trustedProxies.length > 0 && fromTrustedProxy(policy, peerAddress(peer))) {
     return forwardedProto(forwardedProtoHeader) === 'https' ? 'https' : 'http'
   }
   return secure ? 'https' : 'http'
@@ -179,7 +191,9 @@ export function transportAllowed(
   forwarded: boolean = forwardedProtoHeader !== undefined,
 ): boolean {
   if (!policy.requireTls) return true
-  const address = peer === undefined ? undefined : parseIp(peer)
+  // The peer is parsed only where a rule reads it: with no trusted proxy, a TLS
+  // connection passes on its own (parsing an address costs a regular expression per request).
+  const address = policy.trustedProxies.length === 0 && (secure || !policy.allowInsecureLoopback) ? undefined : peerAddress(peer)
   if (forwardedProtoHeader !== undefined && fromTrustedProxy(policy, address)) {
     // Only the rightmost value is our trusted proxy's own (see forwardedProto).
     return forwardedProto(forwardedProtoHeader) === 'https'

@@ -61,6 +61,17 @@ describe('platform.decodeUtf8', () => {
   })
 })
 
+describe('platform.encodeUtf8', () => {
+  it('encodes as TextEncoder does, a lone surrogate as U+FFFD, into a plain view of the bytes', () => {
+    const encoder = new TextEncoder()
+    for (const text of ['', 'plain', '{"a":"é€😀"}', 'lone \uD800 high', 'lone \uDC00 low', 'x'.repeat(5000)]) {
+      const bytes = platform.encodeUtf8(text)
+      expect(bytes).toEqual(encoder.encode(text))
+      expect(bytes.byteLength).toBe(encoder.encode(text).byteLength)
+    }
+  })
+})
+
 describe('nodeBackend', () => {
   it('refuses a private JWK whose d does not belong to its x/y, on both curves', async () => {
     for (const crv of ['P-256', 'X25519'] as const) {

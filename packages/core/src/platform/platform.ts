@@ -24,6 +24,8 @@ export interface Platform {
   readonly decodeBase64url: (text: string) => Uint8Array
   /** Strict UTF-8: invalid bytes throw, a leading BOM is dropped (as `TextDecoder` does). */
   readonly decodeUtf8: (bytes: Uint8Array) => string
+  /** The UTF-8 bytes of text, as `TextEncoder` encodes it (a lone surrogate becomes U+FFFD). */
+  readonly encodeUtf8: (text: string) => Uint8Array
   /**
    * HKDF-SHA256 (RFC 5869) of `length` bytes: the session secret and each
    * session request's key (docs/PROTOCOL.md §11).

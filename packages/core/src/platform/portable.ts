@@ -1,5 +1,5 @@
 import { joseBackend } from '../crypto/jose-backend.js'
-import { fromB64u, isCanonicalBase64url } from '../encoding.js'
+import { fromB64u, isCanonicalBase64url, utf8 } from '../encoding.js'
 import type { Platform } from './platform.js'
 import { webCryptoHkdf } from './webcrypto-hkdf.js'
 
@@ -12,5 +12,6 @@ export const platform: Platform = {
   isCanonicalBase64url,
   decodeBase64url: fromB64u,
   decodeUtf8: (bytes) => decoder.decode(bytes),
+  encodeUtf8: utf8,
   hkdf: webCryptoHkdf,
 }

@@ -1,7 +1,6 @@
 import { CONTENT_ENCRYPTION_ALG, RESPONSE_KEY_MANAGEMENT_ALG, RESPONSE_TYP } from '../constants.js'
 import type { CryptoBackend } from '../crypto/backend.js'
 import { platform } from '#platform'
-import { utf8 } from '../encoding.js'
 import type { ReplyContext } from './request-descriptor.js'
 import { SESSION_PARAM } from '../session/session-constants.js'
 import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, isFieldValue, unsealableReason } from './sealed-head.js'
@@ -41,14 +40,14 @@ export function sealResponse(options: SealResponseOptions): Promise<string> {
   if (reply.session !== undefined) header[SESSION_PARAM] = reply.session
   const fields = options.headers === undefined ? undefined : responseHead(options.headers)
   if (fields !== undefined && reply.sealsHead !== true) throw new TypeError('headers: this requester did not announce the sealed head (shd); send them in clear or not at all')
-  const body = typeof options.body === 'string' ? utf8(options.body) : options.body
+  const body = typeof options.body === 'string' ? platform.encodeUtf8(options.body) : options.body
   if (reply.sealsHead !== true) return backend.sealWithSecret(body, header, reply.rk)
   return (async () => {
     // A JWE of its own under the same rk, inside the protected header: the header is the
     // answer's AAD, so the fields cannot be stripped, swapped or moved to another answer.
     // Sent to every requester that announced the sealed head, `{}` when there are no fields:
     // its presence tells the client that no field of the sealed kinds may be believed in clear.
-    header[SEALED_HEAD_PARAM] = await backend.sealWithSecret(utf8(fields ?? '{}'), { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_HEAD_TYP }, reply.rk)
+    header[SEALED_HEAD_PARAM] = await backend.sealWithSecret(platform.encodeUtf8(fields ?? '{}'), { alg: RESPONSE_KEY_MANAGEMENT_ALG, enc: CONTENT_ENCRYPTION_ALG, typ: RESPONSE_HEAD_TYP }, reply.rk)
     return backend.sealWithSecret(body, header, reply.rk)
   })()
 }

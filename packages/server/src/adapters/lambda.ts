@@ -3,7 +3,7 @@ import type { SealwireServer } from '../create-server.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import { requireSharedReplayStore } from '../shared-replay-store.js'
 import { forwardedProto } from '../transport.js'
-import type { IncomingRequest, OutgoingResponse } from '../types.js'
+import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
 
 /**
  * The event of an API Gateway HTTP API (payload format 2.0) or a Lambda
@@ -89,6 +89,14 @@ function lowercaseHeaders(headers: LambdaHttpEvent['headers'] | undefined): Reco
   return out
 }
 
+/**
+ * A text body as the engine reads it, without the round trip through bytes:
+ * the envelope is the text itself, counted in UTF-8 bytes against the cap.
+ */
+function textBody(text: string): BodySource {
+  return { readUpTo: async (maxBytes) => (Buffer.byteLength(text, 'utf8') > maxBytes ? undefined : text) }
+}
+
 function isHttpEvent(event: unknown): event is LambdaHttpEvent {
   const e = event as Partial<LambdaHttpEvent> | null
   return e?.version === '2.0' && typeof e.rawPath === 'string' && typeof e.requestContext?.http?.method === 'string'
@@ -168,7 +176,7 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
 
     const headers = lowercaseHeaders(event.headers)
     const raw = event.body ?? undefined
-    const body = raw === undefined || raw === '' ? null : event.isBase64Encoded ? Buffer.from(raw, 'base64') : new TextEncoder().encode(raw)
+    const body: BodySource | null = raw === undefined || raw === '' ? null : event.isBase64Encoded ? Buffer.from(raw, 'base64') : textBody(raw)
     const incoming: IncomingRequest = {
       method,
       target,
