@@ -57,6 +57,21 @@ describe('a plain Request', () => {
     expect(json).toEqual({ parsed: { to: 'bob', amount: 21 }, typed: 42, crv: 'X25519' })
   })
 
+  it("the handler's request.signal is the platform request's own: a client that goes away aborts the handler's work", async () => {
+    let seen: AbortSignal | undefined
+    const handler = withSealwire(server, (request) => {
+      seen = request.signal
+      return Response.json({ ok: true })
+    })
+    const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/signal', body: { n: 1 } })
+    const controller = new AbortController()
+    const outer = new Request(ORIGIN + '/signal', { method: 'POST', headers: sealed.headers, body: sealed.httpBody!, signal: controller.signal })
+    expect((await handler(outer)).status).toBe(200)
+    expect(seen).toBe(outer.signal)
+    controller.abort()
+    expect(seen!.aborted).toBe(true)
+  })
+
   it('http: URLs are refused; with a peer hook, loopback can be allowed for development', async () => {
     const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/x', body: 1 })
     const strict = withSealwire(server, () => new Response('no'))

@@ -28,6 +28,11 @@ export const HANDLER_DROPPED_REQUEST_HEADERS: readonly string[] = [
   ...METHOD_OVERRIDE_HEADERS,
 ]
 
+const DROPPED = new Set(HANDLER_DROPPED_REQUEST_HEADERS)
+
+/** Whether a request field is one `HANDLER_DROPPED_REQUEST_HEADERS` names (lowercase name). */
+export const isDroppedRequestHeader = (name: string): boolean => DROPPED.has(name)
+
 /** Media type of the decrypted body an adapter hands its handler. */
 export const DECRYPTED_BODY_MEDIA_TYPE = 'application/json'
 
@@ -38,7 +43,9 @@ export const DECRYPTED_BODY_MEDIA_TYPE = 'application/json'
  * @param hasBody the handler gets a decrypted body (the protocol's `null` is none)
  */
 export function rewriteHandlerHeaders<H extends Record<string, string | string[] | undefined>>(headers: H, hasBody: boolean): H {
-  for (const name of HANDLER_DROPPED_REQUEST_HEADERS) delete headers[name]
+  // Only the fields present: deleting an absent one still costs a lookup, and each delete can
+  // move a framework's header object to V8's slower dictionary form.
+  for (const name of HANDLER_DROPPED_REQUEST_HEADERS) if (headers[name] !== undefined) delete headers[name]
   if (hasBody) (headers as Record<string, string>)['content-type'] = DECRYPTED_BODY_MEDIA_TYPE
   return headers
 }

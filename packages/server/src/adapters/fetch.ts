@@ -2,7 +2,7 @@ import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSc
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { toResponse } from '../handle-fetch.js'
-import { DECRYPTED_BODY_MEDIA_TYPE, HANDLER_DROPPED_REQUEST_HEADERS } from '../handler-request-headers.js'
+import { DECRYPTED_BODY_MEDIA_TYPE, isDroppedRequestHeader } from '../handler-request-headers.js'
 import { platformPeer, runtimeTellsPeer } from '../platform-peer.js'
 import { isCorsPreflight } from '../preflight.js'
 import { requireSharedReplayStore } from '../shared-replay-store.js'
@@ -92,24 +92,36 @@ function preflightAnswer(response: Response): Response {
  * The Request the handler sees: same method, the URL and headers with the
  * sealed head restored (the query back on the URL, the sealed fields among
  * the headers), the decrypted body as JSON.
+ *
+ * Lean on purpose, per request: the fields go in as one list (no Headers copy
+ * to delete from), and the inner Request's `signal` is the outer one itself,
+ * read when the handler asks: linking a new signal to it costs an abort
+ * listener and a finalizer per request, and on @hono/node-server reading
+ * `request.signal` builds the full platform Request the lightweight one avoids.
  */
 function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): SealwireRequest<T> {
-  const headers = new Headers(request.headers)
-  for (const name of HANDLER_DROPPED_REQUEST_HEADERS) headers.delete(name)
   const head = exchange.head
+  const fields: Array<[string, string]> = []
+  request.headers.forEach((value, name) => {
+    if (!isDroppedRequestHeader(name)) fields.push([name, value])
+  })
   let url = request.url
   if (head !== undefined) {
-    for (const [name, value] of head.headers) headers.set(name, value)
+    // None of them is also in clear: the engine refused such a request (invalid_sealed_head).
+    for (const [name, value] of head.headers) fields.push([name, value])
     if (head.query !== undefined) url = `${url.replace(/[?#].*$/s, '')}?${head.query}`
   }
   const method = request.method
   // `null` is the protocol's "no body". GET and HEAD cannot carry one in a Request;
   // their sealed body (rare) is still in `request.sealwire.body`.
   const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
-  if (withBody) headers.set('content-type', DECRYPTED_BODY_MEDIA_TYPE)
-  const inner = new Request(url, { method, headers, body: withBody ? JSON.stringify(exchange.body) : null, signal: request.signal })
+  if (withBody) fields.push(['content-type', DECRYPTED_BODY_MEDIA_TYPE])
+  const inner = new Request(url, { method, headers: fields, body: withBody ? JSON.stringify(exchange.body) : null })
   const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
-  return Object.defineProperty(inner, 'sealwire', { value: sealwire, enumerable: false }) as SealwireRequest<T>
+  return Object.defineProperties(inner, {
+    sealwire: { value: sealwire, enumerable: false },
+    signal: { get: () => request.signal, enumerable: false, configurable: true },
+  }) as SealwireRequest<T>
 }
 
 /**
