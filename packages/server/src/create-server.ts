@@ -372,7 +372,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           keyRing,
           replayStore,
           // The request line's method, or a method-override header's (refused at step 9).
-          request: { method: boundMethod(incoming), target: incoming.target, ...(o.origins === undefined ? {} : { origin: originOf(incoming) }) },
+          request: { method: boundMethod(incoming), target: incoming.target, origin: o.origins === undefined ? undefined : originOf(incoming) },
           origins: o.origins,
           maxAgeSeconds: o.maxAgeSeconds,
           maxSkewSeconds: o.maxSkewSeconds,
@@ -381,7 +381,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           hasClearHeader: (name) => incoming.header(name) !== undefined,
           sealedRequestHeaders,
           sessionStore,
-          ...(route?.schema === undefined ? {} : { schema: route.schema }),
+          schema: route?.schema,
         })
         if (meters.recording) meters.opened(monotonicNow() - openStarted, 'accepted')
         // A request within a session cost no key agreement: it is not counted against that budget.

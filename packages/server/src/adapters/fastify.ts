@@ -72,7 +72,9 @@ function forbidHijack(reply: FastifyReply): void {
 /** The handler's response fields (Fastify holds them until it writes), for the engine to seal those it seals. */
 function replyFields(reply: FastifyReply): Array<[string, string]> {
   const fields: Array<[string, string]> = []
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
+  const headers = reply.getHeaders()
+  for (const name in headers) {
+    const value = headers[name]
     if (value !== undefined) fields.push([name.toLowerCase(), Array.isArray(value) ? value.join(', ') : String(value)])
   }
   return fields
@@ -132,7 +134,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
   fastify.addHook('onRequest', (request, reply, next) => {
     const target = request.raw.url ?? request.url
     if (server.isJwksRequest(request.method, target)) return next()
-    const incoming = { ...incomingFromNode(request.raw, target), route: request.routeOptions.url }
+    const incoming = incomingFromNode(request.raw, target, undefined, request.routeOptions.url)
     const pre = server.precheck(incoming)
     if (!pre.ok) {
       send(reply, undefined, pre.response)

@@ -23,6 +23,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 /** In the order they are replaced below (restore() removes them in reverse). */
 const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
+/** Marks a method that was not an own property of the response (restore deletes the override). */
+const NOT_OWN = Symbol('not own')
 
 /**
  * Holds back everything a handler writes to a Node response — status and
@@ -42,15 +44,16 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
 
   // What was there before: the prototype's methods, or another middleware's own
   // wrappers (compression mounted before Sealwire), which must come back intact.
+  // Usually none is an own property: then nothing is remembered per response.
   const target = res as unknown as Record<string, unknown>
-  const previous = OVERRIDDEN.map((name) => [name, Object.hasOwn(target, name), target[name]] as const)
+  const own = OVERRIDDEN.some((name) => Object.hasOwn(target, name)) ? OVERRIDDEN.map((name) => (Object.hasOwn(target, name) ? target[name] : NOT_OWN)) : undefined
   const restore = () => {
     // Last added, first removed: V8 then rolls the object back to its earlier
     // shape instead of switching it to a slow dictionary for the rest of the response.
-    for (let i = previous.length - 1; i >= 0; i--) {
-      const [name, own, value] = previous[i]!
-      if (own) target[name] = value
-      else delete target[name]
+    for (let i = OVERRIDDEN.length - 1; i >= 0; i--) {
+      const value = own === undefined ? NOT_OWN : own[i]
+      if (value === NOT_OWN) delete target[OVERRIDDEN[i]!]
+      else target[OVERRIDDEN[i]!] = value
     }
   }
 

@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http'
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { SealedHead } from '../exchange.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
@@ -32,10 +32,12 @@ export function nodeHasBody(req: IncomingMessage): boolean {
  * setting: Sealwire applies its own `trustedProxies`.
  *
  * @param target the origin-form target as received (`req.originalUrl` in Express)
+ * @param route the route template for events, where the framework knows it before routing
  */
-export function incomingFromNode(req: IncomingMessage, target: string, body: () => BodySource | null = () => nodeBody(req)): IncomingRequest {
+export function incomingFromNode(req: IncomingMessage, target: string, body: (() => BodySource | null) | undefined = undefined, route?: string): IncomingRequest {
   const headers = req.headers
   return {
+    route,
     method: req.method ?? 'GET',
     target,
     header(name) {
@@ -43,7 +45,7 @@ export function incomingFromNode(req: IncomingMessage, target: string, body: () 
       return Array.isArray(value) ? value.join(', ') : value
     },
     hasBody: nodeHasBody(req),
-    body,
+    body: body ?? (() => nodeBody(req)),
     // HTTP/2 (compat API) carries the authority as a pseudo-header; HTTP/1.1 as Host.
     authority: (headers[':authority'] as string | undefined) ?? headers.host,
     secure: (req.socket as Partial<TLSSocket> | null)?.encrypted === true,
@@ -98,11 +100,11 @@ export function nodeResponseHeaders(res: ServerResponse): Array<[string, string]
  */
 export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): void {
   // Fields sealed inside the answer leave the clear response.
-  for (const name of outgoing.sealedHeaders ?? []) res.removeHeader(name)
-  const headers: OutgoingHttpHeaders = { ...outgoing.headers }
-  // The rest of an oversized body is not read: closing stops the upload (RFC 9110 §15.5.14).
-  if (outgoing.status === 413) headers.connection = 'close'
+  if (outgoing.sealedHeaders !== undefined) for (const name of outgoing.sealedHeaders) res.removeHeader(name)
+  const headers = outgoing.headers
   for (const name in headers) res.setHeader(name, headers[name]!)
+  // The rest of an oversized body is not read: closing stops the upload (RFC 9110 §15.5.14).
+  if (outgoing.status === 413) res.setHeader('connection', 'close')
   res.statusCode = outgoing.status
   res.statusMessage = STATUS_CODES[outgoing.status] ?? ''
   res.end(outgoing.body)
