@@ -119,15 +119,21 @@ export async function handleFetch<S extends StandardSchemaV1>(
     if (name === 'content-type') contentType = value
   })
   const sealed = await exchange.reply({ status: response.status, contentType, body, headers: fields })
-  // The handler's fields that stay in clear, then the envelope's own; as a plain
-  // list, which every runtime takes without building a Headers object first.
+  // The handler's fields that stay in clear, then the envelope's own, as a plain
+  // record: every runtime takes one without building a Headers object first
+  // (@hono/node-server writes it straight to the socket). A repeated field
+  // (Set-Cookie) keeps its values apart in a list instead.
   const dropped = server.droppedResponseHeaders
   const sealedNames = sealed.sealedHeaders
-  const kept: Array<[string, string]> = []
+  // No prototype: a field named like one of Object's members (`__proto__`) stays a field.
+  const kept: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, sealed.headers)
+  let repeated: Array<[string, string]> | undefined
   for (const field of fields) {
     const name = field[0]
-    if (!Object.hasOwn(sealed.headers, name) && !dropped.includes(name) && sealedNames?.includes(name) !== true) kept.push(field)
+    if (Object.hasOwn(sealed.headers, name) || dropped.includes(name) || sealedNames?.includes(name) === true) continue
+    if (Object.hasOwn(kept, name)) (repeated ??= []).push(field)
+    else kept[name] = field[1]
   }
-  for (const name in sealed.headers) kept.push([name, sealed.headers[name]!])
-  return new Response(sealed.body, { status: sealed.status, headers: kept })
+  const headers: HeadersInit = repeated === undefined ? kept : [...Object.entries(kept), ...repeated]
+  return new Response(sealed.body, { status: sealed.status, headers })
 }
