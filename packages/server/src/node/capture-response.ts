@@ -1,13 +1,13 @@
+import { Buffer } from 'node:buffer'
 import type { OutgoingHttpHeader, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-
-const encoder = new TextEncoder()
 
 type Chunk = string | Uint8Array
 type Callback = (error?: Error | null) => void
 
 function toBytes(chunk: Chunk, encoding: BufferEncoding | undefined): Uint8Array {
   if (typeof chunk !== 'string') return chunk
-  return encoding === undefined || encoding === 'utf8' || encoding === 'utf-8' ? encoder.encode(chunk) : Buffer.from(chunk, encoding)
+  // Buffer for UTF-8 too: TextEncoder allocates a fresh ArrayBuffer per call (see response-body.ts).
+  return Buffer.from(chunk, encoding ?? 'utf8')
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
