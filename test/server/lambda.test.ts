@@ -58,6 +58,29 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
     expect((await open(result, sealed)).json).toEqual({ parsed: { amount: 7 }, amount: 7, contentType: 'application/json' })
   })
 
+  it('serializes event.body only when the handler reads it, once, and lets the handler replace it', async () => {
+    let serialized = 0
+    // A schema whose output serializes itself: counts how often the adapter turns it into event.body.
+    const Counted = z.object({ amount: z.number() }).transform((v) => ({ ...v, toJSON: () => (serialized++, v) }))
+    const sealedOnly = sealwireLambda(server, async (event) => ({ statusCode: 200, body: String(event.sealwire.body.amount) }), { schema: Counted })
+    const first = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { amount: 3 } })
+    expect((await open(await sealedOnly(postEvent(first), {}), first)).text).toBe('3')
+    expect(serialized).toBe(0)
+
+    const readsTwice = sealwireLambda(
+      server,
+      async (event) => {
+        const text = `${event.body}|${event.body}|${Object.keys(event).includes('body')}`
+        event.body = 'replaced'
+        return { statusCode: 200, body: `${text}|${event.body}` }
+      },
+      { schema: Counted },
+    )
+    const second = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { amount: 4 } })
+    expect((await open(await readsTwice(postEvent(second), {}), second)).text).toBe('{"amount":4}|{"amount":4}|true|replaced')
+    expect(serialized).toBe(1)
+  })
+
   it('binds to rawPath as sent, stage prefix included', async () => {
     const handler = sealwireLambda(server, async (event) => ({ htu: event.sealwire.claims.htu }))
     const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/prod/echo', body: 1 })

@@ -1,6 +1,6 @@
 import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from '../create-server.js'
-import { rewriteHandlerHeaders } from '../handler-request-headers.js'
+import { DECRYPTED_BODY_MEDIA_TYPE, isDroppedRequestHeader } from '../handler-request-headers.js'
 import { requireSharedReplayStore } from '../shared-replay-store.js'
 import { forwardedProto } from '../transport.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
@@ -95,6 +95,34 @@ function lowercaseHeaders(headers: LambdaHttpEvent['headers'] | undefined): Reco
  */
 function textBody(text: string): BodySource {
   return { readUpTo: async (maxBytes) => (Buffer.byteLength(text, 'utf8') > maxBytes ? undefined : text) }
+}
+
+/**
+ * The headers the handler's event carries (see HANDLER_DROPPED_REQUEST_HEADERS),
+ * built by skipping the dropped fields rather than copying and deleting them:
+ * a delete turns the object into V8's slow dictionary form.
+ */
+function handlerHeaders(headers: Record<string, string>, hasBody: boolean): Record<string, string | undefined> {
+  const inner: Record<string, string | undefined> = {}
+  for (const name in headers) if (!isDroppedRequestHeader(name)) inner[name] = headers[name]
+  if (hasBody) inner['content-type'] = DECRYPTED_BODY_MEDIA_TYPE
+  return inner
+}
+
+/**
+ * `event.body` as the handler reads it: the decrypted body as JSON text, made
+ * on its first read. Serializing it up front was the largest cost the adapter
+ * added to a call, paid again by every handler that takes `event.sealwire.body`
+ * instead. Writable like any member of the event.
+ */
+function jsonBodyOnRead(event: LambdaHttpEvent, body: unknown): void {
+  let text: string | undefined
+  Object.defineProperty(event, 'body', {
+    configurable: true,
+    enumerable: true,
+    get: () => (text ??= JSON.stringify(body)),
+    set: (value: unknown) => Object.defineProperty(event, 'body', { value, writable: true, enumerable: true, configurable: true }),
+  })
 }
 
 function isHttpEvent(event: unknown): event is LambdaHttpEvent {
@@ -199,7 +227,7 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
     if (!outcome.ok) return toResult(outcome.response)
     const { exchange } = outcome
 
-    const innerHeaders: Record<string, string | undefined> = rewriteHandlerHeaders({ ...headers }, exchange.body !== null)
+    const innerHeaders = handlerHeaders(headers, exchange.body !== null)
     // The sealed head (docs/PROTOCOL.md §3.5): fields among the headers, the query back in the event.
     const head = exchange.head
     // A sealed Cookie goes where payload 2.0 puts cookies (`cookies`), as API Gateway would have.
@@ -214,10 +242,11 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
       ...restored,
       ...query,
       headers: innerHeaders,
-      body: exchange.body === null ? undefined : JSON.stringify(exchange.body),
+      body: undefined as string | undefined,
       isBase64Encoded: false,
       sealwire: { body: exchange.body, claims: exchange.claims },
     } as SealwireLambdaEvent<InferOutput<S>>
+    if (exchange.body !== null) jsonBodyOnRead(inner, exchange.body)
 
     let answer: ReturnType<typeof normalize>
     try {
