@@ -286,7 +286,8 @@ describe('a client pinned to the root', () => {
     const next = await generateKeyPair('X25519')
     await ring.add(next.privateJwk, { primary: true })
     for (const kid of ring.publicJwks().keys.map((k) => k.kid)) if (kid !== next.publicJwk.kid) ring.retire(kid)
-    signedSet = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400 })
+    // Re-signed a second later, as an operator does: a different set under the same iat is refused as a rollback.
+    signedSet = await signKeySet(ring.publicJwks(), rootPrivate, { expiresInSeconds: 86_400, clock: () => Date.now() + 1_000 })
     for (const { kid } of JSON.parse(readFileSync(join(dir, 'server.jwks.json'), 'utf8')).keys as Array<{ kid: string }>) ring.remove(kid)
     const after = (await api.post('/api/whoami', {})) as { kid: string }
     expect(after.kid).toBe(next.publicJwk.kid)
