@@ -20,6 +20,10 @@ export const sealwire = createSealwireServer({
   keys: () => keysFromEnv('SEALWIRE_PRIVATE_JWKS'),
   singleInstance: true,
   allowInsecureLoopback: process.env.SEALWIRE_ALLOW_INSECURE_LOOPBACK === 'true',
+  // The tenant id clients seal beside Authorization (sealHeaders: ['x-tenant-id']), as in the other examples.
+  sealedRequestHeaders: ['x-tenant-id'],
+  // SESSIONS=1: forward-secret sessions (docs/PROTOCOL.md §11), as in the other examples.
+  ...(process.env.SESSIONS === '1' ? { sessions: {} } : {}),
 })
 
 /** The one token `GET /api/me` accepts: a demo, not an authentication scheme. */
