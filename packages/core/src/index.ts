@@ -26,7 +26,7 @@ export type { RecipientKey } from './keys/recipient-key.js'
 export type { ReplayStore } from './replay/replay-store.js'
 export { DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MEMORY_REPLAY_DESIGN_RATE, MemoryReplayStore } from './replay/memory-replay-store.js'
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
-export { checkReplayInput, replayGuardUnavailable, withinDeadline } from './replay/shared-store-call.js'
+export { checkReplayInput, raceDeadline, replayGuardUnavailable, withinDeadline } from './replay/shared-store-call.js'
 
 export type { CryptoBackend, EphemeralPublicJwk } from './crypto/backend.js'
 export { joseBackend } from './crypto/jose-backend.js'

@@ -1,4 +1,4 @@
-import { CURVES, systemClock, type Clock, type Curve, type SessionRecord, type SessionStore } from '@sealwire/core'
+import { CURVES, raceDeadline, systemClock, type Clock, type Curve, type SessionRecord, type SessionStore } from '@sealwire/core'
 
 /**
  * The Redis commands the session store sends, in node-redis v5+ shape: a
@@ -124,17 +124,7 @@ export class RedisSessionStore implements SessionStore {
     }
   }
 
-  async #bounded<T>(command: PromiseLike<T>, name: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    try {
-      return await Promise.race([
-        command,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Redis did not answer ${name} within ${this.timeoutMs} ms`)), this.timeoutMs)
-        }),
-      ])
-    } finally {
-      clearTimeout(timer)
-    }
+  #bounded<T>(command: PromiseLike<T>, name: string): Promise<T> {
+    return raceDeadline(command, this.timeoutMs, `Redis did not answer ${name}`)
   }
 }

@@ -25,15 +25,15 @@ export function checkReplayInput(jti: unknown, expiresAt: unknown): void {
 
 /**
  * Waits for a backend call at most `timeoutMs`: a hung network or server must
- * not hang the request. Past the deadline `onTimeout` runs (to abort the
- * call) and the wait rejects; any rejection becomes `replay_guard_unavailable`
- * with the reason as its `cause`. The call itself may still land later, which
- * only remembers the jti of a request that was refused: harmless.
+ * not hang the request. Past the deadline `onTimeout` runs (to abort the call)
+ * and the wait rejects with `${what} within ${timeoutMs} ms`. The call itself
+ * may still land later. For any store (replay, session) that must not wait on
+ * its backend without bound.
  *
  * @example
- * const reply = await withinDeadline(client.set(key, '1', options), 500, 'Redis did not answer SET NX')
+ * const value = await raceDeadline(client.get(key), 500, 'Redis did not answer GET')
  */
-export async function withinDeadline<T>(call: PromiseLike<T>, timeoutMs: number, what: string, onTimeout?: () => void): Promise<T> {
+export async function raceDeadline<T>(call: PromiseLike<T>, timeoutMs: number, what: string, onTimeout?: () => void): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     return await Promise.race([
@@ -45,9 +45,24 @@ export async function withinDeadline<T>(call: PromiseLike<T>, timeoutMs: number,
         }, timeoutMs)
       }),
     ])
-  } catch (cause) {
-    throw replayGuardUnavailable(cause)
   } finally {
     clearTimeout(timer)
+  }
+}
+
+/**
+ * `raceDeadline` for a replay store: any rejection becomes
+ * `replay_guard_unavailable` with the reason as its `cause`. A call that lands
+ * after the deadline only remembers the jti of a request that was refused:
+ * harmless.
+ *
+ * @example
+ * const reply = await withinDeadline(client.set(key, '1', options), 500, 'Redis did not answer SET NX')
+ */
+export async function withinDeadline<T>(call: PromiseLike<T>, timeoutMs: number, what: string, onTimeout?: () => void): Promise<T> {
+  try {
+    return await raceDeadline(call, timeoutMs, what, onTimeout)
+  } catch (cause) {
+    throw replayGuardUnavailable(cause)
   }
 }
