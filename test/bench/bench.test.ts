@@ -9,12 +9,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateKeyPair, importRecipientKey, openResponse, sealRequest, type Curve } from '@sealwire/core'
+import { decodeProtectedHeader, generateKeyPair, importRecipientKey, openResponse, sealRequest, type Curve } from '@sealwire/core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { floorFetch, floorLambda } from './handlers/floor-handlers.js'
 import { echoEvent, echoRequest, type HandlerRun } from './handlers/handler-bench.js'
 import { BENCH_ROUTE, FRAMEWORKS } from './http/contract.js'
-import { BENCH_CURVES, BODY_1KIB, startServer, stopServer, type HttpRun } from './http/load.js'
+import { BENCH_CURVES, BODY_1KIB, establishBenchSession, sealPool, startServer, stopServer, type HttpRun } from './http/load.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -43,6 +43,7 @@ describe('pnpm bench (a short run: HTTP on Fastify, the handlers, the replay sto
         ['fastify', 'plain', null],
         ['fastify', 'floor', 'X25519'],
         ['fastify', 'sealwire', 'X25519'],
+        ['fastify', 'sessions', 'X25519'],
       ])
       for (const h of report.http) {
         // The measured run carries the server's CPU and heap allocation per request (the warm-up does not).
@@ -64,6 +65,16 @@ describe('pnpm bench (a short run: HTTP on Fastify, the handlers, the replay sto
           } else {
             expect(r.envelopesSealed).toBeUndefined()
           }
+        }
+        if (h.mode === 'sessions') {
+          // Within the session, every one: the server found the session for each request it opened (those
+          // still in flight when autocannon stopped counting included, one per connection at most), and
+          // made none during the run — so it did no key agreement for them.
+          expect(h.run.serverSessionHits, output).toBeGreaterThanOrEqual(h.run.ok)
+          expect(h.run.serverSessionHits, output).toBeLessThanOrEqual(h.run.ok + 10)
+          expect(h.run.serverSessionsEstablished, output).toBe(0)
+        } else {
+          expect(h.run.serverSessionHits).toBeUndefined()
         }
       }
       // Each adapter against its floor, every call answered 200 (a refused call would be cheap and flatter the ratio).
@@ -97,12 +108,18 @@ describe('pnpm bench (a short run: HTTP on Fastify, the handlers, the replay sto
       expect(verdict('Fastify + Sealwire X25519 / plain Fastify')).toBe('reported')
       expect(verdict('fastify floor X25519: errors')).toBe('met')
       expect(verdict('fastify Sealwire X25519: errors')).toBe('met')
+      expect(verdict('fastify Sealwire sessions X25519: errors')).toBe('met')
+      expect(['met', 'NOT met']).toContain(verdict('Fastify + Sealwire sessions X25519 / plain Fastify (req/s)'))
+      expect(['met', 'NOT met']).toContain(verdict('Fastify + Sealwire sessions X25519: server CPU added per request / v1'))
+      expect(verdict('Express + Sealwire sessions X25519 / plain Express (req/s)')).toBe('not measured')
       expect(['met', 'NOT met']).toContain(verdict('Lambda adapter + Sealwire X25519 / floor lambda handler X25519'))
       expect(['met', 'NOT met']).toContain(verdict('fetch adapter + Sealwire X25519 / floor fetch handler X25519'))
       expect(verdict('fetch Sealwire X25519 handler: calls not answered 200')).toBe('met')
       // Side by side: the three servers of one framework and curve, then their ratios with their verdicts.
       expect(output).toMatch(/Fastify X25519\n\s+floor\s+\d+ req\/s\s+CPU \d+ µs\/req \(\+-?\d+\)\s+heap\s+\d+ B\/req\s+non-2xx 0\s+errors 0\s+timeouts 0\n\s+Sealwire\s+\d+ req\/s/)
       expect(output).toMatch(/Sealwire\/floor \d+\.\d+× \(≥ 0\.9: (met|NOT met)\) req\/s, \d+\.\d+× \(≤ 2: (met|NOT met)\) heap bytes; Sealwire\/plain \d+\.\d+× req\/s/)
+      expect(output).toMatch(/\n\s+sessions\s+\d+ req\/s\s+CPU \d+ µs\/req \(\+-?\d+\)/)
+      expect(output).toMatch(/sessions\/plain \d+\.\d+× \(≥ 0\.5: (met|NOT met)\) req\/s; server CPU added within a session \/ v1 -?\d+\.\d+× \(≤ 0\.33: (met|NOT met)\); opened within the session \d+ of \d+, sessions made during the run 0/)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
@@ -139,7 +156,7 @@ describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)'
   }, 300_000)
 })
 
-describe('the floors (what the Sealwire/floor ratios are read against)', () => {
+describe('the floors and the sessions case (what the ratios are read against)', () => {
   // A floor only bounds Sealwire if it does the protocol's work: each must open a real
   // envelope sealed by core and answer the echo as a response JWE under the request's
   // rk, bound to its jti and status, that core's openResponse accepts.
@@ -172,6 +189,33 @@ describe('the floors (what the Sealwire/floor ratios are read against)', () => {
         await stopServer(child)
       }
     })
+  }, 90_000)
+
+  it.each(BENCH_CURVES)('sessions case, %s: the load is sealed within the session the server announced, and the server opens it', async (curve) => {
+    const keys = await generateKeyPair(curve)
+    const { child, port } = await startServer(join(root, 'test/bench/dist/server.js'), 'fastify', 'sessions', keys.privateJwk)
+    try {
+      const recipient = await importRecipientKey(keys.publicJwk)
+      const session = await establishBenchSession(port, recipient)
+      const [envelope] = await sealPool(recipient, 1, session)
+      // Within the session (docs/PROTOCOL.md §11): `dir` under its sid, no ephemeral key, so no key agreement on either side.
+      const header = decodeProtectedHeader(envelope!)
+      expect(header).toMatchObject({ alg: 'dir', enc: 'A256GCM', sid: session.sid })
+      expect(header).not.toHaveProperty('epk')
+      expect(header).not.toHaveProperty('ses')
+      const response = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: envelope })
+      const text = await response.text()
+      expect(response.status, text).toBe(200)
+      expect(text).not.toContain(BODY_1KIB.memo.slice(0, 32))
+      // The pool keeps envelopes only: one sealed the same way, its reply kept, shows the answer opens.
+      const sealed = await sealRequest({ recipient, request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB, session })
+      const again = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: sealed.headers, body: sealed.httpBody })
+      const opened = await openResponse(await again.text(), { reply: sealed.reply, status: again.status })
+      expect(JSON.parse(new TextDecoder().decode(opened.body))).toEqual(BODY_1KIB)
+      expect(opened.session).toBeUndefined()
+    } finally {
+      await stopServer(child)
+    }
   }, 90_000)
 
   it.each(BENCH_CURVES)('Lambda floor handler, %s: takes an HTTP API event and returns the sealed echo as the result', async (curve) => {

@@ -5,7 +5,8 @@
  *   2. HTTP over loopback (autocannon, 50 connections): per framework — Express 5,
  *      Fastify, Hono on @hono/node-server — the plain server, and per curve the
  *      floor (the least any middleware of the protocol must do, on node:crypto
- *      alone: floor/floor-echo.ts) and Sealwire, in rounds (5 by default, 3 s each),
+ *      alone: floor/floor-echo.ts), Sealwire, and Sealwire with sessions on (its
+ *      load sealed within one session, docs/PROTOCOL.md §11), in rounds (5 by default, 3 s each),
  *      each case's median round reported, with the server's CPU time and heap
  *      bytes allocated per request;
  *   3. the Lambda and fetch adapters without a network: handler calls in a loop
@@ -17,6 +18,7 @@
  *   npx -y pnpm@10 bench
  *   npx -y pnpm@10 bench -- --duration 10 --json out.json
  *   npx -y pnpm@10 bench -- --only http,handlers --frameworks express --curves X25519 --rounds 1 --duration 1 --warmup 0.5 --handler-duration 1   (a quick check)
+ *   npx -y pnpm@10 bench -- --only http --modes plain,sealwire,sessions --rounds 1   (sessions against v1 and plain only)
  *
  * Bundled by tsup (test/bench/tsup.config.ts), run with `--expose-gc`.
  */
@@ -30,7 +32,7 @@ import { fileURLToPath } from 'node:url'
 import { CURVES, DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore, type Curve } from '@sealwire/core'
 
 import { HANDLER_SHAPES, benchHandler, handlerCases, type HandlerCase, type HandlerCaseSpec, type HandlerShape } from './handlers/handler-bench.js'
-import { FRAMEWORKS, type Framework } from './http/contract.js'
+import { FRAMEWORKS, MODES, type Framework, type Mode } from './http/contract.js'
 import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
 
@@ -46,6 +48,8 @@ const { values: args } = parseArgs({
     frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
     // The server keys' curves, for the HTTP and handler cases.
     curves: { type: 'string', default: BENCH_CURVES.join(',') },
+    // The HTTP servers to run: plain, floor, sealwire (v1), sessions (Sealwire with sessions on).
+    modes: { type: 'string', default: MODES.join(',') },
     duration: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
@@ -66,6 +70,8 @@ const frameworks = args.frameworks.split(',') as Framework[]
 for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
 const curves = args.curves.split(',') as Curve[]
 for (const c of curves) if (!CURVES.includes(c)) throw new Error(`unknown curve ${c} (${CURVES.join(', ')})`)
+const modes = args.modes.split(',') as Mode[]
+for (const m of modes) if (!MODES.includes(m)) throw new Error(`unknown mode ${m} (${MODES.join(', ')})`)
 const rounds = Number(args.rounds)
 
 /** ops/s of each micro-benchmark in each round (index round − 1), by "<group> > <bench>" (group as protocol.bench.ts names it, without its round). */
@@ -126,11 +132,12 @@ async function runHttp(): Promise<HttpCase[]> {
     warmupSeconds: Number(args.warmup),
     durationSeconds: Number(args.duration),
   }
-  const byCase = await inRounds(httpCases(frameworks, curves), (c) => benchServer(options, c), (round, result) => {
+  const byCase = await inRounds(httpCases(frameworks, curves, modes), (c) => benchServer(options, c), (round, result) => {
     const r = result.run
+    const sessions = r.serverSessionHits === undefined ? '' : `, opened within the session ${r.serverSessionHits}, sessions made ${r.serverSessionsEstablished}`
     console.log(
       `http round ${round} ${caseLabel(result)}: ${r.requestsPerSecond.toFixed(0)} req/s, server CPU ${r.serverCpuMicrosPerRequest?.toFixed(0)} µs/req, heap ${r.serverHeapBytesPerRequest?.toFixed(0)} B/req, ` +
-        `p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+        `p50 ${r.latencyP50Ms} ms, p99 ${r.latencyP99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}${sessions}`,
     )
     if (r.stoppedEarly === true) console.log(`  (the envelope pool ran short: this run stopped after ${r.requests} requests)`)
   })
@@ -197,12 +204,14 @@ async function runStore(entries: number) {
   return { entries, refused, live: store.size, heapBytesPerEntry: (after - before) / entries, reportedBytesPerEntry: store.byteLength / entries }
 }
 
-const MODE_LABEL = { plain: 'plain', floor: 'floor', sealwire: 'Sealwire' } as const
-/** `express plain`, `express floor X25519`, `express Sealwire X25519`. */
+const MODE_LABEL = { plain: 'plain', floor: 'floor', sealwire: 'Sealwire', sessions: 'Sealwire sessions' } as const
+/** `express plain`, `express floor X25519`, `express Sealwire X25519`, `express Sealwire sessions X25519`. */
 const caseLabel = (c: HttpCaseSpec) => `${c.framework} ${MODE_LABEL[c.mode]}${c.curve === undefined ? '' : ` ${c.curve}`}`
 /** `lambda floor X25519`, `fetch Sealwire P-256`. */
 const handlerLabel = (c: HandlerCaseSpec) => `${c.shape} ${MODE_LABEL[c.mode]} ${c.curve}`
 const FRAMEWORK_NAME: Record<Framework, string> = { express: 'Express', fastify: 'Fastify', hono: 'Hono' }
+/** Sealwire with sessions against the plain server, req/s; Hono's is reported without a target. */
+const SESSION_PLAIN_BOUND: Record<Framework, number | undefined> = { express: 0.85, fastify: 0.5, hono: undefined }
 const SHAPE_NAME: Record<HandlerShape, string> = { lambda: 'Lambda adapter', fetch: 'fetch adapter' }
 
 /** The middle item by `key` (the lower of the two middle ones for an even count); undefined for none. */
@@ -235,14 +244,20 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
     if (x === undefined || y === undefined) return undefined
     return medianBy(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])), (r) => r)
   }
-  const { open, seal } = GROUP
+  const { open, seal, sessionClient, sessionServer } = GROUP
   const rps = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.requestsPerSecond
+  /** The server CPU a case adds per request over the same framework's plain server. */
+  const cpuAdded = (framework: Framework, mode: HttpCaseSpec['mode'], curve: Curve) => {
+    const r = httpRun(http, framework, mode, curve)?.serverCpuMicrosPerRequest
+    const p = httpRun(http, framework, 'plain')?.serverCpuMicrosPerRequest
+    return r === undefined || p === undefined ? undefined : r - p
+  }
   const heap = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.serverHeapBytesPerRequest
   const failures = (c: HttpCaseSpec) => {
     const r = httpRun(http, c.framework, c.mode, c.curve)
     return r === undefined ? undefined : r.errors + r.non2xx + r.timeouts
   }
-  const sealedRates = (http ?? []).filter((h) => h.mode === 'sealwire').map((h) => h.run.requestsPerSecond)
+  const sealedRates = (http ?? []).filter((h) => h.mode === 'sealwire' || h.mode === 'sessions').map((h) => h.run.requestsPerSecond)
   const acceptRate = sealedRates.length === 0 ? undefined : Math.max(...sealedRates)
   // Every framework and curve is listed, run or not: what was not run shows as not measured.
   const sealedCases = httpCases().filter((c) => c.curve !== undefined)
@@ -258,6 +273,22 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
     // The floor is the least any middleware of the protocol does: Sealwire within 10 % of its rate, and twice its garbage at most.
     ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`, value: ratio(rps(framework, 'sealwire', curve), rps(framework, 'floor', curve)), bound: 0.9 })),
     ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap bytes allocated per request)`, value: ratio(heap(framework, 'sealwire', curve), heap(framework, 'floor', curve)), bound: 2, atMost: true })),
+    // Sessions (docs/PROTOCOL.md §11): the same adapter, every measured request within one session.
+    ...FRAMEWORKS.flatMap((framework) =>
+      BENCH_CURVES.map((curve) => {
+        const bound = SESSION_PLAIN_BOUND[framework]
+        const target = `${FRAMEWORK_NAME[framework]} + Sealwire sessions ${curve} / plain ${FRAMEWORK_NAME[framework]} (req/s)`
+        const value = ratio(rps(framework, 'sessions', curve), rps(framework, 'plain'))
+        return bound === undefined ? { target: `${target}, reported`, value, bound: 0, extra: true } : { target, value, bound }
+      }),
+    ),
+    // What a request within a session still costs the server, against a v1 request: both over plain, in CPU time.
+    ...pairs.map(({ framework, curve }) => ({
+      target: `${FRAMEWORK_NAME[framework]} + Sealwire sessions ${curve}: server CPU added per request / v1's`,
+      value: ratio(cpuAdded(framework, 'sessions', curve), cpuAdded(framework, 'sealwire', curve)),
+      bound: 0.33,
+      atMost: true,
+    })),
     ...sealedCases.map((c) => ({ target: `${caseLabel(c)}: errors + non-2xx + timeouts`, value: failures(c), bound: 0, atMost: true })),
     { target: 'Fastify + Sealwire X25519 / plain Fastify (req/s), reported', value: ratio(rps('fastify', 'sealwire', 'X25519'), rps('fastify', 'plain')), bound: 0, extra: true },
     { target: 'Hono + withSealwire X25519 / plain Hono (req/s), reported', value: ratio(rps('hono', 'sealwire', 'X25519'), rps('hono', 'plain')), bound: 0, extra: true },
@@ -269,6 +300,11 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
       })),
     ),
     ...handlerCases().map((c) => ({ target: `${handlerLabel(c)} handler: calls not answered 200`, value: handlerRun(handlers, c.shape, c.mode, c.curve)?.failedCalls, bound: 0, atMost: true })),
+    ...BENCH_CURVES.flatMap((curve) => [
+      { target: `client seal + open per request, within a session / v1, pure-JS fallback (noble) ${curve}`, value: m(sessionClient(curve), BENCH.sessionNoble, BENCH.v1Noble), bound: 10 },
+      { target: `client seal + open per request, within a session / v1, default backend ${curve}, reported`, value: m(sessionClient(curve), BENCH.sessionDefault, BENCH.v1Default), bound: 0, extra: true },
+      { target: `server open per request, within a session / v1 ${curve}, reported`, value: m(sessionServer(curve), BENCH.sessionDefault, BENCH.v1Default), bound: 0, extra: true },
+    ]),
     { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'openRequest P-256 1 MiB / sum of parts', value: m(open('P-256', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
@@ -299,7 +335,8 @@ const times = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(2
 /** `0.93× (≥ 0.9: met)`, the ratio with its target's verdict. */
 const judged = (prefix: string) => {
   const t = targets.find((x) => x.target.startsWith(prefix))
-  return t === undefined ? '-' : `${times(t.value)} (${t.atMost === true ? '≤' : '≥'} ${t.bound}: ${t.verdict})`
+  if (t === undefined) return '-'
+  return t.extra === true ? `${times(t.value)} (${t.verdict})` : `${times(t.value)} (${t.atMost === true ? '≤' : '≥'} ${t.bound}: ${t.verdict})`
 }
 
 if (http !== undefined) {
@@ -316,11 +353,19 @@ if (http !== undefined) {
     console.log(`  ${FRAMEWORK_NAME[framework]}\n${row('plain', plain)}`)
     for (const curve of curves) {
       const name = `${FRAMEWORK_NAME[framework]} + Sealwire ${curve}`
+      const sessions = httpRun(http, framework, 'sessions', curve)
       console.log(`  ${FRAMEWORK_NAME[framework]} ${curve}\n${row('floor', httpRun(http, framework, 'floor', curve))}\n${row('Sealwire', httpRun(http, framework, 'sealwire', curve))}`)
+      if (sessions !== undefined) console.log(row('sessions', sessions))
       console.log(
         `    Sealwire/floor ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`)} req/s, ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap`)} heap bytes;` +
           ` Sealwire/plain ${times(ratio(httpRun(http, framework, 'sealwire', curve)?.requestsPerSecond, plain?.requestsPerSecond))} req/s`,
       )
+      if (sessions !== undefined) {
+        console.log(
+          `    sessions/plain ${judged(`${FRAMEWORK_NAME[framework]} + Sealwire sessions ${curve} / plain`)} req/s; server CPU added within a session / v1 ${judged(`${FRAMEWORK_NAME[framework]} + Sealwire sessions ${curve}: server CPU`)};` +
+            ` opened within the session ${sessions.serverSessionHits} of ${sessions.requests}, sessions made during the run ${sessions.serverSessionsEstablished}`,
+        )
+      }
     }
   }
 }

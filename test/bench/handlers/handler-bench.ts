@@ -7,7 +7,7 @@
  * a resent one is a replay), so the loop times the handler alone.
  */
 import type { JsonWebKey } from 'node:crypto'
-import { generateKeyPair, type Curve } from '@sealwire/core'
+import { generateKeyPair, importRecipientKey, type Curve } from '@sealwire/core'
 import { createSealwireServer } from '@sealwire/server'
 import { withSealwire } from '@sealwire/server/fetch'
 import { sealwireLambda, type LambdaHttpEvent } from '@sealwire/server/lambda'
@@ -131,7 +131,8 @@ async function drive(call: Call, inputs: unknown[], seconds: number): Promise<Ha
 export async function benchHandler(spec: HandlerCaseSpec, seconds: number): Promise<HandlerCase> {
   const keys = await generateKeyPair(spec.curve)
   const { call, input } = await handlerOf(spec, keys.privateJwk as unknown as JsonWebKey)
-  const inputs = async (count: number) => (await sealPool(keys.publicJwk, count)).map(input)
+  const recipient = await importRecipientKey(keys.publicJwk)
+  const inputs = async (count: number) => (await sealPool(recipient, count)).map(input)
   const warmup = await drive(call, await inputs(300), seconds)
   const run = await drive(call, await inputs(Math.ceil(warmup.callsPerSecond * seconds * 1.5) + 100), seconds)
   return { ...spec, run }

@@ -2,10 +2,12 @@
  * The HTTP benchmark's load generator: starts one server process per case
  * (server.js), seals a pool of envelopes AFTER the server is up (each is sent
  * once: a resent envelope is a replay, refused with 409), and drives it with
- * autocannon over loopback — a warm-up, then the measured run.
+ * autocannon over loopback — a warm-up, then the measured run. With sessions
+ * (docs/PROTOCOL.md §11), one session is established over HTTP first, by one
+ * request that offers it, and every envelope of the pools is sealed within it.
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { generateKeyPair, importRecipientKey, sealRequest, type Curve } from '@sealwire/core'
+import { acceptSession, generateKeyPair, importRecipientKey, offerSession, openResponse, sealRequest, type ClientSession, type Curve, type RecipientKey } from '@sealwire/core'
 import autocannon from 'autocannon'
 
 import { BENCH_ROUTE, FRAMEWORKS, type Framework, type Mode, type ServerCommand, type ServerReading } from './contract.js'
@@ -38,9 +40,12 @@ export interface HttpRun {
   serverCpuMicrosPerRequest?: number
   /** Bytes the server process allocated on its V8 heap per request over the run (heap-allocation.ts). */
   serverHeapBytesPerRequest?: number
+  /** With sessions, over the measured run: requests the server opened within a live session, and sessions it established. */
+  serverSessionHits?: number
+  serverSessionsEstablished?: number
 }
 
-/** One HTTP case: a framework, plain (no curve), or sealed on a curve by Sealwire or by the floor. */
+/** One HTTP case: a framework, plain (no curve), or sealed on a curve by Sealwire (v1 or within a session) or by the floor. */
 export interface HttpCaseSpec {
   framework: Framework
   mode: Mode
@@ -89,12 +94,28 @@ export function stopServer(child: ChildProcess): Promise<void> {
   })
 }
 
-/** Seals `count` envelopes for POST /echo with the 1 KiB body. */
-export async function sealPool(recipientJwk: Parameters<typeof importRecipientKey>[0], count: number): Promise<string[]> {
-  const recipient = await importRecipientKey(recipientJwk)
+/** Seals `count` envelopes for POST /echo with the 1 KiB body: v1, or within `session`, each with a fresh `jti`. */
+export async function sealPool(recipient: RecipientKey, count: number, session?: ClientSession): Promise<string[]> {
   const pool: string[] = new Array(count)
-  for (let i = 0; i < count; i++) pool[i] = (await sealRequest({ recipient, request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB })).envelope
+  for (let i = 0; i < count; i++) pool[i] = (await sealRequest({ recipient, request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB, ...(session === undefined ? {} : { session }) })).envelope
   return pool
+}
+
+/**
+ * Establishes one session with the server on `port` as a client does: a v1
+ * request that offers one, the sealed answer opened, the session it announced
+ * accepted. Throws when the server announced none (sessions off, or refused).
+ */
+export async function establishBenchSession(port: number, recipient: RecipientKey): Promise<ClientSession> {
+  const offer = await offerSession(recipient)
+  if (offer === undefined) throw new Error(`the ${recipient.backend.name} backend cannot make session keys`)
+  const sealed = await sealRequest({ recipient, request: { method: 'POST', target: BENCH_ROUTE }, body: BODY_1KIB, offer })
+  const response = await fetch(`http://127.0.0.1:${port}${BENCH_ROUTE}`, { method: 'POST', headers: sealed.headers, body: sealed.httpBody })
+  const opened = await openResponse(await response.text(), { reply: sealed.reply, status: response.status })
+  // No `hto` was sealed (the bench servers check no origin): the session is bound to "".
+  const session = await acceptSession(offer, opened.session, { jti: sealed.reply.jti, origin: '', nowSeconds: Math.floor(Date.now() / 1000) })
+  if (session === undefined) throw new Error(`the server answered ${response.status} without a session`)
+  return session
 }
 
 /**
@@ -153,7 +174,10 @@ export async function benchServer(options: HttpBenchOptions, { framework, mode, 
   const keys = curve === undefined ? undefined : await generateKeyPair(curve)
   const { child, port } = await startServer(options.serverScript, framework, mode, keys?.privateJwk)
   try {
-    const poolFor = async (rate: number, seconds: number) => (keys === undefined ? undefined : sealPool(keys.publicJwk, poolSize(rate, seconds, options.connections)))
+    const recipient = keys === undefined ? undefined : await importRecipientKey(keys.publicJwk)
+    // One session for the whole case, made before the warm-up: its ttl (300 s) outlasts the case.
+    const session = mode === 'sessions' ? await establishBenchSession(port, recipient!) : undefined
+    const poolFor = async (rate: number, seconds: number) => (recipient === undefined ? undefined : sealPool(recipient, poolSize(rate, seconds, options.connections), session))
     const warmup = await load(port, options.warmupSeconds, options.connections, await poolFor(5_000, options.warmupSeconds))
     const pool = await poolFor(Math.max(warmup.requestsPerSecond, 1_000), options.durationSeconds)
     const before = await serverReading(child, 'start')
@@ -162,6 +186,7 @@ export async function benchServer(options: HttpBenchOptions, { framework, mode, 
     const requests = Math.max(run.requests, 1)
     run.serverCpuMicrosPerRequest = (after.cpuMicros - before.cpuMicros) / requests
     run.serverHeapBytesPerRequest = after.heapBytes! / requests
+    if (mode === 'sessions') Object.assign(run, { serverSessionHits: after.sessionHits, serverSessionsEstablished: after.sessionsEstablished })
     return { framework, mode, curve, warmup, run }
   } finally {
     await stopServer(child)
@@ -171,13 +196,17 @@ export async function benchServer(options: HttpBenchOptions, { framework, mode, 
 /** The curves the HTTP and handler cases run on, in the order they print. */
 export const BENCH_CURVES: readonly Curve[] = ['X25519', 'P-256']
 
+/** The sealed modes, per curve, in the order they run and print. */
+export const SEALED_MODES = ['floor', 'sealwire', 'sessions'] as const satisfies readonly Mode[]
+
 /**
- * Every case of the HTTP part, for the frameworks and curves asked: per
- * framework, plain, then per curve the floor and Sealwire next to each other.
+ * Every case of the HTTP part, for the frameworks, curves and modes asked: per
+ * framework, plain, then per curve the floor, Sealwire and Sealwire with
+ * sessions next to each other.
  */
-export function httpCases(frameworks: readonly Framework[] = FRAMEWORKS, curves: readonly Curve[] = BENCH_CURVES): HttpCaseSpec[] {
+export function httpCases(frameworks: readonly Framework[] = FRAMEWORKS, curves: readonly Curve[] = BENCH_CURVES, modes: readonly Mode[] = ['plain', ...SEALED_MODES]): HttpCaseSpec[] {
   return frameworks.flatMap((framework) => [
-    { framework, mode: 'plain' as const, curve: undefined },
-    ...curves.flatMap((curve) => (['floor', 'sealwire'] as const).map((mode) => ({ framework, mode, curve }))),
+    ...(modes.includes('plain') ? [{ framework, mode: 'plain' as const, curve: undefined }] : []),
+    ...curves.flatMap((curve) => SEALED_MODES.filter((mode) => modes.includes(mode)).map((mode) => ({ framework, mode, curve }))),
   ])
 }

@@ -1,10 +1,12 @@
 /**
  * One server under test for the HTTP benchmark, a process of its own (the
  * load generator must not share its event loop): `POST /echo` answering the
- * JSON body it got, on a free loopback port — plain, behind Sealwire, or the
- * floor.
+ * JSON body it got, on a free loopback port — plain, behind Sealwire, the
+ * floor, or behind Sealwire with sessions on (`sessions`: the same adapter,
+ * `sessions: {}`, its session store counted so the load can show that its
+ * requests were opened within a session).
  *
- *   node server.js <express|fastify|hono> <plain|sealwire|floor>   (SEALWIRE_BENCH_JWK: the private JWK)
+ *   node server.js <express|fastify|hono> <plain|sealwire|floor|sessions>   (SEALWIRE_BENCH_JWK: the private JWK)
  *
  * The floor (floor/floor-echo.ts) is the sealed exchange with nothing but
  * node:crypto and none of the protocol's checks, in each framework's own idiom
@@ -15,13 +17,15 @@
  *
  * Reports `{ port }` over IPC once listening; to 'start' it answers its CPU
  * time so far and starts counting heap allocation, to 'stop' its CPU time and
- * the heap bytes allocated since 'start' (heap-allocation.ts). Exits when its
+ * the heap bytes allocated since 'start' (heap-allocation.ts), and with
+ * sessions the lookups that found one and the sessions made. Exits when its
  * parent disconnects or sends SIGTERM.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { JsonWebKey } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { serve, type HttpBindings } from '@hono/node-server'
+import { MemorySessionStore, type SessionStore } from '@sealwire/core'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import { sealwireFastify } from '@sealwire/server/fastify'
@@ -43,9 +47,30 @@ function benchJwk(): JsonWebKey {
   return JSON.parse(jwk) as JsonWebKey
 }
 
+/** With sessions: lookups that found a live session, and sessions established, since the last 'start'. */
+const sessionCounts = { hits: 0, established: 0 }
+
+/** The default store (memory), counted: a request the store found a session for was opened without a key agreement. */
+function countedSessionStore(): SessionStore {
+  const store = new MemorySessionStore()
+  return {
+    async get(sid) {
+      const record = await store.get(sid)
+      if (record !== undefined) sessionCounts.hits++
+      return record
+    },
+    async set(sid, record) {
+      await store.set(sid, record)
+      sessionCounts.established++
+    },
+    revokeAll: () => store.revokeAll(),
+  }
+}
+
 async function sealwireServer(): Promise<SealwireServer> {
   // Plain HTTP on loopback: the benchmark measures Sealwire, not TLS.
-  const server = createSealwireServer({ keys: [benchJwk() as never], allowInsecureLoopback: true, singleInstance: true })
+  const sessions = mode === 'sessions' ? { sessions: { store: countedSessionStore() } } : {}
+  const server = createSealwireServer({ keys: [benchJwk() as never], allowInsecureLoopback: true, singleInstance: true, ...sessions })
   await server.ready
   return server
 }
@@ -133,7 +158,7 @@ function startHono(sealwire: SealwireServer | undefined): Promise<number> {
   })
 }
 
-const sealwire = mode === 'sealwire' ? await sealwireServer() : undefined
+const sealwire = mode === 'sealwire' || mode === 'sessions' ? await sealwireServer() : undefined
 const port = await (framework === 'express' ? startExpress(sealwire) : framework === 'fastify' ? startFastify(sealwire) : startHono(sealwire))
 process.send?.({ port })
 
@@ -143,10 +168,14 @@ let stopCounting: (() => number) | undefined
 process.on('message', (command: ServerCommand) => {
   const { user, system } = process.cpuUsage()
   const reading: ServerReading = { cpuMicros: user + system }
-  if (command === 'start') stopCounting = countHeapAllocation()
-  else if (command === 'stop' && stopCounting !== undefined) {
+  if (command === 'start') {
+    stopCounting = countHeapAllocation()
+    sessionCounts.hits = 0
+    sessionCounts.established = 0
+  } else if (command === 'stop' && stopCounting !== undefined) {
     reading.heapBytes = stopCounting()
     stopCounting = undefined
+    if (mode === 'sessions') Object.assign(reading, { sessionHits: sessionCounts.hits, sessionsEstablished: sessionCounts.established })
   } else return
   process.send?.(reading)
 })
