@@ -5,12 +5,13 @@
  */
 import { spawnSync } from 'node:child_process'
 import type { JsonWebKey } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeProtectedHeader, generateKeyPair, importRecipientKey, openResponse, sealRequest, type Curve } from '@sealwire/core'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { CHROMIUM_PATH } from '../helpers/chromium.js'
 import { floorFetch, floorLambda } from './handlers/floor-handlers.js'
 import { echoEvent, echoRequest, type HandlerRun } from './handlers/handler-bench.js'
 import { BENCH_ROUTE, FRAMEWORKS } from './http/contract.js'
@@ -154,6 +155,45 @@ describe('pnpm bench, micro part (a short run: 2 rounds of 20 ms per benchmark)'
       rmSync(dir, { recursive: true, force: true })
     }
   }, 300_000)
+})
+
+describe('pnpm bench, Chromium part (a short run: 1 round of 30 ms per side)', () => {
+  it.skipIf(!existsSync(CHROMIUM_PATH))('times the client within a session and v1 in the page, on WebCrypto and on noble, both curves', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sealwire-bench-test-'))
+    try {
+      const json = join(dir, 'bench.json')
+      const run = spawnSync('npx', ['-y', 'pnpm@10', 'bench', '--', '--only', 'browser', '--browser-rounds', '1', '--browser-ms', '30', '--json', json], { cwd: root, encoding: 'utf8', timeout: 150_000 })
+      const output = `${run.stdout}\n${run.stderr}`
+      expect(run.status, output.slice(-4000)).toBe(0)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        browser: { userAgent: string; backend: string; rows: { curve: string; backend: string; v1: number; session: number; ratio: number; rounds: unknown[] }[] }
+        targets: { target: string; value?: number; verdict: string }[]
+      }
+      // In Chromium, on core's portable build (jose over WebCrypto), not Node's.
+      expect(report.browser.userAgent).toMatch(/HeadlessChrome/)
+      expect(report.browser.backend).toBe('jose')
+      expect(report.browser.rows.map((r) => [r.curve, r.backend])).toEqual([
+        ['X25519', 'webcrypto'],
+        ['X25519', 'noble'],
+        ['P-256', 'webcrypto'],
+        ['P-256', 'noble'],
+      ])
+      for (const r of report.browser.rows) {
+        expect(r.rounds).toHaveLength(1)
+        expect(r.v1).toBeGreaterThan(0)
+        expect(r.session).toBeGreaterThan(0)
+        expect(r.ratio).toBeCloseTo(r.session / r.v1, 10)
+      }
+      const target = (prefix: string) => report.targets.find((t) => t.target.startsWith(prefix))!
+      for (const curve of BENCH_CURVES) {
+        expect(['met', 'NOT met']).toContain(target(`Chromium, WebCrypto: client seal + open per request, within a session / v1 ${curve}`).verdict)
+        expect(target(`Chromium, pure-JS fallback (noble): client seal + open per request, within a session / v1 ${curve}`).verdict).toBe('reported')
+      }
+      expect(output).toMatch(/X25519\s+WebCrypto\s+v1\s+\d+ ops\/s\s+within a session\s+\d+ ops\/s\s+\d+\.\d+× \(≥ 3: (met|NOT met)\)/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 180_000)
 })
 
 describe('the floors and the sessions case (what the ratios are read against)', () => {

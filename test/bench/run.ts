@@ -12,6 +12,9 @@
  *   3. the Lambda and fetch adapters without a network: handler calls in a loop
  *      against the floor in the same shape (handlers/), in the same rounds;
  *   4. the memory replay store's bytes per remembered jti;
+ *   5. in Chromium (playwright-core, /usr/bin/chromium), in the page with no
+ *      network: the client's seal + open per request within a session against
+ *      v1, on WebCrypto and on the pure-JS fallback (browser/session-page.ts);
  * then writes the run as JSON (bench-results/latest.json) and prints each
  * target, met or NOT met. Ratios, not absolute claims.
  *
@@ -24,7 +27,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -35,6 +38,8 @@ import { HANDLER_SHAPES, benchHandler, handlerCases, type HandlerCase, type Hand
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http/contract.js'
 import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
+import type { PageBenchOptions, PageBenchRow } from './browser/session-page.js'
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../../..')
@@ -44,7 +49,7 @@ const { values: args } = parseArgs({
   // pnpm 10 passes the `--` of `pnpm bench -- --duration 10` through.
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    only: { type: 'string' }, // micro | http | handlers | store
+    only: { type: 'string' }, // micro | http | handlers | store | browser
     frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
     // The server keys' curves, for the HTTP and handler cases.
     curves: { type: 'string', default: BENCH_CURVES.join(',') },
@@ -62,10 +67,13 @@ const { values: args } = parseArgs({
     // Milliseconds each micro-benchmark runs per round (a short one for the bench's own test).
     'micro-time': { type: 'string', default: '500' },
     'store-entries': { type: 'string', default: '1000000' },
+    // Chromium: alternating rounds of v1 and session per curve and backend, and the milliseconds each side runs per round.
+    'browser-rounds': { type: 'string', default: '5' },
+    'browser-ms': { type: 'string', default: '300' },
     json: { type: 'string', default: join(root, 'bench-results', 'latest.json') },
   },
 })
-const parts = args.only === undefined ? ['micro', 'http', 'handlers', 'store'] : args.only.split(',')
+const parts = args.only === undefined ? ['micro', 'http', 'handlers', 'store', 'browser'] : args.only.split(',')
 const frameworks = args.frameworks.split(',') as Framework[]
 for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
 const curves = args.curves.split(',') as Curve[]
@@ -204,6 +212,36 @@ async function runStore(entries: number) {
   return { entries, refused, live: store.size, heapBytesPerEntry: (after - before) / entries, reportedBytesPerEntry: store.byteLength / entries }
 }
 
+/**
+ * The sessions micro-benchmark in Chromium's page (browser/session-page.ts),
+ * with no network: the page and its script are answered by the browser's own
+ * request routing, at a loopback origin (a secure context, as WebCrypto needs).
+ * Undefined, and said so, where Chromium is not installed.
+ */
+async function runBrowser(options: PageBenchOptions): Promise<{ userAgent: string; backend: string; rows: PageBenchRow[] } | undefined> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    console.log(`\n${CHROMIUM_PATH} not found: the Chromium part is not measured (apt-get install -y chromium)`)
+    return undefined
+  }
+  const { chromium } = await import('playwright-core')
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  try {
+    const page = await browser.newPage()
+    const origin = 'http://127.0.0.1:9'
+    const script = readFileSync(join(here, 'session-page.js'), 'utf8')
+    await page.route(`${origin}/**`, (route) =>
+      new URL(route.request().url()).pathname === '/session-page.js'
+        ? route.fulfill({ contentType: 'text/javascript', body: script })
+        : route.fulfill({ contentType: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>Sealwire sessions bench</title><script src="/session-page.js"></script>' }),
+    )
+    await page.goto(`${origin}/`)
+    type Bench = (o: PageBenchOptions) => Promise<{ userAgent: string; backend: string; rows: PageBenchRow[] }>
+    return await page.evaluate((o) => (globalThis as unknown as { sealwireSessionBench: Bench }).sealwireSessionBench(o), options)
+  } finally {
+    await browser.close()
+  }
+}
+
 const MODE_LABEL = { plain: 'plain', floor: 'floor', sealwire: 'Sealwire', sessions: 'Sealwire sessions' } as const
 /** `express plain`, `express floor X25519`, `express Sealwire X25519`, `express Sealwire sessions X25519`. */
 const caseLabel = (c: HttpCaseSpec) => `${c.framework} ${MODE_LABEL[c.mode]}${c.curve === undefined ? '' : ` ${c.curve}`}`
@@ -236,7 +274,9 @@ const httpRun = (http: HttpCase[] | undefined, framework: Framework, mode: HttpC
 const handlerRun = (handlers: HandlerCase[] | undefined, shape: HandlerShape, mode: HandlerCaseSpec['mode'], curve: Curve) =>
   handlers?.find((h) => h.shape === shape && h.mode === mode && h.curve === curve)
 
-function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined): Target[] {
+type BrowserRun = Awaited<ReturnType<typeof runBrowser>>
+
+function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined, browser: BrowserRun): Target[] {
   // The median over rounds of a/b, each round's pair measured next to each other.
   const m = (group: string, a: string, b: string) => {
     const x = micro?.[`${group} > ${a}`]
@@ -304,6 +344,8 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
       { target: `client seal + open per request, within a session / v1, pure-JS fallback (noble) ${curve}`, value: m(sessionClient(curve), BENCH.sessionNoble, BENCH.v1Noble), bound: 10 },
       { target: `client seal + open per request, within a session / v1, default backend ${curve}, reported`, value: m(sessionClient(curve), BENCH.sessionDefault, BENCH.v1Default), bound: 0, extra: true },
       { target: `server open per request, within a session / v1 ${curve}, reported`, value: m(sessionServer(curve), BENCH.sessionDefault, BENCH.v1Default), bound: 0, extra: true },
+      { target: `Chromium, WebCrypto: client seal + open per request, within a session / v1 ${curve}`, value: browserRatio(browser, curve, 'webcrypto'), bound: 3 },
+      { target: `Chromium, pure-JS fallback (noble): client seal + open per request, within a session / v1 ${curve}, reported`, value: browserRatio(browser, curve, 'noble'), bound: 0, extra: true },
     ]),
     { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'openRequest P-256 1 MiB / sum of parts', value: m(open('P-256', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
@@ -317,6 +359,8 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
   return targets
 }
 
+const browserRatio = (browser: BrowserRun, curve: Curve, backend: PageBenchRow['backend']) => browser?.rows.find((r) => r.curve === curve && r.backend === backend)?.ratio
+
 const verdict = (t: Target) => {
   if (t.value === undefined || Number.isNaN(t.value)) return 'not measured'
   if (t.extra === true) return 'reported'
@@ -328,7 +372,8 @@ const micro = parts.includes('micro') ? runMicro() : undefined
 const http = parts.includes('http') ? await runHttp() : undefined
 const handlers = parts.includes('handlers') ? await runHandlers() : undefined
 const store = parts.includes('store') ? await runStore(Number(args['store-entries'])) : undefined
-const targets = targetsOf(micro, http, handlers, store).map((t) => ({ ...t, verdict: verdict(t) }))
+const browser = parts.includes('browser') ? await runBrowser({ rounds: Number(args['browser-rounds']), roundMs: Number(args['browser-ms']) }) : undefined
+const targets = targetsOf(micro, http, handlers, store, browser).map((t) => ({ ...t, verdict: verdict(t) }))
 
 const fixed = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits))
 const times = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(2)}×`)
@@ -383,6 +428,14 @@ if (handlers !== undefined) {
   }
 }
 if (store !== undefined) console.log(`\nMemoryReplayStore: ${store.entries} jtis, ${store.heapBytesPerEntry.toFixed(1)} B per entry (heap + ArrayBuffers), ${store.reportedBytesPerEntry.toFixed(1)} B by its byteLength`)
+if (browser !== undefined) {
+  console.log(`\nChromium (${browser.userAgent}), in the page, no network: client seal + open per request, 1 KiB, median of ${args['browser-rounds']} round(s) of ${args['browser-ms']} ms`)
+  for (const r of browser.rows) {
+    const name = r.backend === 'webcrypto' ? 'WebCrypto' : 'pure-JS fallback (noble)'
+    const verdictOf = judged(`Chromium, ${name}: client seal + open per request, within a session / v1 ${r.curve}`)
+    console.log(`  ${r.curve.padEnd(7)} ${name.padEnd(24)} v1 ${fixed(r.v1).padStart(6)} ops/s   within a session ${fixed(r.session).padStart(6)} ops/s   ${verdictOf}`)
+  }
+}
 console.log('\nTargets')
 for (const t of targets) console.log(`  ${t.verdict.padEnd(12)} ${t.target}: ${t.value === undefined || Number.isNaN(t.value) ? '-' : t.value.toFixed(2)}${t.extra === true ? '' : ` (${t.atMost === true ? '≤' : '≥'} ${t.bound})`}`)
 
@@ -390,12 +443,13 @@ const report = {
   startedAt,
   finishedAt: new Date().toISOString(),
   machine: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpus().length, cpuModel: cpus()[0]?.model },
-  options: { parts, frameworks, curves, durationSeconds: Number(args.duration), warmupSeconds: Number(args.warmup), connections: Number(args.connections), rounds, handlerSeconds: Number(args['handler-duration']) },
+  options: { parts, frameworks, curves, modes, browserRounds: Number(args['browser-rounds']), browserMs: Number(args['browser-ms']), durationSeconds: Number(args.duration), warmupSeconds: Number(args.warmup), connections: Number(args.connections), rounds, handlerSeconds: Number(args['handler-duration']) },
   micro: micro ?? null,
   // A plain server's curve is null (JSON has no undefined).
   http: http?.map((h) => ({ ...h, curve: h.curve ?? null })) ?? null,
   handlers: handlers ?? null,
   store: store ?? null,
+  browser: browser ?? null,
   targets,
 }
 mkdirSync(dirname(resolve(args.json)), { recursive: true })

@@ -2,6 +2,7 @@
  * Sessions (docs/PROTOCOL.md §11) against v1, per request, for protocol.bench.ts:
  * the client's seal + open on the default backend and on the pure-JS fallback
  * (noble), and the server's open. A session made once, as the protocol makes it.
+ * Portable: run.ts also runs it in Chromium (browser/session-page.ts).
  */
 import { KeyRing, MemorySessionStore, acceptSession, defaultBackend, establishSession, generateKeyPair, importRecipientKey, offerSession, openRequest, openResponse, sealRequest, sealResponse, type CryptoBackend, type ReplayStore } from '@sealwire/core'
 import { nobleBackend } from '@sealwire/client/noble'
@@ -35,6 +36,8 @@ export async function prepareSessions(curve: 'X25519' | 'P-256') {
   const v1Envelope = first.envelope
   const sessionEnvelope = (await sealRequest({ recipient: clients.default.recipient, request, body, session: clients.default.session, clock })).envelope
   return {
+    /** A request sealed within the default client's session, as the server's open takes it. */
+    sessionEnvelope,
     /** Client: seal a request and open an answer, v1 (a key agreement) or within the session. */
     clientRequest: (backend: 'default' | 'noble', within: boolean) => {
       const c = clients[backend]

@@ -5,11 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-/**
- * Flags for Debian's Chromium as root in a sandbox with no network: without the
- * background-networking ones it keeps dialling hosts this machine cannot reach.
- */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+export { CHROMIUM_ARGS } from './chromium.js'
 
 /**
  * An ES `import … from 'node:x'`, `import('node:x')`, `export … from 'node:x'` or
