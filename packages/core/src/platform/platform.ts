@@ -31,4 +31,10 @@ export interface Platform {
    * session request's key (docs/PROTOCOL.md §11).
    */
   readonly hkdf: (ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => Promise<Uint8Array>
+  /**
+   * The same bytes as `hkdf(secret, …)`, for a secret used again and again (a
+   * session's S, once per request): a platform may keep what it derives from
+   * `secret` for as long as that array lives with the same bytes.
+   */
+  readonly hkdfUnderSecret: (secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => Promise<Uint8Array>
 }

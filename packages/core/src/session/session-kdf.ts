@@ -37,8 +37,9 @@ const REQUEST_INFO = utf8(SESSION_REQUEST_INFO)
 /**
  * The A256GCM key of one request within a session: HKDF-SHA256(S, salt = jti,
  * info = "sealwire-session-request-v1"), 32 bytes. A new key per request (the
- * jti is unique), so each key seals exactly one message.
+ * jti is unique), so each key seals exactly one message. S is the same for
+ * every request of the session: the platform may keep its imported form.
  */
 export function deriveSessionRequestKey(secret: Uint8Array, jti: string): Promise<Uint8Array> {
-  return platform.hkdf(secret, utf8(jti), REQUEST_INFO, 32)
+  return platform.hkdfUnderSecret(secret, utf8(jti), REQUEST_INFO, 32)
 }
