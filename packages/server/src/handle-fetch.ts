@@ -109,6 +109,12 @@ export async function handleFetch<S extends StandardSchemaV1>(
   let body: HandlerBody
   try {
     response = await handler(exchange, upload)
+    // The upload turned out cut or altered before the handler answered: whatever it answered
+    // (a framework's 500 for the error it threw, typically) gives way to the upload's code.
+    if (bodyError !== undefined) {
+      void response.body?.cancel().catch(() => undefined)
+      return toResponse(await exchange.refuse(bodyError))
+    }
     // One envelope, unless the requester reads sealed streams and the handler's body is one.
     body = exchange.streams ? await readHandlerBody(response) : { whole: new Uint8Array(await response.arrayBuffer()) }
   } catch {

@@ -21,6 +21,9 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
   'content-range',
   'accept-ranges',
   'content-disposition',
+  // The framing of the handler's body, not of the envelope's (Hono's streamSSE sets it): the
+  // platform frames what it sends, and this beside a Content-Length is a malformed message.
+  'transfer-encoding',
 ] as const
 
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */

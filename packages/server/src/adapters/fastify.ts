@@ -201,12 +201,11 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     state.exchange = outcome.exchange
     const bodyKey = state.records === undefined ? undefined : await outcome.exchange.bodyKey()
     if (bodyKey !== undefined) {
-      // The upload's plaintext is request.body, a Node Readable. Cut or altered with nothing
-      // answered yet: answered at once with its code (onSend seals that refusal).
+      // The upload's plaintext is request.body, a Node Readable. Cut or altered: whatever the
+      // handler then answers (its error, typically) is replaced by the refusal with the code,
+      // unless it answered already (onSend seals it).
       request.body = plaintextBody(state.records!, bodyKey, (error) => {
-        if (state.bodyError !== undefined || state.sealing !== undefined) return
-        state.bodyError = error
-        if (!reply.sent) void reply.send('')
+        state.bodyError ??= error
       })
     }
     prepareHandlerHeaders(request.raw, outcome.exchange.body !== null)

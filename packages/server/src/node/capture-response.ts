@@ -40,6 +40,8 @@ const NOT_OWN = Symbol('not own')
  */
 /** The response's own `write` and `end`, past the capture: what a streamed answer goes out through. */
 export interface RawResponse {
+  /** Sends the status line and the headers set so far (the capture's own writeHead only records them). */
+  writeHead(status: number): void
   write(bytes: Uint8Array): boolean
   end(callback?: () => void): void
 }
@@ -147,9 +149,11 @@ function rawResponse(res: ServerResponse, own: unknown[] | undefined): RawRespon
     const value = own?.[OVERRIDDEN.indexOf(name)]
     return (value === undefined || value === NOT_OWN ? Reflect.get(Object.getPrototypeOf(res) as object, name) : value) as (...args: unknown[]) => unknown
   }
+  const writeHead = original('writeHead')
   const write = original('write')
   const end = original('end')
   return {
+    writeHead: (status) => void writeHead.call(res, status),
     write: (bytes) => write.call(res, bytes) as boolean,
     end: (callback) => void end.call(res, callback),
   }

@@ -63,8 +63,8 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
       for (const name of hooks.dropped) res.removeHeader(name)
       for (const name of answer.sealedHeaders ?? []) res.removeHeader(name)
       for (const name in answer.headers) res.setHeader(name, answer.headers[name]!)
-      res.statusCode = answer.status
       res.statusMessage = STATUS_CODES[answer.status] ?? ''
+      raw.writeHead(answer.status)
       return out(answer.line)
     },
     (err: unknown) => cut(err),
