@@ -21,6 +21,9 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
   'content-range',
   'accept-ranges',
   'content-disposition',
+  // The framing of the handler's body, not of the envelope's (Hono's streamSSE sets it): the
+  // platform frames what it sends, and this beside a Content-Length is a malformed message.
+  'transfer-encoding',
 ] as const
 
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
@@ -62,15 +65,21 @@ export interface SealInput {
   headers?: ReadonlyArray<readonly [string, string]>
 }
 
+/** The status, media type and sealed fields an answer is sealed with, one-shot or streamed alike. */
+export function normalizedReply(input: Omit<SealInput, 'body'>): { status: number; contentType: string; sealedHeaders: ReadonlyArray<readonly [string, string]> | undefined } {
+  const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
+  const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
+  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
+  return { status, contentType, sealedHeaders }
+}
+
 /**
  * Seals a reply with the request's response key: `sts` equals the HTTP status
  * sent. 1xx (interim, never final) and the bodyless statuses become 200; the
  * caller checked `isHttpStatus` first (core refuses to seal anything else).
  */
 export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
-  const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
-  const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
-  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
+  const { status, contentType, sealedHeaders } = normalizedReply(input)
   const body = await sealResponse({ reply, status, contentType, body: input.body, ...(sealedHeaders === undefined ? {} : { headers: sealedHeaders }) })
   const response: OutgoingResponse = {
     status,
