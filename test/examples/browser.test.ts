@@ -111,7 +111,8 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
     expect(events.filter((e) => e.type === 'rejected').map((e) => e.code)).toEqual(['replayed_request', 'decryption_failed', 'invalid_payload'])
   })
 
-  it('the sealed event stream panel: records arrive on the wire one by one, each event shown as its record opens', async () => {
+  /** The page, loaded and ready, in a context of its own; no script error may happen on it. */
+  const onPage = async (run: (page: Page) => Promise<void>) => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
     const pageErrors: string[] = []
     try {
@@ -119,6 +120,15 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
       page.on('pageerror', (err) => pageErrors.push(err.message))
       await page.goto(`${running.url}/`)
       await page.locator('body[data-ready="true"]').waitFor({ timeout: 20_000 })
+      await run(page)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  }
+
+  it('the sealed event stream panel: records arrive on the wire one by one, each event shown as its record opens', async () => {
+    await onPage(async (page) => {
       await page.fill('#events-n', '5')
       await page.fill('#events-interval', '300')
       await page.click('#send-events')
@@ -134,20 +144,11 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
       for (const record of wire.slice(1)) expect(record).toMatch(/^#\d+ · \d+ bytes · [0-9a-f]+(…[0-9a-f]+)?$/)
       expect(wire.join('\n')).not.toContain('"i"')
       await page.screenshot({ path: join(artifacts, 'examples-browser-events.png'), fullPage: true })
-      expect(pageErrors).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   })
 
   it('the sealed-head panel: GET /api/me with the demo token and a search, the token and the query inside the envelope', async () => {
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
-    const pageErrors: string[] = []
-    try {
-      const page = await context.newPage()
-      page.on('pageerror', (err) => pageErrors.push(err.message))
-      await page.goto(`${running.url}/`)
-      await page.locator('body[data-ready="true"]').waitFor({ timeout: 20_000 })
+    await onPage(async (page) => {
       const term = 'acquisition of Initech, Q3'
       await page.fill('#search-q', term)
       await page.click('#send-head')
@@ -173,9 +174,6 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
         expect(envelope).not.toMatch(/demo-token|Initech/)
       }
       await page.screenshot({ path: join(artifacts, 'examples-browser-sealed-head.png'), fullPage: true })
-      expect(pageErrors).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   })
 })

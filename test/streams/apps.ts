@@ -9,7 +9,7 @@
 // Each app reports into a `Probe`: how many bytes /big produced, and what /upload's handler saw.
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough, Readable } from 'node:stream'
 import { serve } from '@hono/node-server'
@@ -72,6 +72,30 @@ async function consume(probe: Probe, body: AsyncIterable<Uint8Array>): Promise<{
 
 const numberParam = (url: URL, name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback)
 
+/** /events as a stream body (Koa, Fastify): `n` events, one every `interval` ms. */
+function eventsBody(url: URL): PassThrough {
+  const n = numberParam(url, 'n', 1)
+  const body = new PassThrough()
+  let k = 0
+  const timer = setInterval(() => {
+    body.write(event(k))
+    if (++k === n) {
+      clearInterval(timer)
+      body.end()
+    }
+  }, numberParam(url, 'interval', 0))
+  body.on('close', () => clearInterval(timer))
+  return body
+}
+
+/** /fail as a stream body: one event, then the stream fails. */
+function failingBody(): PassThrough {
+  const body = new PassThrough()
+  body.write(event(0))
+  setTimeout(() => body.destroy(new Error('the model went away')), 50)
+  return body
+}
+
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -91,17 +115,8 @@ export async function expressApp(sealwire: SealwireServer): Promise<StreamApp> {
   const app = express()
   app.use(sealwireExpress(sealwire))
   app.get('/events', (req, res) => {
-    const n = Number(req.query.n)
     res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const timer = setInterval(() => {
-      res.write(event(k))
-      if (++k === n) {
-        clearInterval(timer)
-        res.end()
-      }
-    }, Number(req.query.interval))
-    res.on('close', () => clearInterval(timer))
+    eventsBody(new URL(req.originalUrl, 'http://x')).pipe(res) // one res.write per event
   })
   app.get('/once', (_req, res) => {
     res.json({ ok: true })
@@ -134,27 +149,13 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
   app.use(async (ctx) => {
     const url = new URL(ctx.originalUrl, 'http://x')
     if (ctx.path === '/events') {
-      const n = numberParam(url, 'n', 1)
-      const body = new PassThrough()
-      let k = 0
-      const timer = setInterval(() => {
-        body.write(event(k))
-        if (++k === n) {
-          clearInterval(timer)
-          body.end()
-        }
-      }, numberParam(url, 'interval', 0))
-      body.on('close', () => clearInterval(timer))
       ctx.type = 'text/event-stream'
-      ctx.body = body
+      ctx.body = eventsBody(url)
     } else if (ctx.path === '/once') {
       ctx.body = { ok: true }
     } else if (ctx.path === '/fail') {
-      const body = new PassThrough()
-      body.write(event(0))
-      setTimeout(() => body.destroy(new Error('the model went away')), 50)
       ctx.type = 'text/event-stream'
-      ctx.body = body
+      ctx.body = failingBody()
     } else if (ctx.path === '/big') {
       ctx.type = 'application/octet-stream'
       ctx.body = big(probe, numberParam(url, 'mb', 1))
@@ -168,49 +169,15 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
 
 export async function fastifyApp(sealwire: SealwireServer): Promise<StreamApp> {
   const probe: Probe = { produced: 0, upload: [] }
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
-  const app = Fastify({
-    serverFactory: (h) => {
-      handler = h
-      return createServer()
-    },
-  })
+  const app = Fastify()
   await app.register(sealwireFastify, { server: sealwire })
-  app.get('/events', (request, reply) => {
-    const url = new URL(request.url, 'http://x')
-    const n = numberParam(url, 'n', 1)
-    const body = new PassThrough()
-    let k = 0
-    const timer = setInterval(() => {
-      body.write(event(k))
-      if (++k === n) {
-        clearInterval(timer)
-        body.end()
-      }
-    }, numberParam(url, 'interval', 0))
-    body.on('close', () => clearInterval(timer))
-    return reply.header('content-type', 'text/event-stream').send(body)
-  })
+  app.get('/events', (request, reply) => reply.header('content-type', 'text/event-stream').send(eventsBody(new URL(request.url, 'http://x'))))
   app.get('/once', async () => ({ ok: true }))
-  app.get('/fail', (_request, reply) => {
-    const body = new PassThrough()
-    body.write(event(0))
-    setTimeout(() => body.destroy(new Error('the model went away')), 50)
-    return reply.header('content-type', 'text/event-stream').send(body)
-  })
+  app.get('/fail', (_request, reply) => reply.header('content-type', 'text/event-stream').send(failingBody()))
   app.get('/big', (request, reply) => reply.header('content-type', 'application/octet-stream').send(big(probe, numberParam(new URL(request.url, 'http://x'), 'mb', 1))))
   app.post('/upload', async (request) => consume(probe, request.body as Readable))
-  await app.ready()
-  const server = createServer((req, res) => handler!(req, res))
-  return {
-    name: 'fastify',
-    url: await listen(server),
-    probe,
-    close: async () => {
-      await closer(server)()
-      await app.close()
-    },
-  }
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { name: 'fastify', url, probe, close: () => app.close() }
 }
 
 /** Hono on @hono/node-server, behind `withSealwire`: `streamSSE` and web streams. */

@@ -17,6 +17,8 @@ export interface StreamedAnswer {
   error?: string
   /** The problem code of a plain or sealed problem. */
   code?: string
+  /** A plain problem's detail. */
+  detail?: string
 }
 
 const decoder = new TextDecoder()
@@ -69,7 +71,9 @@ export async function readAnswer(res: IncomingMessage, sealed: SealedRequest, st
     answer.whole = decoder.decode(opened.body)
     if (opened.contentType === 'application/problem+json') answer.code = (JSON.parse(answer.whole) as { code: string }).code
   } else if (type.startsWith('application/problem+json')) {
-    answer.code = (JSON.parse(text) as { code: string }).code
+    const problem = JSON.parse(text) as { code: string; detail?: string }
+    answer.code = problem.code
+    if (problem.detail !== undefined) answer.detail = problem.detail
   }
   return answer
 }

@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto'
 import { createSealwireServer, type SealwireEvent } from '@sealwire/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lambdaHarness } from '../server/harness/lambda.js'
+import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
 import { getRaw, getSealed, sealUpload, sendUpload } from './client.js'
@@ -114,5 +116,29 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     const answer = await sendUpload(app.url, '/upload', upload, tamper(upload.parts))
     expect(answer).toMatchObject({ status: 400, kind: 'jose', code })
     expect(app.probe.upload).toEqual(['ran', `error:${code}`])
+  })
+})
+
+describe('sealed streams behind a buffering platform: Lambda', () => {
+  let keys: TestKeys
+  let app: RunningApp
+  beforeAll(async () => {
+    keys = await testKeys()
+    app = await lambdaHarness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true }))
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+
+  it('a requester that reads streams gets one v1 envelope: API Gateway buffers the answer', async () => {
+    const answer = await getSealed(app.plainUrl, keys.recipients.X25519, '/items')
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+  })
+
+  it('a streamed upload is refused as a server without streams does: a plain 415 before anything runs', async () => {
+    const answer = await sendUpload(app.plainUrl, '/echo', await sealUpload(keys.recipients.X25519, '/echo', [new Uint8Array(10)]))
+    expect(answer).toMatchObject({ status: 415, kind: 'other', code: 'unsupported_media_type' })
+    // Naming the fix: this platform cannot take a stream, the body goes inside the envelope.
+    expect(answer.detail).toMatch(/buffered.*send the body inside the envelope \(application\/jose\)/)
   })
 })

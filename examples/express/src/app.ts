@@ -6,7 +6,7 @@ import { createSealwireServer, type KeyRing, type ReplayStore, type SealwireEven
 import { sealwireExpress } from '@sealwire/server/express'
 import express, { type Express, type Response } from 'express'
 import { DEMO_AUTHORIZATION } from './demo-token.js'
-import { EVENTS_QUERY_PROBLEM, eventsQuery, sseEvent } from './events.js'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { generateKeySet, type PrivateJwkSet } from './keys.js'
 import { Transfer } from './transfer.js'
 
@@ -127,15 +127,8 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     // Server-sent events: each res.write is sealed as one record and flushed at once to a
     // client that reads sealed streams (the client's events()); any other gets them in one envelope.
     res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const timer = setInterval(() => {
-      res.write(sseEvent(k))
-      if (++k === query.n) {
-        clearInterval(timer)
-        res.end()
-      }
-    }, query.interval)
-    res.on('close', () => clearInterval(timer))
+    const stop = produceEvents(query, (text) => res.write(text), () => res.end())
+    res.on('close', stop)
   })
   api.post('/transfer', sealwireExpress(sealwire, { schema: Transfer }), (req, res) => {
     // req.body is the validated { to, amount }: a real app would move the money here.

@@ -2,7 +2,7 @@ import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore }
 import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { PassThrough } from 'node:stream'
-import { EVENTS_QUERY_PROBLEM, eventsQuery, sseEvent } from './events.js'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface FastifyExampleOptions {
@@ -54,15 +54,7 @@ export async function createFastifyApp(options: FastifyExampleOptions): Promise<
     // client that reads sealed streams; any other gets the events in one envelope at the end.
     // (Not reply.raw: what is written there bypasses Fastify's hooks, and so the sealing.)
     const events = new PassThrough()
-    let k = 0
-    const timer = setInterval(() => {
-      events.write(sseEvent(k))
-      if (++k === query.n) {
-        clearInterval(timer)
-        events.end()
-      }
-    }, query.interval)
-    events.on('close', () => clearInterval(timer))
+    events.on('close', produceEvents(query, (text) => events.write(text), () => events.end()))
     return reply.header('content-type', 'text/event-stream').send(events)
   })
   app.post(

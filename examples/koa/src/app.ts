@@ -2,7 +2,7 @@ import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore }
 import { sealwireKoa } from '@sealwire/server/koa'
 import Koa from 'koa'
 import { PassThrough } from 'node:stream'
-import { EVENTS_QUERY_PROBLEM, eventsQuery, sseEvent } from './events.js'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface KoaExampleOptions {
@@ -76,15 +76,7 @@ export async function createKoaApp(options: KoaExampleOptions = {}): Promise<Koa
         // A stream body: each write is sealed as one record and flushed at once to a client
         // that reads sealed streams; any other gets the events in one envelope at the end.
         const events = new PassThrough()
-        let k = 0
-        const timer = setInterval(() => {
-          events.write(sseEvent(k))
-          if (++k === query.n) {
-            clearInterval(timer)
-            events.end()
-          }
-        }, query.interval)
-        events.on('close', () => clearInterval(timer))
+        events.on('close', produceEvents(query, (text) => events.write(text), () => events.end()))
         ctx.type = 'text/event-stream'
         ctx.body = events
         return

@@ -1,6 +1,6 @@
 import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { withSealwire } from '@sealwire/server/fetch'
-import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from './events.js'
+import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface ServerlessExampleOptions {

@@ -1,7 +1,7 @@
 import { createSealwireServer, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
 import { defaultKeys, sessionsFromEnv } from './fetch-handler.js'
-import { EVENTS_QUERY_PROBLEM, eventsQuery, sseEvent } from './events.js'
+import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface LambdaExampleOptions {
@@ -48,11 +48,7 @@ export async function createLambdaHandler(options: LambdaExampleOptions = {}): P
     'GET /api/events': sealwireLambda(sealwire, async (event) => {
       const query = eventsQuery(event.queryStringParameters?.n, event.queryStringParameters?.interval ?? '0')
       if (query === undefined) return json(400, EVENTS_QUERY_PROBLEM)
-      let body = ''
-      for (let k = 0; k < query.n; k++) {
-        if (k > 0) await new Promise((resolve) => setTimeout(resolve, query.interval))
-        body += sseEvent(k)
-      }
+      const body = await new Response(eventStream(query)).text()
       return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body }
     }),
     'POST /api/transfer': sealwireLambda(sealwire, () => json(200, { ok: true }), { schema: Transfer }),

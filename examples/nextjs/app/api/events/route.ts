@@ -1,5 +1,5 @@
 import { withSealwire } from '@sealwire/server/fetch'
-import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../../src/events'
+import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../../../sse-events'
 import { sealwire } from '../../../src/sealwire'
 
 export const dynamic = 'force-dynamic'
