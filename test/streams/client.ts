@@ -112,3 +112,28 @@ export async function sendUpload(base: string, target: string, upload: Upload, p
   const { res, started } = await send(base + target, 'POST', upload.sealed.headers, parts)
   return readAnswer(res, upload.sealed, started)
 }
+
+/**
+ * Sends `mib` MiB of upload to POST `target`, sealed record by record as it is written, pacing itself by the
+ * socket (nothing is held beyond a record); resolves the answer and the largest RSS seen while it ran.
+ */
+export async function sendLargeUpload(base: string, recipient: RecipientKey, target: string, mib: number): Promise<{ answer: StreamedAnswer; peakRss: number }> {
+  const sealed = await sealRequest({ recipient, request: { method: 'POST', target }, bodyStream: true, streams: true })
+  const writer = createRecordWriter(sealed.bodyKey!)
+  let peakRss = process.memoryUsage().rss
+  const started = performance.now()
+  const req = httpRequest(base + target, { method: 'POST', headers: sealed.headers, agent: false })
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve)
+    req.on('error', reject)
+  })
+  const chunk = new Uint8Array(64 * 1024).fill(0x5a)
+  req.write(sealed.httpBody!)
+  for (let i = 0; i < mib * 16; i++) {
+    if (!req.write(await writer.seal(chunk))) await new Promise((resolve) => req.once('drain', resolve))
+    if (i % 64 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  }
+  req.end(await writer.finish())
+  const answer = await readAnswer(await response, sealed, started)
+  return { answer, peakRss: Math.max(peakRss, process.memoryUsage().rss) }
+}

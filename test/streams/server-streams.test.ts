@@ -12,7 +12,7 @@ import { lambdaHarness } from '../server/harness/lambda.js'
 import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
-import { getRaw, getSealed, sealUpload, sendUpload } from './client.js'
+import { getRaw, getSealed, sealUpload, sendLargeUpload, sendUpload } from './client.js'
 
 const adapters = [
   { name: 'express', makeApp: expressApp },
@@ -94,6 +94,16 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     expect(answer).toMatchObject({ status: 200, kind: 'jose' })
     expect(JSON.parse(answer.whole!)).toEqual({ bytes: 170_003, sha256: hash.digest('hex') })
     expect(app.probe.upload).toEqual(['ran', 'end'])
+  })
+
+  it('a 128 MiB upload runs in constant memory: the handler reads it as it comes', async () => {
+    app.probe.upload.length = 0
+    const before = process.memoryUsage().rss
+    const { answer, peakRss } = await sendLargeUpload(app.url, keys.recipients.X25519, '/upload', 128)
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+    expect(JSON.parse(answer.whole!)).toMatchObject({ bytes: 128 * 1024 * 1024 })
+    // Client and server in this one process: a record or two each, and the sockets' buffers.
+    expect(peakRss - before).toBeLessThan(64 * 1024 * 1024)
   })
 
   it('a replayed upload is refused before the handler runs', async () => {
