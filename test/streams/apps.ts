@@ -115,8 +115,10 @@ export async function expressApp(sealwire: SealwireServer): Promise<StreamApp> {
   const app = express()
   app.use(sealwireExpress(sealwire))
   app.get('/events', (req, res) => {
-    res.setHeader('content-type', 'text/event-stream')
-    eventsBody(new URL(req.originalUrl, 'http://x')).pipe(res) // one res.write per event
+    // As SSE libraries do: the head at once, then one res.write per event (through pipe).
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.flushHeaders()
+    eventsBody(new URL(req.originalUrl, 'http://x')).pipe(res)
   })
   app.get('/once', (_req, res) => {
     res.json({ ok: true })
