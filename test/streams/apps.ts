@@ -207,7 +207,7 @@ export async function fetchApp(sealwire: SealwireServer): Promise<StreamApp> {
   })
   app.get('/big', (c) => new Response(Readable.toWeb(big(probe, Number(c.req.query('mb')))) as ReadableStream<Uint8Array>, { headers: { 'content-type': 'application/octet-stream' } }))
   app.post('/upload', async (c) => c.json(await consume(probe, c.req.raw.body as unknown as AsyncIterable<Uint8Array>)))
-  const handle = withSealwire(sealwire, app.fetch, { peer: (_request, env: { incoming?: IncomingMessage }) => env?.incoming?.socket.remoteAddress })
+  const handle = withSealwire(sealwire, app.fetch, { peer: (_request, env?: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress })
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: handle as Parameters<typeof serve>[0]['fetch'], hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server))
   })

@@ -107,9 +107,11 @@ export async function sealUpload(recipient: RecipientKey, target: string, chunks
   return { sealed, parts }
 }
 
-/** Sends an upload's parts (as given: tampered or not), chunked. */
-export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts): Promise<StreamedAnswer> {
-  const { res, started } = await send(base + target, 'POST', upload.sealed.headers, parts)
+/** Sends an upload's parts (as given: tampered or not), chunked; or `whole`, in one piece with its Content-Length (as browsers send it). */
+export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts, whole = false): Promise<StreamedAnswer> {
+  const body = whole ? [Buffer.concat(parts)] : parts
+  const headers = whole ? { ...upload.sealed.headers, 'content-length': String(body[0]!.byteLength) } : upload.sealed.headers
+  const { res, started } = await send(base + target, 'POST', headers, body)
   return readAnswer(res, upload.sealed, started)
 }
 

@@ -96,6 +96,15 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     expect(app.probe.upload).toEqual(['ran', 'end'])
   })
 
+  it('a streamed upload sent whole with its Content-Length (as a browser buffers it) is opened the same way', async () => {
+    app.probe.upload.length = 0
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(5000).fill(4), new Uint8Array(5).fill(5)])
+    const answer = await sendUpload(app.url, '/upload', upload, upload.parts, true)
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+    expect(JSON.parse(answer.whole!)).toMatchObject({ bytes: 5005 })
+    expect(app.probe.upload).toEqual(['ran', 'end'])
+  })
+
   it('a 128 MiB upload runs in constant memory: the handler reads it as it comes', async () => {
     app.probe.upload.length = 0
     const before = process.memoryUsage().rss
