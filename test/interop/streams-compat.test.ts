@@ -16,6 +16,7 @@ import express, { type RequestHandler } from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LAST_RELEASE_BEFORE_STREAMS, lastReleaseAvailable, loadRelease, type OldRelease } from '../helpers/old-release.js'
 import { serveNode } from '../server/harness/listen.js'
+import { sseBody } from '../streams/apps.js'
 
 interface App {
   url: string
@@ -24,7 +25,7 @@ interface App {
   close(): Promise<void>
 }
 
-/** Three events, 50 ms apart, with `res.write`: a streamed answer where the requester reads one. */
+/** Three events, 50 ms apart, written with `res.write`: a streamed answer where the requester reads one. */
 async function startApp(sealwire: RequestHandler): Promise<App> {
   const app = express()
   const running: App = { url: '', handled: 0, close: async () => undefined }
@@ -32,14 +33,7 @@ async function startApp(sealwire: RequestHandler): Promise<App> {
   app.get('/api/events', (_req, res) => {
     running.handled += 1
     res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const timer = setInterval(() => {
-      res.write(`data: {"i":${k}}\n\n`)
-      if (++k === 3) {
-        clearInterval(timer)
-        res.end()
-      }
-    }, 50)
+    sseBody(3, 50).pipe(res) // one res.write per event
   })
   app.post('/api/upload', (_req, res) => {
     running.handled += 1

@@ -72,9 +72,8 @@ async function consume(probe: Probe, body: AsyncIterable<Uint8Array>): Promise<{
 
 const numberParam = (url: URL, name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback)
 
-/** /events as a stream body (Koa, Fastify): `n` events, one every `interval` ms. */
-function eventsBody(url: URL): PassThrough {
-  const n = numberParam(url, 'n', 1)
+/** A stream body of `n` server-sent events `data: {"i":k}`, one every `interval` ms. */
+export function sseBody(n: number, interval: number): PassThrough {
   const body = new PassThrough()
   let k = 0
   const timer = setInterval(() => {
@@ -83,10 +82,13 @@ function eventsBody(url: URL): PassThrough {
       clearInterval(timer)
       body.end()
     }
-  }, numberParam(url, 'interval', 0))
+  }, interval)
   body.on('close', () => clearInterval(timer))
   return body
 }
+
+/** /events as a stream body: `n` and `interval` from the query. */
+const eventsBody = (url: URL): PassThrough => sseBody(numberParam(url, 'n', 1), numberParam(url, 'interval', 0))
 
 /** /fail as a stream body: one event, then the stream fails. */
 function failingBody(): PassThrough {
