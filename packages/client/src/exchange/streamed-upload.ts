@@ -95,7 +95,10 @@ export async function streamedUpload(state: ClientState, call: SealedCall & { st
   const body = BUFFERS_UPLOADS ? await new Response(records).blob() : records
   let res: Response
   try {
-    res = await state.fetch(url.href, { ...call.init, method, headers, body, redirect: 'manual', duplex: 'half' } as RequestInit)
+    // `error`, not `manual`: with any other mode the Fetch standard sends a clone of the request, whose
+    // body is a tee of the stream, and the untouched branch keeps every chunk sent (the whole upload, in
+    // Node's fetch). A redirect is never followed either way; here it fails as a network error.
+    res = await state.fetch(url.href, { ...call.init, method, headers, body, redirect: BUFFERS_UPLOADS ? 'manual' : 'error', duplex: 'half' } as RequestInit)
   } catch (cause) {
     throw await requestNotSent(cause, url.href)
   }
