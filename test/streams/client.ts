@@ -2,7 +2,8 @@
 // streamed answer over node:http record by record (noting when each plaintext arrived), and sends
 // uploads whose records it may cut, reorder or duplicate on purpose.
 import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { createRecordReader, createRecordWriter, isSealwireError, openResponse, sealRequest, type RecipientKey, type SealedRequest } from '@sealwire/core'
+import { isSealwireError, openResponse, sealRequest, type RecipientKey, type SealedRequest } from '@sealwire/core'
+import { createRecordReader, createRecordWriter } from '@sealwire/core/stream'
 
 export interface StreamedAnswer {
   status: number

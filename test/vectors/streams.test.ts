@@ -8,7 +8,8 @@
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { createRecordWriter, deriveStreamKey, openRecordStream, openResponse, splitStreamHeader } from '@sealwire/core'
+import { openResponse } from '@sealwire/core'
+import { createRecordWriter, deriveStreamKey, openRecordStream, splitStreamHeader } from '@sealwire/core/stream'
 
 const example = JSON.parse(readFileSync(new URL('./streams/example.json', import.meta.url), 'utf8')) as {
   rk: string

@@ -3,7 +3,8 @@ import type { ClientState } from './client-state.js'
 import { parseClientOptions, type ClientOptions } from './client-options.js'
 import { learnClockOffset } from './exchange/clock-offset.js'
 import { sealedFetch, type SealedRequestInit } from './exchange/sealed-fetch.js'
-import { jsonRequest, type JsonRequestOptions } from './json-request.js'
+import { httpError, jsonRequest, type JsonRequestOptions } from './json-request.js'
+import { mediaTypeOf } from './exchange/media-type.js'
 import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
 import type { SealedEvent } from './events/parse-event-stream.js'
@@ -113,7 +114,8 @@ export function createClient(options: ClientOptions): SealwireClient {
     patch: send('PATCH'),
     // Loaded on first use: an app without events does not carry the parser.
     events: async function* (input, init) {
-      yield* (await import('./events/sealed-events.js')).sealedEvents(state, input, init)
+      const parts = { fetch: (i: RequestInfo | URL, init: SealedRequestInit) => sealedFetch(state, i, init), httpError, mediaTypeOf }
+      yield* (await import('./streams.js')).sealedEvents(parts, input, init)
     },
     get clockOffsetMs() {
       return state.offsetMs

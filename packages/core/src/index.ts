@@ -60,15 +60,13 @@ export { openResponse } from './protocol/open-response.js'
 export type { OpenResponseOptions, OpenedResponse, OpenedResponseStream } from './protocol/open-response.js'
 
 // Sealed streams (docs/PROTOCOL.md §12): SSE, NDJSON and large bodies in authenticated records.
-export { BODY_STREAM_MEMBER, MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE, STREAM_KEY_INFO, STREAM_MEDIA_TYPE, STREAM_PARAM, STREAM_SALT_BYTES } from './stream/stream-constants.js'
+// The records themselves (reader, writer, web-stream forms, header-line split) are
+// `@sealwire/core/stream`: an entry of their own, so that a browser bundle, whose first
+// chunk every request loads, can leave them to a lazy chunk.
 export { deriveStreamKey } from './stream/stream-key.js'
 export type { StreamDirection, StreamKey } from './stream/stream-key.js'
-export { createRecordWriter } from './stream/record-writer.js'
-export type { RecordWriter } from './stream/record-writer.js'
-export { createRecordReader } from './stream/record-reader.js'
 export type { RecordReader } from './stream/record-reader.js'
-export { openRecordStream, sealRecordStream } from './stream/record-streams.js'
-export { splitStreamHeader } from './stream/split-stream-header.js'
+export type { RecordWriter } from './stream/record-writer.js'
 
 // Sessions (docs/PROTOCOL.md §11): one key agreement per session, not per request.
 export {

@@ -1,4 +1,5 @@
-import { SealwireError, isSealwireError, openRecordStream, type StreamKey } from '@sealwire/core'
+import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
+import { openRecordStream } from '@sealwire/core/stream'
 import type { SealedStream } from './exchange.js'
 
 /** Media types whose bodies are streams by nature: server-sent events and JSON lines. */

@@ -1,4 +1,5 @@
-import { MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError, splitStreamHeader } from '@sealwire/core'
+import { MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
+import { splitStreamHeader } from '@sealwire/core/stream'
 import type { BodyReader, BodySource } from './types.js'
 
 const PLATFORM_BUFFERS =

@@ -1,4 +1,5 @@
-import { STREAM_MEDIA_TYPE, createRecordWriter, sealResponse, type ReplyContext, type StreamKey } from '@sealwire/core'
+import { STREAM_MEDIA_TYPE, sealResponse, type ReplyContext, type StreamKey } from '@sealwire/core'
+import { createRecordWriter } from '@sealwire/core/stream'
 import { httpDate, sealedContentType, sealedStatus, type SealInput } from './responses.js'
 
 /**

@@ -1,8 +1,7 @@
 import { SealwireError } from '@sealwire/core'
-import type { ClientState } from '../client-state.js'
-import { httpError } from '../json-request.js'
-import { mediaTypeOf } from '../exchange/media-type.js'
-import { sealedFetch, type SealedRequestInit } from '../exchange/sealed-fetch.js'
+import type { httpError } from '../json-request.js'
+import type { mediaTypeOf } from '../exchange/media-type.js'
+import type { SealedRequestInit } from '../exchange/sealed-fetch.js'
 import { parseEventStream, type SealedEvent } from './parse-event-stream.js'
 
 /** `client.events` options: a sealed request's, plus how to reconnect. */
@@ -13,6 +12,13 @@ export interface SealedEventsInit extends Omit<SealedRequestInit, 'body'> {
   retryMs?: number
   /** The `Last-Event-ID` of the first request, to resume a stream read before. */
   lastEventId?: string
+}
+
+/** The client's own request and answer handling, handed over rather than imported (see streamed-upload.ts). */
+export interface EventsParts {
+  fetch: (input: RequestInfo | URL, init: SealedRequestInit) => Promise<Response>
+  httpError: typeof httpError
+  mediaTypeOf: typeof mediaTypeOf
 }
 
 /** A cut stream (`stream_truncated`) or a network failure (`fetch`'s TypeError): worth a new connection. */
@@ -50,7 +56,8 @@ function wait(ms: number, signal: AbortSignal | null | undefined): Promise<void>
  * event id names a position in a stream, which the application chooses
  * (a counter, not a secret). List it on both sides to seal it.
  */
-export async function* sealedEvents(state: ClientState, input: RequestInfo | URL, init: SealedEventsInit = {}): AsyncGenerator<SealedEvent> {
+export async function* sealedEvents(parts: EventsParts, input: RequestInfo | URL, init: SealedEventsInit = {}): AsyncGenerator<SealedEvent> {
+  const { httpError, mediaTypeOf } = parts
   const { maxAttempts = 5, retryMs = 3000, lastEventId = '', ...request } = init
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) throw new TypeError('maxAttempts: must be an integer ≥ 1')
   if (!Number.isSafeInteger(retryMs) || retryMs < 0) throw new TypeError('retryMs: must be an integer number of milliseconds ≥ 0')
@@ -64,7 +71,7 @@ export async function* sealedEvents(state: ClientState, input: RequestInfo | URL
     if (!headers.has('accept')) headers.set('accept', 'text/event-stream')
     if (cursor.lastEventId !== '') headers.set('last-event-id', cursor.lastEventId)
     try {
-      const res = await sealedFetch(state, input, { ...request, headers })
+      const res = await parts.fetch(input, { ...request, headers })
       if (!res.ok) throw await httpError(res)
       const type = mediaTypeOf(res.headers.get('content-type'))
       if (type !== 'text/event-stream' || res.body === null) {

@@ -22,7 +22,7 @@ import { readCappedText } from './read-capped.js'
 const MAX_PROBLEM_BYTES = 16 * 1024
 
 /** Null-body statuses (Fetch standard): a `Response` with one of them cannot carry a body. */
-export const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304])
 
 export type HttpOutcome =
   /** `session`: what the answer's protected header announced (`ses`, docs/PROTOCOL.md §11), authenticated, unchecked. */
@@ -108,7 +108,10 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   }
   if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res, sent)
   // A streamed answer (§12): the client announced it reads them (`str`), the server chose one.
-  if (type === STREAM_MEDIA_TYPE) return import('./stream-answer.js').then((m) => m.openStreamAnswer(res, reply, backend))
+  if (type === STREAM_MEDIA_TYPE) {
+    const { opened, body } = await (await import('../streams.js')).openStreamAnswer(res, reply, backend, NULL_BODY_STATUSES)
+    return answered(plaintextResponse(res, opened, body), opened)
+  }
   if (type !== JOSE_MEDIA_TYPE) {
     discard(res)
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
@@ -124,16 +127,17 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
   const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
-  const response = plaintextResponse(res, opened, body)
-  return opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session }
+  return answered(plaintextResponse(res, opened, body), opened)
 }
+
+const answered = (response: Response, opened: OpenedResponse): HttpOutcome => (opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session })
 
 /**
  * The application's `Response` of an opened answer, whole or streamed: the
  * sealed status, `Content-Type` = the sealed `cty` and the header fields the
  * server sealed; other headers copied as received, NOT authenticated.
  */
-export function plaintextResponse(res: Response, opened: OpenedResponse, body: BodyInit | null): Response {
+function plaintextResponse(res: Response, opened: OpenedResponse, body: BodyInit | null): Response {
   const headers = new Headers(res.headers)
   // The body is the plaintext now: its length and encoding are not the wire's.
   headers.delete('content-length')

@@ -103,7 +103,10 @@ async function staleRequest(state: ClientState, serverTime: number | undefined, 
  *   and the error says so.
  */
 export async function sealedExchange(state: ClientState, call: SealedCall): Promise<Response> {
-  if (call.stream !== undefined) return import('./streamed-upload.js').then((m) => m.streamedUpload(state, call as SealedCall & { stream: UploadSource }))
+  if (call.stream !== undefined) {
+    const { streamedUpload } = await import('../streams.js')
+    return streamedUpload(state, call as SealedCall & { stream: UploadSource }, { ownedHeaders: OWNED_HEADERS, takeHead, openHttpResponse, requestNotSent })
+  }
   const method = call.method.toUpperCase()
   const callHeaders = new Headers(call.headers)
   for (const name of OWNED_HEADERS) callHeaders.delete(name)

@@ -1,6 +1,5 @@
-import { SealwireError, openRecordStream, openResponse, splitStreamHeader, type CryptoBackend, type ReplyContext } from '@sealwire/core'
-import type { HttpOutcome } from './open-http-response.js'
-import { NULL_BODY_STATUSES, plaintextResponse } from './open-http-response.js'
+import { SealwireError, openResponse, type CryptoBackend, type OpenedResponse, type ReplyContext } from '@sealwire/core'
+import { openRecordStream, splitStreamHeader } from '@sealwire/core/stream'
 
 /**
  * A streamed answer (`application/sealwire-stream`, docs/PROTOCOL.md §12),
@@ -12,20 +11,20 @@ import { NULL_BODY_STATUSES, plaintextResponse } from './open-http-response.js'
  * backpressure holding the rest on the wire. A record that fails, or an end
  * before the final record, errors the body with its code. Loaded with
  * `import()` on the first streamed answer, so clients that never get one do
- * not carry it.
+ * not carry it. Returns the opened header and the plaintext stream; the
+ * caller builds the `Response`.
  */
-export async function openStreamAnswer(res: Response, reply: ReplyContext, backend: CryptoBackend): Promise<HttpOutcome> {
+export async function openStreamAnswer(res: Response, reply: ReplyContext, backend: CryptoBackend, nullBodyStatuses: ReadonlySet<number>): Promise<{ opened: OpenedResponse; body: ReadableStream<Uint8Array> }> {
   if (res.body === null) throw new SealwireError('response_decryption_failed', { detail: 'A streamed answer without a body' })
   const { compact, records } = await splitStreamHeader(res.body)
   let opened
   try {
     opened = await openResponse(compact, { reply, status: res.status, backend, stream: true })
     // A status that cannot carry a body cannot carry a stream: no Sealwire server seals one so.
-    if (NULL_BODY_STATUSES.has(opened.status)) throw new SealwireError('response_decryption_failed', { detail: `A streamed answer under status ${opened.status}, which has no body` })
+    if (nullBodyStatuses.has(opened.status)) throw new SealwireError('response_decryption_failed', { detail: 'A streamed answer under a status without a body' })
   } catch (error) {
     void records.cancel().catch(() => undefined)
     throw error
   }
-  const response = plaintextResponse(res, opened, records.pipeThrough(openRecordStream(opened.key)))
-  return opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session }
+  return { opened, body: records.pipeThrough(openRecordStream(opened.key)) }
 }

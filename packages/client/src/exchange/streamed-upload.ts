@@ -1,8 +1,21 @@
-import { SealwireError, createRecordWriter, sealRequest, type StreamKey } from '@sealwire/core'
+import { SealwireError, sealRequest } from '@sealwire/core'
+import { createRecordWriter, type StreamKey } from '@sealwire/core/stream'
 import type { ClientState } from '../client-state.js'
-import { openHttpResponse } from './open-http-response.js'
-import { requestNotSent } from './request-not-sent.js'
-import { OWNED_HEADERS, takeHead, type SealedCall } from './sealed-exchange.js'
+import type { openHttpResponse } from './open-http-response.js'
+import type { requestNotSent } from './request-not-sent.js'
+import type { SealedCall, takeHead } from './sealed-exchange.js'
+
+/**
+ * What the upload shares with every sealed exchange, handed over by it rather
+ * than imported: an import would tie this lazy chunk to the eager one's
+ * modules, and bundlers then split those into chunks of their own.
+ */
+export interface ExchangeParts {
+  ownedHeaders: readonly string[]
+  takeHead: typeof takeHead
+  openHttpResponse: typeof openHttpResponse
+  requestNotSent: typeof requestNotSent
+}
 
 /** What `client.fetch` takes as a streamed upload: a web `ReadableStream`, a Node `Readable`, any async iterable of bytes. */
 export type UploadSource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>
@@ -81,10 +94,11 @@ const BUFFERS_UPLOADS = typeof document !== 'undefined'
  * (no session): a session's refusal would need a resend. Loaded with
  * `import()` on the first streamed upload.
  */
-export async function streamedUpload(state: ClientState, call: SealedCall & { stream: UploadSource }): Promise<Response> {
+export async function streamedUpload(state: ClientState, call: SealedCall & { stream: UploadSource }, parts: ExchangeParts): Promise<Response> {
+  const { takeHead, openHttpResponse, requestNotSent } = parts
   const method = call.method.toUpperCase()
   const callHeaders = new Headers(call.headers)
-  for (const name of OWNED_HEADERS) callHeaders.delete(name)
+  for (const name of parts.ownedHeaders) callHeaders.delete(name)
   const { head, url, target } = takeHead(state, call, callHeaders)
   const key = await state.keys.current()
   const sealedAt = state.clock() + state.offsetMs
@@ -95,7 +109,10 @@ export async function streamedUpload(state: ClientState, call: SealedCall & { st
   const body = BUFFERS_UPLOADS ? await new Response(records).blob() : records
   let res: Response
   try {
-    res = await state.fetch(url.href, { ...call.init, method, headers, body, redirect: 'manual', duplex: 'half' } as RequestInit)
+    // `error`, not `manual`: with any other mode the Fetch standard sends a clone of the request, whose
+    // body is a tee of the stream, and the untouched branch keeps every chunk sent (the whole upload, in
+    // Node's fetch). A redirect is never followed either way; here it fails as a network error.
+    res = await state.fetch(url.href, { ...call.init, method, headers, body, redirect: BUFFERS_UPLOADS ? 'manual' : 'error', duplex: 'half' } as RequestInit)
   } catch (cause) {
     throw await requestNotSent(cause, url.href)
   }

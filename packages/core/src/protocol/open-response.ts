@@ -7,7 +7,7 @@ import { checkResponseHeader } from './response-header.js'
 import { MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, checkSealedHead } from './sealed-head.js'
 import { isB64uOfBytes, typMatches } from './response-header.js'
 import { SESSION_PARAM } from '../session/session-constants.js'
-import { STREAM_PARAM, STREAM_SALT_BYTES } from '../stream/stream-constants.js'
+import { STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
 import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 
 export interface OpenResponseOptions {
@@ -89,11 +89,11 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   // so neither a stream's header passes as a whole (empty) answer nor a whole answer as a stream.
   const salt = decoded[STREAM_PARAM]
   if (options.stream !== true) {
-    if (salt !== undefined) throw new SealwireError('response_decryption_failed', { detail: 'A streamed answer\'s header arrived as a whole answer (str without application/sealwire-stream)' })
+    if (salt !== undefined) throw new SealwireError('response_decryption_failed', { detail: 'A stream header (str) sent as a whole answer' })
     return opened
   }
   if (typeof salt !== 'string' || !isB64uOfBytes(salt, STREAM_SALT_BYTES, STREAM_SALT_BYTES) || body.length !== 0) {
-    throw new SealwireError('response_decryption_failed', { detail: 'A streamed answer\'s header line lacks its stream salt (str) or carries a body' })
+    throw new SealwireError('response_decryption_failed', { detail: 'A stream header without its salt (str), or with a body' })
   }
   const key = await deriveStreamKey(options.reply.rk, platform.decodeBase64url(salt).slice(), options.reply.jti, 'response')
   return { ...opened, key }

@@ -1,7 +1,7 @@
 import { CONTENT_ENCRYPTION_ALG, JTI_BYTES, KEY_MANAGEMENT_ALG, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
 import { isCanonicalBase64url } from '../encoding.js'
 import { SESSION_ID_BYTES } from '../session/session-constants.js'
-import { STREAM_SALT_BYTES } from '../stream/stream-constants.js'
+import { STREAM_SALT_BYTES } from '../constants.js'
 import type { RequestHeader, RequestPlaintext } from '../schemas.js'
 import { isB64uOfBytes, typMatches } from './response-header.js'
 

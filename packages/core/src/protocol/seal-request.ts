@@ -8,7 +8,7 @@ import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './
 import type { ClientSession, SessionOffer } from '../session/client-session.js'
 import { SESSION_CLIENT_KEY_MEMBER, SESSION_ID_PARAM, SESSION_PARAM } from '../session/session-constants.js'
 import { deriveSessionRequestKey } from '../session/session-kdf.js'
-import { BODY_STREAM_MEMBER, STREAM_MEDIA_TYPE, STREAM_PARAM, STREAM_SALT_BYTES } from '../stream/stream-constants.js'
+import { BODY_STREAM_MEMBER, STREAM_MEDIA_TYPE, STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
 import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 
 /** The spelling of a `jti` this module makes: base64url of JTI_BYTES random bytes, no padding. */
@@ -113,7 +113,7 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const origin = request.origin === undefined ? undefined : normalizeOrigin(request.origin)
   if (request.origin !== undefined && origin === undefined) throw new TypeError('request.origin must be an http(s) origin: scheme://host[:port]')
   if (options.bodyStream === true && (options.body !== undefined || envelopePlacement(method, true) === 'header')) {
-    throw new TypeError('bodyStream: the body is the stream, so give no body, and use a method that carries one (not GET or HEAD)')
+    throw new TypeError('bodyStream: give no body (the stream is the body), and a method other than GET or HEAD')
   }
   const json = JSON.stringify(options.body === undefined ? null : options.body)
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')

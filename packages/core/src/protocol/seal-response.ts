@@ -5,7 +5,7 @@ import type { ReplyContext } from './request-descriptor.js'
 import { SESSION_PARAM } from '../session/session-constants.js'
 import { b64u } from '../encoding.js'
 import { systemRandom, type RandomSource } from '../runtime.js'
-import { STREAM_PARAM, STREAM_SALT_BYTES } from '../stream/stream-constants.js'
+import { STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
 import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 import { MAX_SEALED_FIELDS, MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, isFieldValue, unsealableReason } from './sealed-head.js'
 
@@ -70,7 +70,8 @@ function sealStreamHeader(options: SealResponseStreamOptions): Promise<SealedRes
   if (options.reply.streams !== true) throw new TypeError('stream: this requester did not announce streams (str); seal one answer (without stream) instead')
   const salt = (options.random ?? systemRandom)(STREAM_SALT_BYTES)
   const compact = sealWhole({ ...options, body: new Uint8Array(0) }, { [STREAM_PARAM]: b64u(salt) })
-  return Promise.all([compact, deriveStreamKey(options.reply.rk, salt, options.reply.jti, 'response')]).then(([compact, key]) => ({ compact, key }))
+  const key = deriveStreamKey(options.reply.rk, salt, options.reply.jti, 'response')
+  return Promise.all([compact, key]).then(([compact, key]) => ({ compact, key }))
 }
 
 function sealWhole(options: SealResponseOptions, extra?: Record<string, unknown>): Promise<string> {

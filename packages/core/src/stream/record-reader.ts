@@ -1,6 +1,6 @@
 import { SealwireError } from '../errors.js'
-import { MAX_RECORD_PLAINTEXT, RECORD_LENGTH_BYTES, RECORD_TAG_BYTES } from './stream-constants.js'
-import { cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+import { MAX_RECORD_PLAINTEXT } from '../constants.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
 
 /** Opens a stream's records as its bytes arrive (docs/PROTOCOL.md §12). */
 export interface RecordReader {

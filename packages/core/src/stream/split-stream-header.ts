@@ -1,4 +1,4 @@
-import { MAX_STREAM_HEADER_LINE } from './stream-constants.js'
+import { MAX_STREAM_HEADER_LINE } from '../constants.js'
 import { streamError } from './record-reader.js'
 
 const NEWLINE = 0x0a

@@ -1,7 +1,7 @@
 import { platform } from '#platform'
 import { utf8 } from '../encoding.js'
 import type { RecordCipher } from '../platform/platform.js'
-import { STREAM_KEY_INFO, STREAM_SALT_BYTES } from './stream-constants.js'
+import { STREAM_KEY_INFO, STREAM_SALT_BYTES } from '../constants.js'
 
 /** Which way a stream flows: the upload of a request, or the answer. Part of the key, so records never cross. */
 export type StreamDirection = 'request' | 'response'
@@ -10,6 +10,12 @@ export type StreamDirection = 'request' | 'response'
 export interface StreamKey {
   readonly direction: StreamDirection
 }
+
+/** AES-GCM tag bytes ending each record. */
+export const RECORD_TAG_BYTES = 16
+
+/** Bytes of a record's big-endian length prefix. */
+export const RECORD_LENGTH_BYTES = 4
 
 const ciphers = new WeakMap<StreamKey, RecordCipher>()
 

@@ -22,7 +22,7 @@ import { createRecordReader } from './record-reader.js'
 import { openRecordStream, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
-import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from './stream-constants.js'
+import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
 import { deriveStreamKey, recordNonce, type StreamKey } from './stream-key.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer'
 import { Readable } from 'node:stream'
-import { SealwireError, createRecordReader, isSealwireError, type StreamKey } from '@sealwire/core'
+import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
+import { createRecordReader } from '@sealwire/core/stream'
 
 /**
  * The plaintext of a streamed upload (docs/PROTOCOL.md §12) as a Node
