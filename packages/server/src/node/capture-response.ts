@@ -26,18 +26,6 @@ const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
 /** Marks a method that was not an own property of the response (restore deletes the override). */
 const NOT_OWN = Symbol('not own')
 
-/**
- * Holds back everything a handler writes to a Node response — status and
- * headers from `writeHead`, bytes from `write` and `end` — so that it can be
- * sealed as one envelope when the handler ends the response. Every response
- * path of Express (`res.json`, `res.send`, `res.sendStatus`, `res.redirect`,
- * `res.sendFile`, plain `res.end`) and of error handlers goes through these
- * methods, so nothing in plaintext slips past.
- *
- * Nothing reaches the socket until `finish` calls `release()` and writes the
- * sealed response; `res.headersSent` stays false until then, so frameworks
- * keep setting headers normally.
- */
 /** The response's own `write` and `end`, past the capture: what a streamed answer goes out through. */
 export interface RawResponse {
   /** Sends the status line and the headers set so far (the capture's own writeHead only records them). */
@@ -48,23 +36,27 @@ export interface RawResponse {
 
 /** A capture switched to a streamed answer (docs/PROTOCOL.md §12): the handler's writes go to it. */
 export interface StreamSwitch {
-  write(chunk: Uint8Array, callback: Callback | undefined): boolean
-  end(chunk: Uint8Array | undefined, callback: Callback | undefined): void
+  write(chunk: Uint8Array, callback: ((error?: Error | null) => void) | undefined): boolean
+  end(chunk: Uint8Array | undefined, callback: ((error?: Error | null) => void) | undefined): void
 }
 
+/**
+ * Holds back everything a handler writes to a Node response — status and
+ * headers from `writeHead`, bytes from `write` and `end` — so that it can be
+ * sealed as one envelope when the handler ends the response. Every response
+ * path of Express (`res.json`, `res.send`, `res.sendStatus`, `res.redirect`,
+ * `res.sendFile`, plain `res.end`) and of error handlers goes through these
+ * methods, so nothing in plaintext slips past.
+ *
+ * Nothing reaches the socket until `finish` calls `release()` and writes the
+ * sealed response; `res.headersSent` stays false until then, so frameworks
+ * keep setting headers normally. With `startStream`, the handler's first
+ * write (or `flushHeaders`) before its end may switch the capture to a
+ * streamed answer instead, each write then handed to the returned switch.
+ */
 export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) => Promise<void>, startStream?: (raw: RawResponse) => StreamSwitch | undefined): { release(): void } {
   const chunks: Uint8Array[] = []
   let ended = false
-  // Sealed streams: the handler's first write (or flushHeaders) before its end asks
-  // `startStream` once; a requester that reads streams then gets records as written.
-  let stream: StreamSwitch | undefined
-  const switchToStream = (): StreamSwitch | undefined => {
-    if (startStream === undefined) return stream
-    const start = startStream
-    startStream = undefined
-    stream = start(rawResponse(res, own))
-    return stream
-  }
 
   // What was there before: the prototype's methods, or another middleware's own
   // wrappers (compression mounted before Sealwire), which must come back intact.
@@ -79,6 +71,17 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
       if (value === NOT_OWN) delete target[OVERRIDDEN[i]!]
       else target[OVERRIDDEN[i]!] = value
     }
+  }
+
+  // Sealed streams: the handler's first write (or flushHeaders) before its end asks
+  // `startStream` once; a requester that reads streams then gets records as written.
+  let stream: StreamSwitch | undefined
+  const switchToStream = (): StreamSwitch | undefined => {
+    if (startStream === undefined) return stream
+    const start = startStream
+    startStream = undefined
+    stream = start(rawResponse(res, own))
+    return stream
   }
 
   res.writeHead = function writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) {
