@@ -19,6 +19,7 @@ export default defineConfig({
       // Core's `#platform` import map, as Node resolves it (the `node` condition).
       { find: /^#platform$/, replacement: src('core', 'node/platform.ts') },
       { find: /^@sealwire\/core\/node$/, replacement: src('core', 'node/index.ts') },
+      { find: /^@sealwire\/core\/stream$/, replacement: src('core', 'stream/index.ts') },
       { find: /^@sealwire\/server\/(.+)$/, replacement: src('server', 'adapters/$1.ts') },
       { find: /^@sealwire\/client\/(.+)$/, replacement: src('client', '$1.ts') },
       { find: /^@sealwire\/(core|server|client|redis|dynamodb|cloudflare|cli)$/, replacement: src('$1') },

@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // The root entry, the Node-only entry, and both branches of the `#platform`
+  // The root entry, the stream entry (its own file, for lazy loading), the Node-only entry, and both branches of the `#platform`
   // import map (package.json "imports"), which the consumer's runtime or bundler
   // picks by condition: `node`, `bun` and `deno` get node:crypto, everything else
   // (`browser` first) jose/WebCrypto.
-  entry: ['src/index.ts', 'src/node/index.ts', 'src/node/platform.ts', 'src/platform/portable.ts'],
+  entry: ['src/index.ts', 'src/stream/index.ts', 'src/node/index.ts', 'src/node/platform.ts', 'src/platform/portable.ts'],
   format: ['esm', 'cjs'],
   // Node typings for the declarations of the Node-only entries; `pnpm typecheck`
   // still checks everything outside src/node without them.

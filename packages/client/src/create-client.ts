@@ -3,9 +3,12 @@ import type { ClientState } from './client-state.js'
 import { parseClientOptions, type ClientOptions } from './client-options.js'
 import { learnClockOffset } from './exchange/clock-offset.js'
 import { sealedFetch, type SealedRequestInit } from './exchange/sealed-fetch.js'
-import { jsonRequest, type JsonRequestOptions } from './json-request.js'
+import { httpError, jsonRequest, type JsonRequestOptions } from './json-request.js'
+import { mediaTypeOf } from './exchange/media-type.js'
 import { jwksKeySource, pinnedKeySource } from './keys/key-source.js'
 import type { InferOutput, StandardSchemaV1 } from './standard-schema.js'
+import type { SealedEvent } from './events/parse-event-stream.js'
+import type { SealedEventsInit } from './events/sealed-events.js'
 import { loadSessionKeeper } from './session/load-session-keeper.js'
 import { assertSecureTransport } from './transport.js'
 
@@ -37,6 +40,14 @@ export interface SealwireClient {
   post: JsonSend
   put: JsonSend
   patch: JsonSend
+  /**
+   * Sealed server-sent events: `for await (const { event, data, id } of client.events('/api/chat'))`.
+   * Reconnects after a cut stream or a network error with `Last-Event-ID` (in
+   * clear unless listed in `sealHeaders`), at most `maxAttempts` times in a row;
+   * ends after a clean end; throws on an error answer or a record that fails
+   * authentication. `EventSource` cannot carry the envelope: use this instead.
+   */
+  events(input: RequestInfo | URL, init?: SealedEventsInit): AsyncIterable<SealedEvent>
   /**
    * Server time minus local time (ms), learnt from the `Date` of the key set's answer or of a
    * `stale_request` (within `maxClockCorrectionSeconds`); 0 until then.
@@ -101,6 +112,11 @@ export function createClient(options: ClientOptions): SealwireClient {
     post: send('POST'),
     put: send('PUT'),
     patch: send('PATCH'),
+    // Loaded on first use: an app without events does not carry the parser.
+    events: async function* (input, init) {
+      const parts = { fetch: (i: RequestInfo | URL, init: SealedRequestInit) => sealedFetch(state, i, init), httpError, mediaTypeOf }
+      yield* (await import('./streams.js')).sealedEvents(parts, input, init)
+    },
     get clockOffsetMs() {
       return state.offsetMs
     },

@@ -35,6 +35,13 @@ async function parseBody(res: Response): Promise<unknown> {
   }
 }
 
+/** The `SealwireHttpError` of a non-2xx answer, with its decrypted problem when it is one. */
+export async function httpError(res: Response): Promise<SealwireHttpError> {
+  const value = await parseBody(res)
+  const isProblem = mediaTypeOf(res.headers.get('content-type')) === PROBLEM_MEDIA_TYPE && typeof value === 'object' && value !== null
+  return new SealwireHttpError(res.status, value, isProblem ? (value as ProblemDocument) : undefined)
+}
+
 /**
  * One JSON request: seal `body`, send, open, parse; non-2xx throws
  * `SealwireHttpError` with the decrypted problem; a schema, when given,
@@ -47,11 +54,8 @@ export async function jsonRequest(state: ClientState, method: string, path: stri
   const headers = new Headers(options.headers)
   if (!headers.has('accept')) headers.set('accept', 'application/json')
   const res = await sealedExchange(state, { url: resolveUrl(state, path), method, headers, body, init, head: headPolicyOf(options) })
+  if (!res.ok) throw await httpError(res)
   const value = await parseBody(res)
-  if (!res.ok) {
-    const isProblem = mediaTypeOf(res.headers.get('content-type')) === PROBLEM_MEDIA_TYPE && typeof value === 'object' && value !== null
-    throw new SealwireHttpError(res.status, value, isProblem ? (value as ProblemDocument) : undefined)
-  }
   if (options.schema === undefined) return value
   const result = await options.schema['~standard'].validate(value)
   if (result.issues !== undefined) {

@@ -60,3 +60,26 @@ export const MAX_SIGNED_JWKS_LIFETIME_SECONDS = 366 * 86_400
 export const NO_VALID_SIGNED_JWKS_DETAIL = 'No valid signed key set to serve'
 /** How far ahead of a client's clock a signed set's `iat` may be (the signer's clock runs fast). */
 export const SIGNED_JWKS_IAT_LEEWAY_SECONDS = 60
+
+// Sealed streams (docs/PROTOCOL.md §12). Changing any of these is a new stream version.
+
+/** Media type of a streamed body, either direction: the header line, then records. */
+export const STREAM_MEDIA_TYPE = 'application/sealwire-stream'
+
+/** Most plaintext bytes in one record (64 KiB, as age's payload chunks): a reader's memory per stream. */
+export const MAX_RECORD_PLAINTEXT = 65_536
+
+/** Longest header line (the compact JWE before `\n`), refused before a reader holds more. */
+export const MAX_STREAM_HEADER_LINE = 65_536
+
+/** Bytes of a stream salt (`str` in a response header, `bsn` in a request plaintext). */
+export const STREAM_SALT_BYTES = 16
+
+/** Request header member announcing a client reads streamed answers; response header member carrying the salt. */
+export const STREAM_PARAM = 'str'
+
+/** Request plaintext member carrying the salt of a streamed upload's records. */
+export const BODY_STREAM_MEMBER = 'bsn'
+
+/** HKDF info label of a stream key, followed by 0x00, the direction, 0x00 and the request's jti. */
+export const STREAM_KEY_INFO = 'sealwire-stream-v1'

@@ -61,7 +61,14 @@ describe('ERROR_CODES and ERROR_TABLE', () => {
       response_binding_mismatch: 502,
       response_decryption_failed: 502,
       key_discovery_failed: 502,
+      // A sealed stream's verdicts (§12): bad input after the header line opened, so 400 and sealed.
+      stream_truncated: 400,
+      stream_record_invalid: 400,
+      stream_record_too_large: 400,
+      stream_trailing_data: 400,
+      stream_upload_unsupported: 502,
     })
+    for (const code of ['stream_truncated', 'stream_record_invalid', 'stream_record_too_large', 'stream_trailing_data'] as const) expect(ERROR_TABLE[code].plain, code).toBeUndefined()
     // Bad input is never a 5xx: only the fail-closed replay guard and a handler's own throw are.
     const serverErrors = SERVER_CODES.filter((c) => ERROR_TABLE[c].status >= 500)
     expect(serverErrors).toEqual(['replay_guard_unavailable', 'internal_error'])

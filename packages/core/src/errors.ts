@@ -37,6 +37,13 @@ export const ERROR_CODES = [
   'key_discovery_failed',
   // Client side: the server refused the critical sealed head (it predates the extension).
   'sealed_head_unsupported',
+  // Either side, reading a sealed stream (docs/PROTOCOL.md §12), after its header line opened.
+  'stream_truncated',
+  'stream_record_invalid',
+  'stream_record_too_large',
+  'stream_trailing_data',
+  // Client side: the server refused a streamed upload's media type (it predates §12).
+  'stream_upload_unsupported',
 ] as const
 
 export type SealwireErrorCode = (typeof ERROR_CODES)[number]
@@ -79,6 +86,12 @@ export const ERROR_TABLE: { readonly [C in SealwireErrorCode]: CodeInfo } = {
   response_decryption_failed: { status: 502, title: 'Response could not be decrypted' },
   key_discovery_failed: { status: 502, title: 'Server keys could not be fetched' },
   sealed_head_unsupported: { status: 502, title: 'Server cannot open sealed header fields or query' },
+  // After the stream's header line opened, so a server answers them sealed (a client raises them).
+  stream_truncated: { status: 400, title: 'Sealed stream ended before its final record' },
+  stream_record_invalid: { status: 400, title: 'Sealed stream record failed authentication' },
+  stream_record_too_large: { status: 400, title: 'Sealed stream record or header line out of range' },
+  stream_trailing_data: { status: 400, title: 'Bytes after the final record of a sealed stream' },
+  stream_upload_unsupported: { status: 502, title: 'Server cannot take a streamed upload' },
 }
 
 /**

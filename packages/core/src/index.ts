@@ -55,9 +55,18 @@ export type { SealRequestOptions, SealedRequest } from './protocol/seal-request.
 export { openRequest } from './protocol/open-request.js'
 export type { OpenRequestOptions, OpenedRequest, RequestClaims } from './protocol/open-request.js'
 export { sealResponse } from './protocol/seal-response.js'
-export type { SealResponseOptions } from './protocol/seal-response.js'
+export type { SealResponseOptions, SealResponseStreamOptions, SealedResponseStream } from './protocol/seal-response.js'
 export { openResponse } from './protocol/open-response.js'
-export type { OpenResponseOptions, OpenedResponse } from './protocol/open-response.js'
+export type { OpenResponseOptions, OpenedResponse, OpenedResponseStream } from './protocol/open-response.js'
+
+// Sealed streams (docs/PROTOCOL.md §12): SSE, NDJSON and large bodies in authenticated records.
+// The records themselves (reader, writer, web-stream forms, header-line split) are
+// `@sealwire/core/stream`: an entry of their own, so that a browser bundle, whose first
+// chunk every request loads, can leave them to a lazy chunk.
+export { deriveStreamKey } from './stream/stream-key.js'
+export type { StreamDirection, StreamKey } from './stream/stream-key.js'
+export type { RecordReader } from './stream/record-reader.js'
+export type { RecordWriter } from './stream/record-writer.js'
 
 // Sessions (docs/PROTOCOL.md §11): one key agreement per session, not per request.
 export {

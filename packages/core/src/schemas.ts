@@ -112,6 +112,11 @@ export const requestHeaderSchema = /* @__PURE__ */ (() =>
      * critical: a server without sessions ignores it, so another value is dropped, not refused.
      */
     ses: z.catch(z.optional(z.literal(1)), undefined),
+    /**
+     * Streamed answers (docs/PROTOCOL.md §12, a v1 extension): 1 announces that the client reads them. Not
+     * critical: a server without streams ignores it, so another value is dropped, not refused.
+     */
+    str: z.catch(z.optional(z.literal(1)), undefined),
   }))()
 export type RequestHeader = z.infer<typeof requestHeaderSchema>
 
@@ -131,6 +136,10 @@ export const requestPlaintextSchema = /* @__PURE__ */ (() =>
   z
     // `hdr` and `qry`, the sealed head, are checked by `checkSealedHead` (protocol/sealed-head.ts);
     // `cpk`, a session offer's key, where a session is established (session/establish-session.ts).
-    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown(), hdr: z.optional(z.unknown()), qry: z.optional(z.unknown()), cpk: z.optional(z.unknown()) })
-    .check(z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] })))()
+    // `bsn`, a streamed upload's salt (docs/PROTOCOL.md §12): the body is then null, its records follow the envelope.
+    .object({ rk: b64uBytes(RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES), body: z.unknown(), hdr: z.optional(z.unknown()), qry: z.optional(z.unknown()), cpk: z.optional(z.unknown()), bsn: z.optional(b64uBytes(16, 16)) })
+    .check(
+      z.refine((p) => p.body !== undefined, { message: 'body is required (null when none)', path: ['body'] }),
+      z.refine((p) => p.bsn === undefined || p.body === null, { message: 'body must be null when the body is streamed (bsn)', path: ['body'] }),
+    ))()
 export type RequestPlaintext = z.infer<typeof requestPlaintextSchema>

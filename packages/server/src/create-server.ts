@@ -28,6 +28,7 @@ import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { establishOffered } from './sessions.js'
 import { isUnsealedPreflight } from './preflight.js'
 import { readLimited } from './read-body.js'
+import { readStreamHeader, streamPlacementMismatch } from './read-stream-header.js'
 import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
@@ -44,7 +45,17 @@ export interface RouteOptions<S extends StandardSchemaV1 = StandardSchemaV1<unkn
 }
 
 /** The outcome of the server checks: an accepted exchange, or the refusal to send as is. */
-export type OpenOutcome<T> = { ok: true; exchange: SealwireExchange<T> } | { ok: false; response: OutgoingResponse }
+export type OpenOutcome<T> =
+  | {
+      ok: true
+      exchange: SealwireExchange<T>
+      /**
+       * A streamed upload's body records (docs/PROTOCOL.md §12), where the body was a web
+       * stream; a Node adapter reads them from the request itself. Open them with `exchange.bodyKey()`.
+       */
+      records?: ReadableStream<Uint8Array> | undefined
+    }
+  | { ok: false; response: OutgoingResponse }
 
 /** A request that passed steps 1–2 (and the up-front part of 3); opaque, for adapters. */
 export interface CheckedRequest {
@@ -54,7 +65,7 @@ export interface CheckedRequest {
 }
 
 export type PrecheckOutcome = { ok: true; checked: CheckedRequest } | { ok: false; response: OutgoingResponse }
-export type ReadOutcome = { ok: true; envelope: string } | { ok: false; response: OutgoingResponse }
+export type ReadOutcome = { ok: true; envelope: string; records?: ReadableStream<Uint8Array> | undefined } | { ok: false; response: OutgoingResponse }
 
 /**
  * The Sealwire server engine: runs the checks of wire protocol v1 in order and
@@ -133,7 +144,8 @@ export interface SealwireServer {
    */
   handle<S extends StandardSchemaV1 = StandardSchemaV1<unknown>>(
     request: Request,
-    handler: (exchange: SealwireExchange<InferOutput<S>>) => Response | Promise<Response>,
+    /** `upload`: a streamed upload's plaintext (docs/PROTOCOL.md §12), for the handler's Request body. */
+    handler: (exchange: SealwireExchange<InferOutput<S>>, upload?: ReadableStream<Uint8Array>) => Response | Promise<Response>,
     options?: FetchHandleOptions<S>,
   ): Promise<Response>
   /**
@@ -343,6 +355,14 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
 
     async readEnvelope(checked, source) {
       if (checked.location.placement === 'header') return { ok: true, envelope: checked.location.envelope }
+      if (checked.location.placement === 'stream') {
+        try {
+          return { ok: true, ...(await readStreamHeader(source)) }
+        } catch (err) {
+          if (!isSealwireError(err)) throw err
+          return { ok: false, response: refuse(checked, err) }
+        }
+      }
       const text = source === null ? '' : await readLimited(source, o.maxBodyBytes)
       if (text === undefined) return { ok: false, response: refuse(checked, new SealwireError('payload_too_large')) }
       return { ok: true, envelope: text.trim() }
@@ -383,12 +403,19 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           sessionStore,
           schema: route?.schema,
         })
+        // A body stream salt exactly when the body came as records (§12): the media type is
+        // not authenticated, the salt is; a mismatch is a request altered on the way.
+        if ((opened.bodyStream !== undefined) !== (checked.location.placement === 'stream')) {
+          const error = streamPlacementMismatch(opened.bodyStream !== undefined)
+          event(checked, error.code, opened.claims.kid)
+          return { ok: false, response: await sealedProblem(opened.reply, error, clock()) }
+        }
         if (meters.recording) meters.opened(monotonicNow() - openStarted, 'accepted')
         // A request within a session cost no key agreement: it is not counted against that budget.
         if (peer !== undefined && opened.claims.sid === undefined) guard!.recordKeyAgreement(peer)
         // An accepted request that offered a session gets one, announced in every answer sealed for it.
         const reply = sessionStore === undefined ? opened.reply : await establishOffered(opened, { store: sessionStore, backend: keyRing.backend, ttlSeconds: o.sessions!.ttlSeconds, clock })
-        const context = { onEvent: listening() ? onEvent : undefined, onSealed: meters.recording ? onSealed : undefined, clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders }
+        const context = { onEvent: listening() ? onEvent : undefined, onSealed: meters.recording ? onSealed : undefined, clock, started: checked.started, route: routeLabel(incoming.route), peer: incoming.peer, sealResponseHeaders, bodyStreamSalt: opened.bodyStream }
         return { ok: true, exchange: new Exchange(opened.body, opened.claims, reply, context, opened.head) }
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('internal_error', { cause: err })
@@ -420,9 +447,13 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     async open(incoming, route) {
       const pre = server.precheck(incoming)
       if (!pre.ok) return pre
-      const read = await server.readEnvelope(pre.checked, pre.checked.location.placement === 'body' ? incoming.body() : null)
+      const read = await server.readEnvelope(pre.checked, pre.checked.location.placement === 'header' ? null : incoming.body())
       if (!read.ok) return read
-      return server.openEnvelope(pre.checked, read.envelope, route)
+      const opened = await server.openEnvelope(pre.checked, read.envelope, route)
+      if (read.records === undefined) return opened
+      // Refused: the records will never be read.
+      if (!opened.ok) void read.records.cancel().catch(() => undefined)
+      return opened.ok ? { ...opened, records: read.records } : opened
     },
 
     handle(request, handler, options) {

@@ -1,8 +1,11 @@
-import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, MAX_HEADER_ENVELOPE_CHARS, SealwireError } from '@sealwire/core'
+import { ENVELOPE_HEADER, JOSE_MEDIA_TYPE, MAX_HEADER_ENVELOPE_CHARS, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
 import type { IncomingRequest } from './types.js'
 
 /** Where this request's envelope is, once step 2 (and the header-size part of step 3) passed. */
-export type EnvelopeLocation = { readonly placement: 'body' } | { readonly placement: 'header'; readonly envelope: string }
+export type EnvelopeLocation = { readonly placement: 'body' } | { readonly placement: 'header'; readonly envelope: string } | { readonly placement: 'stream' }
+
+const BODY: EnvelopeLocation = { placement: 'body' }
+const STREAM: EnvelopeLocation = { placement: 'stream' }
 
 const ENVELOPE_HEADER_NAME = ENVELOPE_HEADER.toLowerCase()
 
@@ -47,7 +50,11 @@ const PAGE_LOAD_DETAIL =
 export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number): EnvelopeLocation {
   const fromHeader = incoming.header(ENVELOPE_HEADER_NAME)
   if (incoming.hasBody) {
-    if (mediaTypeEssence(incoming.header('content-type')) !== JOSE_MEDIA_TYPE) {
+    const mediaType = mediaTypeEssence(incoming.header('content-type'))
+    // A streamed upload (§12): the envelope is its first line, the body records after it. No
+    // Content-Length cap: the body is read one bounded record at a time, never whole.
+    if (mediaType === STREAM_MEDIA_TYPE && fromHeader === undefined) return STREAM
+    if (mediaType !== JOSE_MEDIA_TYPE) {
       throw new SealwireError('unsupported_media_type', { detail: `A request body must be a Sealwire envelope (Content-Type: ${JOSE_MEDIA_TYPE})` })
     }
     if (fromHeader !== undefined) {
@@ -55,7 +62,7 @@ export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number):
     }
     const length = declaredLength(incoming)
     if (length !== undefined && length > maxBodyBytes) throw new SealwireError('payload_too_large')
-    return { placement: 'body' }
+    return BODY
   }
   if (fromHeader === undefined) {
     if (isPageLoad(incoming)) throw new SealwireError('unsupported_media_type', { detail: PAGE_LOAD_DETAIL })

@@ -1,6 +1,7 @@
-import { SealwireError, validateBody, type InferOutput, type OpenedRequest, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1 } from '@sealwire/core'
+import { SealwireError, deriveStreamKey, validateBody, type InferOutput, type OpenedRequest, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1, type StreamKey } from '@sealwire/core'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
 import { isHttpStatus, sealedProblem, sealedResponse } from './responses.js'
+import { RecordQueue, sealedStreamHead, type StreamHead } from './stream-response.js'
 import type { OutgoingResponse, SealwireEvent } from './types.js'
 
 /** What a handler answered, before sealing. */
@@ -73,9 +74,46 @@ export interface SealwireExchange<T = unknown> {
   refuse(error: SealwireError, route?: string): Promise<OutgoingResponse>
   /** Applies one more route schema (a per-route schema behind an app-wide middleware). */
   refine<S extends StandardSchemaV1>(schema: S): Promise<RefineOutcome<InferOutput<S>>>
+  /**
+   * Whether the requester reads a sealed stream (it announced `str`,
+   * docs/PROTOCOL.md §12): only then may `stream` be used; any other requester
+   * gets one envelope, as in v1.
+   */
+  readonly streams: boolean
+  /**
+   * Starts a streamed answer (docs/PROTOCOL.md §12): seals its header line
+   * and returns the writer of its records; the `accepted` event is emitted
+   * when it finishes, `rejected` (`internal_error`) when it is aborted. A reply
+   * refused as `reply` refuses it (a Content-Encoding, a status that is not
+   * one) comes back as the one-shot sealed 500 to send instead.
+   */
+  stream(input: Omit<ReplyInput, 'body'>): Promise<SealedStream | OutgoingResponse>
+  /**
+   * The key of the request's own body stream (a streamed upload, §12), or
+   * undefined when the body came in the envelope.
+   */
+  bodyKey(): Promise<StreamKey | undefined>
+}
+
+/** A streamed answer under way: its head goes out first, then each record as it is sealed. */
+export interface SealedStream extends Omit<StreamHead, 'key'> {
+  /** Seals a chunk the handler wrote (split at 64 KiB) and hands the record(s) to `out`, in order. */
+  write(chunk: Uint8Array, out: (record: Uint8Array) => unknown): Promise<unknown>
+  /** The final record, after every record written before it; emits `accepted`. */
+  finish(out: (record: Uint8Array) => unknown, last?: Uint8Array): Promise<void>
+  /**
+   * The handler failed after the stream started: no final record will be
+   * written, so the requester sees a cut stream (`stream_truncated`), never a
+   * clean end. Emits `rejected` with `internal_error`.
+   */
+  abort(): void
+  /** Settles once every record written so far went out. */
+  drained(): Promise<unknown>
 }
 
 export interface ExchangeContext {
+  /** The salt of a streamed upload (`bsn`), when the request's body came as records. */
+  readonly bodyStreamSalt?: Uint8Array | undefined
   readonly onEvent: ((event: SealwireEvent) => void) | undefined
   /** Told how long sealing a reply took, in milliseconds (for the seal histogram). */
   readonly onSealed?: ((ms: number) => void) | undefined
@@ -130,6 +168,36 @@ export class Exchange<T> implements SealwireExchange<T> {
     this.#context.onSealed?.(monotonicNow() - sealStarted)
     this.#emit('accepted', undefined, input.route)
     return response
+  }
+
+  get streams(): boolean {
+    return this.#reply.streams === true
+  }
+
+  async stream(input: Omit<ReplyInput, 'body'>): Promise<SealedStream | OutgoingResponse> {
+    if (!this.streams) throw new TypeError('stream: this requester did not announce sealed streams (str); answer with reply()')
+    const encoding = input.contentEncoding?.trim().toLowerCase()
+    if ((encoding !== undefined && encoding !== '' && encoding !== 'identity') || !isHttpStatus(input.status)) return this.fail(input.route)
+    const sealStarted = monotonicNow()
+    const fields = this.#sealedFields(input.headers)
+    const { key, ...head } = await sealedStreamHead(this.#reply, { status: input.status, contentType: input.contentType ?? undefined, ...(fields === undefined ? {} : { headers: fields }) }, this.#context.clock())
+    this.#context.onSealed?.(monotonicNow() - sealStarted)
+    const records = new RecordQueue(key)
+    return {
+      ...head,
+      write: (chunk, out) => records.write(chunk, out),
+      finish: async (out, last) => {
+        await records.finish(last, out)
+        this.#emit('accepted', undefined, input.route)
+      },
+      abort: () => this.#emit('rejected', 'internal_error', input.route),
+      drained: () => records.drained(),
+    }
+  }
+
+  bodyKey(): Promise<StreamKey | undefined> {
+    const salt = this.#context.bodyStreamSalt
+    return salt === undefined ? Promise.resolve(undefined) : deriveStreamKey(this.#reply.rk, salt, this.#reply.jti, 'request')
   }
 
   async fail(route?: string): Promise<OutgoingResponse> {

@@ -1,6 +1,8 @@
-import type { InferOutput, StandardSchemaV1 } from '@sealwire/core'
+import { STREAM_MEDIA_TYPE, type InferOutput, type SealwireError, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from './create-server.js'
+import { mediaTypeEssence } from './envelope.js'
 import type { SealwireExchange } from './exchange.js'
+import { readHandlerBody, streamedBody, uploadBody, type HandlerBody } from './fetch-stream.js'
 import { requestUrlTransport } from './request-url-transport.js'
 import type { BodyReader, IncomingRequest, OutgoingResponse } from './types.js'
 
@@ -33,6 +35,9 @@ function wholeBody(request: Request): BodyReader {
   }
 }
 
+/** Whether a body is a streamed upload (docs/PROTOCOL.md §12). */
+const isStreamedBody = (headers: Headers): boolean => mediaTypeEssence(headers.get('content-type') ?? undefined) === STREAM_MEDIA_TYPE
+
 /**
  * A web `Request` as the engine sees it, for a custom adapter. The
  * connection's TLS state is the URL's scheme where only the connection can
@@ -61,8 +66,9 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
     // A plain decimal length was checked against the cap in step 3, and without Transfer-Encoding
     // it frames the body; anything else streams under the cap. Some parsers (workerd, Node's
-    // insecureHTTPParser) keep a Content-Length beside a chunked body of any size.
-    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') ? wholeBody(request) : request.body),
+    // insecureHTTPParser) keep a Content-Length beside a chunked body of any size. A streamed
+    // upload (§12) is read as a stream whatever its framing: records, not an envelope's text.
+    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') && !isStreamedBody(headers) ? wholeBody(request) : request.body),
     // The runtime builds request.url from the Host (or :authority) it received.
     authority: url.host,
     secure: transport.secure,
@@ -93,21 +99,32 @@ export function toResponse(outgoing: OutgoingResponse, base?: Headers): Response
 export async function handleFetch<S extends StandardSchemaV1>(
   server: SealwireServer,
   request: Request,
-  handler: (exchange: SealwireExchange<InferOutput<S>>) => Response | Promise<Response>,
+  handler: (exchange: SealwireExchange<InferOutput<S>>, upload?: ReadableStream<Uint8Array>) => Response | Promise<Response>,
   options: FetchHandleOptions<S> = {},
 ): Promise<Response> {
   const incoming = incomingFromRequest(request, options)
   const outcome = await server.open(incoming, options)
   if (!outcome.ok) return toResponse(outcome.response)
   const { exchange } = outcome
+  // A streamed upload (docs/PROTOCOL.md §12): the handler reads its plaintext as the body.
+  let bodyError: SealwireError | undefined
+  const bodyKey = outcome.records === undefined ? undefined : await exchange.bodyKey()
+  const upload = bodyKey === undefined ? undefined : uploadBody(outcome.records!, bodyKey, (error) => (bodyError ??= error))
   let response: Response
-  let body: Uint8Array
+  let body: HandlerBody
   try {
-    response = await handler(exchange)
-    // A sealed response is one envelope: the handler's stream is read whole.
-    body = new Uint8Array(await response.arrayBuffer())
+    response = await handler(exchange, upload)
+    // The upload turned out cut or altered before the handler answered: whatever it answered
+    // (a framework's 500 for the error it threw, typically) gives way to the upload's code.
+    if (bodyError !== undefined) {
+      void response.body?.cancel().catch(() => undefined)
+      return toResponse(await exchange.refuse(bodyError))
+    }
+    // One envelope, unless the requester reads sealed streams and the handler's body is one.
+    body = exchange.streams ? await readHandlerBody(response) : { whole: new Uint8Array(await response.arrayBuffer()) }
   } catch {
-    return toResponse(await exchange.fail())
+    // A cut or altered upload the handler failed on: answered with the upload's code.
+    return toResponse(bodyError === undefined ? await exchange.fail() : await exchange.refuse(bodyError))
   }
   // No contentEncoding here: a web Response's body reads decoded (a proxied fetch()
   // response keeps its Content-Encoding header over an already inflated body, and
@@ -118,22 +135,32 @@ export async function handleFetch<S extends StandardSchemaV1>(
     fields.push([name, value])
     if (name === 'content-type') contentType = value
   })
-  const sealed = await exchange.reply({ status: response.status, contentType, body, headers: fields })
-  // The handler's fields that stay in clear, then the envelope's own, as a plain
-  // record: every runtime takes one without building a Headers object first
-  // (@hono/node-server writes it straight to the socket). A repeated field
-  // (Set-Cookie) keeps its values apart in a list instead.
+  if ('stream' in body) {
+    const answer = await exchange.stream({ status: response.status, contentType, headers: fields })
+    if ('write' in answer) return new Response(streamedBody(answer, body.stream), { status: answer.status, headers: answerHeaders(server, answer.headers, answer.sealedHeaders, fields) })
+    void body.stream.reader.cancel().catch(() => undefined)
+    return toResponse(answer)
+  }
+  const sealed = await exchange.reply({ status: response.status, contentType, body: body.whole, headers: fields })
+  return new Response(sealed.body, { status: sealed.status, headers: answerHeaders(server, sealed.headers, sealed.sealedHeaders, fields) })
+}
+
+/**
+ * The handler's fields that stay in clear, then the envelope's own, as a plain
+ * record: every runtime takes one without building a Headers object first
+ * (@hono/node-server writes it straight to the socket). A repeated field
+ * (Set-Cookie) keeps its values apart in a list instead.
+ */
+function answerHeaders(server: SealwireServer, own: Record<string, string>, sealedNames: readonly string[] | undefined, fields: Array<[string, string]>): HeadersInit {
   const dropped = server.droppedResponseHeaders
-  const sealedNames = sealed.sealedHeaders
   // No prototype: a field named like one of Object's members (`__proto__`) stays a field.
-  const kept: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, sealed.headers)
+  const kept: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, own)
   let repeated: Array<[string, string]> | undefined
   for (const field of fields) {
     const name = field[0]
-    if (Object.hasOwn(sealed.headers, name) || dropped.includes(name) || sealedNames?.includes(name) === true) continue
+    if (Object.hasOwn(own, name) || dropped.includes(name) || sealedNames?.includes(name) === true) continue
     if (Object.hasOwn(kept, name)) (repeated ??= []).push(field)
     else kept[name] = field[1]
   }
-  const headers: HeadersInit = repeated === undefined ? kept : [...Object.entries(kept), ...repeated]
-  return new Response(sealed.body, { status: sealed.status, headers })
+  return repeated === undefined ? kept : [...Object.entries(kept), ...repeated]
 }

@@ -21,6 +21,9 @@ export const PLAINTEXT_RESPONSE_HEADERS = [
   'content-range',
   'accept-ranges',
   'content-disposition',
+  // The framing of the handler's body, not of the envelope's (Hono's streamSSE sets it): the
+  // platform frames what it sends, and this beside a Content-Length is a malformed message.
+  'transfer-encoding',
 ] as const
 
 /** RFC 9110 §5.6.7 IMF-fixdate. Clients correct their clock from it after `stale_request`. */
@@ -62,14 +65,20 @@ export interface SealInput {
   headers?: ReadonlyArray<readonly [string, string]>
 }
 
+/** The status an answer is sealed and sent with, one-shot or streamed alike (see `sealedResponse`). */
+export const sealedStatus = (status: number): number => (BODYLESS.has(status) || (status >= 100 && status < 200) ? 200 : status)
+
+/** The media type sealed as `cty`: the handler's, or `application/octet-stream` when it gave none (or an absurd one). */
+export const sealedContentType = (contentType: string | undefined): string => (contentType === undefined || contentType === '' || contentType.length > 256 ? 'application/octet-stream' : contentType)
+
 /**
  * Seals a reply with the request's response key: `sts` equals the HTTP status
  * sent. 1xx (interim, never final) and the bodyless statuses become 200; the
  * caller checked `isHttpStatus` first (core refuses to seal anything else).
  */
 export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
-  const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
-  const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
+  const status = sealedStatus(input.status)
+  const contentType = sealedContentType(input.contentType)
   const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
   const body = await sealResponse({ reply, status, contentType, body: input.body, ...(sealedHeaders === undefined ? {} : { headers: sealedHeaders }) })
   const response: OutgoingResponse = {

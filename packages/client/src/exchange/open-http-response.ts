@@ -4,10 +4,12 @@ import {
   PRE_DECRYPTION_CODES,
   JOSE_MEDIA_TYPE,
   PROBLEM_MEDIA_TYPE,
+  STREAM_MEDIA_TYPE,
   SealwireError,
   isSealwireErrorCode,
   openResponse,
   type CryptoBackend,
+  type OpenedResponse,
   type ReplyContext,
 } from '@sealwire/core'
 import { sentence } from './lazy-sentence.js'
@@ -68,7 +70,9 @@ async function readPlainRefusal(res: Response, sent: SentEnvelope | undefined): 
  * Turns the HTTP answer to a sealed request into the application's response,
  * checking what docs/PROTOCOL.md §4 promises, in order:
  *
- * 1. the media type: `application/jose`, or a plain pre-decryption refusal;
+ * 1. the media type: `application/jose`, `application/sealwire-stream` (a
+ *    streamed answer, docs/PROTOCOL.md §12: stream-answer.ts), or a plain
+ *    pre-decryption refusal;
  *    anything else (a proxy's HTML page, a plaintext JSON) is
  *    `response_not_encrypted` — accepting it would let whoever sits on the path
  *    answer in our name (a downgrade);
@@ -103,6 +107,11 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
     throw new SealwireError('payload_too_large', { detail: await sentence((m) => m.proxyTooLarge(sent), 'A proxy in front of the server refused the request as too large (HTTP 413)') })
   }
   if (type === PROBLEM_MEDIA_TYPE) return readPlainRefusal(res, sent)
+  // A streamed answer (§12): the client announced it reads them (`str`), the server chose one.
+  if (type === STREAM_MEDIA_TYPE) {
+    const { opened, body } = await (await import('../streams.js')).openStreamAnswer(res, reply, backend, NULL_BODY_STATUSES)
+    return answered(plaintextResponse(res, opened, body), opened)
+  }
   if (type !== JOSE_MEDIA_TYPE) {
     discard(res)
     // status 0: a browser's opaque redirect (we never follow redirects, see sealed-fetch.ts).
@@ -117,6 +126,18 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   }
   const opened = await openResponse(envelope.trim(), { reply, status: res.status, backend })
 
+  const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
+  return answered(plaintextResponse(res, opened, body), opened)
+}
+
+const answered = (response: Response, opened: OpenedResponse): HttpOutcome => (opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session })
+
+/**
+ * The application's `Response` of an opened answer, whole or streamed: the
+ * sealed status, `Content-Type` = the sealed `cty` and the header fields the
+ * server sealed; other headers copied as received, NOT authenticated.
+ */
+function plaintextResponse(res: Response, opened: OpenedResponse, body: BodyInit | null): Response {
   const headers = new Headers(res.headers)
   // The body is the plaintext now: its length and encoding are not the wire's.
   headers.delete('content-length')
@@ -127,7 +148,5 @@ export async function openHttpResponse(res: Response, reply: ReplyContext, backe
   // phishing page, a WWW-Authenticate asking for a password). Only the sealed ones are kept.
   if (opened.sealedHead) for (const name of DEFAULT_SEALED_RESPONSE_HEADERS) headers.delete(name)
   for (const [name, value] of opened.headers) headers.set(name, value)
-  const body = NULL_BODY_STATUSES.has(opened.status) ? null : (opened.body as Uint8Array<ArrayBuffer>)
-  const response = new Response(body, { status: opened.status, statusText: res.statusText, headers })
-  return opened.session === undefined ? { ok: true, response } : { ok: true, response, session: opened.session }
+  return new Response(body, { status: opened.status, statusText: res.statusText, headers })
 }

@@ -8,6 +8,10 @@ import { requestNotSent } from './request-not-sent.js'
 import { sentence } from './lazy-sentence.js'
 import type { StaleClock } from './size-and-key-sentences.js'
 import type { SessionPlan } from '../session/session-keeper.js'
+import type { UploadSource } from './streamed-upload.js'
+
+/** Whether this runtime reads streamed answers (docs/PROTOCOL.md §12): it announces so in every request (`str`). */
+const READS_STREAMS = typeof ReadableStream === 'function' && typeof TransformStream === 'function'
 
 /** One sealed request as the client will send it. Internal. */
 export interface SealedCall {
@@ -21,6 +25,8 @@ export interface SealedCall {
   init: RequestInit
   /** What this request seals beyond the client's defaults; absent: the client's. */
   head?: HeadPolicy
+  /** A streamed upload (docs/PROTOCOL.md §12) instead of a JSON `body`: streamed-upload.ts. */
+  stream?: UploadSource
 }
 
 /** Per-request choices of the sealed head (docs/PROTOCOL.md §3.5). */
@@ -35,7 +41,7 @@ export interface HeadPolicy {
  * clear, and the query, taken out of the URL. Nothing here is ever sent in
  * clear: a server that cannot open it refuses the request (`crit`).
  */
-function takeHead(state: ClientState, call: SealedCall, headers: Headers): { head: { headers: Array<[string, string]>; query?: string }; url: URL; target: string } {
+export function takeHead(state: ClientState, call: SealedCall, headers: Headers): { head: { headers: Array<[string, string]>; query?: string }; url: URL; target: string } {
   const policy = call.head
   const names = policy?.seal === undefined && policy?.clear === undefined ? state.sealHeaders : sealedNames(state.sealHeaders, policy.seal, policy.clear)
   const fields: Array<[string, string]> = []
@@ -53,7 +59,7 @@ function takeHead(state: ClientState, call: SealedCall, headers: Headers): { hea
 }
 
 /** Headers the exchange owns: the caller's values would describe the plaintext, not the envelope. */
-const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'sealwire-envelope']
+export const OWNED_HEADERS = ['content-type', 'content-length', 'content-encoding', 'sealwire-envelope']
 
 /**
  * Why a `stale_request` is raised, with the fix: the offset its `Date` implies
@@ -97,6 +103,10 @@ async function staleRequest(state: ClientState, serverTime: number | undefined, 
  *   and the error says so.
  */
 export async function sealedExchange(state: ClientState, call: SealedCall): Promise<Response> {
+  if (call.stream !== undefined) {
+    const { streamedUpload } = await import('../streams.js')
+    return streamedUpload(state, call as SealedCall & { stream: UploadSource }, { ownedHeaders: OWNED_HEADERS, takeHead, openHttpResponse, requestNotSent })
+  }
   const method = call.method.toUpperCase()
   const callHeaders = new Headers(call.headers)
   for (const name of OWNED_HEADERS) callHeaders.delete(name)
@@ -121,7 +131,7 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     if (sessionRetried && plan.kind === 'session') plan = { kind: 'plain' }
     const sessionMembers = plan.kind === 'session' ? { session: plan.session } : plan.kind === 'offer' ? { offer: plan.offer } : {}
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head, ...sessionMembers })
+    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head, streams: READS_STREAMS, ...sessionMembers })
     jti = sealed.reply.jti
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)

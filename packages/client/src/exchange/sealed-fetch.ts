@@ -2,6 +2,7 @@ import type { ClientState } from '../client-state.js'
 import { headerNamesProblem } from '../client-options.js'
 import { resolveUrl } from './resolve-url.js'
 import { sealedExchange, type HeadPolicy } from './sealed-exchange.js'
+import type { UploadSource } from './streamed-upload.js'
 
 /** `RequestInit`, plus what to seal of this one request (docs/PROTOCOL.md §3.5). */
 export interface SealedRequestInit extends RequestInit {
@@ -38,9 +39,15 @@ function parseBody(body: unknown): unknown {
   }
 }
 
+/** A stream body: sealed in records as it is read (docs/PROTOCOL.md §12), not parsed as JSON. */
+const isStream = (body: unknown): body is UploadSource =>
+  typeof body === 'object' && body !== null && ((typeof ReadableStream === 'function' && body instanceof ReadableStream) || Symbol.asyncIterator in body)
+
 /**
  * `client.fetch`: the standard `fetch(input, init)` signature, sealed.
- * Differences from `fetch`, each on purpose: the body must be JSON text; the
+ * Differences from `fetch`, each on purpose: the body must be JSON text, or a
+ * stream (a `ReadableStream`, a Node `Readable`, an async iterable of bytes),
+ * sent as a sealed stream of records (`duplex: 'half'`, as `fetch` wants); the
  * URL must be on the client's origin (or a path under `baseUrl`); redirects
  * are never followed; HEAD is refused (a sealed answer needs a body).
  */
@@ -51,12 +58,13 @@ export async function sealedFetch(state: ClientState, input: RequestInfo | URL, 
   if (method === 'HEAD') throw new TypeError('HEAD cannot be sealed: the sealed answer travels in the response body; use GET')
 
   let rawBody: unknown = init.body
+  const stream = isStream(rawBody) ? rawBody : undefined
   if (rawBody === undefined && request !== undefined && request.body !== null) rawBody = await request.text()
-  const body = parseBody(rawBody)
-  if (BODYLESS.has(method) && body !== undefined) throw new TypeError(`Request with ${method} method cannot have body`)
+  const body = stream === undefined ? parseBody(rawBody) : undefined
+  if (BODYLESS.has(method) && (body !== undefined || stream !== undefined)) throw new TypeError(`Request with ${method} method cannot have body`)
 
-  const { body: _body, headers, method: _method, redirect: _redirect, sealHeaders, clearHeaders, sealQuery, ...rest } = init
+  const { body: _body, headers, method: _method, redirect: _redirect, sealHeaders, clearHeaders, sealQuery, duplex: _duplex, ...rest } = init as SealedRequestInit & { duplex?: unknown }
   const head = headPolicyOf({ sealHeaders, clearHeaders, sealQuery })
   const passThrough: RequestInit = request === undefined ? rest : { signal: request.signal, credentials: request.credentials, ...rest }
-  return sealedExchange(state, { url, method, headers: new Headers(headers ?? request?.headers), body, init: passThrough, head })
+  return sealedExchange(state, { url, method, headers: new Headers(headers ?? request?.headers), body, init: passThrough, head, ...(stream === undefined ? {} : { stream }) })
 }

@@ -38,4 +38,18 @@ export interface Platform {
    * session's S is never changed in place otherwise.
    */
   readonly hkdfUnderSecret: (secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => Promise<Uint8Array>
+  /**
+   * AES-256-GCM under one stream key, for the records of a sealed stream
+   * (docs/PROTOCOL.md §12): imported once per stream, then one call per
+   * record of at most 64 KiB — the hot path of a streamed download or upload.
+   */
+  readonly recordCipher: (key: Uint8Array) => Promise<RecordCipher>
+}
+
+/** AES-256-GCM with a 12-byte nonce, empty AAD and a 16-byte tag, under a key fixed at import. */
+export interface RecordCipher {
+  /** Writes ciphertext ‖ tag of `plaintext` into `out` from `offset` (room for `plaintext.length + 16` bytes). */
+  seal(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): Promise<void>
+  /** The plaintext of ciphertext ‖ tag; rejects when the tag does not verify, releasing nothing. */
+  open(nonce: Uint8Array, sealed: Uint8Array): Promise<Uint8Array>
 }

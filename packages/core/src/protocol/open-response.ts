@@ -5,8 +5,10 @@ import { decodeProtectedHeader } from './compact.js'
 import type { ReplyContext } from './request-descriptor.js'
 import { checkResponseHeader } from './response-header.js'
 import { MAX_SEALED_HEAD_CHARS, RESPONSE_HEAD_TYP, SEALED_HEAD_PARAM, checkSealedHead } from './sealed-head.js'
-import { typMatches } from './response-header.js'
+import { isB64uOfBytes, typMatches } from './response-header.js'
 import { SESSION_PARAM } from '../session/session-constants.js'
+import { STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
+import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 
 export interface OpenResponseOptions {
   /** The context `sealRequest` returned for this request. */
@@ -14,6 +16,19 @@ export interface OpenResponseOptions {
   /** The HTTP status the response arrived with; must equal the sealed `sts`. */
   status: number
   backend?: CryptoBackend
+  /**
+   * The answer arrived as a stream (`application/sealwire-stream`,
+   * docs/PROTOCOL.md §12): `compact` is its header line, which must carry the
+   * stream salt `str` and an empty plaintext. Without it, an answer carrying
+   * `str` is refused: a stream's header is never a whole answer.
+   */
+  stream?: boolean
+}
+
+/** A streamed answer's header line, opened: the records' key beside the v1 fields (`body` is empty). */
+export interface OpenedResponseStream extends OpenedResponse {
+  /** Opens the records that follow the header line (`openRecordStream`, `createRecordReader`). Secret. */
+  key: StreamKey
 }
 
 export interface OpenedResponse {
@@ -44,7 +59,9 @@ export interface OpenedResponse {
  * @example
  * const { body } = await openResponse(await res.text(), { reply: sealed.reply, status: res.status })
  */
-export async function openResponse(compact: string, options: OpenResponseOptions): Promise<OpenedResponse> {
+export async function openResponse(compact: string, options: OpenResponseOptions & { stream: true }): Promise<OpenedResponseStream>
+export async function openResponse(compact: string, options: OpenResponseOptions): Promise<OpenedResponse>
+export async function openResponse(compact: string, options: OpenResponseOptions): Promise<OpenedResponse | OpenedResponseStream> {
   let header
   let decoded: Record<string, unknown>
   try {
@@ -68,7 +85,18 @@ export async function openResponse(compact: string, options: OpenResponseOptions
   const headers = sealedHead === undefined ? [] : await openResponseHead(sealedHead, options)
   const opened: OpenedResponse = { status: header.sts, contentType: header.cty, body, headers, sealedHead: sealedHead !== undefined }
   if (decoded[SESSION_PARAM] !== undefined) opened.session = decoded[SESSION_PARAM]
-  return opened
+  // The stream salt, authenticated with the rest of the header: its presence must match how the answer arrived,
+  // so neither a stream's header passes as a whole (empty) answer nor a whole answer as a stream.
+  const salt = decoded[STREAM_PARAM]
+  if (options.stream !== true) {
+    if (salt !== undefined) throw new SealwireError('response_decryption_failed', { detail: 'A stream header (str) sent as a whole answer' })
+    return opened
+  }
+  if (typeof salt !== 'string' || !isB64uOfBytes(salt, STREAM_SALT_BYTES, STREAM_SALT_BYTES) || body.length !== 0) {
+    throw new SealwireError('response_decryption_failed', { detail: 'A stream header without its salt (str), or with a body' })
+  }
+  const key = await deriveStreamKey(options.reply.rk, platform.decodeBase64url(salt).slice(), options.reply.jti, 'response')
+  return { ...opened, key }
 }
 
 /**

@@ -106,6 +106,15 @@ export interface OpenedRequest<T> {
    * (`establishSession`) and announces it in the answer (`reply.session`).
    */
   sessionOffer?: { readonly cpk: EphemeralPublicJwk }
+  /**
+   * The salt of a streamed upload's records (`bsn`, docs/PROTOCOL.md §12):
+   * the body is then null and its records follow the envelope line of an
+   * `application/sealwire-stream` body. Open them under
+   * `deriveStreamKey(reply.rk, bodyStream, claims.jti, 'request')`. A server
+   * refuses an envelope with it that did not arrive as such a body, and one
+   * without it that did.
+   */
+  bodyStream?: Uint8Array
 }
 
 export const fail = (code: ConstructorParameters<typeof SealwireError>[0], detail?: string, cause?: unknown) =>
@@ -137,7 +146,7 @@ export function assertFresh(iat: number, options: Pick<OpenRequestOptions, 'maxA
 }
 
 /** The header members the checks after decryption read. */
-export type CheckedHeader = Pick<RequestHeader, 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd' | 'ses'>
+export type CheckedHeader = Pick<RequestHeader, 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd' | 'ses' | 'str'>
 
 /**
  * Steps 9–11 on a decrypted plaintext: the binding, the sealed head, the
@@ -170,7 +179,8 @@ export async function finishOpen<S extends StandardSchemaV1>(
   // out: Node's and Deno's decoders cut small outputs from a shared 8 KiB pool, and the reply goes
   // to the caller, where structuredClone or postMessage of it would carry the whole pool along.
   const rk = platform.decodeBase64url(plaintext.rk).slice()
-  const reply: ReplyContext = header.shd === 1 ? { jti: header.jti, rk, sealsHead: true } : { jti: header.jti, rk }
+  const reply: ReplyContext = header.str === 1 ? { jti: header.jti, rk, streams: true } : { jti: header.jti, rk }
+  if (header.shd === 1) (reply as { sealsHead?: boolean }).sealsHead = true
 
   // 9. Binding: stops cut-and-paste of a valid envelope onto another endpoint.
   if (header.htm !== options.request.method.toUpperCase() || header.htu !== options.request.target) {
@@ -232,6 +242,7 @@ export async function finishOpen<S extends StandardSchemaV1>(
   if (keyed.sid !== undefined) claims.sid = keyed.sid
   const opened: OpenedRequest<InferOutput<S>> = { body: body as InferOutput<S>, claims, reply }
   if (head !== undefined) opened.head = head
+  if (plaintext.bsn !== undefined) opened.bodyStream = platform.decodeBase64url(plaintext.bsn).slice()
   // A session offer, taken up only on a v1 request: within a session there is nothing to agree.
   if (header.ses === 1 && keyed.sid === undefined && plaintext.cpk !== undefined) {
     const cpk = publicKeyMembers(plaintext.cpk)

@@ -29,6 +29,11 @@ export interface ReplyContext {
    * (`ses`), which the answer's AEAD authenticates.
    */
   readonly session?: SessionAnnouncement
+  /**
+   * Whether the requester announced it reads streamed answers (`str: 1`,
+   * docs/PROTOCOL.md §12): only then may an answer be a stream.
+   */
+  readonly streams?: boolean
 }
 
 const HEADER_METHODS = new Set(['GET', 'HEAD'])

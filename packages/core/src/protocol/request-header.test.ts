@@ -25,7 +25,7 @@ const agree = (header: Record<string, unknown>): void => {
   const zod = requestHeaderSchema.safeParse(header)
   if (plain === undefined) return // the schema decides
   expect(zod.success, JSON.stringify(header)).toBe(true)
-  if (zod.success) expect({ ...plain, hto: plain.hto, shd: plain.shd, ses: plain.ses }).toStrictEqual({ ...zod.data, hto: zod.data.hto, shd: zod.data.shd, ses: zod.data.ses })
+  if (zod.success) expect({ ...plain, hto: plain.hto, shd: plain.shd, ses: plain.ses, str: plain.str }).toStrictEqual({ ...zod.data, hto: zod.data.hto, shd: zod.data.shd, ses: zod.data.ses, str: zod.data.str })
 }
 
 describe('plainRequestHeader', () => {
@@ -39,7 +39,7 @@ describe('plainRequestHeader', () => {
   it('accepts nothing the schema refuses: every member replaced by every odd value', () => {
     let accepted = 0
     for (const base of [x25519, p256] as Record<string, unknown>[]) {
-      for (const name of [...Object.keys(base), 'hto', 'shd', 'zip', '__proto__']) {
+      for (const name of [...Object.keys(base), 'hto', 'shd', 'str', 'zip', '__proto__']) {
         for (const value of ODD) {
           const header = { ...base, [name]: value }
           if (plainRequestHeader(header) !== undefined) accepted++
@@ -77,5 +77,19 @@ describe('plainRequestPlaintext', () => {
       }
     }
     for (const value of [null, [], 'x', { body: 1 }, { rk: X }]) expect(plainRequestPlaintext(value)).toBeUndefined()
+  })
+
+  it("a streamed upload's salt (bsn): 16 bytes with a null body, as the schema says", () => {
+    const bsn = 'AAAAAAAAAAAAAAAAAAAAAA'
+    expect(plainRequestPlaintext({ rk: X, body: null, bsn })).toStrictEqual({ rk: X, body: null, bsn })
+    for (const value of ODD) {
+      for (const body of [null, 0, {}]) {
+        const raw = { rk: X, body, bsn: value }
+        const plain = plainRequestPlaintext(raw)
+        const zod = requestPlaintextSchema.safeParse(raw)
+        if (plain !== undefined) expect(zod.success && zod.data).toEqual(plain)
+        if (value !== undefined && body !== null) expect(zod.success, JSON.stringify(raw)).toBe(false)
+      }
+    }
   })
 })

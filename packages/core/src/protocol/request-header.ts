@@ -1,6 +1,7 @@
 import { CONTENT_ENCRYPTION_ALG, JTI_BYTES, KEY_MANAGEMENT_ALG, ORIGIN_FORM_TARGET, REQUEST_TYP, RESPONSE_KEY_BYTES, RESPONSE_KEY_MANAGEMENT_ALG } from '../constants.js'
 import { isCanonicalBase64url } from '../encoding.js'
 import { SESSION_ID_BYTES } from '../session/session-constants.js'
+import { STREAM_SALT_BYTES } from '../constants.js'
 import type { RequestHeader, RequestPlaintext } from '../schemas.js'
 import { isB64uOfBytes, typMatches } from './response-header.js'
 
@@ -47,27 +48,27 @@ export function plainRequestHeader(raw: Record<string, unknown>): RequestHeader 
   const { apu, apv } = raw
   if (!absentOrCanonical(apu) || !absentOrCanonical(apv)) return undefined
   // `ses` (a session offer, §11) likewise: kept only when it is 1.
-  const header: RequestHeader = { alg, enc, typ: common.typ, kid, epk, iat: common.iat, jti: common.jti, htm: common.htm, htu: common.htu, hto: common.hto, shd: common.shd, ses: ses === 1 ? 1 : undefined }
+  const header: RequestHeader = { alg, enc, typ: common.typ, kid, epk, iat: common.iat, jti: common.jti, htm: common.htm, htu: common.htu, hto: common.hto, shd: common.shd, ses: ses === 1 ? 1 : undefined, str: common.str }
   if (apu !== undefined) header.apu = apu
   if (apv !== undefined) header.apv = apv
   return header
 }
 
 /** The members every request header has, v1 or within a session, checked as `requestHeaderSchema` does; undefined for anything else. */
-function commonMembers(raw: Record<string, unknown>): Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd'> | undefined {
-  const { typ, iat, jti, htm, htu, hto, shd } = raw
+function commonMembers(raw: Record<string, unknown>): Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd' | 'str'> | undefined {
+  const { typ, iat, jti, htm, htu, hto, shd, str } = raw
   if (typeof typ !== 'string' || typ.length > 256 || !typMatches(typ, REQUEST_TYP)) return undefined
   if (typeof iat !== 'number' || !Number.isSafeInteger(iat) || iat < 0) return undefined
   if (typeof jti !== 'string' || !isB64uOfBytes(jti, JTI_BYTES, 64)) return undefined
   if (typeof htm !== 'string' || !METHOD.test(htm)) return undefined
   if (typeof htu !== 'string' || htu.length > 8192 || !ORIGIN_FORM_TARGET.test(htu)) return undefined
   // `hto` is optional and dropped when it is not a string of at most 2048 characters (the schema's `catch`).
-  // `shd` likewise: kept only when it is 1.
-  return { typ, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined }
+  // `shd` and `str` likewise: kept only when they are 1.
+  return { typ, iat, jti, htm, htu, hto: typeof hto === 'string' && hto.length <= 2048 ? hto : undefined, shd: shd === 1 ? 1 : undefined, str: str === 1 ? 1 : undefined }
 }
 
 /** The protected header of a request sealed within a session (docs/PROTOCOL.md §11). */
-export interface SessionRequestHeader extends Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd'> {
+export interface SessionRequestHeader extends Pick<RequestHeader, 'typ' | 'iat' | 'jti' | 'htm' | 'htu' | 'hto' | 'shd' | 'str'> {
   alg: typeof RESPONSE_KEY_MANAGEMENT_ALG
   enc: typeof CONTENT_ENCRYPTION_ALG
   sid: string
@@ -89,10 +90,13 @@ export function sessionRequestHeader(raw: Record<string, unknown>): SessionReque
 /** The request plaintext `{ rk, body }` by the same rules as `requestPlaintextSchema`, or `undefined` (ask the schema). */
 export function plainRequestPlaintext(raw: unknown): RequestPlaintext | undefined {
   if (!isObject(raw)) return undefined
-  const { rk, body, hdr, qry, cpk } = raw
+  const { rk, body, hdr, qry, cpk, bsn } = raw
   if (typeof rk !== 'string' || !isB64uOfBytes(rk, RESPONSE_KEY_BYTES, RESPONSE_KEY_BYTES) || body === undefined) return undefined
+  // A streamed upload's salt (§12): 16 bytes, and the body then null (the records carry it); the schema names a refusal.
+  if (bsn !== undefined && (typeof bsn !== 'string' || !isB64uOfBytes(bsn, STREAM_SALT_BYTES, STREAM_SALT_BYTES) || body !== null)) return undefined
   const plaintext: RequestPlaintext = hdr === undefined && qry === undefined ? { rk, body } : { rk, body, hdr, qry }
   // A session offer's key (§11), checked by the engine that takes it up.
   if (cpk !== undefined) plaintext.cpk = cpk
+  if (bsn !== undefined) plaintext.bsn = bsn
   return plaintext
 }

@@ -8,6 +8,8 @@ import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './
 import type { ClientSession, SessionOffer } from '../session/client-session.js'
 import { SESSION_CLIENT_KEY_MEMBER, SESSION_ID_PARAM, SESSION_PARAM } from '../session/session-constants.js'
 import { deriveSessionRequestKey } from '../session/session-kdf.js'
+import { BODY_STREAM_MEMBER, STREAM_MEDIA_TYPE, STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
+import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 
 /** The spelling of a `jti` this module makes: base64url of JTI_BYTES random bytes, no padding. */
 const JTI_SPELLING = new RegExp(`^[A-Za-z0-9_-]{${Math.ceil((JTI_BYTES * 4) / 3)}}$`)
@@ -59,6 +61,19 @@ export interface SealRequestOptions {
    * names the backend that seals.
    */
   session?: Pick<ClientSession, 'sid' | 'secret'>
+  /**
+   * Announces that this client reads streamed answers (`str: 1` in the
+   * header, docs/PROTOCOL.md §12). Not critical: a server that predates
+   * streams ignores it and answers one JWE.
+   */
+  streams?: boolean
+  /**
+   * Seals the body as a stream of records (docs/PROTOCOL.md §12): the
+   * envelope carries `body: null` and the records' salt (`bsn`), and is the
+   * header line of an `application/sealwire-stream` body; seal the records
+   * with the returned `bodyKey`. Not with `body`, nor for GET or HEAD.
+   */
+  bodyStream?: boolean
 }
 
 export interface SealedRequest {
@@ -72,6 +87,12 @@ export interface SealedRequest {
   httpBody: string | undefined
   /** Keep it to open the response: `openResponse(res, { reply })`. Secret. */
   reply: ReplyContext
+  /**
+   * With `bodyStream`: the key of the upload's records (`createRecordWriter`,
+   * `sealRecordStream`); `httpBody` is then the header line, `\n` included,
+   * and the records follow it. Secret.
+   */
+  bodyKey?: StreamKey
 }
 
 /**
@@ -91,6 +112,9 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   if (!ORIGIN_FORM_TARGET.test(request.target)) throw new TypeError('request.target must be origin-form: a path starting with "/", plus query')
   const origin = request.origin === undefined ? undefined : normalizeOrigin(request.origin)
   if (request.origin !== undefined && origin === undefined) throw new TypeError('request.origin must be an http(s) origin: scheme://host[:port]')
+  if (options.bodyStream === true && (options.body !== undefined || envelopePlacement(method, true) === 'header')) {
+    throw new TypeError('bodyStream: give no body (the stream is the body), and a method other than GET or HEAD')
+  }
   const json = JSON.stringify(options.body === undefined ? null : options.body)
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')
 
@@ -114,18 +138,26 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
     ...(head === undefined ? {} : head.members === '' ? { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION } : { [SEALED_HEAD_PARAM]: SEALED_HEAD_VERSION, crit: [SEALED_HEAD_PARAM] }),
     // A session offer (§11): not critical, a server without sessions ignores it.
     ...(options.offer === undefined ? {} : { [SESSION_PARAM]: 1 }),
+    // Streamed answers (§12): not critical either, an old server answers one JWE.
+    ...(options.streams === true ? { [STREAM_PARAM]: 1 } : {}),
   }
   // `rk` and the body in one JSON text; the body's bytes are spliced in, not re-encoded.
   const offered = options.offer === undefined ? '' : `,"${SESSION_CLIENT_KEY_MEMBER}":${JSON.stringify(options.offer.cpk)}`
-  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}${offered}}`)
+  const bodySalt = options.bodyStream === true ? random(STREAM_SALT_BYTES) : undefined
+  const streamed = bodySalt === undefined ? '' : `,"${BODY_STREAM_MEMBER}":"${b64u(bodySalt)}"`
+  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}${offered}${streamed}}`)
   const envelope = session === undefined ? await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle) : await sealWithinSession(recipient, plaintext, header, session, jti)
-  const placement = envelopePlacement(method, options.body !== undefined)
+  const placement = envelopePlacement(method, options.body !== undefined || bodySalt !== undefined)
   // Say so here rather than let the server answer 413 for an envelope it could never take.
   if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
     // The query is sealed (head) or in `htu`, in clear: either way inside the envelope.
     const question = request.target.indexOf('?')
     const query = (head?.queryChars ?? 0) + (question === -1 ? 0 : request.target.length - question - 1)
     throw new RangeError(headerEnvelopeTooLong(method, envelope.length, { query, fields: head?.fieldChars ?? 0, body: options.body === undefined ? 0 : json.length }))
+  }
+  if (bodySalt !== undefined) {
+    const bodyKey = await deriveStreamKey(rk, bodySalt, jti, 'request')
+    return { envelope, placement, headers: { 'Content-Type': STREAM_MEDIA_TYPE }, httpBody: `${envelope}\n`, reply: { jti, rk }, bodyKey }
   }
   return {
     envelope,

@@ -3,10 +3,12 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { captureResponse } from '../node/capture-response.js'
+import { captureResponse, type RawResponse, type StreamSwitch } from '../node/capture-response.js'
 import { incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { plaintextBody } from '../node/plaintext-body.js'
 import { secondEngineWarning } from '../node/second-engine.js'
+import { streamSink } from '../node/stream-sink.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -86,6 +88,48 @@ function contentTypeOf(res: Response): string | undefined {
   return value === undefined ? undefined : String(value)
 }
 
+/** A streamed upload in progress: the error its body ended with, if any. */
+interface Upload {
+  error?: SealwireError
+  /** The answer started as a stream: a body error can no longer be answered. */
+  streaming?: boolean
+}
+
+/**
+ * A streamed upload's plaintext as `req.body` (a Node Readable that ends only
+ * after the final record verified). A body that turns out cut or altered
+ * while nothing was answered yet is answered at once, sealed, with its code.
+ */
+async function streamedUpload(exchange: SealwireExchange<unknown>, req: Request, res: Response): Promise<Upload | undefined> {
+  const key = await exchange.bodyKey()
+  if (key === undefined) return undefined
+  const upload: Upload = {}
+  req.body = plaintextBody(req, key, (error) => {
+    if (upload.streaming === true || upload.error !== undefined) return
+    upload.error = error
+    res.end() // through the capture: answered with the code, unless the handler answered first
+  })
+  return upload
+}
+
+/** The handler's first write, for a requester that reads sealed streams: the answer streams from here. */
+function startStream(server: SealwireServer, exchange: SealwireExchange<unknown>, req: Request, res: Response, raw: RawResponse, capture: { release(): void }, violated: boolean, upload: Upload | undefined): StreamSwitch | undefined {
+  // Refusals found later are one-shot answers: keep capturing.
+  if (violated || upload?.error !== undefined) return undefined
+  if (upload !== undefined) upload.streaming = true
+  const start = exchange.stream({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), route: routeOf(req), headers: nodeResponseHeaders(res) })
+  return streamSink(res, raw, start, {
+    dropped: server.droppedResponseHeaders,
+    failed: () => isDefaultErrorPage(res),
+    fallback(outgoing) {
+      capture.release()
+      for (const name of server.droppedResponseHeaders) res.removeHeader(name)
+      writeOutgoing(res, outgoing)
+    },
+    onError: (error) => console.error('Sealwire: a streamed answer was cut short:', error),
+  })
+}
+
 /**
  * Express middleware: every request it sees must be sealed. It runs the
  * server checks, puts the decrypted body in `req.body` and the verified
@@ -93,6 +137,13 @@ function contentTypeOf(res: Response): string | undefined {
  * (`res.json`, `res.send`, `res.status(…).end`, `res.redirect`, `res.sendFile`,
  * error handlers) with the requester's response key. It also serves the JWK
  * Set (GET `server.jwksPath`) when mounted where that path reaches it.
+ *
+ * Streams (docs/PROTOCOL.md §12): for a client that reads sealed streams, a
+ * handler's first `res.write` (or `res.flushHeaders()`) starts a streamed
+ * answer, each write sealed as one record and sent at once; any other client
+ * gets one envelope when the handler ends. A streamed upload's plaintext is
+ * `req.body`, a Node Readable that errors with the stream's code when the body
+ * is cut or altered.
  *
  * Mount it before any body parser (it reads the raw envelope; a consumed body
  * is reported as an error) and after CORS (preflights carry no envelope).
@@ -166,10 +217,14 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
       }
       // The router dispatches on req.method: nothing behind us may change it (method-override).
       const method = lockMethod(req, exchange.claims.htm)
+      // Sealed streams (docs/PROTOCOL.md §12): an upload's plaintext is req.body, a Node Readable.
+      const upload = await streamedUpload(exchange, req, res)
       const capture = captureResponse(res, async (body) => {
         let sealed
         try {
-          if (method.violated) {
+          if (upload?.error !== undefined) {
+            sealed = await exchange.refuse(upload.error, routeOf(req))
+          } else if (method.violated) {
             sealed = await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(req))
           } else if (!isDefaultErrorPage(res)) {
             sealed = await exchange.reply({ status: res.statusCode, contentType: contentTypeOf(res), contentEncoding: res.getHeader('content-encoding')?.toString(), body, route: routeOf(req), headers: nodeResponseHeaders(res) })
@@ -185,7 +240,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
         capture.release()
         for (const name of server.droppedResponseHeaders) res.removeHeader(name)
         writeOutgoing(res, sealed)
-      })
+      }, exchange.streams ? (raw) => startStream(server, exchange, req, res, raw, capture, method.violated, upload) : undefined)
       opened.set(req, { server, exchange, release: capture.release })
       next()
     } catch (err) {

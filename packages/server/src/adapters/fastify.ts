@@ -1,11 +1,13 @@
-import { isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
+import { STREAM_MEDIA_TYPE, isStandardSchema, type SealwireError, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead } from '../node/incoming.js'
 import { parse as parseQuery } from 'node:querystring'
+import { plaintextBody } from '../node/plaintext-body.js'
 import { responseBytes } from '../node/response-body.js'
+import { sealedReadable } from '../node/sealed-readable.js'
 import type { OutgoingResponse } from '../types.js'
 
 /** Per-route Sealwire options, in the route's `config`. */
@@ -48,11 +50,15 @@ interface State {
   refused?: boolean
   /** The sealed response, once the first onSend started sealing. */
   sealing?: Promise<OutgoingResponse>
+  /** A streamed upload (§12): its records, left in the request after the envelope line. */
+  records?: NodeJS.ReadableStream & AsyncIterable<Uint8Array>
+  /** The code a streamed upload's body failed with. */
+  bodyError?: SealwireError
 }
 
 const HIJACK =
   'Sealwire: reply.hijack() on a sealed route would send the decrypted data in clear (Fastify skips onSend, where the reply is sealed). ' +
-  'Answer with reply.send() or return a value; to stream, return the stream: it is read whole and sealed.'
+  'Answer with reply.send() or return a value; to stream, send the stream: it is sealed record by record for a client that reads sealed streams, else read whole and sealed.'
 
 /**
  * Forbids reply.hijack() on an opened request: after it, the handler writes to
@@ -80,6 +86,11 @@ function replyFields(reply: FastifyReply): Array<[string, string]> {
   return fields
 }
 
+/** A payload that is still being produced: a Node stream (Fastify's own test for a stream). */
+function isNodeStream(payload: unknown): payload is NodeJS.ReadableStream & AsyncIterable<Uint8Array | string> {
+  return typeof payload === 'object' && payload !== null && typeof (payload as { pipe?: unknown }).pipe === 'function'
+}
+
 function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingResponse): FastifyReply {
   if (state !== undefined) state.refused = true
   if (outgoing.status === 413) reply.header('connection', 'close')
@@ -96,7 +107,10 @@ function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingR
  * `request.sealwire` the claims; an `onSend` hook seals every reply, and
  * turns a 5xx from an error into the generic sealed `internal_error`. GET and
  * DELETE with the `Sealwire-Envelope` header work the same. Also serves the
- * JWK Set. Like `fastify-plugin` plugins, it applies to the scope it is
+ * JWK Set. A stream sent as the reply is sealed record by record, each chunk
+ * sent as it comes, for a client that reads sealed streams (docs/PROTOCOL.md
+ * §12); a streamed upload (`application/sealwire-stream`) is parsed too, its
+ * plaintext `request.body`, a Node Readable. Like `fastify-plugin` plugins, it applies to the scope it is
  * registered in (root: every route); register it after `@fastify/cors`.
  *
  * @example
@@ -155,6 +169,20 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     }, next)
   })
 
+  // A streamed upload (§12): the envelope line now, under its cap; the records stay in the
+  // payload stream, opened record by record once the checks passed (preValidation).
+  fastify.addContentTypeParser(STREAM_MEDIA_TYPE, (request, payload, next) => {
+    const state = states.get(request)
+    if (state === undefined) return next(null, undefined)
+    server.readEnvelope(state.checked, nodeBody(payload)).then((read) => {
+      if (read.ok) {
+        state.envelope = read.envelope
+        state.records = payload
+      } else state.refusal = read.response
+      next(null, undefined)
+    }, next)
+  })
+
   // Steps 4–11.
   fastify.addHook('preValidation', async (request, reply) => {
     const state = states.get(request)
@@ -174,6 +202,15 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     request.body = outcome.exchange.body
     request.sealwire = outcome.exchange.claims
     state.exchange = outcome.exchange
+    const bodyKey = state.records === undefined ? undefined : await outcome.exchange.bodyKey()
+    if (bodyKey !== undefined) {
+      // The upload's plaintext is request.body, a Node Readable. Cut or altered: whatever the
+      // handler then answers (its error, typically) is replaced by the refusal with the code,
+      // unless it answered already (onSend seals it).
+      request.body = plaintextBody(state.records!, bodyKey, (error) => {
+        state.bodyError ??= error
+      })
+    }
     prepareHandlerHeaders(request.raw, outcome.exchange.body !== null)
     // The sealed head: fields on request.headers (the raw request's), the query on the raw
     // URL and request.query, parsed like Fastify's default parser; before validation,
@@ -209,8 +246,24 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       const status = reply.statusCode
       const contentType = reply.getHeader('content-type')?.toString()
       const contentEncoding = reply.getHeader('content-encoding')?.toString()
-      state.sealing = (async () => {
+      // A stream, for a requester that reads sealed streams: sealed record by record (§12).
+      if (exchange.streams && state.bodyError === undefined && !(state.errored === true && status >= 500) && isNodeStream(payload)) {
+        const starting = exchange.stream({ status, contentType, contentEncoding, route, headers: replyFields(reply) }).catch(() => server.internalError())
+        // A second send meanwhile waits here; once the stream is under way it never goes out (see above).
+        state.sealing = starting.then((answer) => ('write' in answer ? server.internalError() : answer))
+        const answer = await starting
+        if ('write' in answer) {
+          for (const name of server.droppedResponseHeaders) reply.removeHeader(name)
+          for (const name of answer.sealedHeaders ?? []) reply.removeHeader(name)
+          reply.code(answer.status).headers(answer.headers)
+          reply.raw.statusMessage = STATUS_CODES[answer.status] ?? ''
+          // A failure of the handler's stream ends the answer without its final record, and is logged.
+          return sealedReadable(answer, payload, (err) => request.log.error({ err }, 'Sealwire: a streamed answer was cut short'))
+        }
+      }
+      state.sealing ??= (async () => {
         try {
+          if (state.bodyError !== undefined) return await exchange.refuse(state.bodyError, route)
           return state.errored === true && status >= 500
             ? await exchange.fail(route) // Fastify's error reply carries the error's message
             : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route, headers: replyFields(reply) })

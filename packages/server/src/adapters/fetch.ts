@@ -99,7 +99,7 @@ function preflightAnswer(response: Response): Response {
  * listener and a finalizer per request, and on @hono/node-server reading
  * `request.signal` builds the full platform Request the lightweight one avoids.
  */
-function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): SealwireRequest<T> {
+function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>, upload: ReadableStream<Uint8Array> | undefined): SealwireRequest<T> {
   const head = exchange.head
   const fields: Array<[string, string]> = []
   request.headers.forEach((value, name) => {
@@ -116,7 +116,8 @@ function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>): S
   // their sealed body (rare) is still in `request.sealwire.body`.
   const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
   if (withBody) fields.push(['content-type', DECRYPTED_BODY_MEDIA_TYPE])
-  const inner = new Request(url, { method, headers: fields, body: withBody ? JSON.stringify(exchange.body) : null })
+  // A streamed upload's plaintext (§12) is the body as it comes: records opened one by one.
+  const inner = upload === undefined ? new Request(url, { method, headers: fields, body: withBody ? JSON.stringify(exchange.body) : null }) : new Request(url, { method, headers: fields, body: upload, duplex: 'half' } as RequestInit)
   const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
   return Object.defineProperties(inner, {
     sealwire: { value: sealwire, enumerable: false },
@@ -141,6 +142,12 @@ export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | 
  * its Response is sealed to the requester. Also serves the JWK Set. Web
  * standards only: Cloudflare Workers, Deno, Bun, Next.js route handlers, Hono.
  * Extra arguments (Workers' `env, ctx`, Deno's `info`) pass through.
+ *
+ * Streams (docs/PROTOCOL.md §12): for a client that reads sealed streams, a
+ * Response whose body is still being produced (server-sent events, JSON lines,
+ * a large download; Hono's `streamSSE`) is sealed record by record as it comes;
+ * a streamed upload reaches the handler as its Request body, which errors with
+ * the stream's code when the body is cut or altered.
  *
  * Transport (step 1) is the Request URL's scheme where only the connection
  * can have made it (Workers, Deno, Bun; any host without `X-Forwarded-Proto`
@@ -196,7 +203,7 @@ export function withSealwire<A extends unknown[] = [], S extends StandardSchemaV
     }
     if (preflight !== undefined && isPreflight(request)) return preflightAnswer(await preflight(preflightRequest(request), ...rest))
     // A one-argument handler ignores what the platform passes; otherwise `rest` is `A`.
-    return server.handle(request, (exchange) => handler(decryptedRequest(request, exchange), ...(rest as A)), {
+    return server.handle(request, (exchange, upload) => handler(decryptedRequest(request, exchange, upload), ...(rest as A)), {
       schema,
       peer: peer === undefined ? platformPeer(request, rest) : peer(request, ...rest),
       route,

@@ -6,6 +6,8 @@ import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { plaintextBody } from '../node/plaintext-body.js'
+import { sealedReadable } from '../node/sealed-readable.js'
 import { secondEngineWarning } from '../node/second-engine.js'
 import { responseBytes } from '../node/response-body.js'
 import type { OutgoingResponse } from '../types.js'
@@ -97,7 +99,7 @@ async function plaintextOf(ctx: AnyContext): Promise<{ contentType: string | und
 
 const BYPASS =
   'Sealwire: ctx.respond = false on a sealed route would send what the handler writes to ctx.res in clear. ' +
-  'Set ctx.body instead (a stream is read whole and sealed).'
+  'Set ctx.body instead (a stream is sealed record by record for a client that reads sealed streams, else read whole and sealed).'
 
 /**
  * Forbids `ctx.respond = false` on an opened request: Koa then leaves the
@@ -128,6 +130,40 @@ function asClientError(err: unknown): ClientError | undefined {
   return typeof e === 'object' && e !== null && Number.isInteger(e.status) && e.status! >= 400 && e.status! <= 499 ? (e as ClientError) : undefined
 }
 
+/** A handler's body that is still being produced: a Node stream or a web ReadableStream. */
+function isStreamBody(body: unknown): body is AsyncIterable<Uint8Array | string> {
+  return typeof body === 'object' && body !== null && (typeof (body as { pipe?: unknown }).pipe === 'function' || (typeof ReadableStream !== 'undefined' && body instanceof ReadableStream))
+}
+
+/** Answers with the handler's stream body sealed record by record, or the one-shot answer sealing refused it for. */
+async function streamBody(server: SealwireServer, ctx: AnyContext, exchange: SealwireExchange<unknown>, body: AsyncIterable<Uint8Array | string>): Promise<void> {
+  let answer
+  try {
+    answer = await exchange.stream({ status: ctx.status, contentType: ctx.response.get('Content-Type') || undefined, contentEncoding: ctx.response.get('Content-Encoding'), route: routeOf(ctx), headers: responseFields(ctx) })
+  } catch (err) {
+    ctx.app.emit('error', err, ctx)
+    answer = await exchange.fail(routeOf(ctx)).catch(() => server.internalError())
+  }
+  if (!('write' in answer)) return respond(server, ctx, answer)
+  for (const name of server.droppedResponseHeaders) ctx.remove(name)
+  for (const name of answer.sealedHeaders ?? []) ctx.remove(name)
+  ctx.set(answer.headers)
+  // A failure of the handler's stream ends the answer without its final record, and is logged.
+  ctx.body = sealedReadable(answer, body, (err) => ctx.app.emit('error', err, ctx))
+  ctx.status = answer.status
+}
+
+/** A streamed upload's plaintext as `ctx.request.body`; the code its body failed with, once it did. */
+async function streamedUpload(exchange: SealwireExchange<unknown>, ctx: AnyContext): Promise<{ error?: SealwireError } | undefined> {
+  const key = await exchange.bodyKey()
+  if (key === undefined) return undefined
+  const upload: { error?: SealwireError } = {}
+  ;(ctx.request as { body?: unknown }).body = plaintextBody(ctx.req, key, (error) => {
+    upload.error ??= error
+  })
+  return upload
+}
+
 /**
  * Koa middleware: every request it sees must be sealed. The decrypted body
  * is `ctx.request.body`, the verified claims `ctx.state.sealwire`; whatever
@@ -135,6 +171,10 @@ function asClientError(err: unknown): ClientError | undefined {
  * is sealed on the way out with the requester's response key, and a throw
  * answers a sealed 500 `internal_error` (the error still reaches
  * `app.on('error')` for your logs). Also serves the JWK Set.
+ *
+ * A stream body is sealed record by record, each chunk sent as it comes, for a
+ * client that reads sealed streams (docs/PROTOCOL.md §12); a streamed upload's
+ * plaintext is `ctx.request.body`, a Node Readable.
  *
  * Mount it before any body parser and after CORS. A handler that sets
  * `ctx.respond = false` (to write to `ctx.res` itself) throws: the bytes would
@@ -210,11 +250,15 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     forbidBypass(ctx)
     const state: Opened = { server, exchange, answered: false }
     opened.set(ctx.req, state)
+    // A streamed upload (§12): its plaintext is ctx.request.body, a Node Readable.
+    const upload = await streamedUpload(exchange, ctx)
 
     try {
       await next()
     } catch (err) {
       if (method.violated) return respond(server, ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
+      // The handler failed reading a cut or altered upload: answered with the upload's code.
+      if (upload?.error !== undefined) return respond(server, ctx, await exchange.refuse(upload.error, routeOf(ctx)))
       const clientError = asClientError(err)
       if (clientError !== undefined) {
         // ctx.throw(404) / ctx.throw(401, 'Sign in'): kept as Koa's own error handler
@@ -231,6 +275,9 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     }
     if (state.answered) return
     if (method.violated) return respond(server, ctx, await exchange.refuse(new SealwireError('binding_mismatch'), routeOf(ctx)))
+    if (upload?.error !== undefined) return respond(server, ctx, await exchange.refuse(upload.error, routeOf(ctx)))
+    // A stream body, for a requester that reads sealed streams: records as the stream yields (§12).
+    if (exchange.streams && isStreamBody(ctx.body)) return streamBody(server, ctx, exchange, ctx.body)
     let sealed: OutgoingResponse
     try {
       const { contentType, body } = await plaintextOf(ctx)

@@ -26,6 +26,20 @@ const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
 /** Marks a method that was not an own property of the response (restore deletes the override). */
 const NOT_OWN = Symbol('not own')
 
+/** The response's own `write` and `end`, past the capture: what a streamed answer goes out through. */
+export interface RawResponse {
+  /** Sends the status line and the headers set so far (the capture's own writeHead only records them). */
+  writeHead(status: number): void
+  write(bytes: Uint8Array): boolean
+  end(callback?: () => void): void
+}
+
+/** A capture switched to a streamed answer (docs/PROTOCOL.md §12): the handler's writes go to it. */
+export interface StreamSwitch {
+  write(chunk: Uint8Array, callback: ((error?: Error | null) => void) | undefined): boolean
+  end(chunk: Uint8Array | undefined, callback: ((error?: Error | null) => void) | undefined): void
+}
+
 /**
  * Holds back everything a handler writes to a Node response — status and
  * headers from `writeHead`, bytes from `write` and `end` — so that it can be
@@ -36,9 +50,11 @@ const NOT_OWN = Symbol('not own')
  *
  * Nothing reaches the socket until `finish` calls `release()` and writes the
  * sealed response; `res.headersSent` stays false until then, so frameworks
- * keep setting headers normally.
+ * keep setting headers normally. With `startStream`, the handler's first
+ * write (or `flushHeaders`) before its end may switch the capture to a
+ * streamed answer instead, each write then handed to the returned switch.
  */
-export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) => Promise<void>): { release(): void } {
+export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) => Promise<void>, startStream?: (raw: RawResponse) => StreamSwitch | undefined): { release(): void } {
   const chunks: Uint8Array[] = []
   let ended = false
 
@@ -57,6 +73,17 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     }
   }
 
+  // Sealed streams: the handler's first write (or flushHeaders) before its end asks
+  // `startStream` once; a requester that reads streams then gets records as written.
+  let stream: StreamSwitch | undefined
+  const switchToStream = (): StreamSwitch | undefined => {
+    if (startStream === undefined) return stream
+    const start = startStream
+    startStream = undefined
+    stream = start(rawResponse(res, own))
+    return stream
+  }
+
   res.writeHead = function writeHead(statusCode: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]) {
     if (typeof reason !== 'string') headers = reason
     else res.statusMessage = reason
@@ -70,7 +97,9 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     return res
   } as ServerResponse['writeHead']
 
-  res.flushHeaders = function flushHeaders() {}
+  res.flushHeaders = function flushHeaders() {
+    if (!ended) switchToStream()
+  }
 
   res.write = function write(chunk: Chunk, encoding?: BufferEncoding | Callback, callback?: Callback) {
     if (typeof encoding === 'function') {
@@ -78,6 +107,7 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
       encoding = undefined
     }
     if (ended) return false
+    if (chunks.length === 0 && switchToStream() !== undefined) return stream!.write(toBytes(chunk, encoding), callback)
     chunks.push(toBytes(chunk, encoding))
     if (callback !== undefined) queueMicrotask(() => callback!())
     return true
@@ -93,6 +123,10 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     }
     if (ended) return res
     ended = true
+    if (stream !== undefined) {
+      stream.end(chunk === undefined || chunk === null ? undefined : toBytes(chunk, encoding as BufferEncoding | undefined), callback)
+      return res
+    }
     if (chunk !== undefined && chunk !== null) chunks.push(toBytes(chunk, encoding as BufferEncoding | undefined))
     // The overrides stay until `finish` calls release(): a second res.send() while
     // sealing (a handler bug) is swallowed here instead of writing plaintext.
@@ -109,5 +143,21 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
       ended = true
       restore()
     },
+  }
+}
+
+/** The methods the capture replaced, as they were before it: the prototype's, or another middleware's own. */
+function rawResponse(res: ServerResponse, own: unknown[] | undefined): RawResponse {
+  const original = (name: (typeof OVERRIDDEN)[number]) => {
+    const value = own?.[OVERRIDDEN.indexOf(name)]
+    return (value === undefined || value === NOT_OWN ? Reflect.get(Object.getPrototypeOf(res) as object, name) : value) as (...args: unknown[]) => unknown
+  }
+  const writeHead = original('writeHead')
+  const write = original('write')
+  const end = original('end')
+  return {
+    writeHead: (status) => void writeHead.call(res, status),
+    write: (bytes) => write.call(res, bytes) as boolean,
+    end: (callback) => void end.call(res, callback),
   }
 }

@@ -3,11 +3,12 @@ import type { TLSSocket } from 'node:tls'
 import type { SealedHead } from '../exchange.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
+import { readNodeLine } from './read-line.js'
 import { readNodeStream } from './read-stream.js'
 
 /** The body of a Node request (or of any Node stream) as the engine reads it: with the stream's events, see `readNodeStream`. */
 export function nodeBody(stream: NodeJS.ReadableStream): BodySource {
-  return { readUpTo: (maxBytes) => readNodeStream(stream, maxBytes) }
+  return { readUpTo: (maxBytes) => readNodeStream(stream, maxBytes), readLine: (maxBytes) => readNodeLine(stream as Parameters<typeof readNodeLine>[0], maxBytes) }
 }
 
 /**

@@ -1,0 +1,141 @@
+import { SealwireError } from '../errors.js'
+import { MAX_RECORD_PLAINTEXT } from '../constants.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+
+/** Opens a stream's records as its bytes arrive (docs/PROTOCOL.md §12). */
+export interface RecordReader {
+  /** The plaintexts of the records `bytes` completes, each released only once its tag verified. */
+  push(bytes: Uint8Array): Promise<Uint8Array[]>
+  /** At the end of the body: throws `stream_truncated` unless the final record was read. */
+  end(): void
+  /** Whether the final record was read. */
+  readonly finished: boolean
+}
+
+const MAX_SEALED = MAX_RECORD_PLAINTEXT + RECORD_TAG_BYTES
+
+/** The four verdicts a reader gives, each with the fix. */
+export const streamError = {
+  truncated: () =>
+    new SealwireError('stream_truncated', {
+      detail: 'The sealed stream ended before its final record: the connection was cut or something on the path truncated it. Nothing after the last whole record arrived; retry the request.',
+    }),
+  invalid: () =>
+    new SealwireError('stream_record_invalid', {
+      detail: 'A sealed stream record failed authentication at its position (altered, reordered, duplicated or spliced from another stream). Discard the stream and retry; if it recurs, something on the path rewrites the body.',
+    }),
+  tooLarge: (what: string) =>
+    new SealwireError('stream_record_too_large', {
+      detail: `${what}. A sender of this protocol never writes one: something on the path altered the body, or the peer is not a Sealwire stream sender.`,
+    }),
+  trailing: () =>
+    new SealwireError('stream_trailing_data', {
+      detail: 'Bytes followed the final record of a sealed stream: something on the path appended to the body. Discard them; the records before were complete.',
+    }),
+}
+
+/**
+ * A reader that checks records in order from index 0. A record is opened at
+ * its position as non-final, then as final; one that opens as neither is
+ * refused, so reordering, duplication, splicing and a moved final flag all fail
+ * the tag. A length out of range is refused before anything is allocated for
+ * it, so memory stays one record plus what the transport hands over. After an
+ * error the reader is spent: every later call throws the same error.
+ *
+ * @example
+ * const reader = createRecordReader(key)
+ * for await (const chunk of body) for (const plaintext of await reader.push(chunk)) consume(plaintext)
+ * reader.end()
+ */
+export function createRecordReader(key: StreamKey): RecordReader {
+  const cipher = cipherOf(key)
+  let index = 0
+  let finished = false
+  let failed: SealwireError | undefined
+  // A length prefix split across pushes, and a record split across pushes.
+  const prefix = new Uint8Array(RECORD_LENGTH_BYTES)
+  let prefixFilled = 0
+  let record: Uint8Array | undefined
+  let recordFilled = 0
+
+  const fail = (error: SealwireError): never => {
+    failed = error
+    throw error
+  }
+
+  const open = async (sealed: Uint8Array): Promise<Uint8Array> => {
+    const at = index
+    index += 1
+    try {
+      return await cipher.open(recordNonce(at, false), sealed)
+    } catch {
+      // Not a middle record here: the final one, or nothing that belongs at this position.
+    }
+    try {
+      const plaintext = await cipher.open(recordNonce(at, true), sealed)
+      finished = true
+      return plaintext
+    } catch {
+      return fail(streamError.invalid())
+    }
+  }
+
+  const checkLength = (length: number): number =>
+    length < RECORD_TAG_BYTES || length > MAX_SEALED ? fail(streamError.tooLarge(`A sealed stream record announced ${length} bytes, outside ${RECORD_TAG_BYTES} to ${MAX_SEALED}`)) : length
+
+  const push = async (bytes: Uint8Array): Promise<Uint8Array[]> => {
+    if (failed !== undefined) throw failed
+    const out: Uint8Array[] = []
+    let at = 0
+    while (at < bytes.length) {
+      if (finished) fail(streamError.trailing())
+      if (record === undefined) {
+        let length: number
+        if (prefixFilled === 0 && bytes.length - at >= RECORD_LENGTH_BYTES) {
+          length = checkLength(new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_LENGTH_BYTES).getUint32(0))
+          at += RECORD_LENGTH_BYTES
+        } else {
+          const take = Math.min(RECORD_LENGTH_BYTES - prefixFilled, bytes.length - at)
+          prefix.set(bytes.subarray(at, at + take), prefixFilled)
+          prefixFilled += take
+          at += take
+          if (prefixFilled < RECORD_LENGTH_BYTES) break
+          prefixFilled = 0
+          length = checkLength(new DataView(prefix.buffer).getUint32(0))
+        }
+        if (bytes.length - at >= length) {
+          // The whole record is in this chunk: opened in place, no copy.
+          const plaintext = await open(bytes.subarray(at, at + length))
+          at += length
+          if (plaintext.length > 0) out.push(plaintext)
+          continue
+        }
+        record = new Uint8Array(length)
+        recordFilled = 0
+      }
+      const take = Math.min(record.length - recordFilled, bytes.length - at)
+      record.set(bytes.subarray(at, at + take), recordFilled)
+      recordFilled += take
+      at += take
+      if (recordFilled === record.length) {
+        const sealed = record
+        record = undefined
+        const plaintext = await open(sealed)
+        if (plaintext.length > 0) out.push(plaintext)
+      }
+    }
+    return out
+  }
+
+  return {
+    push,
+    end() {
+      if (failed !== undefined) throw failed
+      // A body that stops between records, or inside one, before the final record: a cut, never a clean end.
+      if (!finished) fail(streamError.truncated())
+    },
+    get finished() {
+      return finished
+    },
+  }
+}

@@ -1,0 +1,56 @@
+import { MAX_RECORD_PLAINTEXT } from '../constants.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+
+/** Seals plaintext into framed records of a stream, in order (docs/PROTOCOL.md §12). */
+export interface RecordWriter {
+  /** Non-final records of `chunk`, framed (one per 64 KiB); nothing for an empty chunk. */
+  seal(chunk: Uint8Array): Promise<Uint8Array>
+  /** The final record (of `last`, possibly empty; records before it when `last` is over 64 KiB). The writer is done after it. */
+  finish(last?: Uint8Array): Promise<Uint8Array>
+}
+
+const OVERHEAD = RECORD_LENGTH_BYTES + RECORD_TAG_BYTES
+const EMPTY = new Uint8Array(0)
+
+/**
+ * A writer that numbers records from 0. Each call seals what it is given at
+ * once — a writer never waits for more, so an SSE event is on the wire as soon
+ * as the handler writes it. Indices are taken synchronously, in call order.
+ *
+ * @example
+ * const writer = createRecordWriter(key)
+ * res.write(await writer.seal(utf8('data: hello\n\n')))
+ * res.end(await writer.finish())
+ */
+export function createRecordWriter(key: StreamKey): RecordWriter {
+  const cipher = cipherOf(key)
+  let index = 0
+  let done = false
+
+  const frame = (bytes: Uint8Array, final: boolean): Promise<Uint8Array> => {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('a stream chunk must be a Uint8Array')
+    if (done) throw new TypeError('the stream is finished: its final record was written')
+    if (final) done = true
+    const count = Math.max(1, Math.ceil(bytes.length / MAX_RECORD_PLAINTEXT))
+    // 2^53 records of 64 KiB is 2^69 bytes: unreachable, but a counter must never wrap.
+    if (index + count > Number.MAX_SAFE_INTEGER) throw new RangeError('a stream holds at most 2^53 records')
+    const first = index
+    index += count
+    const out = new Uint8Array(bytes.length + count * OVERHEAD)
+    const view = new DataView(out.buffer)
+    const pending: Promise<void>[] = []
+    for (let i = 0, at = 0, from = 0; i < count; i += 1) {
+      const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
+      view.setUint32(at, part.length + RECORD_TAG_BYTES)
+      pending.push(cipher.seal(recordNonce(first + i, final && i === count - 1), part, out, at + RECORD_LENGTH_BYTES))
+      at += OVERHEAD + part.length
+      from += part.length
+    }
+    return Promise.all(pending).then(() => out)
+  }
+
+  return {
+    seal: (chunk) => (chunk instanceof Uint8Array && chunk.length === 0 && !done ? Promise.resolve(EMPTY) : frame(chunk, false)),
+    finish: (last = EMPTY) => frame(last, true),
+  }
+}

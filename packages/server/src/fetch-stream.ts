@@ -1,0 +1,101 @@
+import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
+import { openRecordStream } from '@sealwire/core/stream'
+import type { SealedStream } from './exchange.js'
+
+/** Media types whose bodies are streams by nature: server-sent events and JSON lines. */
+const STREAM_MEDIA_TYPES = /^\s*(text\/event-stream|application\/(x-)?ndjson|application\/jsonl(ines)?|application\/json-seq)\s*(;|$)/i
+
+/** What a handler's Response body turned out to be: complete, or still being produced. */
+export type HandlerBody = { whole: Uint8Array } | { stream: { first: Uint8Array[]; reader: ReadableStreamDefaultReader<Uint8Array>; next?: Promise<ReadableStreamReadResult<Uint8Array>> } }
+
+const TICK = Symbol('tick')
+const aTick = (): Promise<typeof TICK> => new Promise((resolve) => setTimeout(() => resolve(TICK), 0))
+
+/**
+ * Whether a handler's Response is a stream the handler is still producing,
+ * for a requester that reads sealed streams (docs/PROTOCOL.md §12). A web
+ * Response does not say, so: a server-sent events or JSON-lines body always
+ * streams; any other streams when a second chunk follows the first (a large
+ * download) or has not come a macrotask after it (a producer still at work,
+ * Hono's `streamSSE` and `stream`); a body complete in one chunk
+ * (`Response.json`, a string, `c.json`) stays one envelope, as in v1.
+ */
+export async function readHandlerBody(response: Response): Promise<HandlerBody> {
+  const body = response.body
+  if (body === null) return { whole: new Uint8Array(0) }
+  const reader = body.getReader()
+  const first = await reader.read()
+  if (first.done) return { whole: new Uint8Array(0) }
+  if (STREAM_MEDIA_TYPES.test(response.headers.get('content-type') ?? '')) return { stream: { first: [first.value], reader } }
+  const next = reader.read()
+  const second = await Promise.race([next, aTick()])
+  if (second === TICK) return { stream: { first: [first.value], reader, next } }
+  if (second.done) return { whole: first.value }
+  return { stream: { first: [first.value, second.value], reader } }
+}
+
+/**
+ * The body of a streamed answer: the header line, then each chunk of the
+ * handler's stream sealed as its own record the moment it comes, then the
+ * final record. Pull-driven (the handler's stream is read as fast as the
+ * platform sends). A failing handler stream ends the body without the final
+ * record — the requester sees a cut stream, never a clean end — and is logged.
+ */
+export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { stream: unknown }>['stream']): ReadableStream<Uint8Array> {
+  const { reader } = body
+  const queued = [...body.first]
+  let next = body.next
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(sealed.line)
+    },
+    async pull(controller) {
+      const out = (record: Uint8Array) => controller.enqueue(record)
+      try {
+        const chunk = queued.shift()
+        if (chunk !== undefined) return void (await sealed.write(chunk, out))
+        const read = await (next ?? reader.read())
+        next = undefined
+        if (read.done) {
+          await sealed.finish(out)
+          return controller.close()
+        }
+        await sealed.write(read.value, out)
+      } catch (err) {
+        console.error('Sealwire: a streamed answer was cut short:', err)
+        sealed.abort()
+        controller.close()
+      }
+    },
+    cancel(reason) {
+      sealed.abort()
+      return reader.cancel(reason)
+    },
+  })
+}
+
+/**
+ * A streamed upload's plaintext (§12) as the handler's Request body: the
+ * records opened one by one, each released only after its tag verified; it
+ * ends only after the final record, and errors with the reader's code
+ * otherwise. `onError` hears that code first.
+ */
+export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
+  const reader = records.pipeThrough(openRecordStream(key)).getReader()
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      } catch (err) {
+        const error = isSealwireError(err) ? err : new SealwireError('stream_truncated', { cause: err })
+        onError(error)
+        controller.error(error)
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+}

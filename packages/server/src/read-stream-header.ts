@@ -1,0 +1,37 @@
+import { MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
+import { splitStreamHeader } from '@sealwire/core/stream'
+import type { BodyReader, BodySource } from './types.js'
+
+const PLATFORM_BUFFERS =
+  `This platform hands the server a request body already buffered, so a streamed upload (${STREAM_MEDIA_TYPE}) is not accepted here: ` +
+  'send the body inside the envelope (application/jose)'
+
+/**
+ * Step 3 of a streamed upload (docs/PROTOCOL.md §12): the envelope is the
+ * body's first line, read under `MAX_STREAM_HEADER_LINE` before anything
+ * larger is allocated. From a web stream the records after it come back as a
+ * stream of their own; a Node request keeps them unread (see `BodyReader.readLine`).
+ */
+export async function readStreamHeader(source: BodySource | null): Promise<{ envelope: string; records?: ReadableStream<Uint8Array> }> {
+  if (source !== null && typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
+    const { compact, records } = await splitStreamHeader(source as ReadableStream<Uint8Array>)
+    return { envelope: compact, records }
+  }
+  const reader = source as BodyReader | null
+  if (reader === null || typeof reader.readLine !== 'function') throw new SealwireError('unsupported_media_type', { detail: PLATFORM_BUFFERS })
+  return { envelope: (await reader.readLine(MAX_STREAM_HEADER_LINE)).trim() }
+}
+
+/**
+ * The refusal of a request whose media type and plaintext disagree: a body
+ * stream salt (`bsn`) in an `application/jose` body, or a streamed body
+ * without one. The media type travels in clear, the salt sealed: one of them
+ * was changed on the way, or the client is broken.
+ */
+export function streamPlacementMismatch(hasSalt: boolean): SealwireError {
+  return new SealwireError('malformed_envelope', {
+    detail: hasSalt
+      ? `The envelope announces a streamed body (bsn): send it as ${STREAM_MEDIA_TYPE}, its records after the envelope line`
+      : `A ${STREAM_MEDIA_TYPE} body needs an envelope that announces it (bsn): seal the request as a streamed upload`,
+  })
+}
