@@ -140,10 +140,11 @@ describe('record writer and reader', () => {
     await node.seal(nonce, plaintext, b, 0)
     expect(hex(a)).toBe(hex(b))
     expect(hex(await web.open(nonce, b))).toBe(hex(plaintext))
-    expect(hex(await node.open(nonce, a))).toBe(hex(plaintext))
+    expect(hex(node.open(nonce, a) as Uint8Array)).toBe(hex(plaintext))
     b[3] ^= 1
     await expect(web.open(nonce, b)).rejects.toThrow()
-    await expect(node.open(nonce, b)).rejects.toThrow()
+    // node:crypto answers synchronously (the reader then needs no promise per record).
+    expect(() => node.open(nonce, b)).toThrow()
   })
 })
 
