@@ -17,6 +17,7 @@ import { createSealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bigRoute, eventsRoute } from './support/stream-routes.js'
 
 const MiB = 1024 * 1024
 const CHUNK = 64 * 1024
@@ -36,18 +37,7 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
   const ticksSeen: Array<string | undefined> = []
   const app = express()
   app.use(sealwireExpress(sealwire))
-  app.get('/api/events', (req, res) => {
-    const n = Number(req.query.n)
-    res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const next = () => {
-      res.write(`id: ${k}\ndata: {"i":${k}}\n\n`)
-      if (++k === n) return void res.end()
-      timer = setTimeout(next, Number(req.query.interval))
-    }
-    let timer = setTimeout(next, 0)
-    res.on('close', () => clearTimeout(timer))
-  })
+  app.get('/api/events', eventsRoute)
   // Ten events; the first connection fails after three (the stream is cut, no final record).
   app.get('/api/ticks', (req, res, fail) => {
     const last = req.headers['last-event-id'] as string | undefined
@@ -60,11 +50,7 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
     }
     res.end()
   })
-  app.get('/api/big', (req, res) => {
-    let left = Number(req.query.mb) * 16
-    res.setHeader('content-type', 'application/octet-stream')
-    new Readable({ read() { this.push(left-- > 0 ? Buffer.alloc(CHUNK, 0x61) : null) } }).pipe(res)
-  })
+  app.get('/api/big', bigRoute)
   app.post('/api/upload', async (req, res, next) => {
     try {
       const hash = createHash('sha256')
