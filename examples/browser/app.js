@@ -29,10 +29,18 @@ function createWire() {
   let mode = 'deliver'
   let last
   let jwks
+  let onStreamBytes
 
   async function deliver(request) {
     const response = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' })
-    const seen = { status: response.status, type: (response.headers.get('content-type') ?? '').split(';')[0], body: await response.clone().text() }
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]
+    if (type === 'application/sealwire-stream') {
+      // A sealed stream: its bytes are shown as they pass, never waited for whole.
+      const tap = onStreamBytes
+      const body = response.body.pipeThrough(new TransformStream({ transform(chunk, controller) { tap?.(chunk); controller.enqueue(chunk) } }))
+      return { response: new Response(body, { status: response.status, headers: response.headers }), seen: { status: response.status, type, body: '' } }
+    }
+    const seen = { status: response.status, type, body: await response.clone().text() }
     return { response, seen }
   }
 
@@ -70,6 +78,10 @@ function createWire() {
     fetch: wireFetch,
     next: (m) => {
       mode = m
+    },
+    /** Hears every chunk of a sealed stream's body as it crosses. */
+    set onStreamBytes(listener) {
+      onStreamBytes = listener
     },
     get last() {
       return last
@@ -282,6 +294,78 @@ async function sendSealedHead() {
   }
 }
 
+// ---------------------------------------------------------------------------
+// A sealed event stream: records on the wire beside the events they open to.
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+
+/**
+ * Splits a streamed body as it arrives (docs/PROTOCOL.md §12): the header line
+ * (the answer's JWE, its `str` the stream salt), then records of a 4-byte
+ * big-endian length and that many bytes of AES-GCM ciphertext and tag.
+ */
+function recordSplitter(onHeader, onRecord) {
+  let buffered = new Uint8Array(0)
+  let headerSeen = false
+  return (chunk) => {
+    const joined = new Uint8Array(buffered.length + chunk.length)
+    joined.set(buffered)
+    joined.set(chunk, buffered.length)
+    buffered = joined
+    if (!headerSeen) {
+      const newline = buffered.indexOf(0x0a)
+      if (newline === -1) return
+      headerSeen = true
+      onHeader(new TextDecoder().decode(buffered.subarray(0, newline)))
+      buffered = buffered.subarray(newline + 1)
+    }
+    while (buffered.length >= 4) {
+      const length = new DataView(buffered.buffer, buffered.byteOffset, 4).getUint32(0)
+      if (buffered.length < 4 + length) return
+      onRecord(buffered.subarray(4, 4 + length))
+      buffered = buffered.subarray(4 + length)
+    }
+  }
+}
+
+async function streamEvents() {
+  const buttons = document.querySelectorAll('button')
+  buttons.forEach((b) => (b.disabled = true))
+  const form = $('event-stream')
+  form.dataset.state = 'streaming'
+  $('events-wire').replaceChildren()
+  $('events-clear').replaceChildren()
+  let records = 0
+  wire.onStreamBytes = recordSplitter(
+    (jwe) => {
+      const { str, sts, cty } = decodeHeader(jwe)
+      $('events-wire').append(el('li', 'record header-line', `header line · JWE ${jwe.length} chars · sts ${sts} · cty ${cty} · str ${str}`))
+    },
+    (record) => {
+      records += 1
+      $('events-wire').append(el('li', 'record', `#${records - 1} · ${record.length} bytes · ${shorten(hex(record), 24, 6)}`))
+    },
+  )
+  try {
+    const n = $('events-n').value
+    const interval = $('events-interval').value
+    for await (const event of api.events(`/api/events?n=${encodeURIComponent(n)}&interval=${encodeURIComponent(interval)}`)) {
+      $('events-clear').append(el('li', 'event', `data: ${event.data}`))
+    }
+    form.dataset.state = 'done'
+  } catch (err) {
+    $('events-clear').append(el('li', 'event failed', `Failed: ${err?.code ?? err?.name ?? 'Error'} — ${err?.message ?? String(err)}`))
+    form.dataset.state = 'failed'
+  } finally {
+    wire.onStreamBytes = undefined
+    buttons.forEach((b) => (b.disabled = false))
+  }
+}
+
+$('event-stream').addEventListener('submit', (event) => {
+  event.preventDefault()
+  streamEvents()
+})
 $('sealed-head').addEventListener('submit', (event) => {
   event.preventDefault()
   sendSealedHead()

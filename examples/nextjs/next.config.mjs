@@ -22,6 +22,8 @@ const config = {
       '@sealwire/server/fetch$': sources('server/src/adapters/fetch.ts'),
       '@sealwire/server$': sources('server/src/index.ts'),
       '@sealwire/core$': sources('core/src/index.ts'),
+      // The stream records' entry (docs/PROTOCOL.md §12), which the server's stream code imports.
+      '@sealwire/core/stream$': sources('core/src/stream/index.ts'),
       // Core's `#platform` as Node resolves it for the installed package: the Node-native backend.
       '#platform$': sources('core/src/node/platform.ts'),
     }

@@ -111,7 +111,8 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
     expect(events.filter((e) => e.type === 'rejected').map((e) => e.code)).toEqual(['replayed_request', 'decryption_failed', 'invalid_payload'])
   })
 
-  it('the sealed-head panel: GET /api/me with the demo token and a search, the token and the query inside the envelope', async () => {
+  /** The page, loaded and ready, in a context of its own; no script error may happen on it. */
+  const onPage = async (run: (page: Page) => Promise<void>) => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 800 } })
     const pageErrors: string[] = []
     try {
@@ -119,6 +120,35 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
       page.on('pageerror', (err) => pageErrors.push(err.message))
       await page.goto(`${running.url}/`)
       await page.locator('body[data-ready="true"]').waitFor({ timeout: 20_000 })
+      await run(page)
+      expect(pageErrors).toEqual([])
+    } finally {
+      await context.close()
+    }
+  }
+
+  it('the sealed event stream panel: records arrive on the wire one by one, each event shown as its record opens', async () => {
+    await onPage(async (page) => {
+      await page.fill('#events-n', '5')
+      await page.fill('#events-interval', '300')
+      await page.click('#send-events')
+      // Live: the first event is on the page while the server is still producing the rest.
+      await page.locator('#events-clear li').first().waitFor({ timeout: 20_000 })
+      expect(await page.locator('#events-clear li').count()).toBeLessThan(5)
+      await page.locator('#event-stream[data-state="done"]').waitFor({ timeout: 20_000 })
+      expect(await page.locator('#events-clear li').allTextContents()).toEqual([0, 1, 2, 3, 4].map((i) => `data: {"i":${i}}`))
+      const wire = await page.locator('#events-wire li').allTextContents()
+      expect(wire[0]).toMatch(/^header line · JWE \d+ chars · sts 200 · cty text\/event-stream · str [\w-]{22}$/)
+      // One record per event (the final record may be an empty one of its own), ciphertext only.
+      expect(wire.length - 1).toBeGreaterThanOrEqual(5)
+      for (const record of wire.slice(1)) expect(record).toMatch(/^#\d+ · \d+ bytes · [0-9a-f]+(…[0-9a-f]+)?$/)
+      expect(wire.join('\n')).not.toContain('"i"')
+      await page.screenshot({ path: join(artifacts, 'examples-browser-events.png'), fullPage: true })
+    })
+  })
+
+  it('the sealed-head panel: GET /api/me with the demo token and a search, the token and the query inside the envelope', async () => {
+    await onPage(async (page) => {
       const term = 'acquisition of Initech, Q3'
       await page.fill('#search-q', term)
       await page.click('#send-head')
@@ -144,9 +174,6 @@ describe.skipIf(chromium === undefined)('examples/browser in Chromium, served by
         expect(envelope).not.toMatch(/demo-token|Initech/)
       }
       await page.screenshot({ path: join(artifacts, 'examples-browser-sealed-head.png'), fullPage: true })
-      expect(pageErrors).toEqual([])
-    } finally {
-      await context.close()
-    }
+    })
   })
 })

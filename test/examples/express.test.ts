@@ -20,6 +20,7 @@ import {
   type PrivateJwkSet,
   type RunningExample,
 } from '../../examples/express/src/index.js'
+import { describeSealedApi } from './support.js'
 
 let keys: PrivateJwkSet
 let running: RunningExample
@@ -318,4 +319,10 @@ describe('keys: SEALWIRE_PRIVATE_JWKS, or a private file made on first run', () 
     // Keys that parse but are not keys: the server refuses them at start.
     await expect(createExampleApp({ keys: { keys: [{ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', d: 'AA' }] } })).rejects.toThrow(TypeError)
   })
+})
+
+// The contract every framework example serves, on the reference app too (GET /api/events included).
+describeSealedApi('examples/express', async () => {
+  const app = await startExampleServer({ port: 0, keys, clientBundle: join(bundleDir, 'bundle.js') })
+  return { url: app.url, fetch: pinnedFetch(app.certificate.cert), close: app.close }
 })

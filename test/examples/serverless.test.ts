@@ -22,7 +22,7 @@ describeSealedApi('examples/serverless, the Fetch handler on node:http', async (
 describeSealedApi('examples/serverless, the Lambda handler invoked with events from the sample', async () => {
   const template = await sampleEvent()
   return { url: `https://${template.requestContext.domainName}`, fetch: lambdaFetch(await createLambdaHandler({ singleInstance: true }), template), close: async () => {} }
-})
+}, { buffered: true })
 
 describe('examples/serverless specifics', () => {
   it('the Fetch handler keeps requireTls: plain HTTP is refused unless the loopback exception is asked for', async () => {

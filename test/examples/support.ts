@@ -25,7 +25,7 @@ export interface RunningApi {
  * driven over real HTTP with the real client (key discovery included) and
  * with core for exact envelopes (replay, tamper).
  */
-export function describeSealedApi(name: string, start: () => Promise<RunningApi>): void {
+export function describeSealedApi(name: string, start: () => Promise<RunningApi>, options: { buffered?: boolean } = {}): void {
   describe(`${name}: the sealed API over real HTTP`, () => {
     let app: RunningApi
     beforeAll(async () => {
@@ -70,6 +70,37 @@ export function describeSealedApi(name: string, start: () => Promise<RunningApi>
       expect(err).toBeInstanceOf(SealwireHttpError)
       expect(err).toMatchObject({ status: 422, code: 'invalid_payload' })
       expect((err as SealwireHttpError).problem?.issues?.map((i) => i.path.join('.'))).toEqual(['to', 'amount'])
+    })
+
+    it('GET /api/events?n=N&interval=MS: N sealed server-sent events, in order, read with the client', async () => {
+      const got: unknown[] = []
+      for await (const event of client().events('/api/events?n=5&interval=20')) got.push(JSON.parse(event.data))
+      expect(got).toEqual([0, 1, 2, 3, 4].map((i) => ({ i })))
+    })
+
+    it(options.buffered === true ? 'GET /api/events: one envelope, the platform buffering the answer' : 'GET /api/events: a sealed stream, the first event long before the last', async () => {
+      const res = await client().fetch('/api/events?n=4&interval=100')
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream\b/)
+      const started = performance.now()
+      const arrivals: number[] = []
+      let text = ''
+      for await (const chunk of res.body! as unknown as AsyncIterable<Uint8Array>) {
+        arrivals.push(performance.now() - started)
+        text += new TextDecoder().decode(chunk)
+      }
+      expect(text).toBe([0, 1, 2, 3].map((i) => `data: {"i":${i}}\n\n`).join(''))
+      if (options.buffered !== true) expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(150)
+    })
+
+    it('GET /api/events with n or interval out of range: 400', async () => {
+      for (const target of ['/api/events?n=0', '/api/events?n=1001', '/api/events?n=2&interval=-1', '/api/events?n=x', '/api/events']) {
+        const err = await client()
+          .get(target)
+          .then(() => undefined, (e: unknown) => e)
+        expect(err, target).toBeInstanceOf(SealwireHttpError)
+        expect(err, target).toMatchObject({ status: 400 })
+      }
     })
 
     it('plain JSON is 415 unsupported_media_type and reaches no handler', async () => {

@@ -25,6 +25,9 @@ const run = promisify(execFile)
 /** The last release without the sealed head ("Bench: one HttpCaseSpec type, …"). */
 export const LAST_RELEASE = '54a1108a097347d1fbcba8fb30dc8f02dc8f9e45'
 
+/** The last release without sealed streams (docs/PROTOCOL.md §12): sessions, the sealed head, no `str`. */
+export const LAST_RELEASE_BEFORE_STREAMS = 'af05189f92e4a0e0ae085deb15b23fd9de206420'
+
 /**
  * What the compatibility tests call on the old release, typed as the current
  * packages type it: these calls have the same shape in both (a change would
@@ -50,49 +53,57 @@ export { createClient } from '@sealwire/client'
  * with a loud message naming the fix, under CI (`CI=true`) it is an error, so
  * CI can never pass by skipping.
  */
-export function lastReleaseAvailable(): boolean {
+export function lastReleaseAvailable(commit = LAST_RELEASE): boolean {
   try {
-    execFileSync('git', ['-C', REPO_ROOT, 'cat-file', '-e', `${LAST_RELEASE}^{commit}`], { stdio: 'ignore' })
+    execFileSync('git', ['-C', REPO_ROOT, 'cat-file', '-e', `${commit}^{commit}`], { stdio: 'ignore' })
     return true
   } catch {
-    const message = `commit ${LAST_RELEASE.slice(0, 7)} (the last release before the sealed head) is not in this clone: fetch the full history with \`git fetch --unshallow\`, or clone without --depth`
+    const message = `commit ${commit.slice(0, 7)} (a release the compatibility tests run against) is not in this clone: fetch the full history with \`git fetch --unshallow\`, or clone without --depth`
     if (process.env.CI === 'true') throw new Error(`${message} (CI=true: the compatibility tests must run)`)
     console.warn(`\n⚠️  SKIPPING: ${message}\n`)
     return false
   }
 }
 
-let loading: Promise<OldRelease> | undefined
+const loading = new Map<string, Promise<OldRelease>>()
 
 /** The last release's core, client and server, built once per test file. */
 export function loadLastRelease(): Promise<OldRelease> {
-  loading ??= (async () => {
-    const dir = mkdtempSync(join(tmpdir(), `sealwire-release-${LAST_RELEASE.slice(0, 7)}-`))
-    try {
-      const archive = join(dir, 'release.tar')
-      await run('git', ['-C', REPO_ROOT, 'archive', '--format=tar', '-o', archive, LAST_RELEASE, 'packages/core/src', 'packages/client/src', 'packages/server/src', 'examples/workspace-sources.ts'])
-      await run('tar', ['-xf', archive, '-C', dir])
-      // The release's own mapping of `@sealwire/*` to its sources, resolved from where it now lies.
-      const { workspaceSources } = (await import(pathToFileURL(join(dir, 'examples/workspace-sources.ts')).href)) as { workspaceSources: Plugin }
-      const entry = join(dir, 'entry.ts')
-      writeFileSync(entry, ENTRY)
-      const outfile = join(dir, 'release.mjs')
-      await build({
-        entryPoints: [entry],
-        outfile,
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        logLevel: 'silent',
-        plugins: [workspaceSources],
-        // The archive has no node_modules: the packages' dependencies as this checkout installed them.
-        nodePaths: ['core', 'client', 'server'].map((pkg) => join(REPO_ROOT, 'packages', pkg, 'node_modules')),
-      })
-      return (await import(pathToFileURL(outfile).href)) as OldRelease
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
-  })()
-  return loading
+  return loadRelease(LAST_RELEASE)
+}
+
+/** The release at `commit` (in this clone's history), built once per test file. */
+export function loadRelease(commit: string): Promise<OldRelease> {
+  let release = loading.get(commit)
+  if (release === undefined) loading.set(commit, (release = buildRelease(commit)))
+  return release
+}
+
+async function buildRelease(commit: string): Promise<OldRelease> {
+  const dir = mkdtempSync(join(tmpdir(), `sealwire-release-${commit.slice(0, 7)}-`))
+  try {
+    const archive = join(dir, 'release.tar')
+    await run('git', ['-C', REPO_ROOT, 'archive', '--format=tar', '-o', archive, commit, 'packages/core/src', 'packages/client/src', 'packages/server/src', 'examples/workspace-sources.ts'])
+    await run('tar', ['-xf', archive, '-C', dir])
+    // The release's own mapping of `@sealwire/*` to its sources, resolved from where it now lies.
+    const { workspaceSources } = (await import(pathToFileURL(join(dir, 'examples/workspace-sources.ts')).href)) as { workspaceSources: Plugin }
+    const entry = join(dir, 'entry.ts')
+    writeFileSync(entry, ENTRY)
+    const outfile = join(dir, 'release.mjs')
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+      plugins: [workspaceSources],
+      // The archive has no node_modules: the packages' dependencies as this checkout installed them.
+      nodePaths: ['core', 'client', 'server'].map((pkg) => join(REPO_ROOT, 'packages', pkg, 'node_modules')),
+    })
+    return (await import(pathToFileURL(outfile).href)) as OldRelease
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }

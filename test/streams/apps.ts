@@ -9,7 +9,7 @@
 // Each app reports into a `Probe`: how many bytes /big produced, and what /upload's handler saw.
 import { createHash } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { PassThrough, Readable } from 'node:stream'
 import { serve } from '@hono/node-server'
@@ -72,6 +72,32 @@ async function consume(probe: Probe, body: AsyncIterable<Uint8Array>): Promise<{
 
 const numberParam = (url: URL, name: string, fallback: number) => Number(url.searchParams.get(name) ?? fallback)
 
+/** A stream body of `n` server-sent events `data: {"i":k}`, one every `interval` ms. */
+export function sseBody(n: number, interval: number): PassThrough {
+  const body = new PassThrough()
+  let k = 0
+  const timer = setInterval(() => {
+    body.write(event(k))
+    if (++k === n) {
+      clearInterval(timer)
+      body.end()
+    }
+  }, interval)
+  body.on('close', () => clearInterval(timer))
+  return body
+}
+
+/** /events as a stream body: `n` and `interval` from the query. */
+const eventsBody = (url: URL): PassThrough => sseBody(numberParam(url, 'n', 1), numberParam(url, 'interval', 0))
+
+/** /fail as a stream body: one event, then the stream fails. */
+function failingBody(): PassThrough {
+  const body = new PassThrough()
+  body.write(event(0))
+  setTimeout(() => body.destroy(new Error('the model went away')), 50)
+  return body
+}
+
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -91,17 +117,10 @@ export async function expressApp(sealwire: SealwireServer): Promise<StreamApp> {
   const app = express()
   app.use(sealwireExpress(sealwire))
   app.get('/events', (req, res) => {
-    const n = Number(req.query.n)
-    res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const timer = setInterval(() => {
-      res.write(event(k))
-      if (++k === n) {
-        clearInterval(timer)
-        res.end()
-      }
-    }, Number(req.query.interval))
-    res.on('close', () => clearInterval(timer))
+    // As SSE libraries do: the head at once, then one res.write per event (through pipe).
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.flushHeaders()
+    eventsBody(new URL(req.originalUrl, 'http://x')).pipe(res)
   })
   app.get('/once', (_req, res) => {
     res.json({ ok: true })
@@ -134,27 +153,13 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
   app.use(async (ctx) => {
     const url = new URL(ctx.originalUrl, 'http://x')
     if (ctx.path === '/events') {
-      const n = numberParam(url, 'n', 1)
-      const body = new PassThrough()
-      let k = 0
-      const timer = setInterval(() => {
-        body.write(event(k))
-        if (++k === n) {
-          clearInterval(timer)
-          body.end()
-        }
-      }, numberParam(url, 'interval', 0))
-      body.on('close', () => clearInterval(timer))
       ctx.type = 'text/event-stream'
-      ctx.body = body
+      ctx.body = eventsBody(url)
     } else if (ctx.path === '/once') {
       ctx.body = { ok: true }
     } else if (ctx.path === '/fail') {
-      const body = new PassThrough()
-      body.write(event(0))
-      setTimeout(() => body.destroy(new Error('the model went away')), 50)
       ctx.type = 'text/event-stream'
-      ctx.body = body
+      ctx.body = failingBody()
     } else if (ctx.path === '/big') {
       ctx.type = 'application/octet-stream'
       ctx.body = big(probe, numberParam(url, 'mb', 1))
@@ -168,49 +173,15 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
 
 export async function fastifyApp(sealwire: SealwireServer): Promise<StreamApp> {
   const probe: Probe = { produced: 0, upload: [] }
-  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined
-  const app = Fastify({
-    serverFactory: (h) => {
-      handler = h
-      return createServer()
-    },
-  })
+  const app = Fastify()
   await app.register(sealwireFastify, { server: sealwire })
-  app.get('/events', (request, reply) => {
-    const url = new URL(request.url, 'http://x')
-    const n = numberParam(url, 'n', 1)
-    const body = new PassThrough()
-    let k = 0
-    const timer = setInterval(() => {
-      body.write(event(k))
-      if (++k === n) {
-        clearInterval(timer)
-        body.end()
-      }
-    }, numberParam(url, 'interval', 0))
-    body.on('close', () => clearInterval(timer))
-    return reply.header('content-type', 'text/event-stream').send(body)
-  })
+  app.get('/events', (request, reply) => reply.header('content-type', 'text/event-stream').send(eventsBody(new URL(request.url, 'http://x'))))
   app.get('/once', async () => ({ ok: true }))
-  app.get('/fail', (_request, reply) => {
-    const body = new PassThrough()
-    body.write(event(0))
-    setTimeout(() => body.destroy(new Error('the model went away')), 50)
-    return reply.header('content-type', 'text/event-stream').send(body)
-  })
+  app.get('/fail', (_request, reply) => reply.header('content-type', 'text/event-stream').send(failingBody()))
   app.get('/big', (request, reply) => reply.header('content-type', 'application/octet-stream').send(big(probe, numberParam(new URL(request.url, 'http://x'), 'mb', 1))))
   app.post('/upload', async (request) => consume(probe, request.body as Readable))
-  await app.ready()
-  const server = createServer((req, res) => handler!(req, res))
-  return {
-    name: 'fastify',
-    url: await listen(server),
-    probe,
-    close: async () => {
-      await closer(server)()
-      await app.close()
-    },
-  }
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { name: 'fastify', url, probe, close: () => app.close() }
 }
 
 /** Hono on @hono/node-server, behind `withSealwire`: `streamSSE` and web streams. */
@@ -238,7 +209,7 @@ export async function fetchApp(sealwire: SealwireServer): Promise<StreamApp> {
   })
   app.get('/big', (c) => new Response(Readable.toWeb(big(probe, Number(c.req.query('mb')))) as ReadableStream<Uint8Array>, { headers: { 'content-type': 'application/octet-stream' } }))
   app.post('/upload', async (c) => c.json(await consume(probe, c.req.raw.body as unknown as AsyncIterable<Uint8Array>)))
-  const handle = withSealwire(sealwire, app.fetch, { peer: (_request, env: { incoming?: IncomingMessage }) => env?.incoming?.socket.remoteAddress })
+  const handle = withSealwire(sealwire, app.fetch, { peer: (_request, env?: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress })
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: handle as Parameters<typeof serve>[0]['fetch'], hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server))
   })

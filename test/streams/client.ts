@@ -18,6 +18,8 @@ export interface StreamedAnswer {
   error?: string
   /** The problem code of a plain or sealed problem. */
   code?: string
+  /** A plain problem's detail. */
+  detail?: string
 }
 
 const decoder = new TextDecoder()
@@ -70,7 +72,9 @@ export async function readAnswer(res: IncomingMessage, sealed: SealedRequest, st
     answer.whole = decoder.decode(opened.body)
     if (opened.contentType === 'application/problem+json') answer.code = (JSON.parse(answer.whole) as { code: string }).code
   } else if (type.startsWith('application/problem+json')) {
-    answer.code = (JSON.parse(text) as { code: string }).code
+    const problem = JSON.parse(text) as { code: string; detail?: string }
+    answer.code = problem.code
+    if (problem.detail !== undefined) answer.detail = problem.detail
   }
   return answer
 }
@@ -104,8 +108,35 @@ export async function sealUpload(recipient: RecipientKey, target: string, chunks
   return { sealed, parts }
 }
 
-/** Sends an upload's parts (as given: tampered or not), chunked. */
-export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts): Promise<StreamedAnswer> {
-  const { res, started } = await send(base + target, 'POST', upload.sealed.headers, parts)
+/** Sends an upload's parts (as given: tampered or not), chunked; or `whole`, in one piece with its Content-Length (as browsers send it). */
+export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts, whole = false): Promise<StreamedAnswer> {
+  const body = whole ? [Buffer.concat(parts)] : parts
+  const headers = whole ? { ...upload.sealed.headers, 'content-length': String(body[0]!.byteLength) } : upload.sealed.headers
+  const { res, started } = await send(base + target, 'POST', headers, body)
   return readAnswer(res, upload.sealed, started)
+}
+
+/**
+ * Sends `mib` MiB of upload to POST `target`, sealed record by record as it is written, pacing itself by the
+ * socket (nothing is held beyond a record); resolves the answer and the largest RSS seen while it ran.
+ */
+export async function sendLargeUpload(base: string, recipient: RecipientKey, target: string, mib: number): Promise<{ answer: StreamedAnswer; peakRss: number }> {
+  const sealed = await sealRequest({ recipient, request: { method: 'POST', target }, bodyStream: true, streams: true })
+  const writer = createRecordWriter(sealed.bodyKey!)
+  let peakRss = process.memoryUsage().rss
+  const started = performance.now()
+  const req = httpRequest(base + target, { method: 'POST', headers: sealed.headers, agent: false })
+  const response = new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('response', resolve)
+    req.on('error', reject)
+  })
+  const chunk = new Uint8Array(64 * 1024).fill(0x5a)
+  req.write(sealed.httpBody!)
+  for (let i = 0; i < mib * 16; i++) {
+    if (!req.write(await writer.seal(chunk))) await new Promise((resolve) => req.once('drain', resolve))
+    if (i % 64 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss)
+  }
+  req.end(await writer.finish())
+  const answer = await readAnswer(await response, sealed, started)
+  return { answer, peakRss: Math.max(peakRss, process.memoryUsage().rss) }
 }

@@ -8,9 +8,11 @@
 import { createHash } from 'node:crypto'
 import { createSealwireServer, type SealwireEvent } from '@sealwire/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { lambdaHarness } from '../server/harness/lambda.js'
+import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
-import { getRaw, getSealed, sealUpload, sendUpload } from './client.js'
+import { getRaw, getSealed, sealUpload, sendLargeUpload, sendUpload } from './client.js'
 
 const adapters = [
   { name: 'express', makeApp: expressApp },
@@ -94,6 +96,25 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     expect(app.probe.upload).toEqual(['ran', 'end'])
   })
 
+  it('a streamed upload sent whole with its Content-Length (as a browser buffers it) is opened the same way', async () => {
+    app.probe.upload.length = 0
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(5000).fill(4), new Uint8Array(5).fill(5)])
+    const answer = await sendUpload(app.url, '/upload', upload, upload.parts, true)
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+    expect(JSON.parse(answer.whole!)).toMatchObject({ bytes: 5005 })
+    expect(app.probe.upload).toEqual(['ran', 'end'])
+  })
+
+  it('a 128 MiB upload runs in constant memory: the handler reads it as it comes', async () => {
+    app.probe.upload.length = 0
+    const before = process.memoryUsage().rss
+    const { answer, peakRss } = await sendLargeUpload(app.url, keys.recipients.X25519, '/upload', 128)
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+    expect(JSON.parse(answer.whole!)).toMatchObject({ bytes: 128 * 1024 * 1024 })
+    // Client and server in this one process: a record or two each, and the sockets' buffers.
+    expect(peakRss - before).toBeLessThan(64 * 1024 * 1024)
+  })
+
   it('a replayed upload is refused before the handler runs', async () => {
     const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)])
     expect((await sendUpload(app.url, '/upload', upload)).status).toBe(200)
@@ -114,5 +135,29 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     const answer = await sendUpload(app.url, '/upload', upload, tamper(upload.parts))
     expect(answer).toMatchObject({ status: 400, kind: 'jose', code })
     expect(app.probe.upload).toEqual(['ran', `error:${code}`])
+  })
+})
+
+describe('sealed streams behind a buffering platform: Lambda', () => {
+  let keys: TestKeys
+  let app: RunningApp
+  beforeAll(async () => {
+    keys = await testKeys()
+    app = await lambdaHarness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true }))
+  })
+  afterAll(async () => {
+    await app?.close()
+  })
+
+  it('a requester that reads streams gets one v1 envelope: API Gateway buffers the answer', async () => {
+    const answer = await getSealed(app.plainUrl, keys.recipients.X25519, '/items')
+    expect(answer).toMatchObject({ status: 200, kind: 'jose' })
+  })
+
+  it('a streamed upload is refused as a server without streams does: a plain 415 before anything runs', async () => {
+    const answer = await sendUpload(app.plainUrl, '/echo', await sealUpload(keys.recipients.X25519, '/echo', [new Uint8Array(10)]))
+    expect(answer).toMatchObject({ status: 415, kind: 'other', code: 'unsupported_media_type' })
+    // Naming the fix: this platform cannot take a stream, the body goes inside the envelope.
+    expect(answer.detail).toMatch(/buffered.*send the body inside the envelope \(application\/jose\)/)
   })
 })

@@ -6,6 +6,7 @@ import { createSealwireServer, type KeyRing, type ReplayStore, type SealwireEven
 import { sealwireExpress } from '@sealwire/server/express'
 import express, { type Express, type Response } from 'express'
 import { DEMO_AUTHORIZATION } from './demo-token.js'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { generateKeySet, type PrivateJwkSet } from './keys.js'
 import { Transfer } from './transfer.js'
 
@@ -62,6 +63,7 @@ const setPageHeaders = (res: Response) => res.set(PAGE_HEADERS)
  * - `POST /api/transfer` — `{ to, amount }` checked by zod, answers `{"ok": true}`
  * - `GET /api/me` — with `Authorization: Bearer demo-token` answers `{"user": "demo"}`, otherwise 401
  * - `GET /api/search?q=…` — answers `{"q": <the q the handler received>}`
+ * - `GET /api/events?n=N&interval=MS` — a sealed `text/event-stream` of N events `data: {"i":k}`, one every MS ms
  *
  * The client seals `Authorization` and the query inside the envelope: the
  * handlers read them as if sent in clear, and no hop on the way sees them.
@@ -115,6 +117,18 @@ export async function createExampleApp(options: ExampleAppOptions = {}): Promise
     // The query travelled sealed too: req.query is rebuilt from it.
     const q = req.query.q
     res.json({ q: typeof q === 'string' ? q : null })
+  })
+  api.get('/events', (req, res) => {
+    const query = eventsQuery(req.query.n, req.query.interval ?? '0')
+    if (query === undefined) {
+      res.status(400).json(EVENTS_QUERY_PROBLEM)
+      return
+    }
+    // Server-sent events: each res.write is sealed as one record and flushed at once to a
+    // client that reads sealed streams (the client's events()); any other gets them in one envelope.
+    res.setHeader('content-type', 'text/event-stream')
+    const stop = produceEvents(query, (text) => res.write(text), () => res.end())
+    res.on('close', stop)
   })
   api.post('/transfer', sealwireExpress(sealwire, { schema: Transfer }), (req, res) => {
     // req.body is the validated { to, amount }: a real app would move the money here.

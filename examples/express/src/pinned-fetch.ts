@@ -1,4 +1,5 @@
 import { Agent, request as httpsRequest } from 'node:https'
+import { Readable } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 
 /** Statuses whose Response cannot have a body (Fetch standard). */
@@ -40,18 +41,16 @@ export function pinnedFetch(ca: string): PinnedFetch {
     return new Promise<Response>((resolve, reject) => {
       const outgoing = httpsRequest(url, { method: req.method, headers, agent, signal: req.signal }, (res) => {
         lastProtocol = (res.socket as TLSSocket).getProtocol?.() ?? undefined
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          const out = new Headers()
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (value === undefined) continue
-            for (const v of Array.isArray(value) ? value : [value]) out.append(name, v)
-          }
-          const status = res.statusCode ?? 502
-          resolve(new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage ?? '', headers: out }))
-        })
+        const out = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value === undefined) continue
+          for (const v of Array.isArray(value) ? value : [value]) out.append(name, v)
+        }
+        const status = res.statusCode ?? 502
+        // The body as it arrives, as fetch gives it: a sealed stream's records reach the client one by one.
+        const stream = NULL_BODY.has(status) ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>)
+        if (stream === null) res.resume()
+        resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: out }))
       })
       outgoing.on('error', reject)
       outgoing.end(body)

@@ -1,6 +1,8 @@
 import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { PassThrough } from 'node:stream'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface FastifyExampleOptions {
@@ -43,6 +45,17 @@ export async function createFastifyApp(options: FastifyExampleOptions): Promise<
   app.get('/api/search', async (request) => {
     const q = (request.query as Record<string, unknown>).q
     return { q: typeof q === 'string' ? q : null }
+  })
+  app.get('/api/events', (request, reply) => {
+    const { n, interval } = request.query as Record<string, unknown>
+    const query = eventsQuery(n, interval ?? '0')
+    if (query === undefined) return reply.code(400).send(EVENTS_QUERY_PROBLEM)
+    // A stream sent as the reply: each write is sealed as one record and flushed at once to a
+    // client that reads sealed streams; any other gets the events in one envelope at the end.
+    // (Not reply.raw: what is written there bypasses Fastify's hooks, and so the sealing.)
+    const events = new PassThrough()
+    events.on('close', produceEvents(query, (text) => events.write(text), () => events.end()))
+    return reply.header('content-type', 'text/event-stream').send(events)
   })
   app.post(
     '/api/transfer',

@@ -1,6 +1,8 @@
 import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { sealwireKoa } from '@sealwire/server/koa'
 import Koa from 'koa'
+import { PassThrough } from 'node:stream'
+import { EVENTS_QUERY_PROBLEM, eventsQuery, produceEvents } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface KoaExampleOptions {
@@ -62,6 +64,21 @@ export async function createKoaApp(options: KoaExampleOptions = {}): Promise<Koa
         // The query travelled sealed too: ctx.query is rebuilt from it.
         const q = ctx.query.q
         ctx.body = { q: typeof q === 'string' ? q : null }
+        return
+      }
+      case 'GET /api/events': {
+        const query = eventsQuery(ctx.query.n, ctx.query.interval ?? '0')
+        if (query === undefined) {
+          ctx.status = 400
+          ctx.body = EVENTS_QUERY_PROBLEM
+          return
+        }
+        // A stream body: each write is sealed as one record and flushed at once to a client
+        // that reads sealed streams; any other gets the events in one envelope at the end.
+        const events = new PassThrough()
+        events.on('close', produceEvents(query, (text) => events.write(text), () => events.end()))
+        ctx.type = 'text/event-stream'
+        ctx.body = events
         return
       }
       case 'POST /api/transfer':

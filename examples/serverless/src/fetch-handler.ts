@@ -1,5 +1,6 @@
 import { createSealwireServer, generateKeyPair, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { withSealwire } from '@sealwire/server/fetch'
+import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface ServerlessExampleOptions {
@@ -65,6 +66,17 @@ export async function createFetchHandler(options: ServerlessExampleOptions = {})
       { peer },
     ),
     'GET /api/search': withSealwire(sealwire, async (request) => Response.json({ q: new URL(request.url).searchParams.get('q') }), { peer }),
+    // Server-sent events: a Response whose body is still being produced streams, one sealed record per event.
+    'GET /api/events': withSealwire(
+      sealwire,
+      (request) => {
+        const params = new URL(request.url).searchParams
+        const query = eventsQuery(params.get('n') ?? undefined, params.get('interval') ?? '0')
+        if (query === undefined) return Response.json(EVENTS_QUERY_PROBLEM, { status: 400 })
+        return new Response(eventStream(query), { headers: { 'content-type': 'text/event-stream' } })
+      },
+      { peer },
+    ),
     'POST /api/transfer': withSealwire(
       sealwire,
       async (request) => {

@@ -1,6 +1,7 @@
 import { createSealwireServer, type KeyRing, type ReplayStore } from '@sealwire/server'
 import { sealwireLambda, type LambdaHttpEvent, type LambdaHttpResult } from '@sealwire/server/lambda'
 import { defaultKeys, sessionsFromEnv } from './fetch-handler.js'
+import { EVENTS_QUERY_PROBLEM, eventStream, eventsQuery } from '../../sse-events.js'
 import { Transfer } from './transfer.js'
 
 export interface LambdaExampleOptions {
@@ -43,6 +44,13 @@ export async function createLambdaHandler(options: LambdaExampleOptions = {}): P
       event.headers.authorization === 'Bearer demo-token' ? json(200, { user: 'demo' }) : { ...json(401, { error: 'unauthorized' }), headers: { 'content-type': 'application/json', 'www-authenticate': 'Bearer' } },
     ),
     'GET /api/search': sealwireLambda(sealwire, (event) => json(200, { q: event.queryStringParameters?.q ?? null })),
+    // API Gateway buffers a Lambda's answer: the events arrive together, in one envelope, once all were produced.
+    'GET /api/events': sealwireLambda(sealwire, async (event) => {
+      const query = eventsQuery(event.queryStringParameters?.n, event.queryStringParameters?.interval ?? '0')
+      if (query === undefined) return json(400, EVENTS_QUERY_PROBLEM)
+      const body = await new Response(eventStream(query)).text()
+      return { statusCode: 200, headers: { 'content-type': 'text/event-stream' }, body }
+    }),
     'POST /api/transfer': sealwireLambda(sealwire, () => json(200, { ok: true }), { schema: Transfer }),
   }
   // The JWK Set and unknown routes: a sealed 404 (the JWK Set is answered by the adapter first).

@@ -37,6 +37,11 @@ describe('locateEnvelope', () => {
   ])('refuses %s', (_what, headers, hasBody, code) => {
     expect(codeOf(() => locateEnvelope(incoming(headers as Record<string, string>, hasBody), 10))).toBe(code)
   })
+  it('a streamed upload (§12): its own placement, with no Content-Length cap (records are read one at a time)', () => {
+    expect(locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream' }, true), 10)).toEqual({ placement: 'stream' })
+    expect(locateEnvelope(incoming({ 'content-type': 'Application/Sealwire-Stream', 'content-length': '1000000' }, true), 10)).toEqual({ placement: 'stream' })
+    expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream', 'sealwire-envelope': 'x' }, true), 10))).toBe('unsupported_media_type')
+  })
   it('a Content-Length at the cap passes', () => {
     expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/jose', 'content-length': '10' }, true), 10))).toBe('passed')
   })

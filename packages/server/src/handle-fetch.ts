@@ -1,5 +1,6 @@
-import type { InferOutput, SealwireError, StandardSchemaV1 } from '@sealwire/core'
+import { STREAM_MEDIA_TYPE, type InferOutput, type SealwireError, type StandardSchemaV1 } from '@sealwire/core'
 import type { SealwireServer } from './create-server.js'
+import { mediaTypeEssence } from './envelope.js'
 import type { SealwireExchange } from './exchange.js'
 import { readHandlerBody, streamedBody, uploadBody, type HandlerBody } from './fetch-stream.js'
 import { requestUrlTransport } from './request-url-transport.js'
@@ -34,6 +35,9 @@ function wholeBody(request: Request): BodyReader {
   }
 }
 
+/** Whether a body is a streamed upload (docs/PROTOCOL.md §12). */
+const isStreamedBody = (headers: Headers): boolean => mediaTypeEssence(headers.get('content-type') ?? undefined) === STREAM_MEDIA_TYPE
+
 /**
  * A web `Request` as the engine sees it, for a custom adapter. The
  * connection's TLS state is the URL's scheme where only the connection can
@@ -62,8 +66,9 @@ export function incomingFromRequest(request: Request, options: { peer?: string |
     hasBody: length !== null ? Number(length.trim()) !== 0 : request.body !== null,
     // A plain decimal length was checked against the cap in step 3, and without Transfer-Encoding
     // it frames the body; anything else streams under the cap. Some parsers (workerd, Node's
-    // insecureHTTPParser) keep a Content-Length beside a chunked body of any size.
-    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') ? wholeBody(request) : request.body),
+    // insecureHTTPParser) keep a Content-Length beside a chunked body of any size. A streamed
+    // upload (§12) is read as a stream whatever its framing: records, not an envelope's text.
+    body: () => (length !== null && /^\d{1,16}$/.test(length.trim()) && !headers.has('transfer-encoding') && !isStreamedBody(headers) ? wholeBody(request) : request.body),
     // The runtime builds request.url from the Host (or :authority) it received.
     authority: url.host,
     secure: transport.secure,

@@ -65,13 +65,11 @@ export interface SealInput {
   headers?: ReadonlyArray<readonly [string, string]>
 }
 
-/** The status, media type and sealed fields an answer is sealed with, one-shot or streamed alike. */
-export function normalizedReply(input: Omit<SealInput, 'body'>): { status: number; contentType: string; sealedHeaders: ReadonlyArray<readonly [string, string]> | undefined } {
-  const status = BODYLESS.has(input.status) || (input.status >= 100 && input.status < 200) ? 200 : input.status
-  const contentType = input.contentType === undefined || input.contentType === '' || input.contentType.length > 256 ? 'application/octet-stream' : input.contentType
-  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
-  return { status, contentType, sealedHeaders }
-}
+/** The status an answer is sealed and sent with, one-shot or streamed alike (see `sealedResponse`). */
+export const sealedStatus = (status: number): number => (BODYLESS.has(status) || (status >= 100 && status < 200) ? 200 : status)
+
+/** The media type sealed as `cty`: the handler's, or `application/octet-stream` when it gave none (or an absurd one). */
+export const sealedContentType = (contentType: string | undefined): string => (contentType === undefined || contentType === '' || contentType.length > 256 ? 'application/octet-stream' : contentType)
 
 /**
  * Seals a reply with the request's response key: `sts` equals the HTTP status
@@ -79,7 +77,9 @@ export function normalizedReply(input: Omit<SealInput, 'body'>): { status: numbe
  * caller checked `isHttpStatus` first (core refuses to seal anything else).
  */
 export async function sealedResponse(reply: ReplyContext, input: SealInput, now: number): Promise<OutgoingResponse> {
-  const { status, contentType, sealedHeaders } = normalizedReply(input)
+  const status = sealedStatus(input.status)
+  const contentType = sealedContentType(input.contentType)
+  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
   const body = await sealResponse({ reply, status, contentType, body: input.body, ...(sealedHeaders === undefined ? {} : { headers: sealedHeaders }) })
   const response: OutgoingResponse = {
     status,

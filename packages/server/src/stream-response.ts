@@ -1,6 +1,6 @@
 import { STREAM_MEDIA_TYPE, sealResponse, type ReplyContext, type StreamKey } from '@sealwire/core'
 import { createRecordWriter } from '@sealwire/core/stream'
-import { httpDate, normalizedReply, type SealInput } from './responses.js'
+import { httpDate, sealedContentType, sealedStatus, type SealInput } from './responses.js'
 
 /**
  * Headers of a streamed answer (docs/PROTOCOL.md §12): `no-transform` and
@@ -30,7 +30,9 @@ const NEWLINE = 0x0a
  * salt `str`, all authenticated by its AEAD under `rk`.
  */
 export async function sealedStreamHead(reply: ReplyContext, input: Omit<SealInput, 'body'>, now: number): Promise<StreamHead> {
-  const { status, contentType, sealedHeaders } = normalizedReply(input)
+  const status = sealedStatus(input.status)
+  const contentType = sealedContentType(input.contentType)
+  const sealedHeaders = input.headers !== undefined && input.headers.length > 0 ? input.headers : undefined
   const { compact, key } = await sealResponse({ reply, status, contentType, stream: true, ...(sealedHeaders === undefined ? {} : { headers: sealedHeaders }) })
   const line = new Uint8Array(compact.length + 1)
   // The compact serialization is ASCII: one byte per character.

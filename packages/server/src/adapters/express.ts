@@ -138,6 +138,13 @@ function startStream(server: SealwireServer, exchange: SealwireExchange<unknown>
  * error handlers) with the requester's response key. It also serves the JWK
  * Set (GET `server.jwksPath`) when mounted where that path reaches it.
  *
+ * Streams (docs/PROTOCOL.md §12): for a client that reads sealed streams, a
+ * handler's first `res.write` (or `res.flushHeaders()`) starts a streamed
+ * answer, each write sealed as one record and sent at once; any other client
+ * gets one envelope when the handler ends. A streamed upload's plaintext is
+ * `req.body`, a Node Readable that errors with the stream's code when the body
+ * is cut or altered.
+ *
  * Mount it before any body parser (it reads the raw envelope; a consumed body
  * is reported as an error) and after CORS (preflights carry no envelope).
  * A handler's throw answers a sealed 500 `internal_error`, without the stack.

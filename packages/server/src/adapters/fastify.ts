@@ -107,7 +107,10 @@ function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingR
  * `request.sealwire` the claims; an `onSend` hook seals every reply, and
  * turns a 5xx from an error into the generic sealed `internal_error`. GET and
  * DELETE with the `Sealwire-Envelope` header work the same. Also serves the
- * JWK Set. Like `fastify-plugin` plugins, it applies to the scope it is
+ * JWK Set. A stream sent as the reply is sealed record by record, each chunk
+ * sent as it comes, for a client that reads sealed streams (docs/PROTOCOL.md
+ * §12); a streamed upload (`application/sealwire-stream`) is parsed too, its
+ * plaintext `request.body`, a Node Readable. Like `fastify-plugin` plugins, it applies to the scope it is
  * registered in (root: every route); register it after `@fastify/cors`.
  *
  * @example

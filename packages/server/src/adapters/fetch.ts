@@ -143,6 +143,12 @@ export function sealwireOf<T = unknown>(request: Request): SealwireContext<T> | 
  * standards only: Cloudflare Workers, Deno, Bun, Next.js route handlers, Hono.
  * Extra arguments (Workers' `env, ctx`, Deno's `info`) pass through.
  *
+ * Streams (docs/PROTOCOL.md §12): for a client that reads sealed streams, a
+ * Response whose body is still being produced (server-sent events, JSON lines,
+ * a large download; Hono's `streamSSE`) is sealed record by record as it comes;
+ * a streamed upload reaches the handler as its Request body, which errors with
+ * the stream's code when the body is cut or altered.
+ *
  * Transport (step 1) is the Request URL's scheme where only the connection
  * can have made it (Workers, Deno, Bun; any host without `X-Forwarded-Proto`
  * or `Forwarded`). Next.js builds the URL from `X-Forwarded-Proto`: there

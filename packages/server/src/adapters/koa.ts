@@ -172,6 +172,10 @@ async function streamedUpload(exchange: SealwireExchange<unknown>, ctx: AnyConte
  * answers a sealed 500 `internal_error` (the error still reaches
  * `app.on('error')` for your logs). Also serves the JWK Set.
  *
+ * A stream body is sealed record by record, each chunk sent as it comes, for a
+ * client that reads sealed streams (docs/PROTOCOL.md §12); a streamed upload's
+ * plaintext is `ctx.request.body`, a Node Readable.
+ *
  * Mount it before any body parser and after CORS. A handler that sets
  * `ctx.respond = false` (to write to `ctx.res` itself) throws: the bytes would
  * leave in clear; the client gets the sealed 500 and `app.on('error')` the reason.

@@ -169,6 +169,14 @@ function normalize(value: unknown): { status: number; headers: Record<string, st
  * store; one with the default memory store is refused here (`TypeError`)
  * unless it was created with `singleInstance: true`.
  *
+ * Streams (docs/PROTOCOL.md §12): none. API Gateway's integration buffers the
+ * function's answer and hands it the request already buffered, so every answer
+ * is one envelope (a client that reads streams reads it too), and a streamed
+ * upload is refused 415 before anything runs, its detail saying to send the
+ * body inside the envelope. (Lambda response streaming needs the runtime's
+ * `awslambda.streamifyResponse` and a Function URL in RESPONSE_STREAM mode,
+ * which an event-in, result-out wrapper cannot give.)
+ *
  * @example
  * import { createSealwireServer } from '@sealwire/server'
  * import { sealwireLambda } from '@sealwire/server/lambda'
