@@ -15,6 +15,9 @@
  *   5. in Chromium (playwright-core, /usr/bin/chromium), in the page with no
  *      network: the client's seal + open per request within a session against
  *      v1, on WebCrypto and on the pure-JS fallback (browser/session-page.ts);
+ *   6. sealed streams (streams/stream-bench.ts): 256 MiB through the record writer
+ *      and reader, as a download (web streams) and an upload (the calls), against
+ *      AES-256-GCM alone over the same bytes, with the RSS growth of each;
  * then writes the run as JSON (bench-results/latest.json) and prints each
  * target, met or NOT met. Ratios, not absolute claims.
  *
@@ -40,6 +43,7 @@ import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec 
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
 import type { PageBenchOptions, PageBenchRow } from './browser/session-page.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js'
+import { runStreams, type StreamBenchResult } from './streams/stream-bench.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolve(here, '../../..')
@@ -49,7 +53,7 @@ const { values: args } = parseArgs({
   // pnpm 10 passes the `--` of `pnpm bench -- --duration 10` through.
   args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
-    only: { type: 'string' }, // micro | http | handlers | store | browser
+    only: { type: 'string' }, // micro | http | handlers | store | browser | streams
     frameworks: { type: 'string', default: FRAMEWORKS.join(',') },
     // The server keys' curves, for the HTTP and handler cases.
     curves: { type: 'string', default: BENCH_CURVES.join(',') },
@@ -70,10 +74,12 @@ const { values: args } = parseArgs({
     // Chromium: alternating rounds of v1 and session per curve and backend, and the milliseconds each side runs per round.
     'browser-rounds': { type: 'string', default: '5' },
     'browser-ms': { type: 'string', default: '300' },
+    // MiB each sealed-stream path carries (a short check: --stream-mib 32).
+    'stream-mib': { type: 'string', default: '256' },
     json: { type: 'string', default: join(root, 'bench-results', 'latest.json') },
   },
 })
-const parts = args.only === undefined ? ['micro', 'http', 'handlers', 'store', 'browser'] : args.only.split(',')
+const parts = args.only === undefined ? ['micro', 'http', 'handlers', 'store', 'streams', 'browser'] : args.only.split(',')
 const frameworks = args.frameworks.split(',') as Framework[]
 for (const f of frameworks) if (!FRAMEWORKS.includes(f)) throw new Error(`unknown framework ${f} (${FRAMEWORKS.join(', ')})`)
 const curves = args.curves.split(',') as Curve[]
@@ -276,7 +282,7 @@ const handlerRun = (handlers: HandlerCase[] | undefined, shape: HandlerShape, mo
 
 type BrowserRun = Awaited<ReturnType<typeof runBrowser>>
 
-function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined, browser: BrowserRun): Target[] {
+function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined, browser: BrowserRun, streams?: StreamBenchResult): Target[] {
   // The median over rounds of a/b, each round's pair measured next to each other.
   const m = (group: string, a: string, b: string) => {
     const x = micro?.[`${group} > ${a}`]
@@ -350,6 +356,10 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
     { target: 'openRequest X25519 1 MiB / sum of parts', value: m(open('X25519', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'openRequest P-256 1 MiB / sum of parts', value: m(open('P-256', '1 MiB'), BENCH.openNode, BENCH.sumOfParts), bound: 0.7 },
     { target: 'MemoryReplayStore bytes per entry (heap + ArrayBuffers)', value: store?.heapBytesPerEntry, bound: 24, atMost: true },
+    ...(['download', 'upload'] as const).flatMap((path) => [
+      { target: `sealed stream ${path} / AES-256-GCM alone (MB/s)`, value: streams?.ratios[path], bound: 0.8 },
+      { target: `sealed stream ${path}: RSS growth (MiB)`, value: streams === undefined ? undefined : streams[path].rssGrowth / 2 ** 20, bound: 64, atMost: true },
+    ]),
     {
       target: `default capacity (${DEFAULT_MEMORY_REPLAY_MAX_ENTRIES}) / (highest sealed accept rate × ${DEFAULT_REPLAY_TTL_SECONDS} s)`,
       value: ratio(DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, acceptRate === undefined ? undefined : acceptRate * DEFAULT_REPLAY_TTL_SECONDS),
@@ -372,8 +382,9 @@ const micro = parts.includes('micro') ? runMicro() : undefined
 const http = parts.includes('http') ? await runHttp() : undefined
 const handlers = parts.includes('handlers') ? await runHandlers() : undefined
 const store = parts.includes('store') ? await runStore(Number(args['store-entries'])) : undefined
+const streams = parts.includes('streams') ? await runStreams(Number(args['stream-mib']), rounds) : undefined
 const browser = parts.includes('browser') ? await runBrowser({ rounds: Number(args['browser-rounds']), roundMs: Number(args['browser-ms']) }) : undefined
-const targets = targetsOf(micro, http, handlers, store, browser).map((t) => ({ ...t, verdict: verdict(t) }))
+const targets = targetsOf(micro, http, handlers, store, browser, streams).map((t) => ({ ...t, verdict: verdict(t) }))
 
 const fixed = (n: number | undefined, digits = 0) => (n === undefined ? '-' : n.toFixed(digits))
 const times = (n: number | undefined) => (n === undefined ? '-' : `${n.toFixed(2)}×`)
@@ -436,6 +447,13 @@ if (browser !== undefined) {
     console.log(`  ${r.curve.padEnd(7)} ${name.padEnd(24)} v1 ${fixed(r.v1).padStart(6)} ops/s   within a session ${fixed(r.session).padStart(6)} ops/s   ${verdictOf}`)
   }
 }
+if (streams !== undefined) {
+  const line = (name: string, r: StreamBenchResult['ceiling']) => `  ${name.padEnd(34)} ${r.mbPerSecond.toFixed(0).padStart(6)} MB/s, RSS +${(r.rssGrowth / 2 ** 20).toFixed(1)} MiB`
+  console.log(`\nSealed streams, ${streams.mib} MiB in 64 KiB chunks, sealed and opened in one process, median of ${streams.rounds} round(s); largest RSS growth`)
+  console.log(line('AES-256-GCM alone (the ceiling)', streams.ceiling))
+  console.log(`${line('download (web streams)', streams.download)}: ${times(streams.ratios.download)}`)
+  console.log(`${line('upload (writer.seal → reader.push)', streams.upload)}: ${times(streams.ratios.upload)}`)
+}
 console.log('\nTargets')
 for (const t of targets) console.log(`  ${t.verdict.padEnd(12)} ${t.target}: ${t.value === undefined || Number.isNaN(t.value) ? '-' : t.value.toFixed(2)}${t.extra === true ? '' : ` (${t.atMost === true ? '≤' : '≥'} ${t.bound})`}`)
 
@@ -450,6 +468,7 @@ const report = {
   handlers: handlers ?? null,
   store: store ?? null,
   browser: browser ?? null,
+  streams: streams ?? null,
   targets,
 }
 mkdirSync(dirname(resolve(args.json)), { recursive: true })

@@ -5,13 +5,13 @@ import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Readable } from 'node:stream'
 import { KeyRing, generateKeyPair } from '@sealwire/core'
 import { createSealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bigRoute, eventsRoute } from './support/stream-routes.js'
 import { CHROMIUM_ARGS, buildBrowserBundle } from '../helpers/browser.js'
 import { requireSystemProgram } from '../helpers/system.js'
 
@@ -69,23 +69,8 @@ describe.skipIf(chromium === undefined)('the browser bundle in Chromium on seale
     app.get('/', (_req, res) => void res.type('html').send(PAGE))
     app.get('/sealwire-client.min.js', (_req, res) => void res.type('text/javascript').send(script))
     app.use(sealwireExpress(sealwire))
-    app.get('/api/events', (req, res) => {
-      const n = Number(req.query.n)
-      res.setHeader('content-type', 'text/event-stream')
-      let k = 0
-      const next = () => {
-        res.write(`id: ${k}\ndata: {"i":${k}}\n\n`)
-        if (++k === n) return void res.end()
-        timer = setTimeout(next, Number(req.query.interval))
-      }
-      let timer = setTimeout(next, 0)
-      res.on('close', () => clearTimeout(timer))
-    })
-    app.get('/api/big', (req, res) => {
-      let left = Number(req.query.mb) * 16
-      res.setHeader('content-type', 'application/octet-stream')
-      new Readable({ read() { this.push(left-- > 0 ? Buffer.alloc(64 * 1024, 0x61) : null) } }).pipe(res)
-    })
+    app.get('/api/events', eventsRoute)
+    app.get('/api/big', bigRoute)
     server = createServer(app)
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')

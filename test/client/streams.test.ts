@@ -17,6 +17,7 @@ import { createSealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
 import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { bigRoute, eventsRoute } from './support/stream-routes.js'
 
 const MiB = 1024 * 1024
 const CHUNK = 64 * 1024
@@ -36,18 +37,7 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
   const ticksSeen: Array<string | undefined> = []
   const app = express()
   app.use(sealwireExpress(sealwire))
-  app.get('/api/events', (req, res) => {
-    const n = Number(req.query.n)
-    res.setHeader('content-type', 'text/event-stream')
-    let k = 0
-    const next = () => {
-      res.write(`id: ${k}\ndata: {"i":${k}}\n\n`)
-      if (++k === n) return void res.end()
-      timer = setTimeout(next, Number(req.query.interval))
-    }
-    let timer = setTimeout(next, 0)
-    res.on('close', () => clearTimeout(timer))
-  })
+  app.get('/api/events', eventsRoute)
   // Ten events; the first connection fails after three (the stream is cut, no final record).
   app.get('/api/ticks', (req, res, fail) => {
     const last = req.headers['last-event-id'] as string | undefined
@@ -60,11 +50,7 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
     }
     res.end()
   })
-  app.get('/api/big', (req, res) => {
-    let left = Number(req.query.mb) * 16
-    res.setHeader('content-type', 'application/octet-stream')
-    new Readable({ read() { this.push(left-- > 0 ? Buffer.alloc(CHUNK, 0x61) : null) } }).pipe(res)
-  })
+  app.get('/api/big', bigRoute)
   app.post('/api/upload', async (req, res, next) => {
     try {
       const hash = createHash('sha256')
@@ -202,7 +188,8 @@ describe('the client on sealed streams', () => {
     const { value: bytes, growth } = await rssGrowth(async () => {
       const res = await client.fetch('/api/big?mb=1024')
       let total = 0
-      for await (const chunk of res.body!) total += chunk.length
+      const reader = res.body!.getReader()
+      for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length
       return total
     })
     expect(bytes).toBe(1024 * MiB)
@@ -289,7 +276,7 @@ interface Exchange {
  * with `tamper(this exchange, every earlier one)` in place of the server's
  * body (headers as received), so records can be cut, moved and spliced.
  */
-async function startTamperingProxy(upstream: string, tamper: (now: Exchange, before: Exchange[]) => Buffer): Promise<{ url: string; close(): Promise<void> }> {
+async function startTamperingProxy(upstream: string, tamper: (now: Exchange, before: Exchange[]) => Buffer | 'reset'): Promise<{ url: string; streamed: () => number; close(): Promise<void> }> {
   const history: Exchange[] = []
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = []
@@ -309,14 +296,20 @@ async function startTamperingProxy(upstream: string, tamper: (now: Exchange, bef
     const now = { request, answer: Buffer.concat(answerChunks) }
     const streamed = upstreamRes.headers['content-type'] === 'application/sealwire-stream'
     const body = streamed ? tamper(now, history) : now.answer
-    history.push(now)
+    if (streamed) history.push(now)
     const out = { ...upstreamRes.headers }
     delete out['transfer-encoding']
     delete out['content-length']
     res.writeHead(upstreamRes.statusCode!, out)
+    // A reset: the header line and the first record, then the connection torn down (a network error, not an end).
+    if (body === 'reset') {
+      const { line, records } = framing(now.answer)
+      res.write(Buffer.concat([line, records[0]!]))
+      return void setTimeout(() => res.socket?.destroy(), 20)
+    }
     res.end(body)
   })
-  return { url: await listen(server), close: closer(server) }
+  return { url: await listen(server), streamed: () => history.length, close: closer(server) }
 }
 
 describe('records tampered with on the way: each refused with its code', () => {
@@ -328,7 +321,7 @@ describe('records tampered with on the way: each refused with its code', () => {
     await app?.close()
   })
 
-  async function throughProxy(tamper: (now: Exchange, before: Exchange[]) => Buffer, call: (client: SealwireClient) => Promise<string>) {
+  async function throughProxy(tamper: (now: Exchange, before: Exchange[]) => Buffer | 'reset', call: (client: SealwireClient) => Promise<string>) {
     const proxy = await startTamperingProxy(app.url, tamper)
     try {
       return await call(createClient({ baseUrl: proxy.url }))
@@ -357,6 +350,42 @@ describe('records tampered with on the way: each refused with its code', () => {
     expect(await throughProxy(truncate, eventsIterator)).toBe('stream_truncated')
     // Inside a record, too.
     expect(await throughProxy((now) => now.answer.subarray(0, now.answer.length - 5), readEvents)).toBe('stream_truncated')
+  })
+
+  it('client.events: a reset connection and a clean cut are reconnected; a record that fails is thrown at once, never retried', async () => {
+    const ids: string[] = []
+    const collect = (client: SealwireClient) =>
+      codeOf(
+        (async () => {
+          for await (const { id } of client.events('/api/events?n=4&interval=0', { retryMs: 10 })) ids.push(id)
+        })(),
+      )
+    // The first stream reset after one record (event 0), the second cut before any, the third whole
+    // (this route starts over whatever the Last-Event-ID: events 0 to 3 again).
+    const resetThenCut = (now: Exchange, before: Exchange[]) => {
+      if (before.length === 0) return 'reset' as const
+      if (before.length === 1) return framing(now.answer).line
+      return now.answer
+    }
+    const proxy = await startTamperingProxy(app.url, resetThenCut)
+    try {
+      expect(await collect(createClient({ baseUrl: proxy.url }))).toBe('no error')
+      expect(ids).toEqual(['0', '0', '1', '2', '3'])
+      expect(proxy.streamed()).toBe(3)
+    } finally {
+      await proxy.close()
+    }
+    const duplicate = (now: Exchange) => {
+      const { line, records } = framing(now.answer)
+      return Buffer.concat([line, records[0]!, records[0]!, ...records.slice(1)])
+    }
+    const tampered = await startTamperingProxy(app.url, duplicate)
+    try {
+      expect(await collect(createClient({ baseUrl: tampered.url }))).toBe('stream_record_invalid')
+      expect(tampered.streamed()).toBe(1)
+    } finally {
+      await tampered.close()
+    }
   })
 
   it('reordered or duplicated records: stream_record_invalid', async () => {
@@ -414,7 +443,7 @@ describe('records tampered with on the way: each refused with its code', () => {
   it("an answer's header line altered, or a streamed header passed off as a v1 answer: response_decryption_failed", async () => {
     const altered = (now: Exchange) => {
       const copy = Buffer.from(now.answer)
-      copy[copy.indexOf(0x0a) - 3] ^= 1
+      copy[copy.indexOf(0x0a) - 3]! ^= 1
       return copy
     }
     expect(await throughProxy(altered, readEvents)).toBe('response_decryption_failed')

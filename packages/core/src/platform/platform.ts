@@ -46,10 +46,20 @@ export interface Platform {
   readonly recordCipher: (key: Uint8Array) => Promise<RecordCipher>
 }
 
-/** AES-256-GCM with a 12-byte nonce, empty AAD and a 16-byte tag, under a key fixed at import. */
+/**
+ * AES-256-GCM with a 12-byte nonce, empty AAD and a 16-byte tag, under a key
+ * fixed at import. Synchronous where the platform is (node:crypto): a record
+ * of a streamed download then costs no promise of its own.
+ */
 export interface RecordCipher {
   /** Writes ciphertext ‖ tag of `plaintext` into `out` from `offset` (room for `plaintext.length + 16` bytes). */
-  seal(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): Promise<void>
-  /** The plaintext of ciphertext ‖ tag; rejects when the tag does not verify, releasing nothing. */
-  open(nonce: Uint8Array, sealed: Uint8Array): Promise<Uint8Array>
+  seal(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void | Promise<void>
+  /** The plaintext of ciphertext ‖ tag; throws (or rejects) when the tag does not verify, releasing nothing. */
+  open(nonce: Uint8Array, sealed: Uint8Array): Uint8Array | Promise<Uint8Array>
+  /**
+   * A buffer of `length` bytes for the writer to fill whole: uninitialized
+   * where the platform can (Node's `allocUnsafe`), since every byte is
+   * written before it is read — zeroing 64 KiB a record was measurable.
+   */
+  alloc(length: number): Uint8Array
 }

@@ -17,5 +17,6 @@ export async function webCryptoRecordCipher(key: Uint8Array): Promise<RecordCiph
     async open(nonce, sealed) {
       return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: buf(nonce), tagLength: 128 }, cryptoKey, buf(sealed)))
     },
+    alloc: (length) => new Uint8Array(length),
   }
 }

@@ -6,6 +6,12 @@ import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type Stre
 export interface RecordReader {
   /** The plaintexts of the records `bytes` completes, each released only once its tag verified. */
   push(bytes: Uint8Array): Promise<Uint8Array[]>
+  /**
+   * `push` without the array and, on node:crypto, without a promise: each
+   * plaintext to `emit` as it authenticates; a promise only where the
+   * platform's AES-GCM is asynchronous. Throws (or rejects with) the verdict.
+   */
+  feed(bytes: Uint8Array, emit: (plaintext: Uint8Array) => void): void | Promise<void>
   /** At the end of the body: throws `stream_truncated` unless the final record was read. */
   end(): void
   /** Whether the final record was read. */
@@ -63,32 +69,52 @@ export function createRecordReader(key: StreamKey): RecordReader {
     throw error
   }
 
-  const open = async (sealed: Uint8Array): Promise<Uint8Array> => {
-    const at = index
-    index += 1
-    try {
-      return await cipher.open(recordNonce(at, false), sealed)
-    } catch {
-      // Not a middle record here: the final one, or nothing that belongs at this position.
-    }
-    try {
-      const plaintext = await cipher.open(recordNonce(at, true), sealed)
+  /** The final flag, tried once the record failed as a middle one. */
+  const openFinal = (sealed: Uint8Array, at: number): Uint8Array | Promise<Uint8Array> => {
+    const opened = (plaintext: Uint8Array) => {
       finished = true
       return plaintext
+    }
+    try {
+      const plaintext = cipher.open(recordNonce(at, true), sealed)
+      return plaintext instanceof Uint8Array ? opened(plaintext) : plaintext.then(opened, () => fail(streamError.invalid()))
     } catch {
       return fail(streamError.invalid())
     }
   }
 
+  /**
+   * Record `index` opened as a middle record, else as the final one. A value
+   * where the platform answers at once (node:crypto), a promise where it does
+   * not (WebCrypto): a streamed download then costs no promise per record.
+   */
+  const open = (sealed: Uint8Array): Uint8Array | Promise<Uint8Array> => {
+    const at = index
+    index += 1
+    let plaintext: Uint8Array | Promise<Uint8Array>
+    try {
+      plaintext = cipher.open(recordNonce(at, false), sealed)
+    } catch {
+      // Not a middle record here: the final one, or nothing that belongs at this position.
+      return openFinal(sealed, at)
+    }
+    return plaintext instanceof Uint8Array ? plaintext : plaintext.catch(() => openFinal(sealed, at))
+  }
+
   const checkLength = (length: number): number =>
     length < RECORD_TAG_BYTES || length > MAX_SEALED ? fail(streamError.tooLarge(`A sealed stream record announced ${length} bytes, outside ${RECORD_TAG_BYTES} to ${MAX_SEALED}`)) : length
 
-  const push = async (bytes: Uint8Array): Promise<Uint8Array[]> => {
-    if (failed !== undefined) throw failed
-    const out: Uint8Array[] = []
-    let at = 0
+  /**
+   * Reads `bytes` from `at`, handing each plaintext to `emit` in order;
+   * returns a promise only when an open did (then it goes on after it).
+   */
+  const feed = (bytes: Uint8Array, at: number, emit: (plaintext: Uint8Array) => void): void | Promise<void> => {
+    const emitted = (plaintext: Uint8Array) => {
+      if (plaintext.length > 0) emit(plaintext)
+    }
     while (at < bytes.length) {
       if (finished) fail(streamError.trailing())
+      let sealed: Uint8Array | undefined
       if (record === undefined) {
         let length: number
         if (prefixFilled === 0 && bytes.length - at >= RECORD_LENGTH_BYTES) {
@@ -105,30 +131,51 @@ export function createRecordReader(key: StreamKey): RecordReader {
         }
         if (bytes.length - at >= length) {
           // The whole record is in this chunk: opened in place, no copy.
-          const plaintext = await open(bytes.subarray(at, at + length))
+          sealed = bytes.subarray(at, at + length)
           at += length
-          if (plaintext.length > 0) out.push(plaintext)
-          continue
+        } else {
+          record = new Uint8Array(length)
+          recordFilled = 0
         }
-        record = new Uint8Array(length)
-        recordFilled = 0
       }
-      const take = Math.min(record.length - recordFilled, bytes.length - at)
-      record.set(bytes.subarray(at, at + take), recordFilled)
-      recordFilled += take
-      at += take
-      if (recordFilled === record.length) {
-        const sealed = record
+      if (sealed === undefined) {
+        const take = Math.min(record!.length - recordFilled, bytes.length - at)
+        record!.set(bytes.subarray(at, at + take), recordFilled)
+        recordFilled += take
+        at += take
+        if (recordFilled < record!.length) continue
+        sealed = record!
         record = undefined
-        const plaintext = await open(sealed)
-        if (plaintext.length > 0) out.push(plaintext)
       }
+      const plaintext = open(sealed)
+      if (!(plaintext instanceof Uint8Array)) {
+        const from = at
+        return plaintext.then((opened) => {
+          emitted(opened)
+          return feed(bytes, from, emit)
+        })
+      }
+      emitted(plaintext)
     }
-    return out
+  }
+
+  const push = (bytes: Uint8Array): Promise<Uint8Array[]> => {
+    const out: Uint8Array[] = []
+    try {
+      if (failed !== undefined) throw failed
+      const fed = feed(bytes, 0, (plaintext) => out.push(plaintext))
+      return fed === undefined ? Promise.resolve(out) : fed.then(() => out)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   return {
     push,
+    feed: (bytes, emit) => {
+      if (failed !== undefined) throw failed
+      return feed(bytes, 0, emit)
+    },
     end() {
       if (failed !== undefined) throw failed
       // A body that stops between records, or inside one, before the final record: a cut, never a clean end.

@@ -1,5 +1,5 @@
 import { createRecordReader } from './record-reader.js'
-import { createRecordWriter } from './record-writer.js'
+import { createFramer } from './record-writer.js'
 import type { StreamKey } from './stream-key.js'
 
 /**
@@ -15,9 +15,8 @@ import type { StreamKey } from './stream-key.js'
 export function openRecordStream(key: StreamKey): TransformStream<Uint8Array, Uint8Array> {
   const reader = createRecordReader(key)
   return new TransformStream({
-    async transform(chunk, controller) {
-      for (const plaintext of await reader.push(chunk)) controller.enqueue(plaintext)
-    },
+    // Synchronous on node:crypto (no promise per chunk), a promise on WebCrypto.
+    transform: (chunk, controller) => reader.feed(chunk, (plaintext) => controller.enqueue(plaintext)),
     flush() {
       reader.end()
     },
@@ -34,14 +33,17 @@ export function openRecordStream(key: StreamKey): TransformStream<Uint8Array, Ui
  * const body = events.pipeThrough(sealRecordStream(key))
  */
 export function sealRecordStream(key: StreamKey): TransformStream<Uint8Array, Uint8Array> {
-  const writer = createRecordWriter(key)
-  return new TransformStream({
-    async transform(chunk, controller) {
-      const records = await writer.seal(chunk)
+  const frame = createFramer(key)
+  const enqueue = (controller: TransformStreamDefaultController<Uint8Array>, records: Uint8Array | Promise<Uint8Array>): void | Promise<void> => {
+    if (records instanceof Uint8Array) {
       if (records.length > 0) controller.enqueue(records)
-    },
-    async flush(controller) {
-      controller.enqueue(await writer.finish())
-    },
+      return
+    }
+    return records.then((sealed) => enqueue(controller, sealed))
+  }
+  return new TransformStream({
+    // Synchronous on node:crypto (no promise per chunk), a promise on WebCrypto.
+    transform: (chunk, controller) => enqueue(controller, frame(chunk, false)),
+    flush: (controller) => enqueue(controller, frame(new Uint8Array(0), true)),
   })
 }

@@ -23,34 +23,46 @@ const EMPTY = new Uint8Array(0)
  * res.end(await writer.finish())
  */
 export function createRecordWriter(key: StreamKey): RecordWriter {
+  const frame = createFramer(key)
+  return {
+    seal: (chunk) => Promise.resolve(frame(chunk, false)),
+    finish: (last = EMPTY) => Promise.resolve(frame(last, true)),
+  }
+}
+
+/**
+ * The writer's engine: the framed records of `bytes` (nothing for an empty
+ * middle chunk), at once where the platform seals synchronously
+ * (node:crypto), as a promise where it does not (WebCrypto). `sealRecordStream`
+ * uses it directly, so a streamed download costs no promise per record.
+ * Caller misuse (a finished stream, a chunk that is not bytes) throws.
+ */
+export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean) => Uint8Array | Promise<Uint8Array> {
   const cipher = cipherOf(key)
   let index = 0
   let done = false
 
-  const frame = (bytes: Uint8Array, final: boolean): Promise<Uint8Array> => {
+  return (bytes, final) => {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('a stream chunk must be a Uint8Array')
     if (done) throw new TypeError('the stream is finished: its final record was written')
+    if (bytes.length === 0 && !final) return EMPTY
     if (final) done = true
     const count = Math.max(1, Math.ceil(bytes.length / MAX_RECORD_PLAINTEXT))
     // 2^53 records of 64 KiB is 2^69 bytes: unreachable, but a counter must never wrap.
     if (index + count > Number.MAX_SAFE_INTEGER) throw new RangeError('a stream holds at most 2^53 records')
     const first = index
     index += count
-    const out = new Uint8Array(bytes.length + count * OVERHEAD)
-    const view = new DataView(out.buffer)
-    const pending: Promise<void>[] = []
+    const out = cipher.alloc(bytes.length + count * OVERHEAD)
+    const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
+    let pending: Array<void | Promise<void>> | undefined
     for (let i = 0, at = 0, from = 0; i < count; i += 1) {
       const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
       view.setUint32(at, part.length + RECORD_TAG_BYTES)
-      pending.push(cipher.seal(recordNonce(first + i, final && i === count - 1), part, out, at + RECORD_LENGTH_BYTES))
+      const sealing = cipher.seal(recordNonce(first + i, final && i === count - 1), part, out, at + RECORD_LENGTH_BYTES)
+      if (sealing !== undefined) (pending ??= []).push(sealing)
       at += OVERHEAD + part.length
       from += part.length
     }
-    return Promise.all(pending).then(() => out)
-  }
-
-  return {
-    seal: (chunk) => (chunk instanceof Uint8Array && chunk.length === 0 && !done ? Promise.resolve(EMPTY) : frame(chunk, false)),
-    finish: (last = EMPTY) => frame(last, true),
+    return pending === undefined ? out : Promise.all(pending).then(() => out)
   }
 }

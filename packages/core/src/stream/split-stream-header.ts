@@ -2,7 +2,6 @@ import { MAX_STREAM_HEADER_LINE } from '../constants.js'
 import { streamError } from './record-reader.js'
 
 const NEWLINE = 0x0a
-const decoder = new TextDecoder()
 
 /**
  * Splits a streamed body (docs/PROTOCOL.md §12) into its header line — the
@@ -35,7 +34,6 @@ export async function splitStreamHeader(body: ReadableStream<Uint8Array>): Promi
     reader.cancel().catch(() => {})
     throw error
   }
-  const joined = line.length === 1 ? line[0]! : concat(line, size)
   let first: Uint8Array | undefined = rest
   const records = new ReadableStream<Uint8Array>(
     {
@@ -54,15 +52,8 @@ export async function splitStreamHeader(body: ReadableStream<Uint8Array>): Promi
     { highWaterMark: 0 },
   )
   // The line is ASCII when it is a compact JWE at all; anything else fails to open as one.
-  return { compact: decoder.decode(joined), records }
-}
-
-function concat(parts: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const part of parts) {
-    out.set(part, at)
-    at += part.length
-  }
-  return out
+  // Decoded piece by piece (a decoder of its own, in stream mode): no copy of the pieces into one.
+  const pieces = new TextDecoder()
+  const compact = line.map((piece) => pieces.decode(piece, { stream: true })).join('') + pieces.decode()
+  return { compact, records }
 }

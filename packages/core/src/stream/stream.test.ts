@@ -140,10 +140,11 @@ describe('record writer and reader', () => {
     await node.seal(nonce, plaintext, b, 0)
     expect(hex(a)).toBe(hex(b))
     expect(hex(await web.open(nonce, b))).toBe(hex(plaintext))
-    expect(hex(await node.open(nonce, a))).toBe(hex(plaintext))
-    b[3] ^= 1
+    expect(hex(node.open(nonce, a) as Uint8Array)).toBe(hex(plaintext))
+    b[3]! ^= 1
     await expect(web.open(nonce, b)).rejects.toThrow()
-    await expect(node.open(nonce, b)).rejects.toThrow()
+    // node:crypto answers synchronously (the reader then needs no promise per record).
+    expect(() => node.open(nonce, b)).toThrow()
   })
 })
 
@@ -259,7 +260,8 @@ describe('record reader verdicts', () => {
 describe('web streams', () => {
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const chunks: Uint8Array[] = []
-    for await (const chunk of stream) chunks.push(chunk)
+    const reader = stream.getReader()
+    for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value)
     return chunks
   }
   const streamOf = (chunks: Uint8Array[]) => new ReadableStream<Uint8Array>({ start: (c) => (chunks.forEach((x) => c.enqueue(x)), c.close()) })
@@ -293,7 +295,12 @@ describe('web streams', () => {
 
   it('splitStreamHeader refuses a line over 64 KiB, and a body without a newline, as stream_record_too_large', async () => {
     let pulled = 0
-    const endless = new ReadableStream<Uint8Array>({ pull: (c) => (c.enqueue(new Uint8Array(4096).fill(0x41)), (pulled += 4096)) })
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(4096).fill(0x41))
+        pulled += 4096
+      },
+    })
     await expect(splitStreamHeader(endless)).rejects.toMatchObject({ code: 'stream_record_too_large' })
     expect(pulled).toBeLessThanOrEqual(MAX_STREAM_HEADER_LINE + 3 * 4096)
     await expect(splitStreamHeader(streamOf([text('no newline')]))).rejects.toMatchObject({ code: 'stream_record_too_large' })
