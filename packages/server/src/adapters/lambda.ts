@@ -136,12 +136,28 @@ const BODY_ON_READ: PropertyDescriptor = {
   },
 }
 
+/**
+ * Copies `from`'s own members into `to`, one by one. A literal spreading a
+ * second object (`{ ...event, ...more }`) takes a slow runtime path in V8 (a
+ * few microseconds each, measured on Node 20, several per call).
+ */
+function copyMembers(to: Record<string, unknown>, from: object, skip?: string): void {
+  for (const name in from) if (name !== skip && Object.hasOwn(from, name)) to[name] = (from as Record<string, unknown>)[name]
+}
+
 /** The event the handler gets: the platform's members but the envelope, the sealed head's, the decrypted body. */
 function handlerEvent(event: LambdaHttpEvent, members: Partial<LambdaHttpEvent>, sealwire: SealwireLambdaEvent['sealwire']): SealwireLambdaEvent {
-  const { body: _envelope, ...platform } = event
-  if (sealwire.body === null) return { ...platform, ...members, isBase64Encoded: false, sealwire, body: undefined }
-  const inner = { ...platform, ...members, isBase64Encoded: false, sealwire, [BODY_TEXT]: undefined } as HandlerEvent
-  return Object.defineProperty(inner, 'body', BODY_ON_READ)
+  const inner: Record<string | symbol, unknown> = {}
+  copyMembers(inner, event, 'body')
+  copyMembers(inner, members)
+  inner.isBase64Encoded = false
+  inner.sealwire = sealwire
+  if (sealwire.body === null) {
+    inner.body = undefined
+    return inner as unknown as SealwireLambdaEvent
+  }
+  inner[BODY_TEXT] = undefined
+  return Object.defineProperty(inner, 'body', BODY_ON_READ) as unknown as SealwireLambdaEvent
 }
 
 /** The result's fields, read when iterated: only an answer sealing its head reads them. */
@@ -153,7 +169,10 @@ function isHttpEvent(event: unknown): event is LambdaHttpEvent {
 }
 
 function toResult(outgoing: OutgoingResponse, base: Record<string, string> = {}, cookies?: string[]): LambdaHttpResult {
-  const result: LambdaHttpResult = { statusCode: outgoing.status, headers: { ...base, ...outgoing.headers }, body: outgoing.body, isBase64Encoded: false }
+  const headers: Record<string, string> = {}
+  copyMembers(headers, base)
+  copyMembers(headers, outgoing.headers)
+  const result: LambdaHttpResult = { statusCode: outgoing.status, headers, body: outgoing.body, isBase64Encoded: false }
   if (cookies !== undefined) result.cookies = cookies
   return result
 }
@@ -259,7 +278,7 @@ export function sealwireLambda<S extends StandardSchemaV1 = StandardSchemaV1<unk
       else innerHeaders[name] = value
     }
     const query = head?.query === undefined ? {} : { rawQueryString: head.query, queryStringParameters: queryParameters(head.query) }
-    const inner = handlerEvent(event, { ...restored, ...query, headers: innerHeaders }, { body: exchange.body, claims: exchange.claims }) as SealwireLambdaEvent<InferOutput<S>>
+    const inner = handlerEvent(event, head === undefined ? { headers: innerHeaders } : { ...restored, ...query, headers: innerHeaders }, { body: exchange.body, claims: exchange.claims }) as SealwireLambdaEvent<InferOutput<S>>
 
     let answer: ReturnType<typeof normalize>
     try {
