@@ -69,8 +69,11 @@ function forbidHijack(reply: FastifyReply): void {
   })
 }
 
-/** The handler's response fields (Fastify holds them until it writes), for the engine to seal those it seals. */
-/** Read when iterated, as `nodeResponseHeaders`: only an answer sealing its head reads them. */
+/**
+ * The handler's response fields (Fastify holds them until it writes), for the
+ * engine to seal those it seals. Read when iterated, as `nodeResponseHeaders`:
+ * only an answer sealing its head reads them.
+ */
 function replyFields(reply: FastifyReply): Iterable<[string, string]> {
   return { [Symbol.iterator]: () => replyFieldList(reply)[Symbol.iterator]() }
 }
