@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { seal, testKeys, type TestKeys } from './helpers/sealing.js'
 import { functionUrlEvent, httpApiEvent } from './harness/lambda.js'
+import { hasFastProperties } from './helpers/v8-shape.js'
 
 let keys: TestKeys
 let server: SealwireServer
@@ -79,6 +80,18 @@ describe('API Gateway HTTP API (payload 2.0)', () => {
     const second = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { amount: 4 } })
     expect((await open(await readsTwice(postEvent(second), {}), second)).text).toBe('{"amount":4}|{"amount":4}|true|replaced')
     expect(serialized).toBe(1)
+  })
+
+  it('hands the handler an ordinary (fast) object, body unread or read', async () => {
+    const seen: boolean[] = []
+    const handler = sealwireLambda(server, async (event) => {
+      seen.push(hasFastProperties(event))
+      seen.push(event.body === '{"amount":5}' && hasFastProperties(event))
+      return { statusCode: 200 }
+    })
+    const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { amount: 5 } })
+    expect((await handler(postEvent(sealed), {})).statusCode).toBe(200)
+    expect(seen).toEqual([true, true])
   })
 
   it('binds to rawPath as sent, stage prefix included', async () => {

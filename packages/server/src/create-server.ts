@@ -353,24 +353,26 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       }
     },
 
-    async readEnvelope(checked, source) {
-      if (checked.location.placement === 'header') return { ok: true, envelope: checked.location.envelope }
+    readEnvelope(checked, source) {
+      if (checked.location.placement === 'header') return Promise.resolve({ ok: true, envelope: checked.location.envelope })
       if (checked.location.placement === 'stream') {
-        try {
-          return { ok: true, ...(await readStreamHeader(source)) }
-        } catch (err) {
-          if (!isSealwireError(err)) throw err
-          return { ok: false, response: refuse(checked, err) }
-        }
+        return readStreamHeader(source).then(
+          (read): ReadOutcome => ({ ok: true, ...read }),
+          (err: unknown): ReadOutcome => {
+            if (!isSealwireError(err)) throw err
+            return { ok: false, response: refuse(checked, err) }
+          },
+        )
       }
-      const text = source === null ? '' : await readLimited(source, o.maxBodyBytes)
-      if (text === undefined) return { ok: false, response: refuse(checked, new SealwireError('payload_too_large')) }
-      return { ok: true, envelope: text.trim() }
+      if (source === null) return Promise.resolve({ ok: true, envelope: '' })
+      // A promise chain, not an async function: one promise less per request on the hot path.
+      return readLimited(source, o.maxBodyBytes).then((text): ReadOutcome => (text === undefined ? { ok: false, response: refuse(checked, new SealwireError('payload_too_large')) } : { ok: true, envelope: text.trim() }))
     },
 
     async openEnvelope(checked, envelope, route) {
       const { incoming } = checked
-      const keyRing = await loadedKeys()
+      // Synchronous once imported: an `await` of a value already there still costs a turn of the microtask queue.
+      const keyRing = keys.current ?? (await loadedKeys())
       // The keys failed to import (see `ready`): nothing can be opened.
       if (keyRing === undefined) return { ok: false, response: refuse(checked, new SealwireError('internal_error')) }
       // The behaviour guard answers a client past its budget before step 4:

@@ -14,14 +14,17 @@ const wholeDecoder = new TextDecoder()
  * An envelope is ASCII (base64url and dots): decoding leniently is safe, any
  * stray byte fails core's base64url check as `malformed_envelope`.
  */
-export async function readLimited(source: BodySource, maxBytes: number): Promise<string | undefined> {
-  if (source instanceof Uint8Array) return source.byteLength > maxBytes ? undefined : wholeDecoder.decode(source)
-  if (isBodyReader(source)) {
-    const body = await source.readUpTo(maxBytes)
-    // The reader counted bytes under the cap; bytes are counted again here all the same.
-    if (body === undefined || typeof body === 'string') return body
-    return body.byteLength > maxBytes ? undefined : wholeDecoder.decode(body)
-  }
+export function readLimited(source: BodySource, maxBytes: number): Promise<string | undefined> {
+  if (source instanceof Uint8Array) return Promise.resolve(source.byteLength > maxBytes ? undefined : wholeDecoder.decode(source))
+  // A reader's text is its own promise, passed on: no async frame of ours per request.
+  if (isBodyReader(source)) return source.readUpTo(maxBytes).then((body) => (body === undefined || typeof body === 'string' ? body : limitedText(body, maxBytes)))
+  return readChunks(source, maxBytes)
+}
+
+/** The reader counted bytes under the cap; bytes are counted again here all the same. */
+const limitedText = (body: Uint8Array, maxBytes: number): string | undefined => (body.byteLength > maxBytes ? undefined : wholeDecoder.decode(body))
+
+async function readChunks(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>, maxBytes: number): Promise<string | undefined> {
   const decoder = new TextDecoder()
   let total = 0
   let text = ''

@@ -53,5 +53,6 @@ export async function openRequest<S extends StandardSchemaV1 = StandardSchemaV1<
   } catch (cause) {
     throw fail('decryption_failed', undefined, cause)
   }
-  return finishOpen(plaintextBytes, header, { kid: header.kid, crv: key.crv }, options)
+  // Awaited, not returned: an async function returning a promise resolves through two extra microtasks.
+  return await finishOpen(plaintextBytes, header, { kid: header.kid, crv: key.crv }, options)
 }

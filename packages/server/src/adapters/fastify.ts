@@ -75,8 +75,16 @@ function forbidHijack(reply: FastifyReply): void {
   })
 }
 
-/** The handler's response fields (Fastify holds them until it writes), for the engine to seal those it seals. */
-function replyFields(reply: FastifyReply): Array<[string, string]> {
+/**
+ * The handler's response fields (Fastify holds them until it writes), for the
+ * engine to seal those it seals. Read when iterated, as `nodeResponseHeaders`:
+ * only an answer sealing its head reads them.
+ */
+function replyFields(reply: FastifyReply): Iterable<[string, string]> {
+  return { [Symbol.iterator]: () => replyFieldList(reply)[Symbol.iterator]() }
+}
+
+function replyFieldList(reply: FastifyReply): Array<[string, string]> {
   const fields: Array<[string, string]> = []
   const headers = reply.getHeaders()
   for (const name in headers) {

@@ -21,9 +21,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** In the order they are replaced below (restore() removes them in reverse). */
+/** In the order they are replaced below (restore() puts them back in reverse). */
 const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
-/** Marks a method that was not an own property of the response (restore deletes the override). */
+/** Marks a method that was not an own property of the response (restore puts the prototype's back). */
 const NOT_OWN = Symbol('not own')
 
 /** The response's own `write` and `end`, past the capture: what a streamed answer goes out through. */
@@ -64,12 +64,14 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
   const target = res as unknown as Record<string, unknown>
   const own = OVERRIDDEN.some((name) => Object.hasOwn(target, name)) ? OVERRIDDEN.map((name) => (Object.hasOwn(target, name) ? target[name] : NOT_OWN)) : undefined
   const restore = () => {
-    // Last added, first removed: V8 then rolls the object back to its earlier
-    // shape instead of switching it to a slow dictionary for the rest of the response.
+    // The prototype's method is put back as an own property, never deleted: by now the
+    // framework has added properties after ours (Express's res.locals, Node's own), and a
+    // delete that is not of the last one turns the response into a slow dictionary object
+    // for the rest of its life (Node's writes, Express's sends: every property read).
+    const proto = Object.getPrototypeOf(res) as Record<string, unknown>
     for (let i = OVERRIDDEN.length - 1; i >= 0; i--) {
       const value = own === undefined ? NOT_OWN : own[i]
-      if (value === NOT_OWN) delete target[OVERRIDDEN[i]!]
-      else target[OVERRIDDEN[i]!] = value
+      target[OVERRIDDEN[i]!] = value === NOT_OWN ? proto[OVERRIDDEN[i]!] : value
     }
   }
 

@@ -83,8 +83,16 @@ export function restoreSealedHead(req: IncomingMessage, head: SealedHead | undef
   return suffix
 }
 
-/** The handler's response fields, lowercase, as the engine reads them to seal some. */
-export function nodeResponseHeaders(res: ServerResponse): Array<[string, string]> {
+/**
+ * The handler's response fields, lowercase, as the engine reads them to seal
+ * some. Read when iterated, and the engine iterates them only for a requester
+ * that announced the sealed head: every other answer skips a tuple per field.
+ */
+export function nodeResponseHeaders(res: ServerResponse): Iterable<[string, string]> {
+  return { [Symbol.iterator]: () => responseFields(res)[Symbol.iterator]() }
+}
+
+function responseFields(res: ServerResponse): Array<[string, string]> {
   const fields: Array<[string, string]> = []
   for (const name of res.getHeaderNames()) {
     const value = res.getHeader(name)
