@@ -71,8 +71,9 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
       '7. Tampered envelope',
       '8. Schema violation',
       '9. Plain JSON to a protected route',
-      '10. Session: one key agreement',
-      '11. Within the session: no key agreement',
+      '10. Sealed event stream: GET /api/events?n=5&interval=200',
+      '11. Session: one key agreement',
+      '12. Within the session: no key agreement',
     ]
     let at = -1
     for (const s of steps) {
@@ -107,12 +108,19 @@ describe('pnpm demo (examples/express dist/demo.js)', () => {
     // The session: an epk and ses 1 first, then alg dir with the sid and no epk.
     expect(out).toMatch(/alg ECDH-ES · enc A256GCM · kid [\w-]{10}… \(X25519\) · epk · htm POST · htu \/api\/echo .* · ses 1 \(offers a session\)/)
     expect(out).toMatch(/alg dir · enc A256GCM · sid [\w-]{10}… \(no epk\) · htm GET · htu \/api\/ping/)
-    expect(out.match(/✔/g)).toHaveLength(12)
+    // The event stream: records on the wire, events opened as they came.
+    const events = out.slice(out.indexOf('10. Sealed event stream'), out.indexOf('11. Session'))
+    expect(events).toMatch(/came back +200 application\/sealwire-stream/)
+    expect(events).toMatch(/str [\w-]+/)
+    expect(events.match(/^ {3}(records|) +\+ *\d+ ms +\d+ bytes +[0-9a-f]{32}…/gm)).toHaveLength(6)
+    expect(events).toMatch(/decrypted +\+ *\d+ ms +data: \{"i":0\}/)
+    expect(events).toMatch(/✔ 5 events in order, each opened as its record arrived/)
+    expect(out.match(/✔/g)).toHaveLength(13)
     expect(out).not.toContain('✘')
     // The server's own log, shown at the end: outcomes, never a body.
     expect(out).toMatch(/POST \/api\/transfer → 200[^]*refused: replayed_request\n.*POST \/api\/transfer → 409/)
     expect(out).not.toMatch(/What the server logged[\s\S]*4111/)
-    expect(out).toContain('All 11 steps behaved as expected')
+    expect(out).toContain('All 12 steps behaved as expected')
 
     const port = Number(/https:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1])
     expect(await portClosed(port)).toBe(true)

@@ -39,7 +39,8 @@ export function describeResponseHeader(h: Record<string, unknown>): string {
   const jti = typeof h.jti === 'string' ? `${h.jti.slice(0, 10)}…` : '?'
   const ses = h.ses as { sid?: string; exp?: number } | undefined
   const session = typeof ses?.sid === 'string' ? ` · ses sid ${ses.sid.slice(0, 10)}…, spk, exp ${ses.exp}` : ''
-  return `alg ${h.alg} · enc ${h.enc} · typ ${h.typ} · sts ${h.sts} · cty ${h.cty} · jti ${jti}${session}`
+  const stream = typeof h.str === 'string' ? ` · str ${h.str} (a stream: records follow, under a key derived from rk and this salt)` : ''
+  return `alg ${h.alg} · enc ${h.enc} · typ ${h.typ} · sts ${h.sts} · cty ${h.cty} · jti ${jti}${session}${stream}`
 }
 
 export const line = (label: string, text: string) => console.log(`   ${dim(label.padEnd(13))}${text}`)

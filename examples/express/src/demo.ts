@@ -3,9 +3,10 @@
 // then plays a client against it with @sealwire/client: key discovery, a
 // sealed POST and GET, a bearer token and a query sealed inside the envelope,
 // a transfer, then the attacks Sealwire stops — a replay, a tampered envelope —
-// and a schema violation; then a forward-secret session (the server runs with
-// SESSIONS=1): one key agreement, then requests without. Exits 0 only if every
-// step behaved as expected.
+// and a schema violation; then a sealed event stream read record by record as
+// it arrives; then a forward-secret session (the server runs with SESSIONS=1):
+// one key agreement, then requests without. Exits 0 only if every step behaved
+// as expected.
 import { fork, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -244,6 +245,70 @@ async function session(url: string, fetch: PinnedFetch, api: SealwireClient, wir
   check(plain.status === 415 && (JSON.parse(plainBody) as { code?: string }).code === 'unsupported_media_type', 'refused: 415 unsupported_media_type')
 }
 
+/**
+ * A `fetch` that watches a streamed answer cross the wire without holding it
+ * back: every chunk is passed on as it arrives, and the records are cut out of
+ * the bytes seen so far (PROTOCOL §12: the header line, then records of a
+ * 4-byte length and the ciphertext with its tag), each stamped with its arrival.
+ */
+function tapStream(send: PinnedFetch, started: () => number) {
+  const seen: { headerLine: string; records: Array<{ at: number; bytes: Uint8Array }>; contentType: string } = { headerLine: '', records: [], contentType: '' }
+  const tap = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const response = await send(input, init)
+    seen.contentType = (response.headers.get('content-type') ?? '').split(';')[0]!
+    if (response.body === null || seen.contentType !== 'application/sealwire-stream') return response
+    let pending = new Uint8Array(0)
+    const watch = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const joined = new Uint8Array(pending.length + chunk.length)
+        joined.set(pending)
+        joined.set(chunk, pending.length)
+        pending = joined
+        if (seen.headerLine === '') {
+          const lf = pending.indexOf(0x0a)
+          if (lf >= 0) {
+            seen.headerLine = new TextDecoder().decode(pending.subarray(0, lf))
+            pending = pending.slice(lf + 1)
+          }
+        }
+        while (seen.headerLine !== '' && pending.length >= 4) {
+          const length = new DataView(pending.buffer, pending.byteOffset).getUint32(0)
+          if (pending.length < 4 + length) break
+          seen.records.push({ at: started(), bytes: pending.slice(0, 4 + length) })
+          pending = pending.slice(4 + length)
+        }
+        controller.enqueue(chunk)
+      },
+    })
+    return new Response(response.body.pipeThrough(watch), { status: response.status, statusText: response.statusText, headers: response.headers })
+  }
+  return { tap: tap as PinnedFetch, seen }
+}
+
+async function stream(url: string, fetch: PinnedFetch): Promise<void> {
+  const n = 5
+  const interval = 200
+  step(`Sealed event stream: GET /api/events?n=${n}&interval=${interval}`, 'server-sent events, each sealed as its own record and flushed at once: read as they arrive, never after the whole answer')
+  let t0 = 0
+  const elapsed = () => Math.round(performance.now() - t0)
+  const { tap, seen } = tapStream(fetch, elapsed)
+  const api = createClient({ baseUrl: url, fetch: tap, sessions: false })
+  const events: Array<{ at: number; data: string }> = []
+  t0 = performance.now()
+  for await (const event of api.events(`/api/events?n=${n}&interval=${interval}`)) events.push({ at: elapsed(), data: event.data })
+  line('came back', `200 ${seen.contentType} — a header line, then records`)
+  line('', `header line: ${short(seen.headerLine, 40, 12)}`)
+  line('', describeResponseHeader(protectedHeader(seen.headerLine)))
+  seen.records.forEach((r, i) => line(i === 0 ? 'records' : '', `+${String(r.at).padStart(4)} ms  ${String(r.bytes.length).padStart(3)} bytes  ${hex(r.bytes.subarray(4, 20))}…${i === seen.records.length - 1 ? '  (the final record)' : ''}`))
+  events.forEach((e, i) => line(i === 0 ? 'decrypted' : '', `+${String(e.at).padStart(4)} ms  data: ${e.data}`))
+  const wire = seen.headerLine + seen.records.map((r) => new TextDecoder().decode(r.bytes)).join('')
+  const inOrder = json(events.map((e) => JSON.parse(e.data))) === json(Array.from({ length: n }, (_, i) => ({ i })))
+  const live = events.length === n && events[n - 1]!.at - events[0]!.at >= (n - 2) * interval
+  check(seen.contentType === 'application/sealwire-stream' && inOrder && live && !wire.includes('"i"'), `${n} events in order, each opened as its record arrived (the first ${events.length === n ? events[n - 1]!.at - events[0]!.at : '?'} ms before the last); the wire carried none in clear`)
+}
+
+const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+
 async function sessions(api: SealwireClient, wire: Wire): Promise<void> {
   const first = { message: 'first of a session' }
   step('Session: one key agreement', 'a client with sessions on: its first request is plain v1 (an epk: a key agreement), offering a session')
@@ -281,6 +346,7 @@ async function main(): Promise<number> {
     const wire = createWire(fetch)
     const api = createClient({ baseUrl: info.url, fetch: wire.fetch, sessions: false })
     await session(info.url, fetch, api, wire)
+    await stream(info.url, fetch)
     await sessions(createClient({ baseUrl: info.url, fetch: wire.fetch }), wire)
   } catch (err) {
     failures.push(`unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`)
@@ -295,7 +361,7 @@ async function main(): Promise<number> {
 
   console.log(`\n${cyan('■')} Server stopped.`)
   if (failures.length === 0) {
-    console.log(green(`All ${stepNo} steps behaved as expected: every payload sealed, the replay and the tampered envelope refused, a session agreed once.`))
+    console.log(green(`All ${stepNo} steps behaved as expected: every payload sealed, the replay and the tampered envelope refused, an event stream read live, a session agreed once.`))
     return 0
   }
   console.log(red(`${failures.length} step(s) did not behave as expected:`))
