@@ -22,9 +22,11 @@ const MAX_SEALED = MAX_RECORD_PLAINTEXT + RECORD_TAG_BYTES
 
 /** The four verdicts a reader gives, each with the fix. */
 export const streamError = {
-  truncated: () =>
+  /** `cause`: the transport's own error, when the connection failed rather than ended. */
+  truncated: (cause?: unknown) =>
     new SealwireError('stream_truncated', {
       detail: 'The sealed stream ended before its final record: the connection was cut or something on the path truncated it. Nothing after the last whole record arrived; retry the request.',
+      cause,
     }),
   invalid: () =>
     new SealwireError('stream_record_invalid', {
