@@ -63,10 +63,16 @@ export async function deriveStreamKey(rk: Uint8Array, salt: Uint8Array, jti: str
  */
 export function recordNonce(index: number, final: boolean): Uint8Array {
   const nonce = new Uint8Array(12)
-  const view = new DataView(nonce.buffer)
   // index < 2^53 (the writer stops there): its high 21 bits in bytes 3–6, low 32 in 7–10; bytes 0–2 stay zero.
-  view.setUint32(3, Math.floor(index / 2 ** 32))
-  view.setUint32(7, index >>> 0)
+  // Byte by byte rather than through a DataView: one object fewer per record on the hot path.
+  const high = Math.floor(index / 2 ** 32)
+  nonce[4] = high >>> 16
+  nonce[5] = high >>> 8
+  nonce[6] = high
+  nonce[7] = index >>> 24
+  nonce[8] = index >>> 16
+  nonce[9] = index >>> 8
+  nonce[10] = index
   nonce[11] = final ? 1 : 0
   return nonce
 }
