@@ -1,7 +1,8 @@
 import { SealwireError } from '../errors.js'
 import { MAX_RECORD_PLAINTEXT } from '../constants.js'
 import type { RecordOpening } from '../platform/platform.js'
-import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+import { recordNonce } from './record-nonce.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, type StreamKey } from './stream-key.js'
 
 /** Opens a stream's records as its bytes arrive (docs/PROTOCOL.md §12). */
 export interface RecordReader {

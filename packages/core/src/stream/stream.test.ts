@@ -23,7 +23,8 @@ import { openRecordStream, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
-import { deriveStreamKey, recordNonce, type StreamKey } from './stream-key.js'
+import { recordNonce } from './record-nonce.js'
+import { deriveStreamKey, type StreamKey } from './stream-key.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const text = (s: string) => new TextEncoder().encode(s)
