@@ -32,9 +32,11 @@ function closer(server: Server): () => Promise<void> {
 }
 
 /** The streaming application: SSE with ids (resumable, and one that fails mid-stream), a large download, uploads. */
-async function startApp(): Promise<{ url: string; ticksSeen: Array<string | undefined>; close(): Promise<void> }> {
+async function startApp(): Promise<{ url: string; ticksSeen: Array<string | undefined>; hits: Map<string, number>; close(): Promise<void> }> {
   const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('X25519')).privateJwk]), singleInstance: true, allowInsecureLoopback: true })
   const ticksSeen: Array<string | undefined> = []
+  // Requests per path, for the routes that count them.
+  const hits = new Map<string, number>()
   const app = express()
   app.use(sealwireExpress(sealwire))
   app.get('/api/events', eventsRoute)
@@ -49,6 +51,19 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
       if (last === undefined && k === 2) return void setTimeout(() => fail(new Error('upstream went away')), 20)
     }
     res.end()
+  })
+  // The same event every time, then a cut: no progress, however often the client comes back.
+  const replay: express.RequestHandler = (req, res, fail) => {
+    hits.set(req.path, (hits.get(req.path) ?? 0) + 1)
+    res.setHeader('content-type', 'text/event-stream')
+    res.write(`retry: ${String(req.query.retry ?? 0)}\nid: 1\ndata: one\n\n`)
+    setTimeout(() => fail(new Error('upstream went away')), 20)
+  }
+  app.get('/api/replay', replay)
+  app.post('/api/replay', replay)
+  app.get('/api/json', (req, res) => {
+    hits.set(req.path, (hits.get(req.path) ?? 0) + 1)
+    res.json({ ok: true })
   })
   app.get('/api/big', bigRoute)
   app.post('/api/upload', async (req, res, next) => {
@@ -71,7 +86,7 @@ async function startApp(): Promise<{ url: string; ticksSeen: Array<string | unde
     res.end()
   })
   const server = createServer(app)
-  return { url: await listen(server), ticksSeen, close: closer(server) }
+  return { url: await listen(server), ticksSeen, hits, close: closer(server) }
 }
 
 /** Peak RSS growth (bytes) while `run` runs, sampled every 20 ms. */
@@ -182,6 +197,58 @@ describe('the client on sealed streams', () => {
       })(),
     ).rejects.toThrow()
     expect(got).toEqual(['0'])
+  })
+
+  it('a server that cuts every connection after the same event: reconnections bounded by maxAttempts, never sooner than 250 ms, whatever its retry:', async () => {
+    const run = async (path: string, init: Parameters<SealwireClient['events']>[1], stopAfterMs: number) => {
+      app.hits.clear()
+      const started = performance.now()
+      const error = await codeOf(
+        (async () => {
+          for await (const _ of client.events(path, { ...init, signal: AbortSignal.timeout(stopAfterMs) }));
+        })(),
+      )
+      return { error, connections: app.hits.get('/api/replay'), ms: performance.now() - started }
+    }
+    // retry: 0 asks for a hot loop; an event id seen before is no progress, so the run of failures goes on.
+    const hot = await run('/api/replay?retry=0', { maxAttempts: 3 }, 4000)
+    expect(hot.error).toBe('stream_truncated')
+    expect(hot.connections).toBe(3)
+    expect(hot.ms).toBeGreaterThan(2 * 250)
+    // A retry: past setTimeout's range (which would fire after 1 ms) waits as long as it can instead.
+    const huge = await run('/api/replay?retry=99999999999', {}, 1000)
+    expect(huge.error).toMatch(/TimeoutError|aborted/)
+    expect(huge.connections).toBe(1)
+  })
+
+  it('a non-GET is not resent after a cut unless the caller says so (reconnect: true)', async () => {
+    const post = async (init: Parameters<SealwireClient['events']>[1]) => {
+      app.hits.clear()
+      const error = await codeOf(
+        (async () => {
+          for await (const _ of client.events('/api/replay', { method: 'POST', maxAttempts: 2, ...init }));
+        })(),
+      )
+      return { error, requests: app.hits.get('/api/replay') }
+    }
+    expect(await post({})).toEqual({ error: 'stream_truncated', requests: 1 })
+    expect(await post({ reconnect: true })).toEqual({ error: 'stream_truncated', requests: 2 })
+  })
+
+  it('an answer that is not text/event-stream is unsupported_media_type, sent once; a caller mistake is thrown at once, not retried', async () => {
+    app.hits.clear()
+    const started = performance.now()
+    const error = await (async () => {
+      for await (const _ of client.events('/api/json', { retryMs: 300 }));
+    })().catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'SealwireError', code: 'unsupported_media_type' })
+    expect((error as Error).message).toMatch(/application\/json, not text\/event-stream: read it with client\.fetch/)
+    expect(app.hits.get('/api/json')).toBe(1)
+    const misuse = await (async () => {
+      for await (const _ of client.events('/api/json', { retryMs: 300, sealHeaders: ['not a header name'] }));
+    })().catch((e: unknown) => e)
+    expect(misuse).toBeInstanceOf(TypeError)
+    expect(performance.now() - started).toBeLessThan(500)
   })
 
   it('downloads 1 GiB as a stream with bounded memory (not capped by maxResponseBytes)', async () => {

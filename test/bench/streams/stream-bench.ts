@@ -4,8 +4,9 @@
  * cipher per 64 KiB chunk, as any record format needs one nonce per chunk),
  * sealing and opening each chunk. Two paths, each as the packages use it:
  *
- * - download: web streams, plaintext → `sealRecordStream` → `openRecordStream`
- *   (a server's writer and the client's `Response.body`);
+ * - download: web streams, plaintext → `sealRecordStream` → `openRecordBody`
+ *   (a server's writer and the client's `Response.body`, which pulls the
+ *   records itself rather than piping them through `openRecordStream`);
  * - upload: the calls, `RecordWriter.seal` → `RecordReader.push` in the bytes'
  *   own 64 KiB pieces (the client's upload and a Node server's reader).
  *
@@ -17,7 +18,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { deriveStreamKey, type StreamDirection } from '@sealwire/core'
-import { createRecordReader, createRecordWriter, openRecordStream, sealRecordStream } from '@sealwire/core/stream'
+import { createRecordReader, createRecordWriter, openRecordBody, sealRecordStream } from '@sealwire/core/stream'
 
 const CHUNK = 64 * 1024
 const MiB = 1024 * 1024
@@ -83,7 +84,7 @@ async function download(chunk: Uint8Array, count: number): Promise<number> {
   let left = count
   const source = new ReadableStream<Uint8Array>({ pull: (c) => (left-- > 0 ? c.enqueue(chunk) : c.close()) }, { highWaterMark: 0 })
   let total = 0
-  const reader = source.pipeThrough(sealRecordStream(key)).pipeThrough(openRecordStream(key)).getReader()
+  const reader = openRecordBody(source.pipeThrough(sealRecordStream(key)), key).getReader()
   for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length
   return total
 }

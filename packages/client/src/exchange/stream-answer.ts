@@ -1,5 +1,5 @@
 import { SealwireError, openResponse, type CryptoBackend, type OpenedResponse, type ReplyContext } from '@sealwire/core'
-import { openRecordStream, splitStreamHeader } from '@sealwire/core/stream'
+import { openRecordBody, splitStreamHeader } from '@sealwire/core/stream'
 
 /**
  * A streamed answer (`application/sealwire-stream`, docs/PROTOCOL.md §12),
@@ -26,5 +26,5 @@ export async function openStreamAnswer(res: Response, reply: ReplyContext, backe
     void records.cancel().catch(() => undefined)
     throw error
   }
-  return { opened, body: records.pipeThrough(openRecordStream(opened.key)) }
+  return { opened, body: openRecordBody(records, opened.key) }
 }

@@ -95,6 +95,19 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
       decipher.final() // throws on a bad tag; the plaintext above is then dropped, never returned
       return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
     },
+    openInPieces(nonce) {
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      return {
+        update: (ciphertext) => {
+          const plaintext = decipher.update(ciphertext)
+          return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
+        },
+        verify(tag) {
+          decipher.setAuthTag(tag)
+          decipher.final() // throws on a bad tag; the reader then drops what update() gave
+        },
+      }
+    },
     alloc(length) {
       const buffer = Buffer.allocUnsafeSlow(length)
       return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)

@@ -57,9 +57,26 @@ export interface RecordCipher {
   /** The plaintext of ciphertext ‖ tag; throws (or rejects) when the tag does not verify, releasing nothing. */
   open(nonce: Uint8Array, sealed: Uint8Array): Uint8Array | Promise<Uint8Array>
   /**
+   * Where the platform deciphers incrementally (node:crypto): record `nonce`
+   * opened piece by piece as its bytes arrive, so a record split across reads
+   * needs no buffer of its own. Absent on WebCrypto, which takes a record whole.
+   */
+  openInPieces?(nonce: Uint8Array): RecordOpening
+  /**
    * A buffer of `length` bytes for the writer to fill whole: uninitialized
    * where the platform can (Node's `allocUnsafe`), since every byte is
    * written before it is read — zeroing 64 KiB a record was measurable.
    */
   alloc(length: number): Uint8Array
+}
+
+/**
+ * One record being opened piece by piece. The plaintext `update` returns is
+ * not authenticated yet: a reader holds it until `verify` returns.
+ */
+export interface RecordOpening {
+  /** The plaintext of the next ciphertext bytes (unverified). */
+  update(ciphertext: Uint8Array): Uint8Array
+  /** Checks the record's 16-byte tag over everything updated; throws when it does not verify. */
+  verify(tag: Uint8Array): void
 }

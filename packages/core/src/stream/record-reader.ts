@@ -1,10 +1,18 @@
 import { SealwireError } from '../errors.js'
 import { MAX_RECORD_PLAINTEXT } from '../constants.js'
-import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+import type { RecordOpening } from '../platform/platform.js'
+import { recordNonce } from './record-nonce.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, type StreamKey } from './stream-key.js'
 
 /** Opens a stream's records as its bytes arrive (docs/PROTOCOL.md §12). */
 export interface RecordReader {
-  /** The plaintexts of the records `bytes` completes, each released only once its tag verified. */
+  /**
+   * The plaintexts of the records `bytes` completes, each released only once
+   * its tag verified (a record split across calls may come out in several
+   * pieces). `bytes` is read, never changed; it must stay unchanged until the
+   * record it ends is read, as a transport's chunks do (a reader keeps views
+   * of them rather than copies).
+   */
   push(bytes: Uint8Array): Promise<Uint8Array[]>
   /**
    * `push` without the array and, on node:crypto, without a promise: each
@@ -20,11 +28,36 @@ export interface RecordReader {
 
 const MAX_SEALED = MAX_RECORD_PLAINTEXT + RECORD_TAG_BYTES
 
+/** A record opened piece by piece as its bytes arrive. */
+interface Pieces {
+  readonly opening: RecordOpening
+  /** Ciphertext bytes still to come (the tag after them). */
+  left: number
+  readonly tag: Uint8Array
+  tagFilled: number
+  /** Views of the ciphertext as it came, kept for a retry as the final record. */
+  readonly sealed: Uint8Array[]
+  /** Deciphered, not yet authenticated: released only once the tag verified. */
+  readonly plaintext: Uint8Array[]
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0))
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
+  }
+  return out
+}
+
 /** The four verdicts a reader gives, each with the fix. */
 export const streamError = {
-  truncated: () =>
+  /** `cause`: the transport's own error, when the connection failed rather than ended. */
+  truncated: (cause?: unknown) =>
     new SealwireError('stream_truncated', {
       detail: 'The sealed stream ended before its final record: the connection was cut or something on the path truncated it. Nothing after the last whole record arrived; retry the request.',
+      cause,
     }),
   invalid: () =>
     new SealwireError('stream_record_invalid', {
@@ -63,6 +96,9 @@ export function createRecordReader(key: StreamKey): RecordReader {
   let prefixFilled = 0
   let record: Uint8Array | undefined
   let recordFilled = 0
+  // Where the platform deciphers incrementally, a record split across chunks is opened as its pieces
+  // arrive instead of being copied into `record` first (see openPieces).
+  let pieces: Pieces | undefined
 
   const fail = (error: SealwireError): never => {
     failed = error
@@ -101,6 +137,45 @@ export function createRecordReader(key: StreamKey): RecordReader {
     return plaintext instanceof Uint8Array ? plaintext : plaintext.catch(() => openFinal(sealed, at))
   }
 
+  /**
+   * Feeds `bytes` from `at` to the record being opened in pieces, as a middle
+   * record; returns where it stopped. The plaintext is held until the tag
+   * verifies, then handed to `emit` piece by piece: nothing unauthenticated
+   * leaves. The ciphertext pieces are kept by reference (views of the chunks
+   * the transport handed over, no copy) in case the record is the final one:
+   * a failed middle-record tag is then retried whole with the final flag.
+   */
+  const openPieces = (record: Pieces, bytes: Uint8Array, at: number, emit: (plaintext: Uint8Array) => void): number => {
+    if (record.left > 0) {
+      const take = Math.min(record.left, bytes.length - at)
+      const piece = bytes.subarray(at, at + take)
+      record.sealed.push(piece)
+      record.plaintext.push(record.opening.update(piece))
+      record.left -= take
+      at += take
+    }
+    const take = Math.min(RECORD_TAG_BYTES - record.tagFilled, bytes.length - at)
+    record.tag.set(bytes.subarray(at, at + take), record.tagFilled)
+    record.tagFilled += take
+    at += take
+    if (record.tagFilled < RECORD_TAG_BYTES) return at
+    pieces = undefined
+    const position = index
+    index += 1
+    try {
+      record.opening.verify(record.tag)
+    } catch {
+      // Not a middle record here: the final one (assembled once, at most once a stream), or nothing that belongs here.
+      record.sealed.push(record.tag)
+      const opened = openFinal(concat(record.sealed), position)
+      // openInPieces is a synchronous platform's: its open is synchronous too.
+      if (opened instanceof Uint8Array && opened.length > 0) emit(opened)
+      return at
+    }
+    for (const plaintext of record.plaintext) if (plaintext.length > 0) emit(plaintext)
+    return at
+  }
+
   const checkLength = (length: number): number =>
     length < RECORD_TAG_BYTES || length > MAX_SEALED ? fail(streamError.tooLarge(`A sealed stream record announced ${length} bytes, outside ${RECORD_TAG_BYTES} to ${MAX_SEALED}`)) : length
 
@@ -115,7 +190,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
     while (at < bytes.length) {
       if (finished) fail(streamError.trailing())
       let sealed: Uint8Array | undefined
-      if (record === undefined) {
+      if (record === undefined && pieces === undefined) {
         let length: number
         if (prefixFilled === 0 && bytes.length - at >= RECORD_LENGTH_BYTES) {
           length = checkLength(new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_LENGTH_BYTES).getUint32(0))
@@ -133,10 +208,16 @@ export function createRecordReader(key: StreamKey): RecordReader {
           // The whole record is in this chunk: opened in place, no copy.
           sealed = bytes.subarray(at, at + length)
           at += length
+        } else if (cipher.openInPieces !== undefined) {
+          pieces = { opening: cipher.openInPieces(recordNonce(index, false)), left: length - RECORD_TAG_BYTES, tag: new Uint8Array(RECORD_TAG_BYTES), tagFilled: 0, sealed: [], plaintext: [] }
         } else {
           record = new Uint8Array(length)
           recordFilled = 0
         }
+      }
+      if (pieces !== undefined) {
+        at = openPieces(pieces, bytes, at, emit)
+        continue
       }
       if (sealed === undefined) {
         const take = Math.min(record!.length - recordFilled, bytes.length - at)

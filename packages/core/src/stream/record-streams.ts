@@ -1,4 +1,4 @@
-import { createRecordReader } from './record-reader.js'
+import { createRecordReader, streamError } from './record-reader.js'
 import { createFramer } from './record-writer.js'
 import type { StreamKey } from './stream-key.js'
 
@@ -21,6 +21,55 @@ export function openRecordStream(key: StreamKey): TransformStream<Uint8Array, Ui
       reader.end()
     },
   })
+}
+
+/**
+ * A body's records → its plaintext, as one ReadableStream that pulls from
+ * `records` (no pipe, no second stream): each record's plaintext is enqueued
+ * once its tag verified. The body failing — a reset connection, not only a
+ * clean end — before the final record is `stream_truncated` (the transport's
+ * error as its `cause`): §12.4 makes no difference between the two, and a
+ * consumer then has one code to retry on. Cancelling it cancels `records`.
+ *
+ * @example
+ * const plaintext = openRecordBody(records, key)
+ */
+export function openRecordBody(records: ReadableStream<Uint8Array>, key: StreamKey): ReadableStream<Uint8Array> {
+  const reader = createRecordReader(key)
+  const source = records.getReader()
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        let released = false
+        const emit = (plaintext: Uint8Array): void => {
+          released = true
+          controller.enqueue(plaintext)
+        }
+        try {
+          // Until a record's plaintext is out (a chunk may hold only part of a record) or the body ends.
+          while (!released) {
+            let next: ReadableStreamReadResult<Uint8Array>
+            try {
+              next = await source.read()
+            } catch (cause) {
+              throw streamError.truncated(cause)
+            }
+            if (next.done) {
+              reader.end()
+              return controller.close()
+            }
+            const fed = reader.feed(next.value, emit)
+            if (fed !== undefined) await fed
+          }
+        } catch (error) {
+          source.cancel(error).catch(() => undefined)
+          throw error
+        }
+      },
+      cancel: (reason) => source.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
 }
 
 /**

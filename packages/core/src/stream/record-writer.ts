@@ -1,5 +1,6 @@
 import { MAX_RECORD_PLAINTEXT } from '../constants.js'
-import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, recordNonce, type StreamKey } from './stream-key.js'
+import { recordNonce } from './record-nonce.js'
+import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, type StreamKey } from './stream-key.js'
 
 /** Seals plaintext into framed records of a stream, in order (docs/PROTOCOL.md §12). */
 export interface RecordWriter {

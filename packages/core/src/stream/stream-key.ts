@@ -54,19 +54,3 @@ export async function deriveStreamKey(rk: Uint8Array, salt: Uint8Array, jti: str
     raw.fill(0)
   }
 }
-
-/**
- * The nonce of record `index`: an 88-bit big-endian counter ‖ 0x01 for the
- * final record, 0x00 otherwise (STREAM, Hoang–Reyhanitabar–Rogaway–Vizár).
- * Unique per record under one key, so no nonce is ever reused; the flag makes
- * an early end or a moved final record fail authentication.
- */
-export function recordNonce(index: number, final: boolean): Uint8Array {
-  const nonce = new Uint8Array(12)
-  const view = new DataView(nonce.buffer)
-  // index < 2^53 (the writer stops there): its high 21 bits in bytes 3–6, low 32 in 7–10; bytes 0–2 stay zero.
-  view.setUint32(3, Math.floor(index / 2 ** 32))
-  view.setUint32(7, index >>> 0)
-  nonce[11] = final ? 1 : 0
-  return nonce
-}

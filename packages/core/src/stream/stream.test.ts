@@ -23,7 +23,8 @@ import { openRecordStream, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
-import { deriveStreamKey, recordNonce, type StreamKey } from './stream-key.js'
+import { recordNonce } from './record-nonce.js'
+import { deriveStreamKey, type StreamKey } from './stream-key.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const text = (s: string) => new TextEncoder().encode(s)
@@ -198,6 +199,38 @@ describe('record reader verdicts', () => {
     expect(await read(key, concat(r0!, independentRecord(k, 1, false, text('b'))))).toBe('stream_truncated')
     // A final record at the wrong index (record 2's nonce at position 1).
     expect(await read(key, concat(r0!, independentRecord(k, 2, true, text('b'))))).toBe('stream_record_invalid')
+  })
+
+  it('a record split across pushes is opened as its pieces arrive, its plaintext released only once the tag verified', async () => {
+    const key = await responseKey()
+    const writer = createRecordWriter(key)
+    const big = randomBytes(MAX_RECORD_PLAINTEXT)
+    const sealed = await writer.seal(big)
+    const final = await writer.finish(randomBytes(MAX_RECORD_PLAINTEXT))
+    for (const step of [1000, 16 * 1024, sealed.length - 1]) {
+      const reader = createRecordReader(key)
+      const out: Uint8Array[] = []
+      // Everything but the last byte of the tag: nothing comes out.
+      for (let at = 0; at < sealed.length - 1; at += step) out.push(...(await reader.push(sealed.subarray(at, Math.min(at + step, sealed.length - 1)))))
+      expect(out, `step ${step}`).toEqual([])
+      out.push(...(await reader.push(sealed.subarray(sealed.length - 1))))
+      expect(Buffer.concat(out).equals(big), `step ${step}`).toBe(true)
+      // Deciphered as it came (node:crypto), not copied into one record first.
+      if (step === 1000) expect(out.length).toBe(Math.ceil(MAX_RECORD_PLAINTEXT / 1000))
+      // The final record split too: its middle-record attempt fails, then it opens whole as the final one.
+      for (let at = 0; at < final.length; at += step) await reader.push(final.subarray(at, at + step))
+      reader.end()
+    }
+    // Altered in any piece, or in its tag, or a final flag moved: the same verdicts as whole, nothing released.
+    const k = independentKey(RK, SALT, JTI, 'response')
+    for (const at of [4, 30_000, sealed.length - 17, sealed.length - 1]) {
+      const altered = Uint8Array.from(sealed)
+      altered[at]! ^= 0x01
+      for (const step of [7, 4096]) expect(await read(key, concat(altered, final), step), `byte ${at}, step ${step}`).toBe('stream_record_invalid')
+    }
+    const early = independentRecord(k, 0, true, big)
+    expect(await read(key, concat(early, final), 4096)).toBe('stream_trailing_data')
+    expect(await read(key, independentRecord(k, 0, false, big), 4096)).toBe('stream_truncated')
   })
 
   it('stream_trailing_data: any byte after the final record, in the same push or a later one', async () => {
