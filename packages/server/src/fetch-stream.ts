@@ -1,6 +1,7 @@
 import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
 import { openRecordStream } from '@sealwire/core/stream'
 import type { SealedStream } from './exchange.js'
+import { uploadTooLarge } from './read-stream-header.js'
 
 /** Media types whose bodies are streams by nature: server-sent events and JSON lines. */
 const STREAM_MEDIA_TYPES = /^\s*(text\/event-stream|application\/(x-)?ndjson|application\/jsonl(ines)?|application\/json-seq)\s*(;|$)/i
@@ -78,16 +79,24 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
  * A streamed upload's plaintext (§12) as the handler's Request body: the
  * records opened one by one, each released only after its tag verified; it
  * ends only after the final record, and errors with the reader's code
- * otherwise. `onError` hears that code first.
+ * otherwise, or with `payload_too_large` once more than `maxBytes` came (a
+ * handler that buffers the body, `request.json()`, stays bounded). `onError`
+ * hears that code first.
  */
-export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
+export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, maxBytes: number, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
   const reader = records.pipeThrough(openRecordStream(key)).getReader()
+  let total = 0
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        if (done) return controller.close()
+        total += value.byteLength
+        if (total > maxBytes) {
+          reader.cancel().catch(() => undefined)
+          throw uploadTooLarge(maxBytes)
+        }
+        controller.enqueue(value)
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('stream_truncated', { cause: err })
         onError(error)

@@ -1,4 +1,4 @@
-import { MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
+import { JOSE_MEDIA_TYPE, MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
 import { splitStreamHeader } from '@sealwire/core/stream'
 import type { BodyReader, BodySource } from './types.js'
 
@@ -23,6 +23,18 @@ export async function readStreamHeader(source: BodySource | null): Promise<{ env
 }
 
 /**
+ * The refusal of a streamed upload to a route with a schema: a schema checks
+ * the JSON body inside an envelope, and a streamed upload has none (its body
+ * is the records). Passing `body: null` to the schema instead would let a
+ * nullable schema wave through a body it never saw.
+ */
+export function streamedUploadWithSchema(): SealwireError {
+  return new SealwireError('unsupported_media_type', {
+    detail: `This route checks a JSON body against its schema, and a streamed upload (${STREAM_MEDIA_TYPE}) has none: send the body inside the envelope (${JOSE_MEDIA_TYPE}), or take the upload on a route without a schema`,
+  })
+}
+
+/**
  * The refusal of a request whose media type and plaintext disagree: a body
  * stream salt (`bsn`) in an `application/jose` body, or a streamed body
  * without one. The media type travels in clear, the salt sealed: one of them
@@ -34,4 +46,9 @@ export function streamPlacementMismatch(hasSalt: boolean): SealwireError {
       ? `The envelope announces a streamed body (bsn): send it as ${STREAM_MEDIA_TYPE}, its records after the envelope line`
       : `A ${STREAM_MEDIA_TYPE} body needs an envelope that announces it (bsn): seal the request as a streamed upload`,
   })
+}
+
+/** The refusal of a streamed upload whose plaintext ran over `streamedUploads.maxBytes`. */
+export function uploadTooLarge(maxBytes: number): SealwireError {
+  return new SealwireError('payload_too_large', { detail: `A streamed upload may hold at most ${maxBytes} bytes here: send less, or raise the server option streamedUploads.maxBytes` })
 }
