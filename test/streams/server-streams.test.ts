@@ -4,16 +4,17 @@
  * requesters that did not, a failing handler's stream cut without its final record, backpressure
  * from a slow reader, and streamed uploads: checked before the handler, refused when cut,
  * reordered or duplicated, off unless the server turns them on, capped, refused on a route with a
- * schema and on a GET.
+ * schema and on a GET, their envelope line read strictly and refused plain.
  */
 import { createHash } from 'node:crypto'
+import { PRE_DECRYPTION_CODES, type SealwireErrorCode } from '@sealwire/core'
 import { createSealwireServer, type SealwireEvent } from '@sealwire/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lambdaHarness } from '../server/harness/lambda.js'
 import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
-import { getRaw, getSealed, sealUpload, sealUploadAs, sendLargeUpload, sendUpload } from './client.js'
+import { getRaw, getSealed, sealUpload, sealUploadAs, sendLargeUpload, sendUpload, type Upload } from './client.js'
 
 const adapters = [
   { name: 'express', makeApp: expressApp },
@@ -151,6 +152,31 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     const answer = await sendUpload(app.url, '/once', upload, upload.parts, false, 'GET')
     expect(answer).toMatchObject({ status: 415, kind: 'other', code: 'unsupported_media_type' })
     expect(answer.detail).toMatch(/GET request carries no body/)
+  })
+
+  const line = (upload: Upload) => Buffer.from(upload.parts[0]!).toString('latin1').replace(/\n$/, '')
+  it.each([
+    ['ended by CRLF', (u: Upload) => [Buffer.from(line(u) + '\r\n'), ...u.parts.slice(1)]],
+    ['with a leading space', (u: Upload) => [Buffer.from(' ' + line(u) + '\n'), ...u.parts.slice(1)]],
+  ])('an envelope line %s is refused as the fetch adapter does: read as sent, never trimmed', async (_name, tamper) => {
+    app.probe.upload.length = 0
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)])
+    const answer = await sendUpload(app.url, '/upload', upload, tamper(upload))
+    expect(answer).toMatchObject({ status: 400, kind: 'other', code: 'malformed_envelope' })
+    expect(app.probe.upload).toEqual([])
+  })
+
+  it.each([
+    ['a body that ends before the LF', (u: Upload) => [Buffer.from(line(u))], 400, 'malformed_envelope'],
+    ['an empty chunked body', () => [], 400, 'malformed_envelope'],
+    ['a line over 64 KiB', () => [Buffer.alloc(70 * 1024, 0x61), Buffer.from('\n')], 413, 'payload_too_large'],
+  ])('%s is a plain refusal before decryption, with a code the client reads as one', async (_name, tamper, status, code) => {
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)])
+    // Chunked even when empty: a Content-Length of 0 would be a request without a body, refused as one.
+    upload.sealed.headers['transfer-encoding'] = 'chunked'
+    const answer = await sendUpload(app.url, '/upload', upload, tamper(upload))
+    expect(answer).toMatchObject({ status, kind: 'other', code })
+    expect(PRE_DECRYPTION_CODES.has(code as SealwireErrorCode)).toBe(true)
   })
 
   describe('as the server allows them', () => {

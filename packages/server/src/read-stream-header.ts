@@ -1,5 +1,5 @@
 import { JOSE_MEDIA_TYPE, MAX_STREAM_HEADER_LINE, STREAM_MEDIA_TYPE, SealwireError } from '@sealwire/core'
-import { splitStreamHeader } from '@sealwire/core/stream'
+import { StreamHeaderLine, headerLineUnended } from './stream-header-line.js'
 import type { BodyReader, BodySource } from './types.js'
 
 const PLATFORM_BUFFERS =
@@ -13,13 +13,48 @@ const PLATFORM_BUFFERS =
  * stream of their own; a Node request keeps them unread (see `BodyReader.readLine`).
  */
 export async function readStreamHeader(source: BodySource | null): Promise<{ envelope: string; records?: ReadableStream<Uint8Array> }> {
-  if (source !== null && typeof (source as ReadableStream<Uint8Array>).getReader === 'function') {
-    const { compact, records } = await splitStreamHeader(source as ReadableStream<Uint8Array>)
-    return { envelope: compact, records }
-  }
+  if (source !== null && typeof (source as ReadableStream<Uint8Array>).getReader === 'function') return splitWebBody(source as ReadableStream<Uint8Array>)
   const reader = source as BodyReader | null
   if (reader === null || typeof reader.readLine !== 'function') throw new SealwireError('unsupported_media_type', { detail: PLATFORM_BUFFERS })
-  return { envelope: (await reader.readLine(MAX_STREAM_HEADER_LINE)).trim() }
+  // As sent: every adapter reads the same line (a CR or a space fails to open, as on the web path).
+  return { envelope: await reader.readLine(MAX_STREAM_HEADER_LINE) }
+}
+
+/**
+ * A web body split after its envelope line; the records stream pulls from the
+ * body only as it is read (backpressure), and cancelling it cancels the body.
+ */
+async function splitWebBody(body: ReadableStream<Uint8Array>): Promise<{ envelope: string; records: ReadableStream<Uint8Array> }> {
+  const reader = body.getReader()
+  const line = new StreamHeaderLine()
+  let first: Uint8Array | undefined
+  try {
+    while (first === undefined) {
+      const { done, value } = await reader.read()
+      if (done) throw headerLineUnended()
+      first = line.push(value)
+    }
+  } catch (error) {
+    reader.cancel().catch(() => {})
+    throw error
+  }
+  const records = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (first !== undefined) {
+          const chunk = first
+          first = undefined
+          if (chunk.byteLength > 0) return controller.enqueue(chunk)
+        }
+        const { done, value } = await reader.read()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
+  return { envelope: line.text(), records }
 }
 
 /**
