@@ -52,7 +52,7 @@ export async function readHandlerBody(response: Response): Promise<HandlerBody> 
  * handler's stream sealed as its own record the moment it comes, then the
  * final record. Pull-driven (the handler's stream is read as fast as the
  * platform sends). A failing handler stream ends the body without the final
- * record — the requester sees a cut stream, never a clean end — and is logged.
+ * record — the requester sees a cut stream, never a clean end — and emits `rejected`.
  */
 export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { stream: unknown }>['stream']): ReadableStream<Uint8Array> {
   const { reader } = body
@@ -74,8 +74,9 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
           return controller.close()
         }
         await sealed.write(read.value, out)
-      } catch (err) {
-        console.error('Sealwire: a streamed answer was cut short:', err)
+      } catch {
+        // As for a handler that throws before answering: nothing logged here (the handler's
+        // error may hold application data), the `rejected` event (internal_error) says it.
         sealed.abort()
         controller.close()
       }

@@ -126,7 +126,6 @@ function startStream(server: SealwireServer, exchange: SealwireExchange<unknown>
       for (const name of server.droppedResponseHeaders) res.removeHeader(name)
       writeOutgoing(res, outgoing)
     },
-    onError: (error) => console.error('Sealwire: a streamed answer was cut short:', error),
   })
 }
 
