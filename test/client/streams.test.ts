@@ -244,7 +244,7 @@ describe('a streamed upload to a server that predates streams', () => {
       const client = createClient({ baseUrl: url })
       const error = await client.fetch('/api/upload', { method: 'POST', body: Readable.from([Buffer.from('data')]) as unknown as BodyInit, duplex: 'half' } as RequestInit).catch((e: unknown) => e)
       expect(error).toMatchObject({ code: 'stream_upload_unsupported' })
-      expect((error as Error).message).toMatch(/Upgrade @sealwire\/server, or send the body buffered/)
+      expect((error as Error).message).toMatch(/Upgrade @sealwire\/server and turn on its streamedUploads option, or send the body buffered/)
       expect(uploads).toBe(1)
     } finally {
       await closer(server)()
