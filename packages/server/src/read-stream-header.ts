@@ -38,18 +38,12 @@ async function splitWebBody(body: ReadableStream<Uint8Array>): Promise<{ envelop
     reader.cancel().catch(() => {})
     throw error
   }
+  const rest = first
+  // The bytes after the line first, then the body as it is read: nothing is pulled ahead.
   const records = new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        if (first !== undefined) {
-          const chunk = first
-          first = undefined
-          if (chunk.byteLength > 0) return controller.enqueue(chunk)
-        }
-        const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
-      },
+      start: (controller) => void (rest.byteLength > 0 && controller.enqueue(rest)),
+      pull: (controller) => reader.read().then((read) => (read.done ? controller.close() : controller.enqueue(read.value))),
       cancel: (reason) => reader.cancel(reason),
     },
     { highWaterMark: 0 },
