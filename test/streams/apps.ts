@@ -162,7 +162,7 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
   const typed = sealwireKoa(sealwire, { schema: Typed })
   app.use(async (ctx, next) => {
     if (ctx.path !== '/typed') return next()
-    await typed(ctx, async () => {
+    await typed(ctx as Parameters<typeof typed>[0], async () => {
       probe.upload.push('typed')
       ctx.body = { body: ctx.request.body ?? null }
     })
