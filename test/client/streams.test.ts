@@ -33,7 +33,7 @@ function closer(server: Server): () => Promise<void> {
 
 /** The streaming application: SSE with ids (resumable, and one that fails mid-stream), a large download, uploads. */
 async function startApp(): Promise<{ url: string; ticksSeen: Array<string | undefined>; hits: Map<string, number>; close(): Promise<void> }> {
-  const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('X25519')).privateJwk]), singleInstance: true, allowInsecureLoopback: true })
+  const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('X25519')).privateJwk]), singleInstance: true, allowInsecureLoopback: true, streamedUploads: true })
   const ticksSeen: Array<string | undefined> = []
   // Requests per path, for the routes that count them.
   const hits = new Map<string, number>()
@@ -311,8 +311,29 @@ describe('a streamed upload to a server that predates streams', () => {
       const client = createClient({ baseUrl: url })
       const error = await client.fetch('/api/upload', { method: 'POST', body: Readable.from([Buffer.from('data')]) as unknown as BodyInit, duplex: 'half' } as RequestInit).catch((e: unknown) => e)
       expect(error).toMatchObject({ code: 'stream_upload_unsupported' })
-      expect((error as Error).message).toMatch(/Upgrade @sealwire\/server, or send the body buffered/)
+      expect((error as Error).message).toMatch(/Upgrade @sealwire\/server and turn on its streamedUploads option, or send the body buffered/)
       expect(uploads).toBe(1)
+    } finally {
+      await closer(server)()
+    }
+  })
+  it('a server that has them off answers the same: the client reports stream_upload_unsupported, the handler never runs', async () => {
+    const sealwire = createSealwireServer({ keys: await KeyRing.from([(await generateKeyPair('X25519')).privateJwk]), singleInstance: true, allowInsecureLoopback: true })
+    let handled = 0
+    const app = express()
+    app.use(sealwireExpress(sealwire))
+    app.post('/api/upload', (req, res) => {
+      handled += 1
+      ;(req.body as Readable).resume()
+      res.json({ ok: true })
+    })
+    const server = createServer(app)
+    const url = await listen(server)
+    try {
+      const client = createClient({ baseUrl: url })
+      const error = await client.fetch('/api/upload', { method: 'POST', body: Readable.from([Buffer.from('data')]) as unknown as BodyInit, duplex: 'half' } as RequestInit).catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'stream_upload_unsupported' })
+      expect(handled).toBe(0)
     } finally {
       await closer(server)()
     }

@@ -54,7 +54,7 @@ describe.skipIf(!lastReleaseAvailable(LAST_RELEASE_BEFORE_STREAMS))('sealed stre
     old = await loadRelease(LAST_RELEASE_BEFORE_STREAMS)
     jwks = { keys: [(await generateKeyPair('X25519')).privateJwk] }
     oldServer = await startApp(old.sealwireExpress(old.createSealwireServer({ keys: await old.KeyRing.from(jwks.keys as never), singleInstance: true, allowInsecureLoopback: true })) as RequestHandler)
-    newServer = await startApp(sealwireExpress(createSealwireServer({ keys: await KeyRing.from(jwks.keys as never), singleInstance: true, allowInsecureLoopback: true })) as RequestHandler)
+    newServer = await startApp(sealwireExpress(createSealwireServer({ keys: await KeyRing.from(jwks.keys as never), singleInstance: true, allowInsecureLoopback: true, streamedUploads: true })) as RequestHandler)
   }, 120_000)
   afterAll(async () => {
     await oldServer?.close()

@@ -5,6 +5,7 @@
 // - GET  /fail                    → one event, then the handler fails
 // - GET  /big?mb=M                → M MiB of octets from a stream that honours backpressure
 // - POST /upload                  → reads the (streamed) body whole; 200 {bytes, sha256}
+// - POST /typed                   → a route with a (nullable) schema; notes `typed` in the probe and answers the body
 //
 // Each app reports into a `Probe`: how many bytes /big produced, and what /upload's handler saw.
 import { createHash } from 'node:crypto'
@@ -15,7 +16,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { serve } from '@hono/node-server'
 import type { SealwireServer } from '@sealwire/server'
 import { sealwireExpress } from '@sealwire/server/express'
-import { sealwireFastify } from '@sealwire/server/fastify'
+import { sealwireFastify, sealwireRoute } from '@sealwire/server/fastify'
 import { withSealwire } from '@sealwire/server/fetch'
 import { sealwireKoa } from '@sealwire/server/koa'
 import express from 'express'
@@ -23,13 +24,17 @@ import Fastify from 'fastify'
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import Koa from 'koa'
+import { z } from 'zod'
 
 export interface Probe {
   /** Bytes /big's source produced so far. */
   produced: number
-  /** What /upload's handler saw, in order: `ran`, then `end` or `error:<code>`. */
+  /** What /upload's handler saw, in order: `ran`, then `end` or `error:<code>`; `typed` when /typed's handler ran. */
   upload: string[]
 }
+
+/** /typed's schema: nullable, so that a body of `null` alone would pass it. */
+const Typed = z.object({ amount: z.number().max(100) }).nullable()
 
 export interface StreamApp {
   name: string
@@ -134,6 +139,10 @@ export async function expressApp(sealwire: SealwireServer): Promise<StreamApp> {
     res.setHeader('content-type', 'application/octet-stream')
     big(probe, Number(req.query.mb)).pipe(res)
   })
+  app.post('/typed', sealwireExpress(sealwire, { schema: Typed }), (req, res) => {
+    probe.upload.push('typed')
+    res.json({ body: req.body ?? null })
+  })
   app.post('/upload', async (req, res, next) => {
     try {
       res.json(await consume(probe, req.body as Readable))
@@ -150,6 +159,14 @@ export async function koaApp(sealwire: SealwireServer): Promise<StreamApp> {
   const app = new Koa()
   app.silent = true
   app.use(sealwireKoa(sealwire))
+  const typed = sealwireKoa(sealwire, { schema: Typed })
+  app.use(async (ctx, next) => {
+    if (ctx.path !== '/typed') return next()
+    await typed(ctx as Parameters<typeof typed>[0], async () => {
+      probe.upload.push('typed')
+      ctx.body = { body: ctx.request.body ?? null }
+    })
+  })
   app.use(async (ctx) => {
     const url = new URL(ctx.originalUrl, 'http://x')
     if (ctx.path === '/events') {
@@ -180,6 +197,13 @@ export async function fastifyApp(sealwire: SealwireServer): Promise<StreamApp> {
   app.get('/fail', (_request, reply) => reply.header('content-type', 'text/event-stream').send(failingBody()))
   app.get('/big', (request, reply) => reply.header('content-type', 'application/octet-stream').send(big(probe, numberParam(new URL(request.url, 'http://x'), 'mb', 1))))
   app.post('/upload', async (request) => consume(probe, request.body as Readable))
+  app.post(
+    '/typed',
+    sealwireRoute(Typed, async (request) => {
+      probe.upload.push('typed')
+      return { body: request.body ?? null }
+    }),
+  )
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return { name: 'fastify', url, probe, close: () => app.close() }
 }
@@ -209,7 +233,15 @@ export async function fetchApp(sealwire: SealwireServer): Promise<StreamApp> {
   })
   app.get('/big', (c) => new Response(Readable.toWeb(big(probe, Number(c.req.query('mb')))) as ReadableStream<Uint8Array>, { headers: { 'content-type': 'application/octet-stream' } }))
   app.post('/upload', async (c) => c.json(await consume(probe, c.req.raw.body as unknown as AsyncIterable<Uint8Array>)))
-  const handle = withSealwire(sealwire, app.fetch, { peer: (_request, env?: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress })
+  app.post('/typed', async (c) => {
+    probe.upload.push('typed')
+    return c.json({ body: await c.req.json() })
+  })
+  const peer = (_request: Request, env?: unknown) => (env as { incoming?: IncomingMessage } | undefined)?.incoming?.socket.remoteAddress
+  const plain = withSealwire(sealwire, app.fetch, { peer })
+  // One route with a schema, as withSealwire takes it: a handler of its own.
+  const typed = withSealwire(sealwire, app.fetch, { peer, schema: Typed })
+  const handle = (request: Request, env?: unknown) => (new URL(request.url).pathname === '/typed' ? typed : plain)(request, env as never)
   const server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: handle as Parameters<typeof serve>[0]['fetch'], hostname: '127.0.0.1', port: 0 }, () => resolve(s as Server))
   })

@@ -2,7 +2,8 @@
 // streamed answer over node:http record by record (noting when each plaintext arrived), and sends
 // uploads whose records it may cut, reorder or duplicate on purpose.
 import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { isSealwireError, openResponse, sealRequest, type RecipientKey, type SealedRequest } from '@sealwire/core'
+import { randomBytes } from 'node:crypto'
+import { deriveStreamKey, isSealwireError, openResponse, sealRequest, type RecipientKey, type SealedRequest } from '@sealwire/core'
 import { createRecordReader, createRecordWriter } from '@sealwire/core/stream'
 
 export interface StreamedAnswer {
@@ -108,11 +109,32 @@ export async function sealUpload(recipient: RecipientKey, target: string, chunks
   return { sealed, parts }
 }
 
+/**
+ * Seals a streamed upload for a method `sealRequest` refuses to give one (GET, HEAD): by hand, as an
+ * attacker holding the public key would, from the recipient's own sealing backend.
+ */
+export async function sealUploadAs(recipient: RecipientKey, method: string, target: string, chunks: Uint8Array[]): Promise<Upload> {
+  const r = recipient as unknown as { kid: string; handle: unknown; backend: { sealToPublicKey(plaintext: Uint8Array, header: object, handle: unknown): Promise<string> } }
+  const rk = randomBytes(32)
+  const salt = randomBytes(16)
+  const jti = randomBytes(16).toString('base64url')
+  const header = { alg: 'ECDH-ES', enc: 'A256GCM', typ: 'sealwire-req+jwe', kid: r.kid, iat: Math.floor(Date.now() / 1000), jti, htm: method, htu: target, str: 1 }
+  const plaintext = new TextEncoder().encode(JSON.stringify({ rk: rk.toString('base64url'), body: null, bsn: salt.toString('base64url') }))
+  const envelope = await r.backend.sealToPublicKey(plaintext, header, r.handle)
+  const writer = createRecordWriter(await deriveStreamKey(new Uint8Array(rk), new Uint8Array(salt), jti, 'request'))
+  const parts: Uint8Array[] = [new TextEncoder().encode(envelope + '\n')]
+  for (const chunk of chunks) parts.push(await writer.seal(chunk))
+  parts.push(await writer.finish())
+  // Chunked, said outright: Node frames a GET's body only when told to.
+  const sealed = { headers: { 'content-type': 'application/sealwire-stream', 'transfer-encoding': 'chunked' }, reply: { jti, rk: new Uint8Array(rk) } } as unknown as SealedRequest
+  return { sealed, parts }
+}
+
 /** Sends an upload's parts (as given: tampered or not), chunked; or `whole`, in one piece with its Content-Length (as browsers send it). */
-export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts, whole = false): Promise<StreamedAnswer> {
+export async function sendUpload(base: string, target: string, upload: Upload, parts = upload.parts, whole = false, method = 'POST'): Promise<StreamedAnswer> {
   const body = whole ? [Buffer.concat(parts)] : parts
   const headers = whole ? { ...upload.sealed.headers, 'content-length': String(body[0]!.byteLength) } : upload.sealed.headers
-  const { res, started } = await send(base + target, 'POST', headers, body)
+  const { res, started } = await send(base + target, method, headers, body)
   return readAnswer(res, upload.sealed, started)
 }
 

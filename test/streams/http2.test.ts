@@ -24,7 +24,7 @@ const closers: Array<() => Promise<unknown>> = []
 
 beforeAll(async () => {
   keys = await testKeys()
-  server = createSealwireServer({ keys: keys.ring, requireTls: false, singleInstance: true })
+  server = createSealwireServer({ keys: keys.ring, requireTls: false, singleInstance: true, streamedUploads: true })
 })
 afterAll(async () => {
   await Promise.all(closers.map((close) => close()))

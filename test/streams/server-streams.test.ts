@@ -3,16 +3,18 @@
  * answers record by record for a requester that announced `str`, v1 for one-shot answers and for
  * requesters that did not, a failing handler's stream cut without its final record, backpressure
  * from a slow reader, and streamed uploads: checked before the handler, refused when cut,
- * reordered or duplicated.
+ * reordered or duplicated, off unless the server turns them on, capped, refused on a route with a
+ * schema and on a GET, their envelope line read strictly and refused plain.
  */
 import { createHash } from 'node:crypto'
+import { PRE_DECRYPTION_CODES, type SealwireErrorCode } from '@sealwire/core'
 import { createSealwireServer, type SealwireEvent } from '@sealwire/server'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { lambdaHarness } from '../server/harness/lambda.js'
 import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
-import { getRaw, getSealed, sealUpload, sendLargeUpload, sendUpload } from './client.js'
+import { getRaw, getSealed, sealUpload, sealUploadAs, sendLargeUpload, sendUpload, type Upload } from './client.js'
 
 const adapters = [
   { name: 'express', makeApp: expressApp },
@@ -29,7 +31,7 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
   const events: SealwireEvent[] = []
   beforeAll(async () => {
     keys = await testKeys()
-    const server = createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true, onEvent: (e) => events.push(e) })
+    const server = createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true, streamedUploads: true, onEvent: (e) => events.push(e) })
     app = await makeApp(server)
   })
   afterAll(async () => {
@@ -65,7 +67,12 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
 
   it('a handler failing mid-stream ends it without the final record: stream_truncated, never a clean end', async () => {
     events.length = 0
-    const answer = await get('/fail')
+    // Watched, not replaced: what the server writes to the console still goes there.
+    const logged = vi.spyOn(console, 'error')
+    const answer = await get('/fail').finally(() => sleep(50))
+    // As for a handler that fails before answering: its error (application data) is not logged by Sealwire.
+    expect(JSON.stringify(logged.mock.calls.map((call) => call.map(String)))).not.toContain('the model went away')
+    logged.mockRestore()
     expect(answer.kind).toBe('stream')
     expect(eventsOf(answer.chunks.map((c) => c.text).join(''))).toEqual([{ i: 0 }])
     expect(answer.error).toBe('stream_truncated')
@@ -136,6 +143,75 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
     expect(answer).toMatchObject({ status: 400, kind: 'jose', code })
     expect(app.probe.upload).toEqual(['ran', `error:${code}`])
   })
+
+  it('a route with a schema refuses a streamed upload, sealed, before its handler: a schema checks a JSON body, a stream is none', async () => {
+    app.probe.upload.length = 0
+    const upload = await sealUpload(keys.recipients.X25519, '/typed', [new TextEncoder().encode(JSON.stringify({ amount: 1e9 }))])
+    const answer = await sendUpload(app.url, '/typed', upload)
+    expect(answer).toMatchObject({ status: 415, kind: 'jose', code: 'unsupported_media_type' })
+    expect(app.probe.upload).toEqual([])
+  })
+
+  it('a streamed body on a GET is refused as on every adapter: a plain 415, the handler never runs', async () => {
+    const upload = await sealUploadAs(keys.recipients.X25519, 'GET', '/once', [new TextEncoder().encode('hello')])
+    const answer = await sendUpload(app.url, '/once', upload, upload.parts, false, 'GET')
+    expect(answer).toMatchObject({ status: 415, kind: 'other', code: 'unsupported_media_type' })
+    expect(answer.detail).toMatch(/GET request carries no body/)
+  })
+
+  const line = (upload: Upload) => Buffer.from(upload.parts[0]!).toString('latin1').replace(/\n$/, '')
+  it.each([
+    ['ended by CRLF', (u: Upload) => [Buffer.from(line(u) + '\r\n'), ...u.parts.slice(1)]],
+    ['with a leading space', (u: Upload) => [Buffer.from(' ' + line(u) + '\n'), ...u.parts.slice(1)]],
+  ])('an envelope line %s is refused as the fetch adapter does: read as sent, never trimmed', async (_name, tamper) => {
+    app.probe.upload.length = 0
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)])
+    const answer = await sendUpload(app.url, '/upload', upload, tamper(upload))
+    expect(answer).toMatchObject({ status: 400, kind: 'other', code: 'malformed_envelope' })
+    expect(app.probe.upload).toEqual([])
+  })
+
+  it.each([
+    ['a body that ends before the LF', (u: Upload) => [Buffer.from(line(u))], 400, 'malformed_envelope'],
+    ['an empty chunked body', () => [], 400, 'malformed_envelope'],
+    ['a line over 64 KiB', () => [Buffer.alloc(70 * 1024, 0x61), Buffer.from('\n')], 413, 'payload_too_large'],
+  ])('%s is a plain refusal before decryption, with a code the client reads as one', async (_name, tamper, status, code) => {
+    const upload = await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)])
+    // Chunked even when empty: a Content-Length of 0 would be a request without a body, refused as one.
+    upload.sealed.headers['transfer-encoding'] = 'chunked'
+    const answer = await sendUpload(app.url, '/upload', upload, tamper(upload))
+    expect(answer).toMatchObject({ status, kind: 'other', code })
+    expect(PRE_DECRYPTION_CODES.has(code as SealwireErrorCode)).toBe(true)
+  })
+
+  describe('as the server allows them', () => {
+    let off: StreamApp
+    let capped: StreamApp
+    beforeAll(async () => {
+      off = await makeApp(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true }))
+      capped = await makeApp(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true, streamedUploads: { maxBytes: 4096 } }))
+    })
+    afterAll(async () => {
+      await off?.close()
+      await capped?.close()
+    })
+
+    it('off by default: a plain 415 before anything runs, as a server that predates streams answers, naming the option', async () => {
+      const answer = await sendUpload(off.url, '/upload', await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(10)]))
+      expect(answer).toMatchObject({ status: 415, kind: 'other', code: 'unsupported_media_type' })
+      expect(answer.detail).toMatch(/streamedUploads/)
+      expect(off.probe.upload).toEqual([])
+    })
+
+    it('past maxBytes of plaintext the body errors with payload_too_large: a sealed 413; up to it, it passes', async () => {
+      const exact = await sendUpload(capped.url, '/upload', await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(4000), new Uint8Array(96)]))
+      expect(exact).toMatchObject({ status: 200, kind: 'jose' })
+      capped.probe.upload.length = 0
+      const over = await sendUpload(capped.url, '/upload', await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(4000), new Uint8Array(97), new Uint8Array(100_000)]))
+      expect(over).toMatchObject({ status: 413, kind: 'jose', code: 'payload_too_large' })
+      expect(capped.probe.upload).toEqual(['ran', 'error:payload_too_large'])
+    })
+  })
 })
 
 describe('sealed streams behind a buffering platform: Lambda', () => {
@@ -143,7 +219,8 @@ describe('sealed streams behind a buffering platform: Lambda', () => {
   let app: RunningApp
   beforeAll(async () => {
     keys = await testKeys()
-    app = await lambdaHarness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true }))
+    // Turned on: the platform, not the option, is what refuses them here.
+    app = await lambdaHarness.start(createSealwireServer({ keys: keys.ring, singleInstance: true, allowInsecureLoopback: true, streamedUploads: true }))
   })
   afterAll(async () => {
     await app?.close()

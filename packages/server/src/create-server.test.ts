@@ -45,6 +45,17 @@ describe('options', () => {
     expect(() => createSealwireServer({ keys: ring, onEvent: 'log' as never })).toThrow(/onEvent/)
   })
 
+  it('streamedUploads: off by default, true for a 1 GiB cap, { maxBytes } for another; anything else a TypeError naming it', () => {
+    expect(createSealwireServer({ keys: ring }).maxUploadBytes).toBe(0)
+    expect(createSealwireServer({ keys: ring, streamedUploads: false }).maxUploadBytes).toBe(0)
+    expect(createSealwireServer({ keys: ring, streamedUploads: true }).maxUploadBytes).toBe(1024 ** 3)
+    expect(createSealwireServer({ keys: ring, streamedUploads: {} }).maxUploadBytes).toBe(1024 ** 3)
+    expect(createSealwireServer({ keys: ring, streamedUploads: { maxBytes: 4096 } }).maxUploadBytes).toBe(4096)
+    for (const bad of ['yes', 1, { maxBytes: 0 }, { maxBytes: 1.5 }, { maxbytes: 10 }]) {
+      expect(() => createSealwireServer({ keys: ring, streamedUploads: bad as never })).toThrow(/streamedUploads/)
+    }
+  })
+
   it('replayMarginSeconds: the store holds each jti that much past (iat + maxAge) s, 5 s by default', async () => {
     const now = 1_700_000_000_000
     const held: number[] = []

@@ -28,7 +28,7 @@ import { resolveOptions, type SealwireServerOptions } from './options.js'
 import { establishOffered } from './sessions.js'
 import { isUnsealedPreflight } from './preflight.js'
 import { readLimited } from './read-body.js'
-import { readStreamHeader, streamPlacementMismatch } from './read-stream-header.js'
+import { readStreamHeader, streamPlacementMismatch, streamedUploadWithSchema } from './read-stream-header.js'
 import { requestAuthorities } from './request-authorities.js'
 import { signedSetProblem } from './signed-set.js'
 import { PLAINTEXT_RESPONSE_HEADERS, httpDate, plainProblem, sealedProblem } from './responses.js'
@@ -86,6 +86,11 @@ export interface SealwireServer {
   readonly guardsByAddress: boolean
   /** Largest accepted body, for adapters that read the body themselves. */
   readonly maxBodyBytes: number
+  /**
+   * Largest plaintext of a streamed upload (`streamedUploads`), for adapters
+   * that open its records themselves; 0 when streamed uploads are refused.
+   */
+  readonly maxUploadBytes: number
   /**
    * Lowercase names of the handler's response headers an adapter removes from
    * a sealed response: `PLAINTEXT_RESPONSE_HEADERS` and the `dropResponseHeaders` option.
@@ -292,6 +297,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
     signedJwksPath: signedPath,
     guardsByAddress: guard?.byAddress === true,
     maxBodyBytes: o.maxBodyBytes,
+    maxUploadBytes: o.streamedUploads?.maxBytes ?? 0,
     droppedResponseHeaders: [...new Set([...PLAINTEXT_RESPONSE_HEADERS, ...o.dropResponseHeaders])],
     instanceLocalReplayStore,
     get ready() {
@@ -346,7 +352,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
       }
       // 2. Envelope location and media type; 3. the size known before reading.
       try {
-        return { ok: true, checked: { incoming, started, location: locateEnvelope(incoming, o.maxBodyBytes) } }
+        return { ok: true, checked: { incoming, started, location: locateEnvelope(incoming, o.maxBodyBytes, o.streamedUploads !== undefined) } }
       } catch (err) {
         if (!isSealwireError(err)) throw err
         return { ok: false, response: refuse(checked, err) }
@@ -388,6 +394,7 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
         }
       }
       const openStarted = monotonicNow()
+      const streamed = checked.location.placement === 'stream'
       try {
         // 4–11, in order, by core.
         const opened = await openRequest(envelope, {
@@ -403,12 +410,16 @@ export function createSealwireServer(options: SealwireServerOptions): SealwireSe
           hasClearHeader: (name) => incoming.header(name) !== undefined,
           sealedRequestHeaders,
           sessionStore,
-          schema: route?.schema,
+          // A streamed upload's envelope carries `body: null`: no schema may judge the body by it.
+          schema: streamed ? undefined : route?.schema,
         })
         // A body stream salt exactly when the body came as records (§12): the media type is
         // not authenticated, the salt is; a mismatch is a request altered on the way.
-        if ((opened.bodyStream !== undefined) !== (checked.location.placement === 'stream')) {
-          const error = streamPlacementMismatch(opened.bodyStream !== undefined)
+        // Either refusal comes after the replay store took the jti: harmless, as a client never
+        // resends a stream (its body was consumed), and documented in §12.2.
+        const misplaced = (opened.bodyStream !== undefined) !== streamed ? streamPlacementMismatch(opened.bodyStream !== undefined) : undefined
+        const error = misplaced ?? (streamed && route?.schema !== undefined ? streamedUploadWithSchema() : undefined)
+        if (error !== undefined) {
           event(checked, error.code, opened.claims.kid)
           return { ok: false, response: await sealedProblem(opened.reply, error, clock()) }
         }

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { locateEnvelope, mediaTypeEssence } from './envelope.js'
 import type { IncomingRequest } from './types.js'
 
-function incoming(headers: Record<string, string>, hasBody: boolean): IncomingRequest {
-  return { method: hasBody ? 'POST' : 'GET', target: '/x', header: (n) => headers[n], hasBody, body: () => null, secure: true }
+function incoming(headers: Record<string, string>, hasBody: boolean, method = hasBody ? 'POST' : 'GET'): IncomingRequest {
+  return { method, target: '/x', header: (n) => headers[n], hasBody, body: () => null, secure: true }
 }
 
 const codeOf = (fn: () => unknown) => {
@@ -37,10 +37,25 @@ describe('locateEnvelope', () => {
   ])('refuses %s', (_what, headers, hasBody, code) => {
     expect(codeOf(() => locateEnvelope(incoming(headers as Record<string, string>, hasBody), 10))).toBe(code)
   })
-  it('a streamed upload (§12): its own placement, with no Content-Length cap (records are read one at a time)', () => {
-    expect(locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream' }, true), 10)).toEqual({ placement: 'stream' })
-    expect(locateEnvelope(incoming({ 'content-type': 'Application/Sealwire-Stream', 'content-length': '1000000' }, true), 10)).toEqual({ placement: 'stream' })
-    expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream', 'sealwire-envelope': 'x' }, true), 10))).toBe('unsupported_media_type')
+  it('a streamed upload (§12), once turned on: its own placement, with no Content-Length cap (records are read one at a time)', () => {
+    expect(locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream' }, true), 10, true)).toEqual({ placement: 'stream' })
+    expect(locateEnvelope(incoming({ 'content-type': 'Application/Sealwire-Stream', 'content-length': '1000000' }, true), 10, true)).toEqual({ placement: 'stream' })
+    expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream', 'sealwire-envelope': 'x' }, true), 10, true))).toBe('unsupported_media_type')
+  })
+  it('a streamed upload is refused as a server without streams refuses it unless turned on, and on a method without a body always', () => {
+    const error = (() => {
+      try {
+        return locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream' }, true), 10)
+      } catch (err) {
+        return err as SealwireError
+      }
+    })()
+    expect(error).toMatchObject({ code: 'unsupported_media_type', status: 415 })
+    expect((error as SealwireError).message).toMatch(/streamedUploads/)
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'TRACE']) {
+      // With a body or (a web Request for a GET has none) without one: the same answer on every adapter.
+      for (const hasBody of [true, false]) expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/sealwire-stream' }, hasBody, method), 10, true))).toBe('unsupported_media_type')
+    }
   })
   it('a Content-Length at the cap passes', () => {
     expect(codeOf(() => locateEnvelope(incoming({ 'content-type': 'application/jose', 'content-length': '10' }, true), 10))).toBe('passed')

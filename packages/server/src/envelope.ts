@@ -33,9 +33,16 @@ function isPageLoad(incoming: IncomingRequest): boolean {
   return incoming.header('sec-fetch-mode') === 'navigate' || incoming.header('sec-fetch-dest') === 'document'
 }
 
+const STREAMED_UPLOADS_OFF =
+  `This server does not take streamed uploads (${STREAM_MEDIA_TYPE}): send the body inside the envelope (${JOSE_MEDIA_TYPE}), ` +
+  'or turn them on in the server with the option streamedUploads'
+
 const PAGE_LOAD_DETAIL =
   "A browser page load carries no Sealwire envelope: mount Sealwire on your API prefix only (Express: app.use('/api', sealwireExpress(sealwire))), " +
   'or serve static files before it, so that pages, scripts and icons are answered before Sealwire sees them'
+
+/** Methods whose requests carry no body (RFC 9110 §9.3): a streamed body on one is refused by every adapter alike. */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE'])
 
 /**
  * Step 2 (docs/PROTOCOL.md §3, §5): the envelope travels either as an
@@ -47,12 +54,22 @@ const PAGE_LOAD_DETAIL =
  * Step 3 for the body form (Content-Length over the cap) and the header form
  * (header over `MAX_HEADER_ENVELOPE_CHARS`) also happens here, before reading.
  */
-export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number): EnvelopeLocation {
+export function locateEnvelope(incoming: IncomingRequest, maxBodyBytes: number, streamedUploads = false): EnvelopeLocation {
   const fromHeader = incoming.header(ENVELOPE_HEADER_NAME)
+  const mediaType = mediaTypeEssence(incoming.header('content-type'))
+  if (mediaType === STREAM_MEDIA_TYPE) {
+    // Whether or not the platform hands the handler a body on such a method (a web Request for a
+    // GET has none), the answer is the same: a GET must not turn into an upload its route never expects.
+    if (BODYLESS_METHODS.has(incoming.method)) {
+      throw new SealwireError('unsupported_media_type', { detail: `A ${incoming.method} request carries no body: send a streamed upload (${STREAM_MEDIA_TYPE}) with POST, PUT or PATCH` })
+    }
+    // Off, refused as a server that predates streams refuses it: the client reports stream_upload_unsupported.
+    if (!streamedUploads && incoming.hasBody) throw new SealwireError('unsupported_media_type', { detail: STREAMED_UPLOADS_OFF })
+  }
   if (incoming.hasBody) {
-    const mediaType = mediaTypeEssence(incoming.header('content-type'))
     // A streamed upload (§12): the envelope is its first line, the body records after it. No
-    // Content-Length cap: the body is read one bounded record at a time, never whole.
+    // Content-Length cap: the body is read one bounded record at a time, never whole, and its
+    // plaintext is capped as it is read (streamedUploads.maxBytes).
     if (mediaType === STREAM_MEDIA_TYPE && fromHeader === undefined) return STREAM
     if (mediaType !== JOSE_MEDIA_TYPE) {
       throw new SealwireError('unsupported_media_type', { detail: `A request body must be a Sealwire envelope (Content-Type: ${JOSE_MEDIA_TYPE})` })

@@ -1,5 +1,6 @@
 import { SealwireError, deriveStreamKey, validateBody, type InferOutput, type OpenedRequest, type ReplyContext, type RequestClaims, type SealwireErrorCode, type StandardSchemaV1, type StreamKey } from '@sealwire/core'
 import { emitEvent, monotonicNow, routeLabel } from './events.js'
+import { streamedUploadWithSchema } from './read-stream-header.js'
 import { isHttpStatus, sealedProblem, sealedResponse } from './responses.js'
 import { RecordQueue, sealedStreamHead, type StreamHead } from './stream-response.js'
 import type { OutgoingResponse, SealwireEvent } from './types.js'
@@ -213,6 +214,8 @@ export class Exchange<T> implements SealwireExchange<T> {
   }
 
   async refine<S extends StandardSchemaV1>(schema: S): Promise<RefineOutcome<InferOutput<S>>> {
+    // A streamed upload has no JSON body for the schema to check (its `body` is null).
+    if (this.#context.bodyStreamSalt !== undefined) return { ok: false, response: await this.refuse(streamedUploadWithSchema()) }
     const checked = await validateBody(schema, this.body)
     if (checked.ok) return { ok: true, body: checked.value }
     // Paths and messages only: the submitted values never leave the server.

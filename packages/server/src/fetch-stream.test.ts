@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks'
 import { describe, expect, it } from 'vitest'
 import { readHandlerBody } from './fetch-stream.js'
 
@@ -27,6 +28,17 @@ describe('readHandlerBody: which handler Responses stream', () => {
     expect(await kindOf(new Response(null))).toBe('whole')
     const whole = await readHandlerBody(Response.json({ a: 1 }))
     expect('whole' in whole && new TextDecoder().decode(whole.whole)).toBe('{"a":1}')
+  })
+
+  it('a body complete in one chunk is told apart without a timer (the fetch adapter is on a request-rate budget)', async () => {
+    let timers = 0
+    const hook = createHook({ init: (_id, type) => void (type === 'Timeout' && timers++) }).enable()
+    try {
+      for (const response of [Response.json({ ok: true }), new Response('text'), new Response(encoder.encode('bytes'))]) expect('whole' in (await readHandlerBody(response))).toBe(true)
+    } finally {
+      hook.disable()
+    }
+    expect(timers).toBe(0)
   })
 
   it('server-sent events and JSON lines stream, whatever their chunks', async () => {

@@ -1,6 +1,7 @@
 import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
 import { openRecordStream } from '@sealwire/core/stream'
 import type { SealedStream } from './exchange.js'
+import { uploadTooLarge } from './read-stream-header.js'
 
 /** Media types whose bodies are streams by nature: server-sent events and JSON lines. */
 const STREAM_MEDIA_TYPES = /^\s*(text\/event-stream|application\/(x-)?ndjson|application\/jsonl(ines)?|application\/json-seq)\s*(;|$)/i
@@ -10,6 +11,16 @@ export type HandlerBody = { whole: Uint8Array } | { stream: { first: Uint8Array[
 
 const TICK = Symbol('tick')
 const aTick = (): Promise<typeof TICK> => new Promise((resolve) => setTimeout(() => resolve(TICK), 0))
+/**
+ * Settles a few microtask turns from now: long enough for the second read of
+ * a body that is already complete (a string, `Response.json`, `c.json`:
+ * queued whole, then closed) to settle first, with no timer. This adapter is
+ * on a request-rate budget, and one-shot answers are the common case.
+ */
+const soon = (): Promise<typeof TICK> =>
+  Promise.resolve()
+    .then(() => undefined)
+    .then(() => TICK)
 
 /**
  * Whether a handler's Response is a stream the handler is still producing,
@@ -18,7 +29,8 @@ const aTick = (): Promise<typeof TICK> => new Promise((resolve) => setTimeout(()
  * streams; any other streams when a second chunk follows the first (a large
  * download) or has not come a macrotask after it (a producer still at work,
  * Hono's `streamSSE` and `stream`); a body complete in one chunk
- * (`Response.json`, a string, `c.json`) stays one envelope, as in v1.
+ * (`Response.json`, a string, `c.json`) stays one envelope, as in v1, and is
+ * told apart within microtasks, without a timer.
  */
 export async function readHandlerBody(response: Response): Promise<HandlerBody> {
   const body = response.body
@@ -28,7 +40,8 @@ export async function readHandlerBody(response: Response): Promise<HandlerBody> 
   if (first.done) return { whole: new Uint8Array(0) }
   if (STREAM_MEDIA_TYPES.test(response.headers.get('content-type') ?? '')) return { stream: { first: [first.value], reader } }
   const next = reader.read()
-  const second = await Promise.race([next, aTick()])
+  let second = await Promise.race([next, soon()])
+  if (second === TICK) second = await Promise.race([next, aTick()])
   if (second === TICK) return { stream: { first: [first.value], reader, next } }
   if (second.done) return { whole: first.value }
   return { stream: { first: [first.value, second.value], reader } }
@@ -39,7 +52,7 @@ export async function readHandlerBody(response: Response): Promise<HandlerBody> 
  * handler's stream sealed as its own record the moment it comes, then the
  * final record. Pull-driven (the handler's stream is read as fast as the
  * platform sends). A failing handler stream ends the body without the final
- * record — the requester sees a cut stream, never a clean end — and is logged.
+ * record — the requester sees a cut stream, never a clean end — and emits `rejected`.
  */
 export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { stream: unknown }>['stream']): ReadableStream<Uint8Array> {
   const { reader } = body
@@ -61,8 +74,9 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
           return controller.close()
         }
         await sealed.write(read.value, out)
-      } catch (err) {
-        console.error('Sealwire: a streamed answer was cut short:', err)
+      } catch {
+        // As for a handler that throws before answering: nothing logged here (the handler's
+        // error may hold application data), the `rejected` event (internal_error) says it.
         sealed.abort()
         controller.close()
       }
@@ -78,16 +92,24 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
  * A streamed upload's plaintext (§12) as the handler's Request body: the
  * records opened one by one, each released only after its tag verified; it
  * ends only after the final record, and errors with the reader's code
- * otherwise. `onError` hears that code first.
+ * otherwise, or with `payload_too_large` once more than `maxBytes` came (a
+ * handler that buffers the body, `request.json()`, stays bounded). `onError`
+ * hears that code first.
  */
-export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
+export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, maxBytes: number, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
   const reader = records.pipeThrough(openRecordStream(key)).getReader()
+  let total = 0
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const { done, value } = await reader.read()
-        if (done) controller.close()
-        else controller.enqueue(value)
+        if (done) return controller.close()
+        total += value.byteLength
+        if (total > maxBytes) {
+          reader.cancel().catch(() => undefined)
+          throw uploadTooLarge(maxBytes)
+        }
+        controller.enqueue(value)
       } catch (err) {
         const error = isSealwireError(err) ? err : new SealwireError('stream_truncated', { cause: err })
         onError(error)

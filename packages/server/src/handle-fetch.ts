@@ -109,7 +109,7 @@ export async function handleFetch<S extends StandardSchemaV1>(
   // A streamed upload (docs/PROTOCOL.md §12): the handler reads its plaintext as the body.
   let bodyError: SealwireError | undefined
   const bodyKey = outcome.records === undefined ? undefined : await exchange.bodyKey()
-  const upload = bodyKey === undefined ? undefined : uploadBody(outcome.records!, bodyKey, (error) => (bodyError ??= error))
+  const upload = bodyKey === undefined ? undefined : uploadBody(outcome.records!, bodyKey, server.maxUploadBytes, (error) => (bodyError ??= error))
   let response: Response
   let body: HandlerBody
   try {

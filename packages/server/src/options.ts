@@ -172,6 +172,22 @@ export interface SealwireServerOptions {
    * createSealwireServer({ keys, sessions: { ttlSeconds: 600 } })
    */
   sessions?: { store?: SessionStore; ttlSeconds?: number }
+  /**
+   * Streamed uploads (docs/PROTOCOL.md §12): a request body sent as sealed
+   * records, read by the handler as a stream instead of arriving whole in the
+   * envelope. Off by default: a handler written for a JSON body would
+   * otherwise read whatever length a sender streams, past `maxBodyBytes`.
+   * Off, a streamed upload is refused as a server that predates streams
+   * refuses it (a plain 415 `unsupported_media_type`). `true` turns them on
+   * with a 1 GiB cap; `{ maxBytes }` sets the cap on the plaintext, past which
+   * the body stream errors with `payload_too_large` (a sealed 413 when nothing
+   * was answered yet). A route with a schema refuses them: a schema checks a
+   * JSON body, which a stream is not.
+   *
+   * @example
+   * createSealwireServer({ keys, streamedUploads: { maxBytes: 256 * 1024 * 1024 } })
+   */
+  streamedUploads?: boolean | { maxBytes?: number }
   /** Milliseconds since the epoch; for tests. Default `Date.now`. */
   clock?: Clock
 }
@@ -199,6 +215,8 @@ export interface ResolvedOptions {
   onEvent: ((event: SealwireEvent) => void) | undefined
   guard: GuardOptions | undefined
   sessions: { store: SessionStore | undefined; ttlSeconds: number } | undefined
+  /** The plaintext cap of a streamed upload; undefined when they are refused. */
+  streamedUploads: { maxBytes: number } | undefined
   meterProvider: MeterProviderLike | undefined
   clock: Clock | undefined
 }
@@ -286,11 +304,20 @@ const optionsSchema = z.strictObject(
         ttlSeconds: withDefault(int(10, MAX_SESSION_TTL_SECONDS), DEFAULT_SESSION_TTL_SECONDS),
       }),
     ),
+    streamedUploads: withDefault(z.union([z.boolean(), z.strictObject({ maxBytes: z.optional(int(1, Number.MAX_SAFE_INTEGER)) })], { error: 'must be a boolean or { maxBytes }' }), false),
     meterProvider: z.optional(isA<MeterProviderLike>('a MeterProvider', (v) => typeof v.getMeter === 'function')),
     clock: z.optional(fn<Clock>('a function returning milliseconds')),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown option(s): ${issue.keys.join(', ')}` : issue.code === 'invalid_type' ? 'must be an object' : undefined) },
 )
+
+/** Default cap of a streamed upload's plaintext: large files, not an unbounded body. */
+const DEFAULT_STREAMED_UPLOAD_BYTES = 1024 * 1024 * 1024
+
+function streamedUploadsOf(option: boolean | { maxBytes?: number | undefined }): ResolvedOptions['streamedUploads'] {
+  if (option === false) return undefined
+  return { maxBytes: option === true ? DEFAULT_STREAMED_UPLOAD_BYTES : (option.maxBytes ?? DEFAULT_STREAMED_UPLOAD_BYTES) }
+}
 
 /**
  * Validates the options once. Misuse is the caller's bug, not bad input:
@@ -304,5 +331,5 @@ export function resolveOptions(options: SealwireServerOptions): ResolvedOptions 
   }
   const o = parsed.data
   if (o.signedJwksPath === o.jwksPath) throw new TypeError('createSealwireServer: invalid options: signedJwksPath: must differ from jwksPath')
-  return { ...o, replayStore: o.replayStore, origins: o.origins, signedJwks: o.signedJwks, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, sessions: o.sessions === undefined ? undefined : { store: o.sessions.store, ttlSeconds: o.sessions.ttlSeconds }, meterProvider: o.meterProvider, clock: o.clock }
+  return { ...o, replayStore: o.replayStore, origins: o.origins, signedJwks: o.signedJwks, onEvent: o.onEvent, guard: o.guard as GuardOptions | undefined, sessions: o.sessions === undefined ? undefined : { store: o.sessions.store, ttlSeconds: o.sessions.ttlSeconds }, streamedUploads: streamedUploadsOf(o.streamedUploads), meterProvider: o.meterProvider, clock: o.clock }
 }

@@ -13,7 +13,7 @@ export interface BodyReader {
    * Reads the header line of a streamed upload (docs/PROTOCOL.md §12): the
    * bytes before the first `\n`, at most `maxBytes`, leaving every byte after
    * it unread in the stream for the body records. Throws
-   * `stream_record_too_large` past `maxBytes` or at the end without a `\n`.
+   * `payload_too_large` past `maxBytes`, `malformed_envelope` at the end without a `\n`.
    */
   readLine?(maxBytes: number): Promise<string>
 }

@@ -120,7 +120,7 @@ export async function streamedUpload(state: ClientState, call: SealedCall & { st
   if (outcome.ok) return outcome.response
   if (outcome.error.code === 'unsupported_media_type') {
     throw new SealwireError('stream_upload_unsupported', {
-      detail: 'The server refused the streamed upload (415): it predates sealed streams. Upgrade @sealwire/server, or send the body buffered (JSON text); the stream was not resent.',
+      detail: 'The server refused the streamed upload (415): it predates sealed streams, or does not take them. Upgrade @sealwire/server and turn on its streamedUploads option, or send the body buffered (JSON text); the stream was not resent.',
       cause: outcome.error,
     })
   }

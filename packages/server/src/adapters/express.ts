@@ -100,11 +100,11 @@ interface Upload {
  * after the final record verified). A body that turns out cut or altered
  * while nothing was answered yet is answered at once, sealed, with its code.
  */
-async function streamedUpload(exchange: SealwireExchange<unknown>, req: Request, res: Response): Promise<Upload | undefined> {
+async function streamedUpload(server: SealwireServer, exchange: SealwireExchange<unknown>, req: Request, res: Response): Promise<Upload | undefined> {
   const key = await exchange.bodyKey()
   if (key === undefined) return undefined
   const upload: Upload = {}
-  req.body = plaintextBody(req, key, (error) => {
+  req.body = plaintextBody(req, key, server.maxUploadBytes, (error) => {
     if (upload.streaming === true || upload.error !== undefined) return
     upload.error = error
     res.end() // through the capture: answered with the code, unless the handler answered first
@@ -126,7 +126,6 @@ function startStream(server: SealwireServer, exchange: SealwireExchange<unknown>
       for (const name of server.droppedResponseHeaders) res.removeHeader(name)
       writeOutgoing(res, outgoing)
     },
-    onError: (error) => console.error('Sealwire: a streamed answer was cut short:', error),
   })
 }
 
@@ -218,7 +217,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
       // The router dispatches on req.method: nothing behind us may change it (method-override).
       const method = lockMethod(req, exchange.claims.htm)
       // Sealed streams (docs/PROTOCOL.md §12): an upload's plaintext is req.body, a Node Readable.
-      const upload = await streamedUpload(exchange, req, res)
+      const upload = await streamedUpload(server, exchange, req, res)
       const capture = captureResponse(res, async (body) => {
         let sealed
         try {

@@ -215,7 +215,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       // The upload's plaintext is request.body, a Node Readable. Cut or altered: whatever the
       // handler then answers (its error, typically) is replaced by the refusal with the code,
       // unless it answered already (onSend seals it).
-      request.body = plaintextBody(state.records!, bodyKey, (error) => {
+      request.body = plaintextBody(state.records!, bodyKey, server.maxUploadBytes, (error) => {
         state.bodyError ??= error
       })
     }

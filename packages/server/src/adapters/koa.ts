@@ -154,11 +154,11 @@ async function streamBody(server: SealwireServer, ctx: AnyContext, exchange: Sea
 }
 
 /** A streamed upload's plaintext as `ctx.request.body`; the code its body failed with, once it did. */
-async function streamedUpload(exchange: SealwireExchange<unknown>, ctx: AnyContext): Promise<{ error?: SealwireError } | undefined> {
+async function streamedUpload(server: SealwireServer, exchange: SealwireExchange<unknown>, ctx: AnyContext): Promise<{ error?: SealwireError } | undefined> {
   const key = await exchange.bodyKey()
   if (key === undefined) return undefined
   const upload: { error?: SealwireError } = {}
-  ;(ctx.request as { body?: unknown }).body = plaintextBody(ctx.req, key, (error) => {
+  ;(ctx.request as { body?: unknown }).body = plaintextBody(ctx.req, key, server.maxUploadBytes, (error) => {
     upload.error ??= error
   })
   return upload
@@ -251,7 +251,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     const state: Opened = { server, exchange, answered: false }
     opened.set(ctx.req, state)
     // A streamed upload (§12): its plaintext is ctx.request.body, a Node Readable.
-    const upload = await streamedUpload(exchange, ctx)
+    const upload = await streamedUpload(server, exchange, ctx)
 
     try {
       await next()

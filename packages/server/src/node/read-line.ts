@@ -1,22 +1,19 @@
-import { Buffer } from 'node:buffer'
-import { SealwireError } from '@sealwire/core'
+import type { Buffer } from 'node:buffer'
+import { StreamHeaderLine, headerLineUnended } from '../stream-header-line.js'
 
 type NodeReadable = NodeJS.ReadableStream & { unshift(chunk: Uint8Array): void; readonly readableEnded?: boolean }
-
-const NEWLINE = 0x0a
 
 /**
  * Reads a Node stream up to its first `\n` (a streamed upload's header line,
  * docs/PROTOCOL.md §12) and puts every byte after it back in front of the
- * stream (`unshift`), paused, for the body records. Past `maxBytes` without a
- * `\n`, or at the end without one, it throws `stream_record_too_large` and
- * holds nothing more than `maxBytes` plus one chunk.
+ * stream (`unshift`), paused, for the body records. The line is gathered by
+ * `StreamHeaderLine` under `maxBytes` (its codes: `payload_too_large` past it,
+ * `malformed_envelope` at the end without a `\n`).
  */
 export function readNodeLine(stream: NodeReadable, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    if (stream.readableEnded === true) return reject(noLine())
-    const chunks: Buffer[] = []
-    let total = 0
+    if (stream.readableEnded === true) return reject(headerLineUnended())
+    const line = new StreamHeaderLine(maxBytes)
     const settle = (then: () => void): void => {
       stream.pause()
       stream.off('data', onData)
@@ -26,22 +23,19 @@ export function readNodeLine(stream: NodeReadable, maxBytes: number): Promise<st
       then()
     }
     const onData = (chunk: Buffer | string): void => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk
-      const at = bytes.indexOf(NEWLINE)
-      if (at === -1) {
-        total += bytes.byteLength
-        if (total > maxBytes) return settle(() => reject(noLine()))
-        chunks.push(bytes)
-        return
+      let rest: Uint8Array | undefined
+      try {
+        rest = line.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk)
+      } catch (err) {
+        return settle(() => reject(err))
       }
-      if (total + at > maxBytes) return settle(() => reject(noLine()))
-      chunks.push(bytes.subarray(0, at))
+      if (rest === undefined) return
       settle(() => {
-        if (at + 1 < bytes.byteLength) stream.unshift(bytes.subarray(at + 1))
-        resolve(Buffer.concat(chunks).toString('latin1'))
+        if (rest.byteLength > 0) stream.unshift(rest)
+        resolve(line.text())
       })
     }
-    const onEnd = (): void => settle(() => reject(noLine()))
+    const onEnd = (): void => settle(() => reject(headerLineUnended()))
     const onError = (err: Error): void => settle(() => reject(err))
     stream.on('data', onData)
     stream.on('end', onEnd)
@@ -50,5 +44,3 @@ export function readNodeLine(stream: NodeReadable, maxBytes: number): Promise<st
     stream.resume()
   })
 }
-
-const noLine = () => new SealwireError('stream_record_too_large', { detail: 'A streamed body starts with its envelope on one line of at most 64 KiB, ended by \\n' })

@@ -13,8 +13,6 @@ export interface StreamSinkHooks {
   failed(): boolean
   /** The one-shot answer to send instead, when the stream could not start (sealing refused it). */
   fallback(outgoing: OutgoingResponse): void
-  /** Told of an error that cut the stream (sealing failed): for the operator's log. */
-  onError(error: unknown): void
 }
 
 /**
@@ -41,10 +39,11 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
   let waiting = false
   const highWaterMark = res.writableHighWaterMark
   const out = (record: Uint8Array): Promise<unknown> | undefined => (raw.write(record) || res.destroyed ? undefined : once(res, 'drain').catch(() => undefined))
-  const cut = (error?: unknown): void => {
+  // Nothing is logged for a failure here (sealing failed), as for a one-shot answer whose sealing
+  // failed: the error may hold application data. `abort` emits the `rejected` event that says it.
+  const cut = (): void => {
     if (finished) return
     finished = true
-    if (error !== undefined) hooks.onError(error)
     sealed?.abort()
     raw.end()
   }
@@ -67,7 +66,7 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
       raw.writeHead(answer.status)
       return out(answer.line)
     },
-    (err: unknown) => cut(err),
+    () => cut(),
   )
   return {
     write(chunk, callback) {
@@ -82,7 +81,7 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
             waiting = false
             res.emit('drain')
           }
-        }, cut)
+        }, () => cut())
       if (pending < highWaterMark) return true
       waiting = true
       return false
@@ -99,7 +98,7 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
           finished = true
           raw.end(() => (callback as Callback | undefined)?.())
         })
-        .catch(cut)
+        .catch(() => cut())
     },
   }
 }
