@@ -264,6 +264,8 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
           for (const name of server.droppedResponseHeaders) reply.removeHeader(name)
           for (const name of answer.sealedHeaders ?? []) reply.removeHeader(name)
           reply.code(answer.status).headers(answer.headers)
+          // Records go out as they come: HTTP/1.1 frames them chunked, never by closing the connection.
+          if (request.raw.httpVersion === '1.1') reply.header('transfer-encoding', 'chunked')
           reply.raw.statusMessage = STATUS_CODES[answer.status] ?? ''
           // A failure of the handler's stream ends the answer without its final record, and is logged.
           return sealedReadable(answer, payload, (err) => request.log.error({ err }, 'Sealwire: a streamed answer was cut short'))

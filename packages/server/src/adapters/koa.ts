@@ -148,6 +148,9 @@ async function streamBody(server: SealwireServer, ctx: AnyContext, exchange: Sea
   for (const name of server.droppedResponseHeaders) ctx.remove(name)
   for (const name of answer.sealedHeaders ?? []) ctx.remove(name)
   ctx.set(answer.headers)
+  // Records go out as they come: HTTP/1.1 frames them chunked. Removing the handler's
+  // Transfer-Encoding above would otherwise leave Node to frame by closing the connection.
+  if (ctx.req.httpVersion === '1.1') ctx.set('transfer-encoding', 'chunked')
   // A failure of the handler's stream ends the answer without its final record, and is logged.
   ctx.body = sealedReadable(answer, body, (err) => ctx.app.emit('error', err, ctx))
   ctx.status = answer.status

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { SealedHead } from '../exchange.js'
@@ -116,5 +117,9 @@ export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): 
   if (outgoing.status === 413) res.setHeader('connection', 'close')
   res.statusCode = outgoing.status
   res.statusMessage = STATUS_CODES[outgoing.status] ?? ''
+  // Framed by its own length: the handler's Content-Length and Transfer-Encoding were
+  // removed above, and once both are removed Node frames the body by closing the
+  // connection, after announcing keep-alive — clients that hold the connection open hang.
+  res.setHeader('content-length', Buffer.byteLength(outgoing.body))
   res.end(outgoing.body)
 }

@@ -62,6 +62,9 @@ export function streamSink(res: ServerResponse, raw: RawResponse, start: Promise
       for (const name of hooks.dropped) res.removeHeader(name)
       for (const name of answer.sealedHeaders ?? []) res.removeHeader(name)
       for (const name in answer.headers) res.setHeader(name, answer.headers[name]!)
+      // Records go out as they come, so HTTP/1.1 frames them chunked: removing the handler's
+      // Transfer-Encoding above would otherwise leave Node to frame by closing the connection.
+      if (res.req.httpVersion === '1.1') res.setHeader('transfer-encoding', 'chunked')
       res.statusMessage = STATUS_CODES[answer.status] ?? ''
       raw.writeHead(answer.status)
       return out(answer.line)
