@@ -95,6 +95,8 @@ export async function getRaw(base: string, recipient: RecipientKey, target: stri
 
 export interface Upload {
   sealed: SealedRequest
+  /** The records' salt (`bsn`), when the upload was sealed by hand. */
+  salt?: Uint8Array
   /** The envelope line then the records, each its own Uint8Array (the last is the final record). */
   parts: Uint8Array[]
 }
@@ -127,7 +129,7 @@ export async function sealUploadAs(recipient: RecipientKey, method: string, targ
   parts.push(await writer.finish())
   // Chunked, said outright: Node frames a GET's body only when told to.
   const sealed = { headers: { 'content-type': 'application/sealwire-stream', 'transfer-encoding': 'chunked' }, reply: { jti, rk: new Uint8Array(rk) } } as unknown as SealedRequest
-  return { sealed, parts }
+  return { sealed, parts, salt: new Uint8Array(salt) }
 }
 
 /** Sends an upload's parts (as given: tampered or not), chunked; or `whole`, in one piece with its Content-Length (as browsers send it). */

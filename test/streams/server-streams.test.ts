@@ -6,7 +6,8 @@
  * reordered or duplicated, off unless the server turns them on, capped, refused on a route with a
  * schema and on a GET, their envelope line read strictly and refused plain.
  */
-import { createHash } from 'node:crypto'
+import { createCipheriv, createHash, hkdfSync } from 'node:crypto'
+import { request } from 'node:http'
 import { PRE_DECRYPTION_CODES, type SealwireErrorCode } from '@sealwire/core'
 import { createSealwireServer, type SealwireEvent } from '@sealwire/server'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -15,6 +16,25 @@ import type { RunningApp } from '../server/harness/spec.js'
 import { testKeys, type TestKeys } from '../server/helpers/sealing.js'
 import { expressApp, fastifyApp, fetchApp, koaApp, type StreamApp } from './apps.js'
 import { getRaw, getSealed, sealUpload, sealUploadAs, sendLargeUpload, sendUpload, type Upload } from './client.js'
+
+/** A streamed upload's envelope line, sealed by hand, and its raw record key (HKDF of §12.3) to seal records by hand too. */
+async function emptyRecordsUpload(recipient: TestKeys['recipients']['X25519'], target: string): Promise<{ sealed: Upload; key: Buffer }> {
+  const sealed = await sealUploadAs(recipient, 'POST', target, [])
+  const info = Buffer.from(`sealwire-stream-v1\u0000request\u0000${sealed.sealed.reply.jti}`)
+  return { sealed, key: Buffer.from(hkdfSync('sha256', sealed.sealed.reply.rk, sealed.salt!, info, 32)) }
+}
+
+/** One framed record (§12.4): u32 length, AES-256-GCM under the nonce counter ‖ final flag. */
+function record(key: Buffer, index: number, plaintext: Uint8Array, final: boolean): Uint8Array {
+  const nonce = Buffer.alloc(12)
+  nonce.writeUIntBE(index, 5, 6)
+  nonce[11] = final ? 1 : 0
+  const cipher = createCipheriv('aes-256-gcm', key, nonce)
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()])
+  const length = Buffer.alloc(4)
+  length.writeUInt32BE(body.length)
+  return Buffer.concat([length, body])
+}
 
 const adapters = [
   { name: 'express', makeApp: expressApp },
@@ -210,6 +230,32 @@ describe.each(adapters)('sealed streams: $name', ({ makeApp }) => {
       const over = await sendUpload(capped.url, '/upload', await sealUpload(keys.recipients.X25519, '/upload', [new Uint8Array(4000), new Uint8Array(97), new Uint8Array(100_000)]))
       expect(over).toMatchObject({ status: 413, kind: 'jose', code: 'payload_too_large' })
       expect(capped.probe.upload).toEqual(['ran', 'error:payload_too_large'])
+    })
+
+    it('an empty middle record is refused: a sender cannot hold a handler with records that carry nothing', async () => {
+      capped.probe.upload.length = 0
+      // Sealed by hand, as a sender that wants to would: the writer never makes an empty non-final record.
+      const { sealed, key } = await emptyRecordsUpload(keys.recipients.X25519, '/upload')
+      const empties = Array.from({ length: 5000 }, (_, i) => record(key, i, new Uint8Array(0), false))
+      const parts = [sealed.parts[0]!, ...empties, record(key, empties.length, new Uint8Array(0), true)]
+      const empty = await sendUpload(capped.url, '/upload', sealed, parts)
+      expect(empty).toMatchObject({ status: 400, kind: 'jose', code: 'stream_record_invalid' })
+      expect(capped.probe.upload).toEqual(['ran', 'error:stream_record_invalid'])
+    })
+
+    it('an upload answered before its records were read closes its connection: the unread rest never stalls the next request', async () => {
+      const upload = await sealUpload(keys.recipients.X25519, '/typed', [new Uint8Array(200_000)])
+      const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+        const url = new URL('/typed', capped.url)
+        const req = request(url, { method: 'POST', headers: { ...upload.sealed.headers, 'content-length': upload.parts.reduce((n, p) => n + p.byteLength, 0) } }, resolve)
+        req.on('error', reject)
+        for (const part of upload.parts) req.write(part)
+        req.end()
+      })
+      res.resume()
+      expect(res.statusCode).toBe(415)
+      // HTTP/1.1 hosts close; the fetch adapter's host reads the rest on its own.
+      if (!capped.name.startsWith('fetch')) expect(res.headers.connection ?? '').toMatch(/close/i)
     })
   })
 })

@@ -41,7 +41,8 @@ export class StreamHeaderLine {
 
   /** The line as text. A compact JWE is ASCII; any other byte decodes to U+FFFD and fails core's base64url check. */
   text(): string {
-    return new TextDecoder().decode(this.#bytes.subarray(0, this.#size))
+    // ignoreBOM: a byte-order mark is kept, so the line fails as sent; it is never silently dropped.
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.#bytes.subarray(0, this.#size))
   }
 }
 

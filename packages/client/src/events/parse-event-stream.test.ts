@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseEventStream, type SealedEvent } from './parse-event-stream.js'
 
-async function parse(text: string, step: number, cursor = { lastEventId: '' }): Promise<SealedEvent[]> {
+async function parse(text: string, step: number, cursor: { lastEventId: string; retry?: number } = { lastEventId: '' }): Promise<SealedEvent[]> {
   const bytes = new TextEncoder().encode(text)
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -18,6 +18,12 @@ async function parse(text: string, step: number, cursor = { lastEventId: '' }): 
 const STREAM = '\uFEFFdata: one\n\n: a comment\nevent: add\ndata:  two\ndata\r\nid: 7\r\n\r\nretry: 250\ndata:three\rid\r\rdata: lost at the end'
 
 describe('parseEventStream', () => {
+  it('takes a retry: in a block without data at once, as servers send it first (retry: 60000 then a blank line)', async () => {
+    const cursor: { lastEventId: string; retry?: number } = { lastEventId: '' }
+    expect(await parse('retry: 60000\n\n', 4, cursor)).toEqual([])
+    expect(cursor.retry).toBe(60000)
+  })
+
   it('dispatches per the HTML rules: BOM, CR/LF/CRLF, comments, one leading space, joined data, id, retry, unfinished event dropped', async () => {
     for (const step of [1, 2, 3, 7, STREAM.length]) {
       const cursor = { lastEventId: 'start' }

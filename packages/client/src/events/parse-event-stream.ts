@@ -22,7 +22,7 @@ const DIGITS = /^[0-9]+$/
  * the last event ID, set at each blank line (even of a block without data),
  * as a reconnection's `Last-Event-ID` must be.
  */
-export async function* parseEventStream(body: ReadableStream<Uint8Array>, cursor: { lastEventId: string }): AsyncGenerator<SealedEvent> {
+export async function* parseEventStream(body: ReadableStream<Uint8Array>, cursor: { lastEventId: string; retry?: number }): AsyncGenerator<SealedEvent> {
   const decoder = new TextDecoder()
   const reader = body.getReader()
   let pending = ''
@@ -69,7 +69,8 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>, cursor
         if (field === 'data') data += `${fieldValue}\n`
         else if (field === 'event') type = fieldValue
         else if (field === 'id' && !fieldValue.includes('\u0000')) id = fieldValue
-        else if (field === 'retry' && DIGITS.test(fieldValue)) retry = Number(fieldValue)
+        // The reconnection time applies once parsed (HTML §9.2.6), in a block without data too.
+        else if (field === 'retry' && DIGITS.test(fieldValue)) cursor.retry = retry = Number(fieldValue)
       }
       pending = text.slice(start)
     }

@@ -101,7 +101,7 @@ export async function* sealedEvents(parts: EventsParts, input: RequestInfo | URL
   const reconnecting = reconnect ?? method === 'GET'
   const signal = request.signal
   let delay = retryMs
-  const cursor = { lastEventId }
+  const cursor: { lastEventId: string; retry?: number } = { lastEventId }
   let failures = 0
   for (;;) {
     const headers = new Headers(request.headers)
@@ -119,12 +119,10 @@ export async function* sealedEvents(parts: EventsParts, input: RequestInfo | URL
           detail: `events: the answer is ${type === '' ? 'without a media type' : type}, not text/event-stream: read it with client.fetch, or have the route answer text/event-stream`,
         })
       }
-      for await (const event of parseEventStream(res.body, cursor)) {
-        if (event.retry !== undefined) delay = event.retry
-        yield event
-      }
+      for await (const event of parseEventStream(res.body, cursor)) yield event
       return
     } catch (error) {
+      if (cursor.retry !== undefined) delay = cursor.retry
       // Progress (an event with a new id) or a long-lived connection ends the run of failures; a
       // server that cuts every connection after replaying the same event does not.
       if (cursor.lastEventId !== resumedFrom || Date.now() - connectedAt >= STABLE_MS) failures = 0

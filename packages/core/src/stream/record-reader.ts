@@ -134,8 +134,15 @@ export function createRecordReader(key: StreamKey): RecordReader {
       // Not a middle record here: the final one, or nothing that belongs at this position.
       return openFinal(sealed, at)
     }
-    return plaintext instanceof Uint8Array ? plaintext : plaintext.catch(() => openFinal(sealed, at))
+    return plaintext instanceof Uint8Array ? middle(plaintext) : plaintext.then(middle, () => openFinal(sealed, at))
   }
+
+  /**
+   * A middle record carries at least one byte (§12.4): writers never send an
+   * empty one, and a run of them would cost the reader a read and an open each
+   * while counting nothing against a cap.
+   */
+  const middle = (plaintext: Uint8Array): Uint8Array => (plaintext.length === 0 ? fail(streamError.invalid()) : plaintext)
 
   /**
    * Feeds `bytes` from `at` to the record being opened in pieces, as a middle
@@ -172,6 +179,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
       if (opened instanceof Uint8Array && opened.length > 0) emit(opened)
       return at
     }
+    if (record.plaintext.every((plaintext) => plaintext.length === 0)) middle(new Uint8Array(0))
     for (const plaintext of record.plaintext) if (plaintext.length > 0) emit(plaintext)
     return at
   }

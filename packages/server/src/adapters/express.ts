@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse, type RawResponse, type StreamSwitch } from '../node/capture-response.js'
-import { incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
+import { closeAfterStreamedUpload, incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { secondEngineWarning } from '../node/second-engine.js'
@@ -195,6 +195,7 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
 
       if (bodyConsumed(req)) return next(new Error(CONSUMED))
 
+      closeAfterStreamedUpload(req, res)
       const outcome = await server.open(incomingFromNode(req, target), route)
       if (!outcome.ok) return writeOutgoing(res, outcome.response)
       const { exchange } = outcome

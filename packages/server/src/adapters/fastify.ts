@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead } from '../node/incoming.js'
+import { closeAfterStreamedUpload, incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead } from '../node/incoming.js'
 import { parse as parseQuery } from 'node:querystring'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { responseBytes } from '../node/response-body.js'
@@ -157,6 +157,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     const target = request.raw.url ?? request.url
     if (server.isJwksRequest(request.method, target)) return next()
     const incoming = incomingFromNode(request.raw, target, undefined, request.routeOptions.url)
+    closeAfterStreamedUpload(request.raw, reply.raw)
     const pre = server.precheck(incoming)
     if (!pre.ok) {
       send(reply, undefined, pre.response)

@@ -4,7 +4,7 @@ import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } f
 import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
+import { closeAfterStreamedUpload, incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { sealedReadable } from '../node/sealed-readable.js'
@@ -239,6 +239,7 @@ export function sealwireKoa<S extends StandardSchemaV1 = StandardSchemaV1<unknow
     const request = ctx.request as { body?: unknown; rawBody?: unknown }
     if (ctx.req.readableEnded || request.body !== undefined || request.rawBody !== undefined) throw new Error(CONSUMED)
 
+    closeAfterStreamedUpload(ctx.req, ctx.res)
     const outcome = await server.open(incomingFromNode(ctx.req, target), route)
     if (!outcome.ok) return respond(server, ctx, outcome.response)
     const { exchange } = outcome

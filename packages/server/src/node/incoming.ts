@@ -103,6 +103,18 @@ function responseFields(res: ServerResponse): Array<[string, string]> {
 }
 
 /**
+ * An answer to a streamed upload (docs/PROTOCOL.md §12) may go out before its
+ * records were read — a refusal, a handler that answers without reading. Node
+ * keeps such an unread body on a kept-alive connection, stalled until its
+ * timeout, with the next request behind it: the connection closes after the
+ * answer instead. HTTP/1.1 only (HTTP/2 streams end on their own).
+ */
+export function closeAfterStreamedUpload(req: IncomingMessage, res: ServerResponse): void {
+  if (req.httpVersionMajor === 1 && STREAMED_BODY.test(req.headers['content-type'] ?? '')) res.setHeader('connection', 'close')
+}
+const STREAMED_BODY = /^\s*application\/sealwire-stream\s*(;|$)/i
+
+/**
  * Writes an engine response with Node's own `writeHead`/`end`. The reason
  * phrase is the standard one for the status: a handler's own
  * (`res.statusMessage = …`, `writeHead(409, '…')`) would travel in clear
@@ -120,6 +132,7 @@ export function writeOutgoing(res: ServerResponse, outgoing: OutgoingResponse): 
   // Framed by its own length: the handler's Content-Length and Transfer-Encoding were
   // removed above, and once both are removed Node frames the body by closing the
   // connection, after announcing keep-alive — clients that hold the connection open hang.
-  res.setHeader('content-length', Buffer.byteLength(outgoing.body))
+  // A 204 or 304 has no body and carries no length (RFC 9110 §8.6).
+  if (outgoing.status !== 204 && outgoing.status !== 304) res.setHeader('content-length', Buffer.byteLength(outgoing.body))
   res.end(outgoing.body)
 }
