@@ -87,6 +87,13 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
       out.set(head, offset)
       out.set(cipher.getAuthTag(), offset + head.length)
     },
+    sealInParts(nonce, plaintext) {
+      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      const head = cipher.update(plaintext)
+      cipher.final()
+      const tag = cipher.getAuthTag()
+      return [new Uint8Array(head.buffer, head.byteOffset, head.byteLength), new Uint8Array(tag.buffer, tag.byteOffset, tag.byteLength)]
+    },
     open(nonce, sealed) {
       const end = sealed.length - TAG_BYTES
       const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
