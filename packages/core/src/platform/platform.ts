@@ -54,6 +54,13 @@ export interface Platform {
 export interface RecordCipher {
   /** Writes ciphertext ‖ tag of `plaintext` into `out` from `offset` (room for `plaintext.length + 16` bytes). */
   seal(nonce: Uint8Array, plaintext: Uint8Array, out: Uint8Array, offset: number): void | Promise<void>
+  /**
+   * Where the platform seals synchronously (node:crypto): the ciphertext and
+   * the tag of `plaintext` as the platform returned them, so a web stream
+   * hands them on as they are instead of copying 64 KiB a record into a framed
+   * buffer. Absent on WebCrypto, which returns ciphertext ‖ tag in one buffer.
+   */
+  sealInParts?(nonce: Uint8Array, plaintext: Uint8Array): readonly [ciphertext: Uint8Array, tag: Uint8Array]
   /** The plaintext of ciphertext ‖ tag; throws (or rejects) when the tag does not verify, releasing nothing. */
   open(nonce: Uint8Array, sealed: Uint8Array): Uint8Array | Promise<Uint8Array>
   /**

@@ -1,5 +1,5 @@
 import { createRecordReader, streamError } from './record-reader.js'
-import { createFramer } from './record-writer.js'
+import { createFramer, createPartsFramer } from './record-writer.js'
 import type { StreamKey } from './stream-key.js'
 
 /**
@@ -76,22 +76,28 @@ export function openRecordBody(records: ReadableStream<Uint8Array>, key: StreamK
  * Plaintext → records: each chunk written is sealed and flushed at once as its
  * own record(s), never held for more; closing the writable side writes the
  * final (empty) record. Aborting it writes none, so the reader sees a cut
- * stream (`stream_truncated`), never a clean end.
+ * stream (`stream_truncated`), never a clean end. On node:crypto a record
+ * comes out as several chunks (its length, ciphertext and tag, as the cipher
+ * returned them: no copy, no promise); elsewhere as one. The bytes are the same.
  *
  * @example
  * const body = events.pipeThrough(sealRecordStream(key))
  */
 export function sealRecordStream(key: StreamKey): TransformStream<Uint8Array, Uint8Array> {
+  const parts = createPartsFramer(key)
+  if (parts !== undefined) {
+    return new TransformStream({
+      transform: (chunk, controller) => parts(chunk, false, (part) => controller.enqueue(part)),
+      flush: (controller) => parts(new Uint8Array(0), true, (part) => controller.enqueue(part)),
+    })
+  }
   const frame = createFramer(key)
-  const enqueue = (controller: TransformStreamDefaultController<Uint8Array>, records: Uint8Array | Promise<Uint8Array>): void | Promise<void> => {
-    if (records instanceof Uint8Array) {
-      if (records.length > 0) controller.enqueue(records)
-      return
-    }
-    return records.then((sealed) => enqueue(controller, sealed))
+  const enqueue = async (controller: TransformStreamDefaultController<Uint8Array>, records: Uint8Array | Promise<Uint8Array>): Promise<void> => {
+    const sealed = await records
+    if (sealed.length > 0) controller.enqueue(sealed)
   }
   return new TransformStream({
-    // Synchronous on node:crypto (no promise per chunk), a promise on WebCrypto.
+    // WebCrypto seals asynchronously: a promise per chunk.
     transform: (chunk, controller) => enqueue(controller, frame(chunk, false)),
     flush: (controller) => enqueue(controller, frame(new Uint8Array(0), true)),
   })

@@ -31,28 +31,48 @@ export function createRecordWriter(key: StreamKey): RecordWriter {
   }
 }
 
+/** Where a call's records start and how many there are; undefined for an empty middle chunk (no record). */
+interface Span {
+  readonly first: number
+  readonly count: number
+}
+
 /**
- * The writer's engine: the framed records of `bytes` (nothing for an empty
- * middle chunk), at once where the platform seals synchronously
- * (node:crypto), as a promise where it does not (WebCrypto). `sealRecordStream`
- * uses it directly, so a streamed download costs no promise per record.
- * Caller misuse (a finished stream, a chunk that is not bytes) throws.
+ * The record numbering both framers share: indices taken in call order, one
+ * record per 64 KiB (an empty final chunk is one record). Caller misuse (a
+ * finished stream, a chunk that is not bytes) throws.
  */
-export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean) => Uint8Array | Promise<Uint8Array> {
-  const cipher = cipherOf(key)
+function recordCounter(): (bytes: Uint8Array, final: boolean) => Span | undefined {
   let index = 0
   let done = false
-
   return (bytes, final) => {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('a stream chunk must be a Uint8Array')
     if (done) throw new TypeError('the stream is finished: its final record was written')
-    if (bytes.length === 0 && !final) return EMPTY
+    if (bytes.length === 0 && !final) return undefined
     if (final) done = true
     const count = Math.max(1, Math.ceil(bytes.length / MAX_RECORD_PLAINTEXT))
     // 2^53 records of 64 KiB is 2^69 bytes: unreachable, but a counter must never wrap.
     if (index + count > Number.MAX_SAFE_INTEGER) throw new RangeError('a stream holds at most 2^53 records')
     const first = index
     index += count
+    return { first, count }
+  }
+}
+
+/**
+ * The writer's engine: the framed records of `bytes` (nothing for an empty
+ * middle chunk), at once where the platform seals synchronously
+ * (node:crypto), as a promise where it does not (WebCrypto).
+ * Caller misuse (a finished stream, a chunk that is not bytes) throws.
+ */
+export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean) => Uint8Array | Promise<Uint8Array> {
+  const cipher = cipherOf(key)
+  const next = recordCounter()
+
+  return (bytes, final) => {
+    const span = next(bytes, final)
+    if (span === undefined) return EMPTY
+    const { first, count } = span
     const out = cipher.alloc(bytes.length + count * OVERHEAD)
     const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
     let pending: Array<void | Promise<void>> | undefined
@@ -65,5 +85,36 @@ export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean
       from += part.length
     }
     return pending === undefined ? out : Promise.all(pending).then(() => out)
+  }
+}
+
+/**
+ * The framer `sealRecordStream` uses where the platform seals synchronously
+ * in parts (node:crypto; undefined elsewhere): each record of `bytes` handed
+ * to `emit` as three chunks — its 4-byte length, the ciphertext buffer the
+ * cipher returned, its tag — so no record is copied into a framed buffer of
+ * its own (a 64 KiB allocation and copy a record), and no promise is made.
+ * The bytes on the wire are the same; only how they are cut into chunks
+ * differs, which carries no meaning (docs/PROTOCOL.md §12.4).
+ */
+export function createPartsFramer(key: StreamKey): ((bytes: Uint8Array, final: boolean, emit: (chunk: Uint8Array) => void) => void) | undefined {
+  const cipher = cipherOf(key)
+  const sealInParts = cipher.sealInParts
+  if (sealInParts === undefined) return undefined
+  const next = recordCounter()
+
+  return (bytes, final, emit) => {
+    const span = next(bytes, final)
+    if (span === undefined) return
+    const { first, count } = span
+    for (let i = 0, from = 0; i < count; i += 1) {
+      const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
+      const [ciphertext, tag] = sealInParts.call(cipher, recordNonce(first + i, final && i === count - 1), part)
+      const length = part.length + RECORD_TAG_BYTES
+      emit(new Uint8Array([length >>> 24, length >>> 16, length >>> 8, length]))
+      if (ciphertext.length > 0) emit(ciphertext)
+      emit(tag)
+      from += part.length
+    }
   }
 }

@@ -19,7 +19,7 @@ import { sealResponse } from '../protocol/seal-response.js'
 import { decodeProtectedHeader } from '../protocol/compact.js'
 import { MemoryReplayStore } from '../replay/memory-replay-store.js'
 import { createRecordReader } from './record-reader.js'
-import { openRecordStream, sealRecordStream } from './record-streams.js'
+import { openRecordBody, openRecordStream, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
@@ -299,17 +299,47 @@ describe('web streams', () => {
   }
   const streamOf = (chunks: Uint8Array[]) => new ReadableStream<Uint8Array>({ start: (c) => (chunks.forEach((x) => c.enqueue(x)), c.close()) })
 
+  /** The records in `chunks` (however they are cut), each whole: split by their length prefixes. */
+  const recordsIn = (chunks: Uint8Array[]): Uint8Array[] => {
+    const bytes = concat(...chunks)
+    const out: Uint8Array[] = []
+    for (let at = 0; at < bytes.length; ) {
+      const end = at + 4 + new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0)
+      out.push(bytes.subarray(at, end))
+      at = end
+    }
+    return out
+  }
+
   it('sealRecordStream flushes each written chunk as its own record; openRecordStream gives them back one by one', async () => {
     const key = await responseKey()
     const sealed = await collect(streamOf([text('event one'), text('event two')]).pipeThrough(sealRecordStream(key)))
-    expect(sealed.map((c) => c.length)).toEqual([4 + 9 + 16, 4 + 9 + 16, 20])
+    expect(recordsIn(sealed).map((c) => c.length)).toEqual([4 + 9 + 16, 4 + 9 + 16, 20])
     const opened = await collect(streamOf(sealed).pipeThrough(openRecordStream(key)))
     expect(opened.map((c) => new TextDecoder().decode(c))).toEqual(['event one', 'event two'])
   })
 
+  it('sealRecordStream on node:crypto hands on the length, the ciphertext and the tag of each record as they are: no framed copy', async () => {
+    const key = await responseKey()
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 10)
+    const writes: Uint8Array[] = []
+    const sealing = sealRecordStream(key)
+    const writer = sealing.writable.getWriter()
+    const reading = collect(sealing.readable)
+    await writer.write(text('event one'))
+    await writer.write(big)
+    await writer.close()
+    writes.push(...(await reading))
+    expect(writes.map((c) => c.length)).toEqual([4, 9, 16, 4, MAX_RECORD_PLAINTEXT, 16, 4, 10, 16, 4, 16])
+    // The bytes are the records of §12.4, opened whole by the reader and by openRecordBody.
+    expect(recordsIn(writes).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 20])
+    const whole = await collect(openRecordBody(streamOf(writes), key))
+    expect(Buffer.concat(whole).equals(Buffer.concat([text('event one'), big]))).toBe(true)
+  })
+
   it('openRecordStream errors with the verdict: a cut stream is never a clean end', async () => {
     const key = await responseKey()
-    const sealed = await collect(streamOf([text('a'), text('b')]).pipeThrough(sealRecordStream(key)))
+    const sealed = recordsIn(await collect(streamOf([text('a'), text('b')]).pipeThrough(sealRecordStream(key))))
     await expect(collect(streamOf(sealed.slice(0, 2)).pipeThrough(openRecordStream(key)))).rejects.toMatchObject({ code: 'stream_truncated' })
     await expect(collect(streamOf([sealed[1]!, sealed[0]!, sealed[2]!]).pipeThrough(openRecordStream(key)))).rejects.toMatchObject({ code: 'stream_record_invalid' })
   })
