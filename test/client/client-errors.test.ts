@@ -129,7 +129,7 @@ describe('refusals name the setting behind them', () => {
 
 describe('maxResponseBytes is envelope bytes: the error gives both units', () => {
   it('with a Content-Length: the size of the sealed answer, its plaintext equivalent, the limit', async () => {
-    // The adapter streams its answer; a buffering proxy in front (as a CDN) declares the length.
+    // A proxy in front (as a CDN) declares the length.
     const proxy = await startProxy(origin)
     onTestFinished(() => proxy.close())
     proxy.tamper = (real) => ({ ...real, headers: { ...real.headers, 'content-length': String(real.body.length) } })
@@ -144,8 +144,14 @@ describe('maxResponseBytes is envelope bytes: the error gives both units', () =>
     expect(err.message).toMatch(/raise maxResponseBytes/)
   })
 
-  it('without one (the adapter streams it, chunked): over the limit, in both units', async () => {
-    const api = createClient({ baseUrl: origin, keys: [publicKey], maxResponseBytes: 20_000 })
+  it('without one (a hop re-frames it chunked): over the limit, in both units', async () => {
+    const proxy = await startProxy(origin)
+    onTestFinished(() => proxy.close())
+    proxy.tamper = (real) => {
+      const { 'content-length': _length, ...headers } = real.headers as Record<string, string>
+      return { ...real, headers: { ...headers, 'transfer-encoding': 'chunked' } }
+    }
+    const api = createClient({ baseUrl: proxy.url, keys: [publicKey], maxResponseBytes: 20_000 })
     const err = await caught(api.get('/api/large'))
     expect(err.code).toBe('response_decryption_failed')
     expect(err.message).toMatch(/The sealed answer is over maxResponseBytes = 20000 \(≈ 14\.\d KiB of plaintext\)/)
