@@ -22,3 +22,16 @@ export function recordNonce(index: number, final: boolean): Uint8Array {
   nonce[11] = final ? 1 : 0
   return nonce
 }
+
+/** A record's 4-byte big-endian length (§12.4) at `at`: byte by byte, no DataView per record. */
+export function readRecordLength(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0
+}
+
+/** Writes `length` as a record's 4-byte big-endian length prefix into `out` at `at`. */
+export function writeRecordLength(out: Uint8Array, at: number, length: number): void {
+  out[at] = length >>> 24
+  out[at + 1] = length >>> 16
+  out[at + 2] = length >>> 8
+  out[at + 3] = length
+}

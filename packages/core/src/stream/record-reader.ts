@@ -1,7 +1,7 @@
 import { SealwireError } from '../errors.js'
 import { MAX_RECORD_PLAINTEXT } from '../constants.js'
 import type { RecordOpening } from '../platform/platform.js'
-import { recordNonce } from './record-nonce.js'
+import { readRecordLength, recordNonce } from './record-nonce.js'
 import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, type StreamKey } from './stream-key.js'
 
 /** Opens a stream's records as its bytes arrive (docs/PROTOCOL.md §12). */
@@ -201,7 +201,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
       if (record === undefined && pieces === undefined) {
         let length: number
         if (prefixFilled === 0 && bytes.length - at >= RECORD_LENGTH_BYTES) {
-          length = checkLength(new DataView(bytes.buffer, bytes.byteOffset + at, RECORD_LENGTH_BYTES).getUint32(0))
+          length = checkLength(readRecordLength(bytes, at))
           at += RECORD_LENGTH_BYTES
         } else {
           const take = Math.min(RECORD_LENGTH_BYTES - prefixFilled, bytes.length - at)
@@ -210,7 +210,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
           at += take
           if (prefixFilled < RECORD_LENGTH_BYTES) break
           prefixFilled = 0
-          length = checkLength(new DataView(prefix.buffer).getUint32(0))
+          length = checkLength(readRecordLength(prefix, 0))
         }
         if (bytes.length - at >= length) {
           // The whole record is in this chunk: opened in place, no copy.

@@ -1,5 +1,5 @@
 import { MAX_RECORD_PLAINTEXT } from '../constants.js'
-import { recordNonce } from './record-nonce.js'
+import { recordNonce, writeRecordLength } from './record-nonce.js'
 import { RECORD_LENGTH_BYTES, RECORD_TAG_BYTES, cipherOf, type StreamKey } from './stream-key.js'
 
 /** Seals plaintext into framed records of a stream, in order (docs/PROTOCOL.md §12). */
@@ -74,11 +74,10 @@ export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean
     if (span === undefined) return EMPTY
     const { first, count } = span
     const out = cipher.alloc(bytes.length + count * OVERHEAD)
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength)
     let pending: Array<void | Promise<void>> | undefined
     for (let i = 0, at = 0, from = 0; i < count; i += 1) {
       const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
-      view.setUint32(at, part.length + RECORD_TAG_BYTES)
+      writeRecordLength(out, at, part.length + RECORD_TAG_BYTES)
       const sealing = cipher.seal(recordNonce(first + i, final && i === count - 1), part, out, at + RECORD_LENGTH_BYTES)
       if (sealing !== undefined) (pending ??= []).push(sealing)
       at += OVERHEAD + part.length
@@ -110,8 +109,9 @@ export function createPartsFramer(key: StreamKey): ((bytes: Uint8Array, final: b
     for (let i = 0, from = 0; i < count; i += 1) {
       const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
       const [ciphertext, tag] = sealInParts.call(cipher, recordNonce(first + i, final && i === count - 1), part)
-      const length = part.length + RECORD_TAG_BYTES
-      emit(new Uint8Array([length >>> 24, length >>> 16, length >>> 8, length]))
+      const prefix = new Uint8Array(RECORD_LENGTH_BYTES)
+      writeRecordLength(prefix, 0, part.length + RECORD_TAG_BYTES)
+      emit(prefix)
       if (ciphertext.length > 0) emit(ciphertext)
       emit(tag)
       from += part.length

@@ -2,6 +2,8 @@ import { Buffer } from 'node:buffer'
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { TLSSocket } from 'node:tls'
 import type { SealedHead } from '../exchange.js'
+import { STREAM_MEDIA_TYPE } from '@sealwire/core'
+import { mediaTypeEssence } from '../envelope.js'
 import { rewriteHandlerHeaders } from '../handler-request-headers.js'
 import type { BodySource, IncomingRequest, OutgoingResponse } from '../types.js'
 import { readNodeLine } from './read-line.js'
@@ -110,9 +112,8 @@ function responseFields(res: ServerResponse): Array<[string, string]> {
  * answer instead. HTTP/1.1 only (HTTP/2 streams end on their own).
  */
 export function closeAfterStreamedUpload(req: IncomingMessage, res: ServerResponse): void {
-  if (req.httpVersionMajor === 1 && STREAMED_BODY.test(req.headers['content-type'] ?? '')) res.setHeader('connection', 'close')
+  if (req.httpVersionMajor === 1 && mediaTypeEssence(req.headers['content-type']) === STREAM_MEDIA_TYPE) res.setHeader('connection', 'close')
 }
-const STREAMED_BODY = /^\s*application\/sealwire-stream\s*(;|$)/i
 
 /**
  * Writes an engine response with Node's own `writeHead`/`end`. The reason
