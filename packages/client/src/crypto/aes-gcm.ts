@@ -1,6 +1,7 @@
 /**
- * A256GCM (RFC 7518 §5.3) through WebCrypto. The pure-JS backend takes only
- * key agreement from noble: noble has no AES, and `@noble/ciphers` is not a
+ * A256GCM (RFC 7518 §5.3) through WebCrypto, for the pure-JS backend's
+ * ECDH-ES messages (its `dir` ones go to the default backend). That backend
+ * takes only key agreement from noble: noble has no AES, and `@noble/ciphers` is not a
  * dependency we allow. AES-GCM is in every WebCrypto we know of, including
  * those that lack X25519 or P-256 ECDH, so the fallback still needs
  * `crypto.subtle` — it only fills in the curves.

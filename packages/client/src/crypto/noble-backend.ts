@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import * as base64url from 'jose/base64url'
-import { isSealedHeadCrit, type CryptoBackend, type Curve, type EphemeralPublicJwk } from '@sealwire/core'
+import { defaultBackend, isSealedHeadCrit, type CryptoBackend, type Curve, type EphemeralPublicJwk } from '@sealwire/core'
 import { gcmDecrypt, gcmEncrypt } from './aes-gcm.js'
 import { ascii, encodeHeader, parseCompact, serializeCompact } from './compact-jwe.js'
 import { concatKdf, ecdhEsOtherInfo } from './concat-kdf.js'
@@ -82,6 +82,8 @@ async function importPrivate(jwk: JWK): Promise<NoblePrivateKey> {
  * Wire protocol v1 in pure JS: ECDH-ES on P-256 and X25519 from
  * `@noble/curves`, the Concat KDF of RFC 7518 §4.6.2 with `@noble/hashes`
  * SHA-256, and A256GCM from WebCrypto (noble has no AES; see `aes-gcm.ts`).
+ * What involves no curve (a `dir` JWE under a secret: every response, and a
+ * request within a session) is the runtime's default backend's.
  * Produces and accepts the same JWE compact bytes as the jose backend, so
  * either side can use either backend.
  *
@@ -143,18 +145,13 @@ export const nobleBackend: CryptoBackend<NoblePublicKey, NoblePrivateKey> = {
     }
   },
 
-  async sealWithSecret(plaintext, header, secret) {
-    assertSealHeader(header, 'dir')
-    const encodedHeader = encodeHeader(JSON.parse(JSON.stringify(header)))
-    const { iv, ciphertext, tag } = await gcmEncrypt(secret, plaintext, ascii(encodedHeader))
-    return serializeCompact(encodedHeader, iv, ciphertext, tag)
-  },
+  // A secret-keyed JWE (`dir`: a response under `rk`, a request within a session) involves no curve, the one
+  // thing this backend fills in, so it is the runtime's default backend's: node:crypto where there is one,
+  // jose over WebCrypto elsewhere. The same bytes and verdicts, without a WebCrypto key import and cipher job
+  // per message, which on Node cost more than the whole of a request within a session.
+  sealWithSecret: (plaintext, header, secret) => defaultBackend.sealWithSecret(plaintext, header, secret),
 
-  async openWithSecret(compact, secret) {
-    const jwe = parseCompact(compact)
-    assertOpenHeader(jwe.header, 'dir', jwe.encryptedKey)
-    return gcmDecrypt(secret, jwe.iv, jwe.ciphertext, jwe.tag, ascii(jwe.encodedHeader))
-  },
+  openWithSecret: (compact, secret, header) => defaultBackend.openWithSecret(compact, secret, header),
 
   // Sessions (docs/PROTOCOL.md §11): the client's ephemeral key, kept until the server's answers.
   async generateEphemeral(crv) {
