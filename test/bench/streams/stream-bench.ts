@@ -4,9 +4,11 @@
  * cipher per 64 KiB chunk, as any record format needs one nonce per chunk),
  * sealing and opening each chunk. Two paths, each as the packages use it:
  *
- * - download: web streams, plaintext → `sealRecordStream` → `openRecordBody`
- *   (a server's writer and the client's `Response.body`, which pulls the
- *   records itself rather than piping them through `openRecordStream`);
+ * - download: web streams, plaintext → `sealRecordBody` → `openRecordBody`
+ *   (each one ReadableStream that pulls from the one before, no pipe: the
+ *   sealing side as a web-stream body is sealed, the client's
+ *   `Response.body`, which pulls the records itself rather than piping them
+ *   through `openRecordStream`);
  * - upload: the calls, `RecordWriter.seal` → `RecordReader.push` in the bytes'
  *   own 64 KiB pieces (the client's upload and a Node server's reader).
  *
@@ -18,7 +20,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { deriveStreamKey, type StreamDirection } from '@sealwire/core'
-import { createRecordReader, createRecordWriter, openRecordBody, sealRecordStream } from '@sealwire/core/stream'
+import { createRecordReader, createRecordWriter, openRecordBody, sealRecordBody } from '@sealwire/core/stream'
 
 const CHUNK = 64 * 1024
 const MiB = 1024 * 1024
@@ -84,7 +86,7 @@ async function download(chunk: Uint8Array, count: number): Promise<number> {
   let left = count
   const source = new ReadableStream<Uint8Array>({ pull: (c) => (left-- > 0 ? c.enqueue(chunk) : c.close()) }, { highWaterMark: 0 })
   let total = 0
-  const reader = openRecordBody(source.pipeThrough(sealRecordStream(key)), key).getReader()
+  const reader = openRecordBody(sealRecordBody(source, key), key).getReader()
   for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length
   return total
 }

@@ -118,3 +118,19 @@ export function createPartsFramer(key: StreamKey): ((bytes: Uint8Array, final: b
     }
   }
 }
+
+/**
+ * The sealing step the web-stream forms share: the records of `bytes` to
+ * `emit`, in parts and at once where the platform seals in parts
+ * (node:crypto: no framed copy, no promise), as one framed chunk after a
+ * promise elsewhere (WebCrypto). Nothing is emitted for an empty middle chunk.
+ */
+export function createRecordSealer(key: StreamKey): (bytes: Uint8Array, final: boolean, emit: (chunk: Uint8Array) => void) => void | Promise<void> {
+  const parts = createPartsFramer(key)
+  if (parts !== undefined) return parts
+  const frame = createFramer(key)
+  return async (bytes, final, emit) => {
+    const sealed = await frame(bytes, final)
+    if (sealed.length > 0) emit(sealed)
+  }
+}

@@ -19,7 +19,7 @@ import { sealResponse } from '../protocol/seal-response.js'
 import { decodeProtectedHeader } from '../protocol/compact.js'
 import { MemoryReplayStore } from '../replay/memory-replay-store.js'
 import { createRecordReader } from './record-reader.js'
-import { openRecordBody, openRecordStream, sealRecordStream } from './record-streams.js'
+import { openRecordBody, openRecordStream, sealRecordBody, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
@@ -335,6 +335,52 @@ describe('web streams', () => {
     expect(recordsIn(writes).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 20])
     const whole = await collect(openRecordBody(streamOf(writes), key))
     expect(Buffer.concat(whole).equals(Buffer.concat([text('event one'), big]))).toBe(true)
+  })
+
+  it('sealRecordBody: the same records as sealRecordStream, pulled one chunk at a time; an empty chunk makes no record', async () => {
+    const key = await responseKey()
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 10)
+    const chunks = [text('event one'), new Uint8Array(0), big, text('event two')]
+    const piped = concat(...(await collect(streamOf(chunks).pipeThrough(sealRecordStream(key)))))
+    const pulled = await collect(sealRecordBody(streamOf(chunks), key))
+    // Records carry no key-independent randomness: the same key and chunks give the same bytes.
+    expect(hex(concat(...pulled))).toBe(hex(piped))
+    expect(recordsIn(pulled).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 29, 20])
+    const opened = await collect(openRecordBody(streamOf(pulled), key))
+    expect(Buffer.concat(opened).equals(Buffer.concat([text('event one'), big, text('event two')]))).toBe(true)
+  })
+
+  it('sealRecordBody reads its source only when asked, and a failing source leaves a cut stream, never a clean end', async () => {
+    const key = await responseKey()
+    let pulls = 0
+    let cancelled: unknown
+    const source = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulls += 1
+          if (pulls <= 2) c.enqueue(text(`chunk ${pulls}`))
+          else c.error(new Error('source failed'))
+        },
+        cancel: (reason) => void (cancelled = reason),
+      },
+      { highWaterMark: 0 },
+    )
+    const body = sealRecordBody(source, key)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(pulls).toBe(0)
+    const parts: Uint8Array[] = []
+    const reader = body.getReader()
+    await expect(
+      (async () => {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value)
+      })(),
+    ).rejects.toThrow('source failed')
+    expect(recordsIn(parts)).toHaveLength(2)
+    await expect(collect(openRecordBody(streamOf(parts), key))).rejects.toMatchObject({ code: 'stream_truncated' })
+    // Cancelling the records cancels the source.
+    const second = sealRecordBody(new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) }), key)
+    await second.cancel('gone')
+    expect(cancelled).toBe('gone')
   })
 
   it('openRecordStream errors with the verdict: a cut stream is never a clean end', async () => {
