@@ -112,6 +112,26 @@ describe('record writer and reader', () => {
     expect(Buffer.concat(out).equals(Buffer.concat([big, last]))).toBe(true)
   })
 
+  it('write and end hand out the bytes seal and finish return, in parts on node:crypto, under one numbering', async () => {
+    const key = await responseKey()
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 3)
+    const framed = createRecordWriter(key)
+    const whole = [await framed.seal(text('one')), await framed.seal(new Uint8Array(0)), await framed.seal(big), await framed.seal(text('three')), await framed.finish(text('end'))]
+    const mixed = createRecordWriter(key)
+    const parts: Uint8Array[] = []
+    const emit = (part: Uint8Array) => void parts.push(part)
+    await mixed.write(text('one'), emit)
+    await mixed.write(new Uint8Array(0), emit)
+    await mixed.write(big, emit)
+    parts.push(await mixed.seal(text('three')))
+    await mixed.end(emit, text('end'))
+    expect(hex(concat(...parts))).toBe(hex(concat(...whole)))
+    // node:crypto: the length, the ciphertext and the tag as they came, and nothing for the empty chunk.
+    expect(parts.slice(0, 3).map((p) => p.length)).toEqual([4, 3, 16])
+    expect(await read(key, concat(...parts))).toBe(`one${new TextDecoder().decode(big)}threeend`)
+    expect(() => mixed.write(text('late'), emit)).toThrow(TypeError)
+  })
+
   it('matches an independent HKDF-SHA256 and AES-256-GCM computation (known-answer vector)', async () => {
     const k = independentKey(RK, SALT, JTI, 'response')
     const expected = [independentRecord(k, 0, false, text('data: {"i":0}\n\n')), independentRecord(k, 1, true, text('data: {"i":1}\n\n'))]
