@@ -9,8 +9,10 @@
  *   sealing side as a web-stream body is sealed, the client's
  *   `Response.body`, which pulls the records itself rather than piping them
  *   through `openRecordStream`);
- * - upload: the calls, `RecordWriter.seal` → `RecordReader.push` in the bytes'
- *   own 64 KiB pieces (the client's upload and a Node server's reader).
+ * - upload: the calls, `RecordWriter.write` → `RecordReader.feed`, each chunk
+ *   the writer hands out fed as it comes (the client's upload body and a Node
+ *   server's reader; on node:crypto a record is handed out as its length,
+ *   ciphertext and tag, unframed).
  *
  * Ratio target ≥ 0.8× the ceiling's throughput; RSS growth per path < 64 MiB
  * (the whole stream is 256 MiB by default: memory must stay a few records).
@@ -96,9 +98,23 @@ async function upload(chunk: Uint8Array, count: number): Promise<number> {
   const writer = createRecordWriter(key)
   const reader = createRecordReader(key)
   let total = 0
-  const take = (records: Uint8Array) => reader.push(records).then((out) => out.forEach((p) => (total += p.length)))
-  for (let i = 0; i < count; i++) await take(await writer.seal(chunk))
-  await take(await writer.finish())
+  const opened = (plaintext: Uint8Array): void => void (total += plaintext.length)
+  const parts: Uint8Array[] = []
+  const take = (part: Uint8Array): void => void parts.push(part)
+  // As the client's body stream writes and a Node server's request loop reads: a promise only where the platform makes one.
+  const feed = async (): Promise<void> => {
+    for (const part of parts) {
+      const fed = reader.feed(part, opened)
+      if (fed !== undefined) await fed
+    }
+    parts.length = 0
+  }
+  for (let i = 0; i < count; i++) {
+    await writer.write(chunk, take)
+    await feed()
+  }
+  await writer.end(take)
+  await feed()
   reader.end()
   return total
 }
