@@ -24,7 +24,7 @@ import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
 import { recordNonce } from './record-nonce.js'
-import { deriveStreamKey, type StreamKey } from './stream-key.js'
+import { cipherOf, deriveStreamKey, type StreamKey } from './stream-key.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const text = (s: string) => new TextEncoder().encode(s)
@@ -401,6 +401,33 @@ describe('web streams', () => {
     const second = sealRecordBody(new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) }), key)
     await second.cancel('gone')
     expect(cancelled).toBe('gone')
+  })
+
+  it('on WebCrypto (no sealing in parts) write, end and sealRecordBody hand out one framed chunk a call, the same bytes', async () => {
+    // A key whose cipher is the portable one: what a browser or a Worker runs.
+    const key = await responseKey()
+    const cipher = cipherOf(key)
+    const web = await webCryptoRecordCipher(independentKey(RK, SALT, JTI, 'response'))
+    delete cipher.sealInParts
+    delete cipher.openInPieces
+    Object.assign(cipher, web)
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 3)
+    const writer = createRecordWriter(key)
+    const parts: Uint8Array[] = []
+    const emit = (part: Uint8Array) => void parts.push(part)
+    const writing = writer.write(text('one'), emit)
+    expect(writing).toBeInstanceOf(Promise)
+    await writing
+    await writer.write(new Uint8Array(0), emit)
+    await writer.write(big, emit)
+    await writer.end(emit, text('end'))
+    expect(parts.map((p) => p.length)).toEqual([4 + 3 + 16, big.length + 2 * 20, 4 + 3 + 16])
+    const expected = await recordsOf(await responseKey(), ['one'])
+    expect(hex(parts[0]!)).toBe(hex(expected[0]!))
+    const pulled = await collect(sealRecordBody(streamOf([text('one'), new Uint8Array(0), big, text('end')]), key))
+    expect(pulled.map((p) => p.length)).toEqual([4 + 3 + 16, big.length + 2 * 20, 4 + 3 + 16, 20])
+    const opened = await collect(openRecordBody(streamOf(pulled), key))
+    expect(Buffer.concat(opened).equals(Buffer.concat([text('one'), big, text('end')]))).toBe(true)
   })
 
   it('openRecordStream errors with the verdict: a cut stream is never a clean end', async () => {
