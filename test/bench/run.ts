@@ -452,7 +452,7 @@ if (streams !== undefined) {
   console.log(`\nSealed streams, ${streams.mib} MiB in 64 KiB chunks, sealed and opened in one process, median of ${streams.rounds} round(s); largest RSS growth`)
   console.log(line('AES-256-GCM alone (the ceiling)', streams.ceiling))
   console.log(`${line('download (web streams)', streams.download)}: ${times(streams.ratios.download)}`)
-  console.log(`${line('upload (writer.seal → reader.push)', streams.upload)}: ${times(streams.ratios.upload)}`)
+  console.log(`${line('upload (writer.write → reader.feed)', streams.upload)}: ${times(streams.ratios.upload)}`)
 }
 console.log('\nTargets')
 for (const t of targets) console.log(`  ${t.verdict.padEnd(12)} ${t.target}: ${t.value === undefined || Number.isNaN(t.value) ? '-' : t.value.toFixed(2)}${t.extra === true ? '' : ` (${t.atMost === true ? '≤' : '≥'} ${t.bound})`}`)

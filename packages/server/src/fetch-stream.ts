@@ -1,5 +1,5 @@
 import { SealwireError, isSealwireError, type StreamKey } from '@sealwire/core'
-import { openRecordStream } from '@sealwire/core/stream'
+import { openRecordBody } from '@sealwire/core/stream'
 import type { SealedStream } from './exchange.js'
 import { uploadTooLarge } from './read-stream-header.js'
 
@@ -97,7 +97,8 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
  * hears that code first.
  */
 export function uploadBody(records: ReadableStream<Uint8Array>, key: StreamKey, maxBytes: number, onError: (error: SealwireError) => void): ReadableStream<Uint8Array> {
-  const reader = records.pipeThrough(openRecordStream(key)).getReader()
+  // openRecordBody pulls the records itself: no pipe and TransformStream step per chunk, nothing read ahead.
+  const reader = openRecordBody(records, key).getReader()
   let total = 0
   return new ReadableStream<Uint8Array>({
     async pull(controller) {

@@ -43,40 +43,88 @@ export async function sealedStreamHead(reply: ReplyContext, input: Omit<SealInpu
   return head
 }
 
+type Out = (record: Uint8Array) => unknown
+
+const SETTLED: Promise<unknown> = Promise.resolve()
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | undefined)?.then === 'function'
+
 /**
  * Seals a handler's chunks into records in the order they were written, each
  * flushed as soon as it is sealed: `write` queues behind the records before it
  * (the cipher may resolve out of order on WebCrypto), so a handler never
  * waits for the seal itself, only for the transport's backpressure.
+ *
+ * On node:crypto a record goes to `out` as its parts (length, ciphertext,
+ * tag: the writer's `write`, no 64 KiB framed copy a record), and a write with
+ * nothing queued before it is sealed and handed out at once, with no promise
+ * of its own unless `out` pushes back: the queue only forms behind a
+ * transport that is full or a cipher that is asynchronous.
  */
 export class RecordQueue {
   readonly #writer
-  #tail: Promise<unknown> = Promise.resolve()
+  /** Settles once everything written so far went out; undefined when that is already so. Never rejects. */
+  #tail: Promise<unknown> | undefined
   #failed: unknown
 
   constructor(key: StreamKey) {
     this.#writer = createRecordWriter(key)
   }
 
-  /** Seals `chunk` after every chunk before it and hands the record to `out`. */
-  write(chunk: Uint8Array, out: (record: Uint8Array) => unknown): Promise<unknown> {
-    this.#tail = this.#tail.then(async () => {
-      if (this.#failed === undefined) await out(await this.#writer.seal(chunk))
-    }).catch((err: unknown) => {
-      this.#failed ??= err
-    })
-    return this.#tail
+  /** Seals `chunk` after every chunk before it and hands its record(s) to `out`. */
+  write(chunk: Uint8Array, out: Out): Promise<unknown> {
+    const run = () => this.#handOut((emit) => this.#writer.write(chunk, emit), out)
+    if (this.#tail === undefined) {
+      const pending = run()
+      return pending === undefined ? SETTLED : this.#chain(pending)
+    }
+    return this.#chain(this.#tail.then(run))
   }
 
   /** The final record (after the rest); rejects when sealing any record failed. */
-  async finish(last: Uint8Array | undefined, out: (record: Uint8Array) => unknown): Promise<void> {
+  async finish(last: Uint8Array | undefined, out: Out): Promise<void> {
     await this.#tail
     if (this.#failed !== undefined) throw this.#failed
-    await out(await this.#writer.finish(last))
+    const waits: PromiseLike<unknown>[] = []
+    await this.#writer.end((part) => {
+      const pushed = out(part)
+      if (isThenable(pushed)) waits.push(pushed)
+    }, last)
+    await Promise.all(waits)
   }
 
   /** Settles once every record written so far went out. */
   drained(): Promise<unknown> {
-    return this.#tail
+    return this.#tail ?? SETTLED
+  }
+
+  /** Seals one write's records into `out`; a promise only when the cipher or `out` made one (and then it never rejects: a failure is kept for `finish`). */
+  #handOut(seal: (emit: Out) => void | Promise<void>, out: Out): Promise<unknown> | undefined {
+    if (this.#failed !== undefined) return undefined
+    const fail = (err: unknown): void => {
+      this.#failed ??= err
+    }
+    try {
+      let waits: PromiseLike<unknown>[] | undefined
+      const sealing = seal((part) => {
+        const pushed = out(part)
+        if (isThenable(pushed)) (waits ??= []).push(pushed)
+      })
+      if (sealing === undefined && waits === undefined) return undefined
+      return Promise.resolve(sealing)
+        .then(() => Promise.all(waits ?? []))
+        .catch(fail)
+    } catch (err) {
+      return void fail(err)
+    }
+  }
+
+  /** Makes `pending` the tail, cleared once it settles unless a later write queued behind it. */
+  #chain(pending: Promise<unknown>): Promise<unknown> {
+    const tail: Promise<unknown> = pending.then(() => {
+      if (this.#tail === tail) this.#tail = undefined
+    })
+    this.#tail = tail
+    return tail
   }
 }

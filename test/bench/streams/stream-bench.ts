@@ -4,11 +4,15 @@
  * cipher per 64 KiB chunk, as any record format needs one nonce per chunk),
  * sealing and opening each chunk. Two paths, each as the packages use it:
  *
- * - download: web streams, plaintext → `sealRecordStream` → `openRecordBody`
- *   (a server's writer and the client's `Response.body`, which pulls the
- *   records itself rather than piping them through `openRecordStream`);
- * - upload: the calls, `RecordWriter.seal` → `RecordReader.push` in the bytes'
- *   own 64 KiB pieces (the client's upload and a Node server's reader).
+ * - download: web streams, plaintext → `sealRecordBody` → `openRecordBody`
+ *   (each one ReadableStream that pulls from the one before, no pipe: the
+ *   sealing side as a web-stream body is sealed, the client's
+ *   `Response.body`, which pulls the records itself rather than piping them
+ *   through `openRecordStream`);
+ * - upload: the calls, `RecordWriter.write` → `RecordReader.feed`, each chunk
+ *   the writer hands out fed as it comes (the client's upload body and a Node
+ *   server's reader; on node:crypto a record is handed out as its length,
+ *   ciphertext and tag, unframed).
  *
  * Ratio target ≥ 0.8× the ceiling's throughput; RSS growth per path < 64 MiB
  * (the whole stream is 256 MiB by default: memory must stay a few records).
@@ -18,7 +22,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { deriveStreamKey, type StreamDirection } from '@sealwire/core'
-import { createRecordReader, createRecordWriter, openRecordBody, sealRecordStream } from '@sealwire/core/stream'
+import { createRecordReader, createRecordWriter, openRecordBody, sealRecordBody } from '@sealwire/core/stream'
 
 const CHUNK = 64 * 1024
 const MiB = 1024 * 1024
@@ -84,7 +88,7 @@ async function download(chunk: Uint8Array, count: number): Promise<number> {
   let left = count
   const source = new ReadableStream<Uint8Array>({ pull: (c) => (left-- > 0 ? c.enqueue(chunk) : c.close()) }, { highWaterMark: 0 })
   let total = 0
-  const reader = openRecordBody(source.pipeThrough(sealRecordStream(key)), key).getReader()
+  const reader = openRecordBody(sealRecordBody(source, key), key).getReader()
   for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length
   return total
 }
@@ -94,9 +98,23 @@ async function upload(chunk: Uint8Array, count: number): Promise<number> {
   const writer = createRecordWriter(key)
   const reader = createRecordReader(key)
   let total = 0
-  const take = (records: Uint8Array) => reader.push(records).then((out) => out.forEach((p) => (total += p.length)))
-  for (let i = 0; i < count; i++) await take(await writer.seal(chunk))
-  await take(await writer.finish())
+  const opened = (plaintext: Uint8Array): void => void (total += plaintext.length)
+  const parts: Uint8Array[] = []
+  const take = (part: Uint8Array): void => void parts.push(part)
+  // As the client's body stream writes and a Node server's request loop reads: a promise only where the platform makes one.
+  const feed = async (): Promise<void> => {
+    for (const part of parts) {
+      const fed = reader.feed(part, opened)
+      if (fed !== undefined) await fed
+    }
+    parts.length = 0
+  }
+  for (let i = 0; i < count; i++) {
+    await writer.write(chunk, take)
+    await feed()
+  }
+  await writer.end(take)
+  await feed()
   reader.end()
   return total
 }

@@ -62,12 +62,13 @@ function recordBody(line: string, key: StreamKey, source: UploadSource): Readabl
           return controller.enqueue(encoder.encode(line))
         }
         const { done, value } = await chunks.next()
+        const enqueue = (part: Uint8Array): void => controller.enqueue(part)
+        // On node:crypto the records' parts as the cipher returned them (no framed copy, no promise).
         if (done === true) {
-          controller.enqueue(await writer.finish())
+          await writer.end(enqueue)
           return controller.close()
         }
-        const records = await writer.seal(bytesOf(value))
-        if (records.length > 0) controller.enqueue(records)
+        await writer.write(bytesOf(value), enqueue)
       },
       async cancel(reason) {
         await chunks.return?.(reason)

@@ -10,7 +10,7 @@
 export { deriveStreamKey } from './stream-key.js'
 export { createRecordReader } from './record-reader.js'
 export { createRecordWriter } from './record-writer.js'
-export { openRecordBody, openRecordStream, sealRecordStream } from './record-streams.js'
+export { openRecordBody, openRecordStream, sealRecordBody, sealRecordStream } from './record-streams.js'
 export { splitStreamHeader } from './split-stream-header.js'
 export type { RecordReader } from './record-reader.js'
 export type { RecordWriter } from './record-writer.js'

@@ -153,7 +153,8 @@ export function createRecordReader(key: StreamKey): RecordReader {
    * a failed middle-record tag is then retried whole with the final flag.
    */
   const openPieces = (record: Pieces, bytes: Uint8Array, at: number, emit: (plaintext: Uint8Array) => void): number => {
-    if (record.left > 0) {
+    // Nothing of the ciphertext in this chunk (a length prefix that came alone): no empty update.
+    if (record.left > 0 && at < bytes.length) {
       const take = Math.min(record.left, bytes.length - at)
       const piece = bytes.subarray(at, at + take)
       record.sealed.push(piece)

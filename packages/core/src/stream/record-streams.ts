@@ -1,5 +1,5 @@
 import { createRecordReader, streamError } from './record-reader.js'
-import { createFramer, createPartsFramer } from './record-writer.js'
+import { createRecordSealer } from './record-writer.js'
 import type { StreamKey } from './stream-key.js'
 
 /**
@@ -79,26 +79,61 @@ export function openRecordBody(records: ReadableStream<Uint8Array>, key: StreamK
  * stream (`stream_truncated`), never a clean end. On node:crypto a record
  * comes out as several chunks (its length, ciphertext and tag, as the cipher
  * returned them: no copy, no promise); elsewhere as one. The bytes are the same.
+ * A producer that is itself a ReadableStream pays less through
+ * `sealRecordBody` (no pipe, no second stream).
  *
  * @example
  * const body = events.pipeThrough(sealRecordStream(key))
  */
 export function sealRecordStream(key: StreamKey): TransformStream<Uint8Array, Uint8Array> {
-  const parts = createPartsFramer(key)
-  if (parts !== undefined) {
-    return new TransformStream({
-      transform: (chunk, controller) => parts(chunk, false, (part) => controller.enqueue(part)),
-      flush: (controller) => parts(new Uint8Array(0), true, (part) => controller.enqueue(part)),
-    })
-  }
-  const frame = createFramer(key)
-  const enqueue = async (controller: TransformStreamDefaultController<Uint8Array>, records: Uint8Array | Promise<Uint8Array>): Promise<void> => {
-    const sealed = await records
-    if (sealed.length > 0) controller.enqueue(sealed)
-  }
+  const seal = createRecordSealer(key)
   return new TransformStream({
-    // WebCrypto seals asynchronously: a promise per chunk.
-    transform: (chunk, controller) => enqueue(controller, frame(chunk, false)),
-    flush: (controller) => enqueue(controller, frame(new Uint8Array(0), true)),
+    // Synchronous on node:crypto (no promise per chunk), a promise on WebCrypto.
+    transform: (chunk, controller) => seal(chunk, false, (part) => controller.enqueue(part)),
+    flush: (controller) => seal(new Uint8Array(0), true, (part) => controller.enqueue(part)),
   })
+}
+
+/**
+ * A plaintext stream → its records, as one ReadableStream that pulls from
+ * `plaintext` (the mirror of `openRecordBody`): each pull reads one chunk and
+ * enqueues its record(s) at once, never holding it for more; the end of
+ * `plaintext` writes the final record. `plaintext` failing errors this stream
+ * before any final record, so the reader sees a cut stream
+ * (`stream_truncated`), never a clean end. Cancelling it cancels `plaintext`.
+ * Nothing is read before it is asked for (high-water mark 0): a consumer that
+ * stops reading stops the source. Against `pipeThrough(sealRecordStream())`
+ * it saves, per chunk, the pipe's read and write and the transform step (a
+ * promise each) and a second stream's queue. On node:crypto a record comes
+ * out in parts, as from `sealRecordStream`: the bytes are the same.
+ *
+ * @example
+ * const body = sealRecordBody(events, key)
+ */
+export function sealRecordBody(plaintext: ReadableStream<Uint8Array>, key: StreamKey): ReadableStream<Uint8Array> {
+  const seal = createRecordSealer(key)
+  const source = plaintext.getReader()
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const emit = (part: Uint8Array): void => controller.enqueue(part)
+        try {
+          // An empty chunk makes no record: read on until one does, or the end.
+          for (;;) {
+            const next = await source.read()
+            const sealed = next.done ? seal(new Uint8Array(0), true, emit) : seal(next.value, false, emit)
+            if (sealed !== undefined) await sealed
+            if (next.done) return controller.close()
+            if (next.value.length > 0) return
+          }
+        } catch (error) {
+          // A chunk that is not bytes, or the source failing: nothing more is read from it.
+          source.cancel(error).catch(() => undefined)
+          throw error
+        }
+      },
+      cancel: (reason) => source.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  )
 }

@@ -8,6 +8,17 @@ export interface RecordWriter {
   seal(chunk: Uint8Array): Promise<Uint8Array>
   /** The final record (of `last`, possibly empty; records before it when `last` is over 64 KiB). The writer is done after it. */
   finish(last?: Uint8Array): Promise<Uint8Array>
+  /**
+   * `seal` for a sink that takes chunks (a socket, a web stream): the records
+   * of `chunk` to `emit`, as their parts where the platform seals in parts
+   * (node:crypto: the length, the ciphertext and the tag as the cipher
+   * returned them — no framed copy, no promise), else framed after a promise
+   * (WebCrypto). The bytes are the same as `seal`'s; only their cut differs,
+   * which carries no meaning (§12.4).
+   */
+  write(chunk: Uint8Array, emit: (part: Uint8Array) => void): void | Promise<void>
+  /** `finish` as `write` hands records out. */
+  end(emit: (part: Uint8Array) => void, last?: Uint8Array): void | Promise<void>
 }
 
 const OVERHEAD = RECORD_LENGTH_BYTES + RECORD_TAG_BYTES
@@ -24,12 +35,20 @@ const EMPTY = new Uint8Array(0)
  * res.end(await writer.finish())
  */
 export function createRecordWriter(key: StreamKey): RecordWriter {
-  const frame = createFramer(key)
+  // One numbering for both forms: a stream may mix them.
+  const next = recordCounter()
+  const frame = createFramer(key, next)
+  const sealTo = createRecordSealer(key, next)
   return {
     seal: (chunk) => Promise.resolve(frame(chunk, false)),
     finish: (last = EMPTY) => Promise.resolve(frame(last, true)),
+    write: (chunk, emit) => sealTo(chunk, false, emit),
+    end: (emit, last = EMPTY) => sealTo(last, true, emit),
   }
 }
+
+/** Takes the next records' span; see recordCounter. */
+type Counter = (bytes: Uint8Array, final: boolean) => Span | undefined
 
 /** Where a call's records start and how many there are; undefined for an empty middle chunk (no record). */
 interface Span {
@@ -42,7 +61,7 @@ interface Span {
  * record per 64 KiB (an empty final chunk is one record). Caller misuse (a
  * finished stream, a chunk that is not bytes) throws.
  */
-function recordCounter(): (bytes: Uint8Array, final: boolean) => Span | undefined {
+function recordCounter(): Counter {
   let index = 0
   let done = false
   return (bytes, final) => {
@@ -65,9 +84,8 @@ function recordCounter(): (bytes: Uint8Array, final: boolean) => Span | undefine
  * (node:crypto), as a promise where it does not (WebCrypto).
  * Caller misuse (a finished stream, a chunk that is not bytes) throws.
  */
-export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean) => Uint8Array | Promise<Uint8Array> {
+export function createFramer(key: StreamKey, next: Counter = recordCounter()): (bytes: Uint8Array, final: boolean) => Uint8Array | Promise<Uint8Array> {
   const cipher = cipherOf(key)
-  const next = recordCounter()
 
   return (bytes, final) => {
     const span = next(bytes, final)
@@ -96,11 +114,10 @@ export function createFramer(key: StreamKey): (bytes: Uint8Array, final: boolean
  * The bytes on the wire are the same; only how they are cut into chunks
  * differs, which carries no meaning (docs/PROTOCOL.md §12.4).
  */
-export function createPartsFramer(key: StreamKey): ((bytes: Uint8Array, final: boolean, emit: (chunk: Uint8Array) => void) => void) | undefined {
+export function createPartsFramer(key: StreamKey, next: Counter = recordCounter()): ((bytes: Uint8Array, final: boolean, emit: (chunk: Uint8Array) => void) => void) | undefined {
   const cipher = cipherOf(key)
   const sealInParts = cipher.sealInParts
   if (sealInParts === undefined) return undefined
-  const next = recordCounter()
 
   return (bytes, final, emit) => {
     const span = next(bytes, final)
@@ -116,5 +133,21 @@ export function createPartsFramer(key: StreamKey): ((bytes: Uint8Array, final: b
       emit(tag)
       from += part.length
     }
+  }
+}
+
+/**
+ * The sealing step the web-stream forms share: the records of `bytes` to
+ * `emit`, in parts and at once where the platform seals in parts
+ * (node:crypto: no framed copy, no promise), as one framed chunk after a
+ * promise elsewhere (WebCrypto). Nothing is emitted for an empty middle chunk.
+ */
+export function createRecordSealer(key: StreamKey, next: Counter = recordCounter()): (bytes: Uint8Array, final: boolean, emit: (chunk: Uint8Array) => void) => void | Promise<void> {
+  const parts = createPartsFramer(key, next)
+  if (parts !== undefined) return parts
+  const frame = createFramer(key, next)
+  return async (bytes, final, emit) => {
+    const sealed = await frame(bytes, final)
+    if (sealed.length > 0) emit(sealed)
   }
 }

@@ -19,12 +19,12 @@ import { sealResponse } from '../protocol/seal-response.js'
 import { decodeProtectedHeader } from '../protocol/compact.js'
 import { MemoryReplayStore } from '../replay/memory-replay-store.js'
 import { createRecordReader } from './record-reader.js'
-import { openRecordBody, openRecordStream, sealRecordStream } from './record-streams.js'
+import { openRecordBody, openRecordStream, sealRecordBody, sealRecordStream } from './record-streams.js'
 import { createRecordWriter } from './record-writer.js'
 import { splitStreamHeader } from './split-stream-header.js'
 import { MAX_RECORD_PLAINTEXT, MAX_STREAM_HEADER_LINE } from '../constants.js'
 import { recordNonce } from './record-nonce.js'
-import { deriveStreamKey, type StreamKey } from './stream-key.js'
+import { cipherOf, deriveStreamKey, type StreamKey } from './stream-key.js'
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const text = (s: string) => new TextEncoder().encode(s)
@@ -110,6 +110,26 @@ describe('record writer and reader', () => {
     reader.end()
     expect(out.map((p) => p.length)).toEqual([MAX_RECORD_PLAINTEXT, 1, MAX_RECORD_PLAINTEXT, MAX_RECORD_PLAINTEXT, 5])
     expect(Buffer.concat(out).equals(Buffer.concat([big, last]))).toBe(true)
+  })
+
+  it('write and end hand out the bytes seal and finish return, in parts on node:crypto, under one numbering', async () => {
+    const key = await responseKey()
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 3)
+    const framed = createRecordWriter(key)
+    const whole = [await framed.seal(text('one')), await framed.seal(new Uint8Array(0)), await framed.seal(big), await framed.seal(text('three')), await framed.finish(text('end'))]
+    const mixed = createRecordWriter(key)
+    const parts: Uint8Array[] = []
+    const emit = (part: Uint8Array) => void parts.push(part)
+    await mixed.write(text('one'), emit)
+    await mixed.write(new Uint8Array(0), emit)
+    await mixed.write(big, emit)
+    parts.push(await mixed.seal(text('three')))
+    await mixed.end(emit, text('end'))
+    expect(hex(concat(...parts))).toBe(hex(concat(...whole)))
+    // node:crypto: the length, the ciphertext and the tag as they came, and nothing for the empty chunk.
+    expect(parts.slice(0, 3).map((p) => p.length)).toEqual([4, 3, 16])
+    expect(await read(key, concat(...parts))).toBe(`one${new TextDecoder().decode(big)}threeend`)
+    expect(() => mixed.write(text('late'), emit)).toThrow(TypeError)
   })
 
   it('matches an independent HKDF-SHA256 and AES-256-GCM computation (known-answer vector)', async () => {
@@ -335,6 +355,79 @@ describe('web streams', () => {
     expect(recordsIn(writes).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 20])
     const whole = await collect(openRecordBody(streamOf(writes), key))
     expect(Buffer.concat(whole).equals(Buffer.concat([text('event one'), big]))).toBe(true)
+  })
+
+  it('sealRecordBody: the same records as sealRecordStream, pulled one chunk at a time; an empty chunk makes no record', async () => {
+    const key = await responseKey()
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 10)
+    const chunks = [text('event one'), new Uint8Array(0), big, text('event two')]
+    const piped = concat(...(await collect(streamOf(chunks).pipeThrough(sealRecordStream(key)))))
+    const pulled = await collect(sealRecordBody(streamOf(chunks), key))
+    // Records carry no key-independent randomness: the same key and chunks give the same bytes.
+    expect(hex(concat(...pulled))).toBe(hex(piped))
+    expect(recordsIn(pulled).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 29, 20])
+    const opened = await collect(openRecordBody(streamOf(pulled), key))
+    expect(Buffer.concat(opened).equals(Buffer.concat([text('event one'), big, text('event two')]))).toBe(true)
+  })
+
+  it('sealRecordBody reads its source only when asked, and a failing source leaves a cut stream, never a clean end', async () => {
+    const key = await responseKey()
+    let pulls = 0
+    let cancelled: unknown
+    const source = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulls += 1
+          if (pulls <= 2) c.enqueue(text(`chunk ${pulls}`))
+          else c.error(new Error('source failed'))
+        },
+        cancel: (reason) => void (cancelled = reason),
+      },
+      { highWaterMark: 0 },
+    )
+    const body = sealRecordBody(source, key)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(pulls).toBe(0)
+    const parts: Uint8Array[] = []
+    const reader = body.getReader()
+    await expect(
+      (async () => {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value)
+      })(),
+    ).rejects.toThrow('source failed')
+    expect(recordsIn(parts)).toHaveLength(2)
+    await expect(collect(openRecordBody(streamOf(parts), key))).rejects.toMatchObject({ code: 'stream_truncated' })
+    // Cancelling the records cancels the source.
+    const second = sealRecordBody(new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelled = reason) }), key)
+    await second.cancel('gone')
+    expect(cancelled).toBe('gone')
+  })
+
+  it('on WebCrypto (no sealing in parts) write, end and sealRecordBody hand out one framed chunk a call, the same bytes', async () => {
+    // A key whose cipher is the portable one: what a browser or a Worker runs.
+    const key = await responseKey()
+    const cipher = cipherOf(key)
+    const web = await webCryptoRecordCipher(independentKey(RK, SALT, JTI, 'response'))
+    delete cipher.sealInParts
+    delete cipher.openInPieces
+    Object.assign(cipher, web)
+    const big = randomBytes(MAX_RECORD_PLAINTEXT + 3)
+    const writer = createRecordWriter(key)
+    const parts: Uint8Array[] = []
+    const emit = (part: Uint8Array) => void parts.push(part)
+    const writing = writer.write(text('one'), emit)
+    expect(writing).toBeInstanceOf(Promise)
+    await writing
+    await writer.write(new Uint8Array(0), emit)
+    await writer.write(big, emit)
+    await writer.end(emit, text('end'))
+    expect(parts.map((p) => p.length)).toEqual([4 + 3 + 16, big.length + 2 * 20, 4 + 3 + 16])
+    const expected = await recordsOf(await responseKey(), ['one'])
+    expect(hex(parts[0]!)).toBe(hex(expected[0]!))
+    const pulled = await collect(sealRecordBody(streamOf([text('one'), new Uint8Array(0), big, text('end')]), key))
+    expect(pulled.map((p) => p.length)).toEqual([4 + 3 + 16, big.length + 2 * 20, 4 + 3 + 16, 20])
+    const opened = await collect(openRecordBody(streamOf(pulled), key))
+    expect(Buffer.concat(opened).equals(Buffer.concat([text('one'), big, text('end')]))).toBe(true)
   })
 
   it('openRecordStream errors with the verdict: a cut stream is never a clean end', async () => {

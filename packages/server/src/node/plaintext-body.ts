@@ -24,12 +24,18 @@ export function plaintextBody(request: AsyncIterable<Uint8Array | string>, key: 
     const reader = createRecordReader(key)
     let total = 0
     try {
+      const opened: Uint8Array[] = []
+      const take = (plaintext: Uint8Array): void => void opened.push(plaintext)
       for await (const chunk of request) {
-        for (const plaintext of await reader.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk)) {
+        // feed, not push: on node:crypto no promise and no array per chunk of the request.
+        const fed = reader.feed(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk, take)
+        if (fed !== undefined) await fed
+        for (const plaintext of opened) {
           total += plaintext.byteLength
           if (total > maxBytes) throw uploadTooLarge(maxBytes)
           if (plaintext.byteLength > 0) yield plaintext
         }
+        opened.length = 0
       }
       reader.end()
     } catch (err) {
