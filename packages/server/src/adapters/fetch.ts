@@ -125,20 +125,22 @@ class DecryptedRequest<T> extends Request {
  */
 function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>, upload: ReadableStream<Uint8Array> | undefined): SealwireRequest<T> {
   const head = exchange.head
-  // No prototype: a field named like one of Object's members (`__proto__`) stays a field.
+  // No prototype: a field named like one of Object's members stays a field.
   const fields: Record<string, string> = Object.create(null) as Record<string, string>
-  // A name seen twice (only Set-Cookie: Headers joins every other) keeps its values apart.
-  let repeated: Array<[string, string]> | undefined
-  request.headers.forEach((value, name) => {
-    if (isDroppedRequestHeader(name)) return
-    if (name in fields) (repeated ??= []).push([name, value])
+  // Kept apart, in a list: a name seen twice (only Set-Cookie: Headers joins every other),
+  // and `__proto__`, which undici's record conversion (into a plain object) would drop.
+  let apart: Array<[string, string]> | undefined
+  const add = (name: string, value: string): void => {
+    if (name in fields || name === '__proto__') (apart ??= []).push([name, value])
     else fields[name] = value
+  }
+  request.headers.forEach((value, name) => {
+    if (!isDroppedRequestHeader(name)) add(name, value)
   })
   let url = request.url
   if (head !== undefined) {
-    // None of them is also in clear (the engine refused such a request: invalid_sealed_head),
-    // and a sealed head names each field once.
-    for (const [name, value] of head.headers) fields[name] = value
+    // None of them is also in clear: the engine refused such a request (invalid_sealed_head).
+    for (const [name, value] of head.headers) add(name, value)
     if (head.query !== undefined) url = `${url.replace(/[?#].*$/s, '')}?${head.query}`
   }
   const method = request.method
@@ -146,7 +148,7 @@ function decryptedRequest<T>(request: Request, exchange: SealwireExchange<T>, up
   // their sealed body (rare) is still in `request.sealwire.body`.
   const withBody = exchange.body !== null && method !== 'GET' && method !== 'HEAD'
   if (withBody) fields['content-type'] = DECRYPTED_BODY_MEDIA_TYPE
-  const headers: HeadersInit = repeated === undefined ? fields : [...Object.entries(fields), ...repeated]
+  const headers: HeadersInit = apart === undefined ? fields : [...Object.entries(fields), ...apart]
   const sealwire: SealwireContext<T> = { body: exchange.body, claims: exchange.claims }
   // A streamed upload's plaintext (§12) is the body as it comes: records opened one by one.
   const init: RequestInit = upload === undefined ? { method, headers, body: withBody ? JSON.stringify(exchange.body) : null } : ({ method, headers, body: upload, duplex: 'half' } as RequestInit)
