@@ -72,6 +72,33 @@ describe('a plain Request', () => {
     expect(seen!.aborted).toBe(true)
   })
 
+  it("the handler's Request is a standard Request: sealwire and signal not among its own members, every clear field kept (one named __proto__ too)", async () => {
+    let seen: { isRequest: boolean; own: string[]; proto: string | null; agent: string | null; sealwire: boolean; text: string } | undefined
+    const handler = withSealwire(server, async (request) => {
+      seen = { isRequest: request instanceof Request, own: Object.keys(request), proto: request.headers.get('__proto__'), agent: request.headers.get('user-agent'), sealwire: sealwireOf(request)?.claims.crv === 'X25519', text: await request.clone().text() }
+      return Response.json({ ok: true })
+    })
+    const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { a: 1 } })
+    const headers = new Headers(sealed.headers)
+    headers.set('__proto__', 'kept')
+    headers.set('user-agent', 'test')
+    const request = new Request(ORIGIN + '/echo', { method: 'POST', headers, body: sealed.httpBody! })
+    expect((await handler(request)).status).toBe(200)
+    expect(seen).toEqual({ isRequest: true, own: [], proto: 'kept', agent: 'test', sealwire: true, text: '{"a":1}' })
+  })
+
+  it("a handler's body in several chunks is sealed whole; a chunk that is not bytes is a sealed 500", async () => {
+    const chunked = (chunks: unknown[]) =>
+      withSealwire(server, () => new Response(new ReadableStream({ start: (c) => (chunks.forEach((chunk) => c.enqueue(chunk)), c.close()) }), { headers: { 'content-type': 'application/json' } }))
+    const encoder = new TextEncoder()
+    const sealed = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { a: 1 } })
+    const whole = await open<unknown>(await chunked([encoder.encode('{"parts":'), encoder.encode('["a",'), encoder.encode('"€"]}')])(requestFor(sealed, 'POST', '/echo')), sealed)
+    expect(whole).toEqual({ status: 200, json: { parts: ['a', '€'] } })
+    const again = await seal({ recipient: keys.recipients.X25519, method: 'POST', target: '/echo', body: { a: 1 } })
+    const response = await chunked(['{"not":"bytes"}'])(requestFor(again, 'POST', '/echo'))
+    expect(response.status).toBe(500)
+  })
+
   it('http: URLs are refused; with a peer hook, loopback can be allowed for development', async () => {
     const sealed = await seal({ recipient: keys.recipients['P-256'], method: 'POST', target: '/x', body: 1 })
     const strict = withSealwire(server, () => new Response('no'))
