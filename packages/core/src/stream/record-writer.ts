@@ -22,6 +22,8 @@ export interface RecordWriter {
 }
 
 const OVERHEAD = RECORD_LENGTH_BYTES + RECORD_TAG_BYTES
+/** Records of at most this much plaintext are handed out framed, in one chunk (see createPartsFramer). */
+const FRAME_SMALL_RECORDS_BELOW = 16 * 1024
 const EMPTY = new Uint8Array(0)
 
 /**
@@ -109,7 +111,7 @@ export function createFramer(key: StreamKey, next: Counter = recordCounter()): (
  * The framer `sealRecordStream` uses where the platform seals synchronously
  * in parts (node:crypto; undefined elsewhere): each record of `bytes` handed
  * to `emit` as three chunks — its 4-byte length, the ciphertext buffer the
- * cipher returned, its tag — so no record is copied into a framed buffer of
+ * cipher returned, its tag — so no large record is copied into a framed buffer of
  * its own (a 64 KiB allocation and copy a record), and no promise is made.
  * The bytes on the wire are the same; only how they are cut into chunks
  * differs, which carries no meaning (docs/PROTOCOL.md §12.4).
@@ -126,12 +128,22 @@ export function createPartsFramer(key: StreamKey, next: Counter = recordCounter(
     for (let i = 0, from = 0; i < count; i += 1) {
       const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
       const [ciphertext, tag] = sealInParts.call(cipher, recordNonce(first + i, final && i === count - 1), part)
+      from += part.length
+      if (part.length <= FRAME_SMALL_RECORDS_BELOW) {
+        // A small record (an event, a line) leaves as one chunk: three would be three writes on a socket and
+        // three chunked-encoding frames, for a copy of a few KiB.
+        const framed = new Uint8Array(OVERHEAD + part.length)
+        writeRecordLength(framed, 0, part.length + RECORD_TAG_BYTES)
+        framed.set(ciphertext, RECORD_LENGTH_BYTES)
+        framed.set(tag, RECORD_LENGTH_BYTES + ciphertext.length)
+        emit(framed)
+        continue
+      }
       const prefix = new Uint8Array(RECORD_LENGTH_BYTES)
       writeRecordLength(prefix, 0, part.length + RECORD_TAG_BYTES)
       emit(prefix)
       if (ciphertext.length > 0) emit(ciphertext)
       emit(tag)
-      from += part.length
     }
   }
 }

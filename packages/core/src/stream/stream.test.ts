@@ -112,7 +112,7 @@ describe('record writer and reader', () => {
     expect(Buffer.concat(out).equals(Buffer.concat([big, last]))).toBe(true)
   })
 
-  it('write and end hand out the bytes seal and finish return, in parts on node:crypto, under one numbering', async () => {
+  it('write and end hand out the bytes seal and finish return, large records in parts on node:crypto, under one numbering', async () => {
     const key = await responseKey()
     const big = randomBytes(MAX_RECORD_PLAINTEXT + 3)
     const framed = createRecordWriter(key)
@@ -126,8 +126,9 @@ describe('record writer and reader', () => {
     parts.push(await mixed.seal(text('three')))
     await mixed.end(emit, text('end'))
     expect(hex(concat(...parts))).toBe(hex(concat(...whole)))
-    // node:crypto: the length, the ciphertext and the tag as they came, and nothing for the empty chunk.
-    expect(parts.slice(0, 3).map((p) => p.length)).toEqual([4, 3, 16])
+    // node:crypto: a small record framed in one chunk, nothing for the empty chunk, then a full 64 KiB
+    // record as its length, its ciphertext and its tag as they came (no framed copy), and its 3-byte tail framed.
+    expect(parts.slice(0, 5).map((p) => p.length)).toEqual([4 + 3 + 16, 4, MAX_RECORD_PLAINTEXT, 16, 4 + 3 + 16])
     expect(await read(key, concat(...parts))).toBe(`one${new TextDecoder().decode(big)}threeend`)
     expect(() => mixed.write(text('late'), emit)).toThrow(TypeError)
   })
@@ -339,7 +340,7 @@ describe('web streams', () => {
     expect(opened.map((c) => new TextDecoder().decode(c))).toEqual(['event one', 'event two'])
   })
 
-  it('sealRecordStream on node:crypto hands on the length, the ciphertext and the tag of each record as they are: no framed copy', async () => {
+  it('sealRecordStream on node:crypto hands on a full record as its length, ciphertext and tag (no framed copy), a small one framed in one chunk', async () => {
     const key = await responseKey()
     const big = randomBytes(MAX_RECORD_PLAINTEXT + 10)
     const writes: Uint8Array[] = []
@@ -350,7 +351,7 @@ describe('web streams', () => {
     await writer.write(big)
     await writer.close()
     writes.push(...(await reading))
-    expect(writes.map((c) => c.length)).toEqual([4, 9, 16, 4, MAX_RECORD_PLAINTEXT, 16, 4, 10, 16, 4, 16])
+    expect(writes.map((c) => c.length)).toEqual([4 + 9 + 16, 4, MAX_RECORD_PLAINTEXT, 16, 4 + 10 + 16, 4 + 16])
     // The bytes are the records of §12.4, opened whole by the reader and by openRecordBody.
     expect(recordsIn(writes).map((r) => r.length)).toEqual([29, MAX_RECORD_PLAINTEXT + 20, 30, 20])
     const whole = await collect(openRecordBody(streamOf(writes), key))
