@@ -70,12 +70,12 @@ const HIJACK =
  * and Fastify logs this message.
  */
 function forbidHijack(reply: FastifyReply): void {
-  Object.defineProperty(reply, 'hijack', {
-    configurable: true,
-    value: function hijack(): never {
-      throw new Error(HIJACK)
-    },
-  })
+  Object.defineProperty(reply, 'hijack', { configurable: true, value: hijack })
+}
+
+/** One function for every reply: it closes over nothing, so no request needs its own. */
+function hijack(): never {
+  throw new Error(HIJACK)
 }
 
 /**
