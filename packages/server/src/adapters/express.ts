@@ -195,10 +195,15 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
 
       if (bodyConsumed(req)) return next(new Error(CONSUMED))
 
-      closeAfterStreamedUpload(req, res)
+      const streamed = closeAfterStreamedUpload(req, res)
       const outcome = await server.open(incomingFromNode(req, target), route)
       if (!outcome.ok) return writeOutgoing(res, outcome.response)
       const { exchange } = outcome
+      // The router dispatches on req.method: nothing behind us may change it (method-override).
+      // Locked first: the lock's accessor puts req in V8's dictionary form, where adding req.body
+      // and req.sealwire costs a hash insert. Before it, Express's per-request maps of req made each
+      // new property copy its whole descriptor list (~1.7 KB of garbage per property).
+      const method = lockMethod(req, exchange.claims.htm)
       req.body = exchange.body
       req.sealwire = exchange.claims
       res.locals.sealwire = exchange.claims
@@ -215,10 +220,10 @@ export function sealwireExpress<S extends StandardSchemaV1 = StandardSchemaV1<un
           if (typeof parse === 'function') (req as { query: unknown }).query = parse(query.slice(1))
         }
       }
-      // The router dispatches on req.method: nothing behind us may change it (method-override).
-      const method = lockMethod(req, exchange.claims.htm)
       // Sealed streams (docs/PROTOCOL.md §12): an upload's plaintext is req.body, a Node Readable.
-      const upload = await streamedUpload(server, exchange, req, res)
+      // Only a streamed upload has a body stream key (the engine refuses one whose media type and
+      // salt disagree): any other request skips the call and its await.
+      const upload = streamed ? await streamedUpload(server, exchange, req, res) : undefined
       const capture = captureResponse(res, async (body) => {
         let sealed
         try {

@@ -42,6 +42,9 @@ export interface SealwireFastifyOptions {
 
 interface State {
   checked: CheckedRequest
+  /** The route's template (events) and its Sealwire schema, read once: Fastify builds `request.routeOptions` anew on every read. */
+  route: string | undefined
+  schema: StandardSchemaV1 | undefined
   envelope?: string
   refusal?: OutgoingResponse
   exchange?: SealwireExchange<unknown>
@@ -67,12 +70,12 @@ const HIJACK =
  * and Fastify logs this message.
  */
 function forbidHijack(reply: FastifyReply): void {
-  Object.defineProperty(reply, 'hijack', {
-    configurable: true,
-    value: function hijack(): never {
-      throw new Error(HIJACK)
-    },
-  })
+  Object.defineProperty(reply, 'hijack', { configurable: true, value: hijack })
+}
+
+/** One function for every reply: it closes over nothing, so no request needs its own. */
+function hijack(): never {
+  throw new Error(HIJACK)
 }
 
 /**
@@ -156,14 +159,16 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
   fastify.addHook('onRequest', (request, reply, next) => {
     const target = request.raw.url ?? request.url
     if (server.isJwksRequest(request.method, target)) return next()
-    const incoming = incomingFromNode(request.raw, target, undefined, request.routeOptions.url)
+    // One read of request.routeOptions: each read builds a new object of a dozen fields.
+    const { url: route, config } = request.routeOptions
+    const incoming = incomingFromNode(request.raw, target, undefined, route)
     closeAfterStreamedUpload(request.raw, reply.raw)
     const pre = server.precheck(incoming)
     if (!pre.ok) {
       send(reply, undefined, pre.response)
       return
     }
-    states.set(request, { checked: pre.checked })
+    states.set(request, { checked: pre.checked, route, schema: config?.sealwire?.schema })
     next()
   })
 
@@ -205,7 +210,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       if (!read.ok) return send(reply, state, read.response)
       envelope = read.envelope
     }
-    const schema = request.routeOptions.config?.sealwire?.schema
+    const schema = state.schema
     const outcome = await server.openEnvelope(state.checked, envelope, schema === undefined ? undefined : { schema })
     if (!outcome.ok) return send(reply, state, outcome.response)
     request.body = outcome.exchange.body
@@ -251,7 +256,7 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       if (reply.raw.headersSent) return new Promise<never>(() => {})
     } else {
       const exchange = state.exchange
-      const route = request.routeOptions.url
+      const route = state.route
       const status = reply.statusCode
       const contentType = reply.getHeader('content-type')?.toString()
       const contentEncoding = reply.getHeader('content-encoding')?.toString()
@@ -275,9 +280,10 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       state.sealing ??= (async () => {
         try {
           if (state.bodyError !== undefined) return await exchange.refuse(state.bodyError, route)
-          return state.errored === true && status >= 500
-            ? await exchange.fail(route) // Fastify's error reply carries the error's message
-            : await exchange.reply({ status, contentType, contentEncoding, body: await responseBytes(payload), route, headers: replyFields(reply) })
+          if (state.errored === true && status >= 500) return await exchange.fail(route) // Fastify's error reply carries the error's message
+          // Fastify's serialized JSON is a string: sealed as it is, without a turn through responseBytes.
+          const body = typeof payload === 'string' ? payload : await responseBytes(payload)
+          return await exchange.reply({ status, contentType, contentEncoding, body, route, headers: replyFields(reply) })
         } catch {
           return server.internalError()
         }

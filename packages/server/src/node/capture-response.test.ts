@@ -47,4 +47,28 @@ describe('captureResponse', () => {
     expect(text).toBe('sealed(plain)')
     expect(fast).toBe(true)
   })
+
+  it('leaves flushHeaders to Node where no stream can start: it sends nothing before the sealed answer', async () => {
+    let ownFlush: boolean | undefined
+    let status: number | undefined
+    const text = await exchange(
+      (res) => {
+        const capture = captureResponse(res, async (body) => {
+          capture.release()
+          res.statusCode = 200
+          res.end(`sealed(${Buffer.from(body).toString()})`)
+        })
+        ownFlush = Object.hasOwn(res, 'flushHeaders')
+        // As an SSE handler does: the head at once. Node's flushHeaders goes through the captured writeHead.
+        res.writeHead(201, { 'x-plain': 'yes' })
+        res.flushHeaders()
+        status = res.headersSent ? -1 : res.statusCode
+        res.end('plain')
+      },
+      () => {},
+    )
+    expect(ownFlush).toBe(false)
+    expect(status).toBe(201)
+    expect(text).toBe('sealed(plain)')
+  })
 })

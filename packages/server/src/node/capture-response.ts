@@ -21,8 +21,8 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out
 }
 
-/** In the order they are replaced below (restore() puts them back in reverse). */
-const OVERRIDDEN = ['writeHead', 'flushHeaders', 'write', 'end'] as const
+/** In the order they are replaced below (restore() puts them back in reverse); flushHeaders last, as it is not always replaced. */
+const OVERRIDDEN = ['writeHead', 'write', 'end', 'flushHeaders'] as const
 /** Marks a method that was not an own property of the response (restore puts the prototype's back). */
 const NOT_OWN = Symbol('not own')
 
@@ -63,13 +63,18 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
   // Usually none is an own property: then nothing is remembered per response.
   const target = res as unknown as Record<string, unknown>
   const own = OVERRIDDEN.some((name) => Object.hasOwn(target, name)) ? OVERRIDDEN.map((name) => (Object.hasOwn(target, name) ? target[name] : NOT_OWN)) : undefined
+  // flushHeaders is replaced only where it can start a stream. Node's own sends nothing
+  // here: it writes the head through writeHead (the capture's, which only records it) and
+  // then an empty chunk. Node gives every response a hidden class of its own, so each
+  // property added to one copies its whole descriptor list (~1.7 KB of garbage a request).
+  const replaced = startStream === undefined ? OVERRIDDEN.length - 1 : OVERRIDDEN.length
   const restore = () => {
     // The prototype's method is put back as an own property, never deleted: by now the
     // framework has added properties after ours (Express's res.locals, Node's own), and a
     // delete that is not of the last one turns the response into a slow dictionary object
     // for the rest of its life (Node's writes, Express's sends: every property read).
     const proto = Object.getPrototypeOf(res) as Record<string, unknown>
-    for (let i = OVERRIDDEN.length - 1; i >= 0; i--) {
+    for (let i = replaced - 1; i >= 0; i--) {
       const value = own === undefined ? NOT_OWN : own[i]
       target[OVERRIDDEN[i]!] = value === NOT_OWN ? proto[OVERRIDDEN[i]!] : value
     }
@@ -98,10 +103,6 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     }
     return res
   } as ServerResponse['writeHead']
-
-  res.flushHeaders = function flushHeaders() {
-    if (!ended) switchToStream()
-  }
 
   res.write = function write(chunk: Chunk, encoding?: BufferEncoding | Callback, callback?: Callback) {
     if (typeof encoding === 'function') {
@@ -135,6 +136,12 @@ export function captureResponse(res: ServerResponse, finish: (body: Uint8Array) 
     void finish(concat(chunks)).then(() => callback?.(), (err: Error) => callback?.(err))
     return res
   } as ServerResponse['end']
+
+  if (startStream !== undefined) {
+    res.flushHeaders = function flushHeaders() {
+      if (!ended) switchToStream()
+    }
+  }
 
   return {
     /**

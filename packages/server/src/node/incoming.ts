@@ -111,8 +111,10 @@ function responseFields(res: ServerResponse): Array<[string, string]> {
  * timeout, with the next request behind it: the connection closes after the
  * answer instead. HTTP/1.1 only (HTTP/2 streams end on their own).
  */
-export function closeAfterStreamedUpload(req: IncomingMessage, res: ServerResponse): void {
-  if (req.httpVersionMajor === 1 && mediaTypeEssence(req.headers['content-type']) === STREAM_MEDIA_TYPE) res.setHeader('connection', 'close')
+export function closeAfterStreamedUpload(req: IncomingMessage, res: ServerResponse): boolean {
+  const streamed = mediaTypeEssence(req.headers['content-type']) === STREAM_MEDIA_TYPE
+  if (streamed && req.httpVersionMajor === 1) res.setHeader('connection', 'close')
+  return streamed
 }
 
 /**
