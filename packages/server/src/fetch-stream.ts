@@ -63,22 +63,36 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
       controller.enqueue(sealed.line)
     },
     async pull(controller) {
-      const out = (record: Uint8Array) => controller.enqueue(record)
+      let enqueued = false
+      const out = (record: Uint8Array) => {
+        enqueued = true
+        controller.enqueue(record)
+      }
       try {
-        const chunk = queued.shift()
-        if (chunk !== undefined) return void (await sealed.write(chunk, out))
-        const read = await (next ?? reader.read())
-        next = undefined
-        if (read.done) {
-          await sealed.finish(out)
-          return controller.close()
+        // A pull that enqueues nothing is not called again: an empty chunk (an empty token
+        // delta) seals to no record, so read on until one does, or the stream ends.
+        while (!enqueued) {
+          let chunk = queued.shift()
+          if (chunk === undefined) {
+            const read = await (next ?? reader.read())
+            next = undefined
+            if (read.done) {
+              await sealed.finish(out)
+              return controller.close()
+            }
+            chunk = read.value
+          }
+          // Not bytes: the handler's stream is broken. End the answer cut now, rather than
+          // keep reading a stream whose failure only its final record would report.
+          if (!(chunk instanceof Uint8Array)) throw new TypeError('a handler stream chunk must be a Uint8Array')
+          await sealed.write(chunk, out)
         }
-        await sealed.write(read.value, out)
       } catch {
         // As for a handler that throws before answering: nothing logged here (the handler's
         // error may hold application data), the `rejected` event (internal_error) says it.
         sealed.abort()
         controller.close()
+        reader.cancel().catch(() => undefined)
       }
     },
     cancel(reason) {

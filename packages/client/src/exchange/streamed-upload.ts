@@ -61,14 +61,22 @@ function recordBody(line: string, key: StreamKey, source: UploadSource): Readabl
           started = true
           return controller.enqueue(encoder.encode(line))
         }
-        const { done, value } = await chunks.next()
-        const enqueue = (part: Uint8Array): void => controller.enqueue(part)
-        // On node:crypto the records' parts as the cipher returned them (no framed copy, no promise).
-        if (done === true) {
-          await writer.end(enqueue)
-          return controller.close()
+        let enqueued = false
+        const enqueue = (part: Uint8Array): void => {
+          enqueued = true
+          controller.enqueue(part)
         }
-        await writer.write(bytesOf(value), enqueue)
+        // A pull that enqueues nothing is not called again: an empty chunk seals to no record,
+        // so read on until one does, or the source ends.
+        while (!enqueued) {
+          const { done, value } = await chunks.next()
+          // On node:crypto the records' parts as the cipher returned them (no framed copy, no promise).
+          if (done === true) {
+            await writer.end(enqueue)
+            return controller.close()
+          }
+          await writer.write(bytesOf(value), enqueue)
+        }
       },
       async cancel(reason) {
         await chunks.return?.(reason)
