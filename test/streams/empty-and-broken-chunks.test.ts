@@ -22,6 +22,11 @@ import { describe, expect, it } from 'vitest'
 import { testKeys } from '../server/helpers/sealing.js'
 
 const text = (s: string) => new TextEncoder().encode(s)
+/** Reads `stream` to its end, each chunk as text into `into`; throws what the stream errors with. */
+async function readAll(stream: ReadableStream<Uint8Array>, into: string[]): Promise<void> {
+  const reader = stream.getReader()
+  for (let r = await reader.read(); !r.done; r = await reader.read()) into.push(Buffer.from(r.value).toString())
+}
 const within = <T>(ms: number, work: Promise<T>): Promise<T | 'timed out'> => Promise.race([work, new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms))])
 
 /** The fetch adapter's streamed answer to `source`, read whole by the requester: its plaintext or its verdict. */
@@ -37,7 +42,7 @@ async function answerOf(source: ReadableStream<unknown>, onEvent?: (e: SealwireE
   const records = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(wire.subarray(newline + 1)), c.close()) })
   const plain: string[] = []
   try {
-    for await (const chunk of openRecordBody(records, head.key)) plain.push(Buffer.from(chunk).toString())
+    await readAll(openRecordBody(records, head.key), plain)
     return { plain, verdict: 'complete' }
   } catch (err) {
     return { plain, verdict: (err as { code?: string }).code }
@@ -128,7 +133,7 @@ describe('Koa: a handler stream', () => {
         const plain: string[] = []
         const records = new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(wire.subarray(newline + 1)), c.close()) })
         try {
-          for await (const chunk of openRecordBody(records, head.key)) plain.push(Buffer.from(chunk).toString())
+          await readAll(openRecordBody(records, head.key), plain)
           return { plain, verdict: 'complete' }
         } catch (err) {
           return { plain, verdict: (err as { code?: string }).code }
