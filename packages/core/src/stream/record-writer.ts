@@ -127,18 +127,19 @@ export function createPartsFramer(key: StreamKey, next: Counter = recordCounter(
     const { first, count } = span
     for (let i = 0, from = 0; i < count; i += 1) {
       const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
-      const [ciphertext, tag] = sealInParts.call(cipher, recordNonce(first + i, final && i === count - 1), part)
+      const nonce = recordNonce(first + i, final && i === count - 1)
       from += part.length
       if (part.length <= FRAME_SMALL_RECORDS_BELOW) {
         // A small record (an event, a line) leaves as one chunk: three would be three writes on a socket and
-        // three chunked-encoding frames, for a copy of a few KiB.
-        const framed = new Uint8Array(OVERHEAD + part.length)
+        // three chunked-encoding frames. Sealed straight into its frame, as createFramer does.
+        const framed = cipher.alloc(OVERHEAD + part.length)
         writeRecordLength(framed, 0, part.length + RECORD_TAG_BYTES)
-        framed.set(ciphertext, RECORD_LENGTH_BYTES)
-        framed.set(tag, RECORD_LENGTH_BYTES + ciphertext.length)
+        // A platform that seals in parts seals synchronously; the frame must be whole before it is emitted.
+        if (cipher.seal(nonce, part, framed, RECORD_LENGTH_BYTES) !== undefined) throw new TypeError('a record cipher that seals in parts must seal synchronously')
         emit(framed)
         continue
       }
+      const [ciphertext, tag] = sealInParts.call(cipher, nonce, part)
       const prefix = new Uint8Array(RECORD_LENGTH_BYTES)
       writeRecordLength(prefix, 0, part.length + RECORD_TAG_BYTES)
       emit(prefix)
