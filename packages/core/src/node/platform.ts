@@ -80,16 +80,26 @@ const TAG_BYTES = 16
  */
 async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
   const key = createSecretKey(raw)
+  // The nonce and tag node:crypto is handed, copied into buffers of their own first: a 12- or 16-byte
+  // Uint8Array lives on V8's heap, and node:crypto reading one moves it off (an allocation and a backing
+  // store for the collector to track, per call; two or three a record). Both are copied by the cipher
+  // before the call returns, so one pair serves every record.
+  const iv = Buffer.allocUnsafeSlow(12)
+  const tagIn = Buffer.allocUnsafeSlow(TAG_BYTES)
+  const ivOf = (nonce: Uint8Array): Buffer => {
+    iv.set(nonce)
+    return iv
+  }
   return {
     seal(nonce, plaintext, out, offset) {
-      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      const cipher = createCipheriv('aes-256-gcm', key, ivOf(nonce), { authTagLength: TAG_BYTES })
       const head = cipher.update(plaintext)
       cipher.final() // GCM is a stream mode: final() yields nothing, it computes the tag
       out.set(head, offset)
       out.set(cipher.getAuthTag(), offset + head.length)
     },
     sealInParts(nonce, plaintext) {
-      const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      const cipher = createCipheriv('aes-256-gcm', key, ivOf(nonce), { authTagLength: TAG_BYTES })
       const head = cipher.update(plaintext)
       cipher.final()
       const tag = cipher.getAuthTag()
@@ -97,21 +107,22 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
     },
     open(nonce, sealed) {
       const end = sealed.length - TAG_BYTES
-      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      const decipher = createDecipheriv('aes-256-gcm', key, ivOf(nonce), { authTagLength: TAG_BYTES })
       decipher.setAuthTag(sealed.subarray(end))
       const plaintext = decipher.update(sealed.subarray(0, end))
       decipher.final() // throws on a bad tag; the plaintext above is then dropped, never returned
       return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
     },
     openInPieces(nonce) {
-      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES })
+      const decipher = createDecipheriv('aes-256-gcm', key, ivOf(nonce), { authTagLength: TAG_BYTES })
       return {
         update: (ciphertext) => {
           const plaintext = decipher.update(ciphertext)
           return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
         },
         verify(tag) {
-          decipher.setAuthTag(tag)
+          tagIn.set(tag)
+          decipher.setAuthTag(tagIn)
           decipher.final() // throws on a bad tag; the reader then drops what update() gave
         },
       }

@@ -28,17 +28,23 @@ export interface RecordReader {
 
 const MAX_SEALED = MAX_RECORD_PLAINTEXT + RECORD_TAG_BYTES
 
-/** A record opened piece by piece as its bytes arrive. */
+/**
+ * The record being opened piece by piece as its bytes arrive. One per reader,
+ * reused record after record: a 64 KiB record that arrives as its length,
+ * ciphertext and tag (as a Node server writes it) then costs no allocation of
+ * the reader's own.
+ */
 interface Pieces {
-  readonly opening: RecordOpening
+  /** The record in progress; undefined between records. */
+  opening: RecordOpening | undefined
   /** Ciphertext bytes still to come (the tag after them). */
   left: number
   readonly tag: Uint8Array
   tagFilled: number
   /** Views of the ciphertext as it came, kept for a retry as the final record. */
-  readonly sealed: Uint8Array[]
+  sealed: Uint8Array[]
   /** Deciphered, not yet authenticated: released only once the tag verified. */
-  readonly plaintext: Uint8Array[]
+  plaintext: Uint8Array[]
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -98,7 +104,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
   let recordFilled = 0
   // Where the platform deciphers incrementally, a record split across chunks is opened as its pieces
   // arrive instead of being copied into `record` first (see openPieces).
-  let pieces: Pieces | undefined
+  const pieces: Pieces = { opening: undefined, left: 0, tag: new Uint8Array(RECORD_TAG_BYTES), tagFilled: 0, sealed: [], plaintext: [] }
 
   const fail = (error: SealwireError): never => {
     failed = error
@@ -156,32 +162,46 @@ export function createRecordReader(key: StreamKey): RecordReader {
     // Nothing of the ciphertext in this chunk (a length prefix that came alone): no empty update.
     if (record.left > 0 && at < bytes.length) {
       const take = Math.min(record.left, bytes.length - at)
-      const piece = bytes.subarray(at, at + take)
+      // A chunk that is all ciphertext (a Node server's middle part) is taken as it is, not as a view of itself.
+      const piece = at === 0 && take === bytes.length ? bytes : bytes.subarray(at, at + take)
       record.sealed.push(piece)
-      record.plaintext.push(record.opening.update(piece))
+      record.plaintext.push(record.opening!.update(piece))
       record.left -= take
       at += take
     }
     const take = Math.min(RECORD_TAG_BYTES - record.tagFilled, bytes.length - at)
-    record.tag.set(bytes.subarray(at, at + take), record.tagFilled)
-    record.tagFilled += take
-    at += take
+    if (take > 0) {
+      record.tag.set(bytes.subarray(at, at + take), record.tagFilled)
+      record.tagFilled += take
+      at += take
+    }
     if (record.tagFilled < RECORD_TAG_BYTES) return at
-    pieces = undefined
+    const opening = record.opening!
+    record.opening = undefined
     const position = index
     index += 1
     try {
-      record.opening.verify(record.tag)
+      opening.verify(record.tag)
     } catch {
       // Not a middle record here: the final one (assembled once, at most once a stream), or nothing that belongs here.
       record.sealed.push(record.tag)
-      const opened = openFinal(concat(record.sealed), position)
+      const whole = concat(record.sealed)
+      record.sealed = []
+      record.plaintext = []
+      const opened = openFinal(whole, position)
       // openInPieces is a synchronous platform's: its open is synchronous too.
       if (opened instanceof Uint8Array && opened.length > 0) emit(opened)
       return at
     }
-    if (record.plaintext.every((plaintext) => plaintext.length === 0)) middle(new Uint8Array(0))
-    for (const plaintext of record.plaintext) if (plaintext.length > 0) emit(plaintext)
+    const plaintext = record.plaintext
+    // Nothing of a record is held past its verdict. Fresh lists rather than emptied ones: V8 empties an array
+    // through a runtime call, where two small allocations cost less.
+    record.sealed = []
+    record.plaintext = []
+    let released = 0
+    for (let i = 0; i < plaintext.length; i += 1) released += plaintext[i]!.length
+    if (released === 0) middle(new Uint8Array(0))
+    for (let i = 0; i < plaintext.length; i += 1) if (plaintext[i]!.length > 0) emit(plaintext[i]!)
     return at
   }
 
@@ -193,13 +213,10 @@ export function createRecordReader(key: StreamKey): RecordReader {
    * returns a promise only when an open did (then it goes on after it).
    */
   const feed = (bytes: Uint8Array, at: number, emit: (plaintext: Uint8Array) => void): void | Promise<void> => {
-    const emitted = (plaintext: Uint8Array) => {
-      if (plaintext.length > 0) emit(plaintext)
-    }
     while (at < bytes.length) {
       if (finished) fail(streamError.trailing())
       let sealed: Uint8Array | undefined
-      if (record === undefined && pieces === undefined) {
+      if (record === undefined && pieces.opening === undefined) {
         let length: number
         if (prefixFilled === 0 && bytes.length - at >= RECORD_LENGTH_BYTES) {
           length = checkLength(readRecordLength(bytes, at))
@@ -218,13 +235,15 @@ export function createRecordReader(key: StreamKey): RecordReader {
           sealed = bytes.subarray(at, at + length)
           at += length
         } else if (cipher.openInPieces !== undefined) {
-          pieces = { opening: cipher.openInPieces(recordNonce(index, false)), left: length - RECORD_TAG_BYTES, tag: new Uint8Array(RECORD_TAG_BYTES), tagFilled: 0, sealed: [], plaintext: [] }
+          pieces.opening = cipher.openInPieces(recordNonce(index, false))
+          pieces.left = length - RECORD_TAG_BYTES
+          pieces.tagFilled = 0
         } else {
           record = new Uint8Array(length)
           recordFilled = 0
         }
       }
-      if (pieces !== undefined) {
+      if (pieces.opening !== undefined) {
         at = openPieces(pieces, bytes, at, emit)
         continue
       }
@@ -241,11 +260,11 @@ export function createRecordReader(key: StreamKey): RecordReader {
       if (!(plaintext instanceof Uint8Array)) {
         const from = at
         return plaintext.then((opened) => {
-          emitted(opened)
+          if (opened.length > 0) emit(opened)
           return feed(bytes, from, emit)
         })
       }
-      emitted(plaintext)
+      if (plaintext.length > 0) emit(plaintext)
     }
   }
 

@@ -37,14 +37,20 @@ export function openRecordStream(key: StreamKey): TransformStream<Uint8Array, Ui
 export function openRecordBody(records: ReadableStream<Uint8Array>, key: StreamKey): ReadableStream<Uint8Array> {
   const reader = createRecordReader(key)
   const source = records.getReader()
+  // One controller for the stream's life: `emit` is made once, not once a pull (a record).
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  let released = false
+  const emit = (plaintext: Uint8Array): void => {
+    released = true
+    controller.enqueue(plaintext)
+  }
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        let released = false
-        const emit = (plaintext: Uint8Array): void => {
-          released = true
-          controller.enqueue(plaintext)
-        }
+      start(c) {
+        controller = c
+      },
+      async pull() {
+        released = false
         try {
           // Until a record's plaintext is out (a chunk may hold only part of a record) or the body ends.
           while (!released) {
@@ -113,10 +119,15 @@ export function sealRecordStream(key: StreamKey): TransformStream<Uint8Array, Ui
 export function sealRecordBody(plaintext: ReadableStream<Uint8Array>, key: StreamKey): ReadableStream<Uint8Array> {
   const seal = createRecordSealer(key)
   const source = plaintext.getReader()
+  // One controller for the stream's life: `emit` is made once, not once a pull (a chunk).
+  let controller!: ReadableStreamDefaultController<Uint8Array>
+  const emit = (part: Uint8Array): void => controller.enqueue(part)
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
-        const emit = (part: Uint8Array): void => controller.enqueue(part)
+      start(c) {
+        controller = c
+      },
+      async pull() {
         try {
           // An empty chunk makes no record: read on until one does, or the end.
           for (;;) {

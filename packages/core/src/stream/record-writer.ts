@@ -126,7 +126,8 @@ export function createPartsFramer(key: StreamKey, next: Counter = recordCounter(
     if (span === undefined) return
     const { first, count } = span
     for (let i = 0, from = 0; i < count; i += 1) {
-      const part = bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
+      // A chunk of one record (a 64 KiB write, the common case) is sealed as it is, not through a view of itself.
+      const part = count === 1 ? bytes : bytes.subarray(from, Math.min(from + MAX_RECORD_PLAINTEXT, bytes.length))
       const nonce = recordNonce(first + i, final && i === count - 1)
       from += part.length
       if (part.length <= FRAME_SMALL_RECORDS_BELOW) {
