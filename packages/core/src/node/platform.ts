@@ -87,6 +87,8 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
   const iv = Buffer.allocUnsafeSlow(12)
   const tagIn = Buffer.allocUnsafeSlow(TAG_BYTES)
   const ivOf = (nonce: Uint8Array): Buffer => {
+    // A shorter nonce would leave the last record's bytes in place.
+    if (nonce.length !== iv.length) throw new TypeError('a record nonce is 12 bytes')
     iv.set(nonce)
     return iv
   }
@@ -121,6 +123,7 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
           return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength)
         },
         verify(tag) {
+          if (tag.length !== TAG_BYTES) throw new TypeError('a record tag is 16 bytes')
           tagIn.set(tag)
           decipher.setAuthTag(tagIn)
           decipher.final() // throws on a bad tag; the reader then drops what update() gave

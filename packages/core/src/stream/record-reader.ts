@@ -69,6 +69,11 @@ export const streamError = {
     new SealwireError('stream_record_invalid', {
       detail: 'A sealed stream record failed authentication at its position (altered, reordered, duplicated or spliced from another stream). Discard the stream and retry; if it recurs, something on the path rewrites the body.',
     }),
+  /** A chunk that is not bytes: no record can be read from it, wherever in a record it falls. */
+  notBytes: () =>
+    new SealwireError('stream_record_invalid', {
+      detail: 'A sealed stream chunk was not a Uint8Array. Feed the reader the response body\'s bytes as they arrive (a string, an ArrayBuffer or a DataView is not read as a record).',
+    }),
   tooLarge: (what: string) =>
     new SealwireError('stream_record_too_large', {
       detail: `${what}. A sender of this protocol never writes one: something on the path altered the body, or the peer is not a Sealwire stream sender.`,
@@ -272,6 +277,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
     const out: Uint8Array[] = []
     try {
       if (failed !== undefined) throw failed
+      if (!(bytes instanceof Uint8Array)) fail(streamError.notBytes())
       const fed = feed(bytes, 0, (plaintext) => out.push(plaintext))
       return fed === undefined ? Promise.resolve(out) : fed.then(() => out)
     } catch (error) {
@@ -283,6 +289,9 @@ export function createRecordReader(key: StreamKey): RecordReader {
     push,
     feed: (bytes, emit) => {
       if (failed !== undefined) throw failed
+      // Checked once here, not where the chunk lands: a string inside a ciphertext would otherwise
+      // reach the cipher as UTF-8, and a chunk without bytes (an ArrayBuffer) would be skipped unread.
+      if (!(bytes instanceof Uint8Array)) fail(streamError.notBytes())
       return feed(bytes, 0, emit)
     },
     end() {

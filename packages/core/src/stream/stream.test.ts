@@ -282,6 +282,26 @@ describe('record reader verdicts', () => {
     await expect(reader.push(Uint8Array.of(0xff, 0xff))).rejects.toMatchObject({ code: 'stream_record_too_large' })
   })
 
+  it('stream_record_invalid: a chunk that is not bytes, wherever in a record it falls, through push and feed alike', async () => {
+    const key = await responseKey()
+    const writer = createRecordWriter(key)
+    const sealed = await writer.seal(randomBytes(40_000))
+    // Before a record, inside its ciphertext, inside its tag.
+    for (const cut of [0, 1_000, sealed.length - 5]) {
+      for (const bad of ['x'.repeat(64), new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), [1, 2, 3], 7, null]) {
+        const label = `${Object.prototype.toString.call(bad)} at ${cut}`
+        const pushed = createRecordReader(key)
+        await pushed.push(sealed.subarray(0, cut))
+        await expect(pushed.push(bad as unknown as Uint8Array), label).rejects.toMatchObject({ code: 'stream_record_invalid', message: expect.stringContaining('Uint8Array') })
+        // Spent: the rest of the stream, even whole, is not read past it.
+        await expect(pushed.push(sealed.subarray(cut)), label).rejects.toMatchObject({ code: 'stream_record_invalid' })
+        const fed = createRecordReader(key)
+        fed.feed(sealed.subarray(0, cut), () => {})
+        expect(() => fed.feed(bad as unknown as Uint8Array, () => {}), label).toThrow(expect.objectContaining({ code: 'stream_record_invalid' }))
+      }
+    }
+  })
+
   it('the largest record (64 KiB of plaintext) is accepted', async () => {
     const key = await responseKey()
     const payload = randomBytes(MAX_RECORD_PLAINTEXT)
