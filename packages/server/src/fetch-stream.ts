@@ -82,9 +82,7 @@ export function streamedBody(sealed: SealedStream, body: Extract<HandlerBody, { 
             }
             chunk = read.value
           }
-          // Not bytes: the handler's stream is broken. End the answer cut now, rather than
-          // keep reading a stream whose failure only its final record would report.
-          if (!(chunk instanceof Uint8Array)) throw new TypeError('a handler stream chunk must be a Uint8Array')
+          // A chunk that is not bytes rejects here (the queue's check): the answer ends cut, below.
           await sealed.write(chunk, out)
         }
       } catch {

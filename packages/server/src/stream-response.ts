@@ -71,8 +71,18 @@ export class RecordQueue {
     this.#writer = createRecordWriter(key)
   }
 
-  /** Seals `chunk` after every chunk before it and hands its record(s) to `out`. */
+  /**
+   * Seals `chunk` after every chunk before it and hands its record(s) to `out`.
+   * A chunk that is not bytes rejects at once (and fails the stream): a broken
+   * handler stream ends the answer now, where a sealing failure, kept for
+   * `finish`, would only be reported at an end that an endless stream never reaches.
+   */
   write(chunk: Uint8Array, out: Out): Promise<unknown> {
+    if (!(chunk instanceof Uint8Array)) {
+      const error = new TypeError('a handler stream chunk must be a Uint8Array')
+      this.#failed ??= error
+      return Promise.reject(error)
+    }
     const run = () => this.#handOut((emit) => this.#writer.write(chunk, emit), out)
     if (this.#tail === undefined) {
       const pending = run()

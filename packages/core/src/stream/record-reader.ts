@@ -273,11 +273,20 @@ export function createRecordReader(key: StreamKey): RecordReader {
     }
   }
 
+  /**
+   * What every chunk passes before it is read: a spent reader repeats its verdict, and a chunk
+   * that is not bytes fails it, checked here once rather than where the chunk lands (a string
+   * inside a ciphertext would reach the cipher as UTF-8, an ArrayBuffer would be skipped unread).
+   */
+  const accept = (bytes: Uint8Array): void => {
+    if (failed !== undefined) throw failed
+    if (!(bytes instanceof Uint8Array)) fail(streamError.notBytes())
+  }
+
   const push = (bytes: Uint8Array): Promise<Uint8Array[]> => {
     const out: Uint8Array[] = []
     try {
-      if (failed !== undefined) throw failed
-      if (!(bytes instanceof Uint8Array)) fail(streamError.notBytes())
+      accept(bytes)
       const fed = feed(bytes, 0, (plaintext) => out.push(plaintext))
       return fed === undefined ? Promise.resolve(out) : fed.then(() => out)
     } catch (error) {
@@ -288,10 +297,7 @@ export function createRecordReader(key: StreamKey): RecordReader {
   return {
     push,
     feed: (bytes, emit) => {
-      if (failed !== undefined) throw failed
-      // Checked once here, not where the chunk lands: a string inside a ciphertext would otherwise
-      // reach the cipher as UTF-8, and a chunk without bytes (an ArrayBuffer) would be skipped unread.
-      if (!(bytes instanceof Uint8Array)) fail(streamError.notBytes())
+      accept(bytes)
       return feed(bytes, 0, emit)
     },
     end() {

@@ -110,6 +110,9 @@ function responseFields(res: ServerResponse): Array<[string, string]> {
  * keeps such an unread body on a kept-alive connection, stalled until its
  * timeout, with the next request behind it: the connection closes after the
  * answer instead. HTTP/1.1 only (HTTP/2 streams end on their own).
+ *
+ * @returns whether the request is a streamed upload (on any HTTP version), so
+ * the adapter looks for its body key only then
  */
 export function closeAfterStreamedUpload(req: IncomingMessage, res: ServerResponse): boolean {
   const streamed = mediaTypeEssence(req.headers['content-type']) === STREAM_MEDIA_TYPE

@@ -21,9 +21,7 @@ export function sealedReadable(sealed: SealedStream, source: AsyncIterable<Uint8
     try {
       yield sealed.line
       for await (const chunk of source) {
-        // Neither text nor bytes: the handler's stream is broken. End the answer cut now, rather
-        // than read on through a stream whose failure only its final record would report.
-        if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw new TypeError('a handler stream chunk must be a string or a Uint8Array')
+        // Text is encoded; anything else that is not bytes makes write reject, and the answer ends cut.
         await sealed.write(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk, take)
         while (ready.length > 0) yield ready.shift()!
       }
