@@ -1,11 +1,11 @@
 import { SealwireError, isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { captureResponse, type RawResponse, type StreamSwitch } from '../node/capture-response.js'
 import { closeAfterStreamedUpload, incomingFromNode, nodeResponseHeaders, prepareHandlerHeaders, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { requestSlot } from '../node/request-slot.js'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { secondEngineWarning } from '../node/second-engine.js'
 import { streamSink } from '../node/stream-sink.js'
@@ -46,7 +46,7 @@ interface Opened {
 }
 
 // Requests already opened by an app-wide middleware, for a per-route one behind it.
-const opened = new WeakMap<IncomingMessage, Opened>()
+const opened = requestSlot<Opened>('sealwire opened')
 
 const CONSUMED =
   'Sealwire: the request body was already read by another middleware (a body parser such as express.json(), express.text() or express.raw()). ' +

@@ -1,11 +1,11 @@
 import { SealwireError, isStandardSchema, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
 import { STATUS_CODES } from 'node:http'
 import type { DefaultContext, DefaultState, Middleware, ParameterizedContext } from 'koa'
-import type { IncomingMessage } from 'node:http'
 import type { SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
 import { closeAfterStreamedUpload, incomingFromNode, prepareHandlerHeaders, restoreSealedHead } from '../node/incoming.js'
 import { lockMethod } from '../node/method-lock.js'
+import { requestSlot } from '../node/request-slot.js'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { sealedReadable } from '../node/sealed-readable.js'
 import { secondEngineWarning } from '../node/second-engine.js'
@@ -50,7 +50,8 @@ interface Opened {
   answered: boolean
 }
 
-const opened = new WeakMap<IncomingMessage, Opened>()
+// Requests already opened by an app-wide middleware, for a per-route one behind it.
+const opened = requestSlot<Opened>('sealwire opened')
 
 const CONSUMED =
   'Sealwire: the request body was already read by another middleware (a body parser such as @koa/bodyparser). ' +
