@@ -248,6 +248,41 @@ describe('per-route middleware only', () => {
     const open = await rawRequest(`${url}/open`, { ca })
     expect(JSON.parse(open.body)).toEqual({ public: true })
   })
+  it('a request the app derives and re-dispatches is not the opened one: its answer to the client stays sealed', async () => {
+    // An app-wide middleware opens /batch; the handler re-dispatches each item through the app with a request
+    // derived from its own (a "batch" endpoint), where a per-route middleware with a schema runs. Taken for the
+    // opened request, the derived one would refine the outer body and, on failure, release the outer answer from
+    // sealing; it must instead be treated as a request of its own (and refused: its body was never an envelope).
+    const Item = z.object({ item: z.string() })
+    const app = express()
+    app.use(sealwireExpress(server))
+    app.post('/refine', sealwireExpress(server, { schema: Item }), (req, res) => res.json({ got: req.body }))
+    app.post('/batch', async (req, res) => {
+      const results: unknown[] = []
+      for (const item of (req.body as { items: string[] }).items) {
+        const derived = Object.assign(Object.create(Object.getPrototypeOf(req) as object) as express.Request, req, { url: '/refine', originalUrl: '/refine', body: { item } })
+        results.push(
+          await new Promise((done) => {
+            const inner = Object.create(res) as express.Response & Record<string, unknown>
+            inner.json = (body: unknown) => (done({ body }), inner)
+            inner.status = () => inner
+            inner.setHeader = () => inner
+            inner.writeHead = () => inner
+            inner.end = () => (done({ ended: true }), inner)
+            ;(app as unknown as { handle: (q: unknown, r: unknown, next: (err?: unknown) => void) => void }).handle(derived, inner, (err) => done({ error: err instanceof Error }))
+          }),
+        )
+      }
+      res.json({ secret: SECRET, results })
+    })
+    const url = await serve(app)
+    const sealed = await sealPost('/batch', { items: ['a', 'b'] })
+    const answer = await sendSealed(url, 'POST', '/batch', sealed, { ca })
+    expectNothingInClear(answer, SECRET)
+    const opened = await openSealed<{ secret: string; results: Array<{ error?: boolean }> }>(answer, sealed)
+    expect(opened.json.secret).toBe(SECRET)
+    expect(opened.json.results).toEqual([{ error: true }, { error: true }])
+  })
 })
 
 describe('hardening (issue 9)', () => {
