@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify4 from 'fastify4'
 import { createSealwireServer, type SealwireServer } from '@sealwire/server'
 import { sealwireFastify } from '@sealwire/server/fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,6 +94,32 @@ it('registers in several scopes side by side', async () => {
   expect(res.statusCode).toBe(200)
   await other.close()
 })
+
+for (const [name, make] of [
+  ['Fastify 5', Fastify],
+  ['Fastify 4', Fastify4],
+] as const) {
+  it(`${name}: an onSend hook after the plugin that throws: a sealed 500, never Fastify's last-resort error reply in clear`, async () => {
+    // Fastify answers an error thrown in onSend with its fallback error reply, written straight to the socket past every
+    // onSend hook, the error's message included. The request was opened: the client gets its sealed 500 instead.
+    const other = (make as typeof Fastify)({ logger: false })
+    await other.register(sealwireFastify, { server })
+    other.addHook('onSend', async () => {
+      throw new Error(SECRET)
+    })
+    other.post('/api/echo', async (request) => request.body)
+    const base = await other.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const sealed = await sealPost('/api/echo', { note: SECRET })
+      const res = await sendSealed(base, 'POST', '/api/echo', sealed)
+      expectNothingInClear(res, SECRET)
+      const opened = await openSealed<{ code: string }>(res, sealed)
+      expect([opened.status, opened.json.code]).toEqual([500, 'internal_error'])
+    } finally {
+      await other.close()
+    }
+  })
+}
 
 it('serves the JWK Set', async () => {
   const res = await rawRequest(`${url}/.well-known/sealwire/jwks.json`)

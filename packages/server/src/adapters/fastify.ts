@@ -1,5 +1,5 @@
 import { STREAM_MEDIA_TYPE, isStandardSchema, type SealwireError, type InferOutput, type RequestClaims, type StandardSchemaV1 } from '@sealwire/core'
-import { STATUS_CODES } from 'node:http'
+import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
@@ -100,6 +100,40 @@ function replyFieldList(reply: FastifyReply): Array<[string, string]> {
 /** A payload that is still being produced: a Node stream (Fastify's own test for a stream). */
 function isNodeStream(payload: unknown): payload is NodeJS.ReadableStream & AsyncIterable<Uint8Array | string> {
   return typeof payload === 'object' && payload !== null && typeof (payload as { pipe?: unknown }).pipe === 'function'
+}
+
+/**
+ * Makes whatever is written next on `raw` the given answer: its status, its
+ * fields only, its body. For the one path where Fastify writes to the socket
+ * itself, past the hooks that seal; nothing written there is read. A response
+ * whose head already left is cut instead.
+ */
+function holdToAnswer(raw: ServerResponse, answer: OutgoingResponse): void {
+  const body = Buffer.from(answer.body)
+  const { writeHead } = raw
+  const end = raw.end as (this: ServerResponse, chunk: Uint8Array, callback?: () => void) => ServerResponse
+  let held = false
+  const head = (): boolean => {
+    if (held) return true
+    if (raw.headersSent) return false
+    for (const name of raw.getHeaderNames()) raw.removeHeader(name)
+    raw.statusMessage = STATUS_CODES[answer.status] ?? ''
+    writeHead.call(raw, answer.status, { ...answer.headers, 'content-length': String(body.length) })
+    held = true
+    return true
+  }
+  raw.writeHead = function heldHead() {
+    if (!head()) raw.destroy()
+    return raw
+  } as ServerResponse['writeHead']
+  raw.write = function heldWrite() {
+    return true
+  } as ServerResponse['write']
+  raw.end = function heldEnd(...args: unknown[]) {
+    if (!head()) return raw.destroy()
+    const done = args.find((arg) => typeof arg === 'function') as (() => void) | undefined
+    return end.call(raw, body, done)
+  } as ServerResponse['end']
 }
 
 function send(reply: FastifyReply, state: State | undefined, outgoing: OutgoingResponse): FastifyReply {
@@ -245,10 +279,16 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     forbidHijack(reply)
   })
 
-  fastify.addHook('onError', (request, _reply, _error, next) => {
+  fastify.addHook('onError', async (request, reply) => {
     const state = states.get(request)
-    if (state !== undefined) state.errored = true
-    next()
+    if (state === undefined) return
+    state.errored = true
+    // Sealing had begun: the error came from an onSend hook after ours. Fastify answers it with its last-resort
+    // error reply, written to the socket past every onSend hook (the error's message in it): the raw response
+    // is held to the request's sealed 500 instead.
+    if (state.sealing !== undefined && state.exchange !== undefined) {
+      holdToAnswer(reply.raw, await state.exchange.fail(state.route).catch(() => server.internalError()))
+    }
   })
 
   fastify.addHook('onSend', async (request, reply, payload) => {
