@@ -53,8 +53,6 @@ interface State {
   refused?: boolean
   /** The sealed response, once the first onSend started sealing. */
   sealing?: Promise<OutgoingResponse>
-  /** The raw response is held to the sealed 500 (an error came after the seal). */
-  held?: boolean
   /** A streamed upload (§12): its records, left in the request after the envelope line. */
   records?: NodeJS.ReadableStream & AsyncIterable<Uint8Array>
   /** The code a streamed upload's body failed with. */
@@ -190,12 +188,6 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     get: (request: FastifyRequest): State | undefined => (request as unknown as Record<symbol, State | null>)[stateKey] ?? undefined,
     set: (request: FastifyRequest, state: State): void => void ((request as unknown as Record<symbol, State | null>)[stateKey] = state),
   }
-  /** Whatever Fastify writes next for this reply is the request's sealed 500 (see holdToAnswer); once a request. */
-  const holdToFailure = async (reply: FastifyReply, state: State): Promise<void> => {
-    if (state.held === true || state.exchange === undefined) return
-    state.held = true
-    holdToAnswer(reply.raw, await state.exchange.fail(state.route).catch(() => server.internalError()))
-  }
   if (!fastify.hasRequestDecorator('sealwire')) fastify.decorateRequest('sealwire', null)
 
   // Routes are global to the router: a second registration (another scope) reuses the first JWK Set route.
@@ -294,7 +286,9 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
     // Sealing had begun: the error came from an onSend hook after ours. Fastify answers it with its last-resort
     // error reply, written to the socket past every onSend hook (the error's message in it): the raw response
     // is held to the request's sealed 500 instead.
-    if (state.sealing !== undefined) await holdToFailure(reply, state)
+    if (state.sealing !== undefined && state.exchange !== undefined) {
+      holdToAnswer(reply.raw, await state.exchange.fail(state.route).catch(() => server.internalError()))
+    }
   })
 
   fastify.addHook('onSend', async (request, reply, payload) => {
@@ -311,10 +305,6 @@ export const sealwireFastify: FastifyPluginCallback<SealwireFastifyOptions> = fu
       await state.sealing
       await new Promise((resolve) => setImmediate(resolve)) // the first send writes in this turn
       if (reply.raw.headersSent) return new Promise<never>(() => {})
-      // The first send never wrote: an error after the seal (an onSend hook after ours threw) brought Fastify
-      // back here on its error path, whose last resort writes to the socket past every hook. Held to the sealed
-      // 500 here too, not only in onError: an app's onError hook ahead of ours that fails skips ours.
-      await holdToFailure(reply, state)
     } else {
       const exchange = state.exchange
       const route = state.route
