@@ -121,6 +121,30 @@ for (const [name, make] of [
   })
 }
 
+it('an onSend hook after the plugin that takes time, and a handler that sends without returning the reply: its own sealed answer', async () => {
+  // Fastify then runs the onSend hooks a second time while the first send is still in the slow hook: the second
+  // pass must not be taken for an error (the answer stays the app's, sealed).
+  for (const make of [Fastify, Fastify4] as Array<typeof Fastify>) {
+    const other = make({ logger: false })
+    await other.register(sealwireFastify, { server })
+    other.addHook('onSend', async (_request, _reply, payload) => {
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      return payload
+    })
+    other.post('/api/no-return', async (_request, reply) => {
+      reply.send({ sent: 'without return' })
+    })
+    const base = await other.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const sealed = await sealPost('/api/no-return', null)
+      const opened = await openSealed(await sendSealed(base, 'POST', '/api/no-return', sealed), sealed)
+      expect([opened.status, opened.json]).toEqual([200, { sent: 'without return' }])
+    } finally {
+      await other.close()
+    }
+  }
+})
+
 it('serves the JWK Set', async () => {
   const res = await rawRequest(`${url}/.well-known/sealwire/jwks.json`)
   expect(res.status).toBe(200)
