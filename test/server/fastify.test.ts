@@ -123,9 +123,10 @@ for (const [name, make] of [
 
 it('an onSend hook after the plugin that takes time, and a handler that sends without returning the reply: its own sealed answer', async () => {
   // Fastify then runs the onSend hooks a second time while the first send is still in the slow hook: the second
-  // pass must not be taken for an error (the answer stays the app's, sealed).
-  for (const make of [Fastify, Fastify4] as Array<typeof Fastify>) {
-    const other = make({ logger: false })
+  // pass must not be taken for an error (the answer stays the app's, sealed). Fastify 5 only: Fastify 4 then writes
+  // the reply twice, and its second writeHead rejects unhandled (ERR_HTTP_HEADERS_SENT) with or without Sealwire.
+  {
+    const other = Fastify({ logger: false })
     await other.register(sealwireFastify, { server })
     other.addHook('onSend', async (_request, _reply, payload) => {
       await new Promise((resolve) => setTimeout(resolve, 30))
