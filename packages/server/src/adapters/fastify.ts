@@ -3,7 +3,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http'
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest, RouteHandlerMethod, RouteShorthandOptionsWithHandler } from 'fastify'
 import type { CheckedRequest, SealwireServer } from '../create-server.js'
 import type { SealwireExchange } from '../exchange.js'
-import { closeAfterStreamedUpload, incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead } from '../node/incoming.js'
+import { closeAfterStreamedUpload, incomingFromNode, prepareHandlerHeaders, nodeBody, restoreSealedHead, writeOutgoing } from '../node/incoming.js'
 import { parse as parseQuery } from 'node:querystring'
 import { plaintextBody } from '../node/plaintext-body.js'
 import { responseBytes } from '../node/response-body.js'
@@ -103,36 +103,26 @@ function isNodeStream(payload: unknown): payload is NodeJS.ReadableStream & Asyn
 }
 
 /**
- * Makes whatever is written next on `raw` the given answer: its status, its
- * fields only, its body. For the one path where Fastify writes to the socket
- * itself, past the hooks that seal; nothing written there is read. A response
- * whose head already left is cut instead.
+ * Makes whatever is written next on `raw` the given answer, written as every
+ * Node adapter writes one (writeOutgoing), with none of the fields set on
+ * `raw` before. For the one path where Fastify writes to the socket itself,
+ * past the hooks that seal; nothing written there is read. A response whose
+ * head already left is cut instead.
  */
 function holdToAnswer(raw: ServerResponse, answer: OutgoingResponse): void {
-  const body = Buffer.from(answer.body)
-  const { writeHead } = raw
-  const end = raw.end as (this: ServerResponse, chunk: Uint8Array, callback?: () => void) => ServerResponse
-  let held = false
-  const head = (): boolean => {
-    if (held) return true
-    if (raw.headersSent) return false
-    for (const name of raw.getHeaderNames()) raw.removeHeader(name)
-    raw.statusMessage = STATUS_CODES[answer.status] ?? ''
-    writeHead.call(raw, answer.status, { ...answer.headers, 'content-length': String(body.length) })
-    held = true
-    return true
-  }
+  const { writeHead, write, end } = raw
   raw.writeHead = function heldHead() {
-    if (!head()) raw.destroy()
     return raw
   } as ServerResponse['writeHead']
   raw.write = function heldWrite() {
     return true
   } as ServerResponse['write']
-  raw.end = function heldEnd(...args: unknown[]) {
-    if (!head()) return raw.destroy()
-    const done = args.find((arg) => typeof arg === 'function') as (() => void) | undefined
-    return end.call(raw, body, done)
+  raw.end = function heldEnd() {
+    Object.assign(raw, { writeHead, write, end })
+    if (raw.headersSent) return raw.destroy()
+    for (const name of raw.getHeaderNames()) raw.removeHeader(name)
+    writeOutgoing(raw, answer)
+    return raw
   } as ServerResponse['end']
 }
 
