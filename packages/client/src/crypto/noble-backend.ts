@@ -153,6 +153,11 @@ export const nobleBackend: CryptoBackend<NoblePublicKey, NoblePrivateKey> = {
 
   openWithSecret: (compact, secret, header) => defaultBackend.openWithSecret(compact, secret, header),
 
+  // Within a session too, where the default backend derives the request's key itself (WebCrypto's deriveKey).
+  ...(defaultBackend.sealWithinSession !== undefined && defaultBackend.openWithinSession !== undefined
+    ? { sealWithinSession: defaultBackend.sealWithinSession.bind(defaultBackend), openWithinSession: defaultBackend.openWithinSession.bind(defaultBackend) }
+    : {}),
+
   // Sessions (docs/PROTOCOL.md §11): the client's ephemeral key, kept until the server's answers.
   async generateEphemeral(crv) {
     const { secret, epk } = ecdhCurve(crv).ephemeral()

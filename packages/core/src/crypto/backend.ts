@@ -38,6 +38,19 @@ export interface CryptoBackend<PublicKey = unknown, PrivateKey = unknown> {
    * another curve, off the curve, or of low order (an all-zero X25519 secret).
    */
   agree?(privateKey: PrivateKey, peer: Readonly<Record<string, unknown>>): Promise<Uint8Array>
+  /**
+   * Sessions: `sealWithSecret` and `openWithSecret` under the key of one
+   * request within a session, HKDF-SHA256(`secret`, salt = UTF-8 of `jti`,
+   * info = "sealwire-session-request-v1"), 32 bytes (docs/PROTOCOL.md §11).
+   * Optional: a backend that has them derives that key straight into its
+   * cipher (WebCrypto's `deriveKey`: one call where deriving the bytes and
+   * importing them are two, and the key's bytes never sit in a JS array);
+   * without them core derives the bytes and calls the two above. The
+   * plaintext comes as its text, which the backend encodes to UTF-8 (into the
+   * buffer its cipher reads, where it can).
+   */
+  sealWithinSession?(plaintext: string, header: Record<string, unknown>, secret: Uint8Array, jti: string): Promise<string>
+  openWithinSession?(compact: string, secret: Uint8Array, jti: string, header?: Readonly<Record<string, unknown>>): Promise<Uint8Array>
 }
 
 /** The public members of an ephemeral key, as `epk` carries them (RFC 7518 §4.6.1.1). */

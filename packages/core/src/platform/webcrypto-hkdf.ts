@@ -1,11 +1,10 @@
-// TypeScript's DOM lib wants ArrayBuffer-backed views; a copy makes any Uint8Array one.
-const buf = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes)
+import { webCryptoBytes } from './webcrypto-bytes.js'
 
 /** HKDF-SHA256 (RFC 5869) through WebCrypto, which every runtime Sealwire runs on has (HKDF is baseline). */
 export async function webCryptoHkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
   const subtle = globalThis.crypto.subtle
-  const key = await subtle.importKey('raw', buf(ikm), 'HKDF', false, ['deriveBits'])
-  return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: buf(salt), info: buf(info) }, key, length * 8))
+  const key = await subtle.importKey('raw', webCryptoBytes(ikm), 'HKDF', false, ['deriveBits'])
+  return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
 }
 
 /** By the array holding the secret: an entry goes with its array, as S goes when its session does. */
@@ -26,20 +25,40 @@ export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Ar
     importedSecrets.delete(secret)
     return webCryptoHkdf(secret, salt, info, length)
   }
+  const key = await importedSecret(secret)
+  return new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
+}
+
+/**
+ * The A256GCM key HKDF-SHA256(secret, salt, info) gives, as `webCryptoHkdfUnderSecret`
+ * would give its 32 bytes, derived straight into a non-extractable WebCrypto key
+ * (`deriveKey`): one call where the bytes and their import are two, and the key's
+ * bytes never sit in a JS array.
+ */
+export async function webCryptoAesKeyUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+  const params = { name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }
+  if (isErased(secret)) {
+    importedSecrets.delete(secret)
+    const key = await globalThis.crypto.subtle.importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveKey'])
+    return globalThis.crypto.subtle.deriveKey(params, key, { name: 'AES-GCM', length: 256 }, false, [usage])
+  }
+  return globalThis.crypto.subtle.deriveKey(params, await importedSecret(secret), { name: 'AES-GCM', length: 256 }, false, [usage])
+}
+
+/** The secret's HKDF key, imported on first use and kept beside its array; a failed import is not kept. */
+async function importedSecret(secret: Uint8Array): Promise<CryptoKey> {
   let imported = importedSecrets.get(secret)
   if (imported === undefined) {
-    imported = globalThis.crypto.subtle.importKey('raw', buf(secret), 'HKDF', false, ['deriveBits'])
+    imported = globalThis.crypto.subtle.importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveBits', 'deriveKey'])
     importedSecrets.set(secret, imported)
   }
-  let key: CryptoKey
   try {
-    key = await imported
+    return await imported
   } catch (cause) {
     // Not kept: the next call imports again.
     if (importedSecrets.get(secret) === imported) importedSecrets.delete(secret)
     throw cause
   }
-  return new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: buf(salt), info: buf(info) }, key, length * 8))
 }
 
 function isErased(secret: Uint8Array): boolean {

@@ -145,8 +145,8 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   const offered = options.offer === undefined ? '' : `,"${SESSION_CLIENT_KEY_MEMBER}":${JSON.stringify(options.offer.cpk)}`
   const bodySalt = options.bodyStream === true ? random(STREAM_SALT_BYTES) : undefined
   const streamed = bodySalt === undefined ? '' : `,"${BODY_STREAM_MEMBER}":"${b64u(bodySalt)}"`
-  const plaintext = utf8(`{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}${offered}${streamed}}`)
-  const envelope = session === undefined ? await recipient.backend.sealToPublicKey(plaintext, header, recipient.handle) : await sealWithinSession(recipient, plaintext, header, session, jti)
+  const plaintext = `{"rk":"${b64u(rk)}","body":${json}${head?.members ?? ''}${offered}${streamed}}`
+  const envelope = session === undefined ? await recipient.backend.sealToPublicKey(utf8(plaintext), header, recipient.handle) : await sealWithinSession(recipient, plaintext, header, session, jti)
   const placement = envelopePlacement(method, options.body !== undefined || bodySalt !== undefined)
   // Say so here rather than let the server answer 413 for an envelope it could never take.
   if (placement === 'header' && envelope.length > MAX_HEADER_ENVELOPE_CHARS) {
@@ -183,10 +183,12 @@ function headerEnvelopeTooLong(method: string, length: number, parts: { query: n
 }
 
 /** A fresh key for this one request, from the session secret and its `jti` (§11). */
-async function sealWithinSession(recipient: RecipientKey, plaintext: Uint8Array, header: Record<string, unknown>, session: Pick<ClientSession, 'secret'>, jti: string): Promise<string> {
+async function sealWithinSession(recipient: RecipientKey, plaintext: string, header: Record<string, unknown>, session: Pick<ClientSession, 'secret'>, jti: string): Promise<string> {
+  const { backend } = recipient
+  if (backend.sealWithinSession !== undefined) return backend.sealWithinSession(plaintext, header, session.secret, jti)
   const cek = await deriveSessionRequestKey(session.secret, jti)
   try {
-    return await recipient.backend.sealWithSecret(plaintext, header, cek)
+    return await backend.sealWithSecret(utf8(plaintext), header, cek)
   } finally {
     cek.fill(0)
   }

@@ -52,9 +52,16 @@ export async function openSessionRequest<S extends StandardSchemaV1>(
   // 8. Decrypt under this request's own key; one code for every failure, as for v1.
   let plaintextBytes: Uint8Array
   try {
-    const cek = await deriveSessionRequestKey(record.secret, header.jti)
-    plaintextBytes = await options.keyRing.backend.openWithSecret(envelope, cek, raw)
-    cek.fill(0)
+    const { backend } = options.keyRing
+    if (backend.openWithinSession !== undefined) plaintextBytes = await backend.openWithinSession(envelope, record.secret, header.jti, raw)
+    else {
+      const cek = await deriveSessionRequestKey(record.secret, header.jti)
+      try {
+        plaintextBytes = await backend.openWithSecret(envelope, cek, raw)
+      } finally {
+        cek.fill(0)
+      }
+    }
   } catch (cause) {
     throw fail('decryption_failed', undefined, cause)
   }
