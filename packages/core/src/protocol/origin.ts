@@ -25,6 +25,20 @@ const AUTHORITY = /^(?<host>\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0
  * normalizeOrigin('https://api.example.com/v1')  // undefined: an origin has no path
  */
 export function normalizeOrigin(text: string): string | undefined {
+  if (last !== undefined && last.text === text) return last.origin
+  const origin = parseOrigin(text)
+  last = { text, origin }
+  return origin
+}
+
+/**
+ * The last answer, by its input: a client seals to one origin again and again,
+ * and a server hears one or a few. Parsing a URL costs more than a browser
+ * client's whole seal of a small request besides its cryptography.
+ */
+let last: { text: string; origin: string | undefined } | undefined
+
+function parseOrigin(text: string): string | undefined {
   let url: URL
   try {
     url = new URL(text)

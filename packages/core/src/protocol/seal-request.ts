@@ -119,8 +119,11 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   if (json === undefined) throw new TypeError('body must be a JSON-serializable value')
 
   if (options.jti !== undefined && !JTI_SPELLING.test(options.jti)) throw new TypeError(`jti must be the base64url of ${JTI_BYTES} bytes, as sealRequest makes it`)
-  const jti = options.jti ?? b64u(random(JTI_BYTES))
-  const rk = random(RESPONSE_KEY_BYTES)
+  // One call to the random source for both: in a browser each call costs more than its bytes.
+  const fresh = random(JTI_BYTES + RESPONSE_KEY_BYTES)
+  const jti = options.jti ?? b64u(fresh.subarray(0, JTI_BYTES))
+  const rk = fresh.slice(JTI_BYTES)
+  fresh.fill(0)
   const head = options.head === undefined ? undefined : headMembers(options.head, request.target)
   if (options.offer !== undefined && options.session !== undefined) throw new TypeError('offer and session exclude each other: a request within a session has nothing to agree')
   const session = options.session
