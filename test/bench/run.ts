@@ -230,7 +230,8 @@ async function runBrowser(options: PageBenchOptions): Promise<{ userAgent: strin
     return undefined
   }
   const { chromium } = await import('playwright-core')
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
+  // --expose-gc: the page collects before each side it times (browser/session-page.ts).
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'] })
   try {
     const page = await browser.newPage()
     const origin = 'http://127.0.0.1:9'

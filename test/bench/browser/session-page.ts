@@ -30,8 +30,17 @@ export interface PageBenchRow {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!
 
+/**
+ * A full collection before each side's run (run.ts starts Chromium with
+ * `--js-flags=--expose-gc`), as protocol.bench.ts does on Node: each side
+ * measures its own garbage, not what the one before it left (v1 leaves a
+ * CryptoKey or two per request).
+ */
+const gc = (globalThis as { gc?: () => void }).gc
+
 /** Operations per second of `op` over `ms`, awaited one after the other, in batches of 8 between clock reads. */
 async function rate(op: () => Promise<void>, ms: number): Promise<number> {
+  gc?.()
   let count = 0
   const start = performance.now()
   let elapsed = 0
@@ -56,8 +65,10 @@ async function measure(options: PageBenchOptions): Promise<{ userAgent: string; 
     for (const [backend, name] of [['default', 'webcrypto'], ['noble', 'noble']] as const) {
       const v1 = s.clientRequest(backend, false)
       const within = s.clientRequest(backend, true)
-      // Warm-up: JIT, WebCrypto's first calls.
-      for (let i = 0; i < 20; i++) await Promise.all([v1(), within()])
+      // Warm-up: JIT, WebCrypto's first calls. A round's worth of each, not a few calls: the first
+      // measured round otherwise ran both sides before V8 had optimized them, at half their later rate.
+      await rate(v1, options.roundMs)
+      await rate(within, options.roundMs)
       const rounds: { v1: number; session: number }[] = []
       for (let r = 0; r < options.rounds; r++) {
         // Alternating which side runs first, so a drift within a round favours neither.
