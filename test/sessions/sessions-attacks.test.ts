@@ -4,7 +4,10 @@
  */
 import {
   MemorySessionStore,
+  acceptSession,
   decodeProtectedHeader,
+  joseBackend,
+  toPublicJwk,
   generateKeyPair,
   importRecipientKey,
   offerSession,
@@ -18,7 +21,7 @@ import { MemoryGuardStore, createSealwireServer } from '@sealwire/server'
 import { CompactEncrypt, importJWK } from 'jose'
 import { randomBytes } from 'node:crypto'
 import { createClient as createRedisClient } from 'redis'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { SessionKeeper } from '../../packages/client/src/session/session-keeper.js'
 import { RedisServer, findRedisServer } from '../helpers/redis-server.js'
 
@@ -81,11 +84,51 @@ describe('the behaviour guard and sessions', () => {
     const recipient = await importRecipientKey(x25519)
     const statuses: number[] = []
     for (let i = 0; i < 20; i++) {
-      const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/x' }, body: 1, session: { sid: randomBytes(16).toString('base64url'), secret: new Uint8Array(32) } })
+      const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/x' }, body: 1, session: { sid: randomBytes(16).toString('base64url'), secret: new Uint8Array(randomBytes(32)) } })
       const res = await server.handle(new Request('http://127.0.0.1/api/x', { method: 'POST', headers: sealed.headers, body: sealed.httpBody! }), () => new Response('x'), { peer: '127.0.0.1' })
       statuses.push(res.status)
     }
     expect(statuses).toContain(429)
+  })
+})
+
+describe('a session forgotten after it was chosen: its zeroed secret never seals a request', () => {
+  // S is overwritten with zeros when its session is forgotten; HKDF of those zeros is a key anyone can compute.
+  it('sealRequest refuses it with unknown_session, on the Node backend and on jose over WebCrypto', async () => {
+    const { server } = await engine()
+    for (const backend of [undefined, joseBackend]) {
+      const recipient = await importRecipientKey(toPublicJwk(x25519), backend)
+      const offer = (await offerSession(recipient))!
+      const request = { method: 'POST', target: '/api/x', origin: 'http://127.0.0.1' }
+      const sealed = await sealRequest({ recipient, request, body: 1, offer })
+      const res = await server.handle(new Request('http://127.0.0.1/api/x', { method: 'POST', headers: sealed.headers, body: sealed.httpBody! }), () => new Response('x'), { peer: '127.0.0.1' })
+      const opened = await openResponse(await res.text(), { reply: sealed.reply, status: res.status })
+      const session = (await acceptSession(offer, opened.session, { jti: sealed.reply.jti, origin: request.origin, nowSeconds: Math.floor(Date.now() / 1000) }))!
+      expect((await sealRequest({ recipient, request, body: 2, session })).envelope.split('.')[0]).toBeTruthy()
+      session.secret.fill(0)
+      await expect(sealRequest({ recipient, request, body: 3, session })).rejects.toMatchObject({ code: 'unknown_session' })
+    }
+  })
+
+  it('the client then sends the call as v1: nothing on the wire opens under the zeros', async () => {
+    const { direct, wire } = await engine()
+    const api = createClient({ baseUrl: 'http://127.0.0.1:1', fetch: direct })
+    await api.post('/api/x', 1)
+    // Another call drops the session between this call choosing it and sealing: its secret is zeros by then.
+    const plan = SessionKeeper.prototype.plan
+    const spy = vi.spyOn(SessionKeeper.prototype, 'plan').mockImplementation(async function (this: SessionKeeper, ...args) {
+      const chosen = await plan.apply(this, args)
+      if (chosen.kind === 'session') chosen.session.secret.fill(0)
+      return chosen
+    })
+    try {
+      const sent = wire.length
+      expect(await api.post('/api/x', { n: 2 })).toEqual({ body: { n: 2 } })
+      const envelopes = wire.slice(sent)
+      expect(envelopes.map((e) => hdr(e).alg)).toEqual(['ECDH-ES'])
+    } finally {
+      spy.mockRestore()
+    }
   })
 })
 

@@ -171,7 +171,7 @@ describe('sessions off', () => {
   it('a server without sessions answers an envelope within a session unknown_session (400, plain)', async () => {
     const srv = await start({ sessions: undefined })
     const recipient = await importRecipientKey(x25519)
-    const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/echo' }, body: 1, session: { sid: 'AAAAAAAAAAAAAAAAAAAAAA', secret: new Uint8Array(32) } })
+    const sealed = await sealRequest({ recipient, request: { method: 'POST', target: '/api/echo' }, body: 1, session: { sid: 'AAAAAAAAAAAAAAAAAAAAAA', secret: new Uint8Array(32).fill(9) } })
     const res = await fetch(`${srv.url}/api/echo`, { method: 'POST', headers: sealed.headers, body: sealed.httpBody! })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toBe('application/problem+json')

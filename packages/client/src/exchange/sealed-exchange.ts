@@ -131,7 +131,18 @@ export async function sealedExchange(state: ClientState, call: SealedCall): Prom
     if (sessionRetried && plan.kind === 'session') plan = { kind: 'plain' }
     const sessionMembers = plan.kind === 'session' ? { session: plan.session } : plan.kind === 'offer' ? { offer: plan.offer } : {}
     // The origin too (`hto`): a server behind several hosts refuses it at any other (docs/PROTOCOL.md §3.2).
-    const sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head, streams: READS_STREAMS, ...sessionMembers })
+    let sealed: Awaited<ReturnType<typeof sealRequest>>
+    try {
+      sealed = await sealRequest({ recipient: key, request: { method, target, origin: url.origin }, body: call.body, clock: () => sealedAt, jti, head, streams: READS_STREAMS, ...sessionMembers })
+    } catch (err) {
+      // The session was forgotten after it was chosen (another call dropped it): nothing was sent; seal as v1.
+      if (plan.kind === 'session' && err instanceof SealwireError && err.code === 'unknown_session') {
+        sessionRetried = true
+        continue
+      }
+      if (plan.kind === 'offer') sessions!.release(plan.offer)
+      throw err
+    }
     jti = sealed.reply.jti
     const headers = new Headers(callHeaders)
     for (const [name, value] of Object.entries(sealed.headers)) headers.set(name, value)

@@ -13,9 +13,10 @@ import type { JWK } from 'jose'
  * - open functions accept only the v1 profile (ECDH-ES or dir, A256GCM, no
  *   `zip`) and throw on any failure; the caller maps every throw to one code,
  *   so a backend's error messages never reach the wire;
- * - `header`, when given, is the protected header the caller already decoded
- *   from `compact` (the protocol layer does, for its own checks): a backend may
- *   use it instead of decoding it again.
+ * - `header`, when given, must be the protected header the caller decoded
+ *   from this very `compact` (the protocol layer does, for its own checks): a
+ *   backend may check the profile on it instead of decoding it again, so a
+ *   header from elsewhere would bypass those checks.
  */
 export interface CryptoBackend<PublicKey = unknown, PrivateKey = unknown> {
   readonly name: string

@@ -62,9 +62,13 @@ export async function webCryptoSealDirUnder(plaintext: Uint8Array | string, head
   globalThis.crypto.getRandomValues(iv)
   const encodedIv = b64u(iv)
   const data = text ? room.subarray(0, encoder.encodeInto(plaintext, room).written) : webCryptoBytes(plaintext)
-  const pending = subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, data)
-  // Copied by now: no plaintext stays in the scratch.
-  if (text) data.fill(0)
+  let pending: Promise<ArrayBuffer>
+  try {
+    pending = subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, data)
+  } finally {
+    // Copied by now (or refused): no plaintext stays in the scratch.
+    if (text) data.fill(0)
+  }
   const sealed = await pending
   const split = sealed.byteLength - TAG_BYTES
   // The encrypted key is empty: `dir` uses the secret as the CEK (RFC 7518 §4.5).

@@ -2,6 +2,7 @@ import { Buffer, isUtf8 } from 'node:buffer'
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync } from 'node:crypto'
 import { isCanonicalBase64url as viaRegex } from '../encoding.js'
 import type { Platform, RecordCipher } from '../platform/platform.js'
+import { erasedSecretError, isErasedSecret } from '../session/erased-secret.js'
 import { LONG_PART_CHARS, nodeBackend, strictBase64url } from './node-backend.js'
 
 /**
@@ -139,4 +140,7 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
 
 /** Node: node:crypto for every key agreement, cipher and KDF, Buffer and the native UTF-8 validator for the codecs. */
 // Within a session S is read at each call: nothing derived from it outlives its erasure.
-export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8, encodeUtf8, hkdf, hkdfUnderSecret: hkdf, recordCipher }
+/** `hkdf` under a session's S; an erased one (zeros) is refused, never derived from. */
+const hkdfUnderSecret: Platform['hkdfUnderSecret'] = (secret, salt, info, length) => (isErasedSecret(secret) ? Promise.reject(erasedSecretError()) : hkdf(secret, salt, info, length))
+
+export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8, encodeUtf8, hkdf, hkdfUnderSecret, recordCipher }

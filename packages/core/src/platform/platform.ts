@@ -35,7 +35,8 @@ export interface Platform {
    * The same bytes as `hkdf(secret, …)`, for a secret used again and again (a
    * session's S, once per request): a platform may keep what it derives from
    * `secret` for as long as that array lives, until it is erased (zeros): a
-   * session's S is never changed in place otherwise.
+   * session's S is never changed in place otherwise. An erased secret is
+   * refused (it throws), never derived from.
    */
   readonly hkdfUnderSecret: (secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number) => Promise<Uint8Array>
   /**

@@ -1,3 +1,4 @@
+import { erasedSecretError, isErasedSecret } from '../session/erased-secret.js'
 import { webCryptoBytes } from './webcrypto-bytes.js'
 
 /** HKDF-SHA256 (RFC 5869) through WebCrypto, which every runtime Sealwire runs on has (HKDF is baseline). */
@@ -17,13 +18,12 @@ const importedSecrets = new WeakMap<Uint8Array, Promise<CryptoKey>>()
  * `deriveBits`, each a promise with a fixed cost of its own. No copy of the
  * bytes is kept. A session's S is never changed in place, only erased
  * (overwritten with zeros when its session is forgotten): an erased secret
- * drops its imported key and derives from the zeros it now holds, never from
- * what it held.
+ * drops its imported key and is refused, never derived from.
  */
 export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
-  if (isErased(secret)) {
+  if (isErasedSecret(secret)) {
     importedSecrets.delete(secret)
-    return webCryptoHkdf(secret, salt, info, length)
+    throw erasedSecretError()
   }
   const key = await importedSecret(secret)
   return new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
@@ -36,12 +36,11 @@ export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Ar
  * bytes never sit in a JS array.
  */
 export async function webCryptoAesKeyUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
-  const params = { name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }
-  if (isErased(secret)) {
+  if (isErasedSecret(secret)) {
     importedSecrets.delete(secret)
-    const key = await globalThis.crypto.subtle.importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveKey'])
-    return globalThis.crypto.subtle.deriveKey(params, key, { name: 'AES-GCM', length: 256 }, false, [usage])
+    throw erasedSecretError()
   }
+  const params = { name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }
   return globalThis.crypto.subtle.deriveKey(params, await importedSecret(secret), { name: 'AES-GCM', length: 256 }, false, [usage])
 }
 
@@ -61,8 +60,3 @@ async function importedSecret(secret: Uint8Array): Promise<CryptoKey> {
   }
 }
 
-function isErased(secret: Uint8Array): boolean {
-  let bits = 0
-  for (let i = 0; i < secret.length; i++) bits |= secret[i]!
-  return bits === 0
-}

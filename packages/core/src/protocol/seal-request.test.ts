@@ -183,6 +183,18 @@ describe('the protected header it writes', () => {
     expect(base64url.decode(c.reply.jti)).toHaveLength(16)
     expect(c.reply.rk).toHaveLength(32)
   })
+
+  it('refuses a random source that returns fewer bytes than asked, and keeps rk when the source reuses its buffer', async () => {
+    const { recipient } = servers['X25519']
+    const request = { method: 'POST', target: '/' }
+    await expect(sealRequest({ recipient, request, random: (n) => crypto.getRandomValues(new Uint8Array(n - 16)) })).rejects.toThrow(/length asked for/)
+    const pool = new Uint8Array(64)
+    const reusing = (n: number) => crypto.getRandomValues(pool.subarray(0, n))
+    const sealed = await sealRequest({ recipient, request, random: reusing, bodyStream: true })
+    const rk = Uint8Array.from(sealed.reply.rk)
+    reusing(48)
+    expect(sealed.reply.rk).toEqual(rk)
+  })
 })
 
 describe('caller misuse throws TypeError', () => {

@@ -8,6 +8,8 @@ import { envelopePlacement, type ReplyContext, type RequestDescriptor } from './
 import type { ClientSession, SessionOffer } from '../session/client-session.js'
 import { SESSION_CLIENT_KEY_MEMBER, SESSION_ID_PARAM, SESSION_PARAM } from '../session/session-constants.js'
 import { deriveSessionRequestKey } from '../session/session-kdf.js'
+import { isErasedSecret } from '../session/erased-secret.js'
+import { SealwireError } from '../errors.js'
 import { BODY_STREAM_MEMBER, STREAM_MEDIA_TYPE, STREAM_PARAM, STREAM_SALT_BYTES } from '../constants.js'
 import { deriveStreamKey, type StreamKey } from '../stream/stream-key.js'
 
@@ -121,9 +123,10 @@ export async function sealRequest(options: SealRequestOptions): Promise<SealedRe
   if (options.jti !== undefined && !JTI_SPELLING.test(options.jti)) throw new TypeError(`jti must be the base64url of ${JTI_BYTES} bytes, as sealRequest makes it`)
   // One call to the random source for both: in a browser each call costs more than its bytes.
   const fresh = random(JTI_BYTES + RESPONSE_KEY_BYTES)
+  if (!(fresh instanceof Uint8Array) || fresh.length !== JTI_BYTES + RESPONSE_KEY_BYTES) throw new TypeError('random must return a Uint8Array of the length asked for')
   const jti = options.jti ?? b64u(fresh.subarray(0, JTI_BYTES))
+  // A copy: a source that reuses its buffer cannot change `rk` afterwards (the stream salt below is drawn later).
   const rk = fresh.slice(JTI_BYTES)
-  fresh.fill(0)
   const head = options.head === undefined ? undefined : headMembers(options.head, request.target)
   if (options.offer !== undefined && options.session !== undefined) throw new TypeError('offer and session exclude each other: a request within a session has nothing to agree')
   const session = options.session
@@ -187,6 +190,9 @@ function headerEnvelopeTooLong(method: string, length: number, parts: { query: n
 
 /** A fresh key for this one request, from the session secret and its `jti` (§11). */
 async function sealWithinSession(recipient: RecipientKey, plaintext: string, header: Record<string, unknown>, session: Pick<ClientSession, 'secret'>, jti: string): Promise<string> {
+  // Forgotten between being chosen and now (another request dropped it): its S is zeros, and a key derived from
+  // them is one anyone can compute. Refused as the server refuses a session it no longer has: seal as v1 instead.
+  if (isErasedSecret(session.secret)) throw new SealwireError('unknown_session', { detail: 'The session was forgotten (its secret erased): seal the request without it' })
   const { backend } = recipient
   if (backend.sealWithinSession !== undefined) return backend.sealWithinSession(plaintext, header, session.secret, jti)
   const cek = await deriveSessionRequestKey(session.secret, jti)

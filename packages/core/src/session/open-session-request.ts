@@ -5,6 +5,7 @@ import { assertFresh, fail, finishOpen, type OpenRequestOptions, type OpenedRequ
 import { sessionRequestHeader } from '../protocol/request-header.js'
 import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 import { deriveSessionRequestKey } from './session-kdf.js'
+import { isErasedSecret } from './erased-secret.js'
 import type { SessionRecord } from './session-store.js'
 
 const unknownSession = (cause?: unknown) => new SealwireError('unknown_session', cause === undefined ? {} : { cause })
@@ -40,7 +41,8 @@ export async function openSessionRequest<S extends StandardSchemaV1>(
     throw unknownSession(cause)
   }
   const now = (options.clock ?? systemClock)()
-  if (record === undefined || record.exp * 1000 <= now) throw unknownSession()
+  // An erased S (zeros) is a session forgotten: nothing is derived from it.
+  if (record === undefined || record.exp * 1000 <= now || isErasedSecret(record.secret)) throw unknownSession()
   // A key removed from the ring ends its sessions, as it ends its v1 envelopes.
   if (options.keyRing.get(record.kid) === undefined) throw unknownSession()
   // A session serves the origin it was established at (with `origins`, as `hto` does for v1).

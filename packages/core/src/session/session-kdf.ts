@@ -41,5 +41,6 @@ const REQUEST_INFO = utf8(SESSION_REQUEST_INFO)
  * every request of the session: the platform may keep its imported form.
  */
 export function deriveSessionRequestKey(secret: Uint8Array, jti: string): Promise<Uint8Array> {
+  // The platform refuses an erased S: HKDF of its zeros is a key anyone can compute.
   return platform.hkdfUnderSecret(secret, utf8(jti), REQUEST_INFO, 32)
 }

@@ -74,8 +74,13 @@ describe('session requests: hostile input', () => {
     const base = { keyRing, replayStore: new MemoryReplayStore({ clock: () => NOW - 10_000 }), request, clock, sessionStore }
     const wrong = await sealRequest({ recipient, request, body: 1, session: { sid, secret: new Uint8Array(32).fill(8) }, clock })
     await expect(openRequest(wrong.envelope, base)).rejects.toMatchObject({ code: 'decryption_failed' })
-    const bad = await sealRequest({ recipient, request, body: 1, session: { sid: 'short', secret: new Uint8Array(32) }, clock })
+    const bad = await sealRequest({ recipient, request, body: 1, session: { sid: 'short', secret: new Uint8Array(32).fill(9) }, clock })
     await expect(openRequest(bad.envelope, base)).rejects.toMatchObject({ code: 'malformed_envelope' })
+    // A record whose S was erased (zeros) is a session forgotten: unknown_session, so the client resends as v1.
+    const erasedSid = 'BBBBBBBBBBBBBBBBBBBBBB'
+    await sessionStore.set(erasedSid, { secret: new Uint8Array(32), kid: publicJwk.kid, crv: 'X25519', origin: request.origin, exp: NOW / 1000 + 60 })
+    const toErased = await sealRequest({ recipient, request, body: 1, session: { sid: erasedSid, secret: new Uint8Array(32).fill(8) }, clock })
+    await expect(openRequest(toErased.envelope, base)).rejects.toMatchObject({ code: 'unknown_session' })
     const broken = { get: () => Promise.reject(new Error('down')), set: () => Promise.resolve(), revokeAll: () => Promise.resolve() }
     await expect(openRequest(wrong.envelope, { ...base, sessionStore: broken })).rejects.toMatchObject({ code: 'unknown_session' })
   })
