@@ -76,8 +76,10 @@ export class SessionKeeper {
 
   /**
    * Forgets a session and overwrites its secret: forward secrecy holds once both
-   * sides have forgotten S. Best effort — a request sealing under it this very
-   * moment holds its own derived key, not S.
+   * sides have forgotten S. A request already sealing under it holds its own
+   * derived key, not S; one that chose it but has not sealed yet finds S erased,
+   * is refused (`unknown_session`, never a key derived from the zeros) and is
+   * sent as v1.
    */
   #forget(kid: string, session: ClientSession): void {
     this.#sessions.delete(kid)
