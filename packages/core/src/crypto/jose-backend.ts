@@ -1,8 +1,6 @@
 // jose by subpath, not its index: the index re-exports every jose module, which would pull the
 // lazily loaded signed-key-set verification (jwtVerify) into the eager browser bundle.
-import type { CompactJWEHeaderParameters, JWK } from 'jose'
-import { CompactEncrypt } from 'jose/jwe/compact/encrypt'
-import { compactDecrypt } from 'jose/jwe/compact/decrypt'
+import type { JWK } from 'jose'
 import { importJWK } from 'jose/key/import'
 import { CONTENT_ENCRYPTION_ALG, KEY_MANAGEMENT_ALG } from '../constants.js'
 import { SEALED_HEAD_PARAM } from '../protocol/sealed-head.js'
@@ -11,6 +9,7 @@ import { webCryptoAesKeyUnderSecret } from '../platform/webcrypto-hkdf.js'
 import { SESSION_REQUEST_INFO } from '../session/session-constants.js'
 import type { CryptoBackend } from './backend.js'
 import { webCryptoOpenDir, webCryptoOpenDirUnder, webCryptoSealDir, webCryptoSealDirUnder } from './webcrypto-dir.js'
+import { webCryptoSealToPublicKey } from './webcrypto-ecdh-es.js'
 import { webCryptoAgree, webCryptoEphemeral } from './webcrypto-ecdh.js'
 
 type Key = CryptoKey | Uint8Array
@@ -37,23 +36,26 @@ async function importFor(jwk: JWK): Promise<Key> {
   return importJWK({ ...jwk, alg: KEY_MANAGEMENT_ALG }, KEY_MANAGEMENT_ALG)
 }
 
-function seal(plaintext: Uint8Array, header: Record<string, unknown>, key: Key): Promise<string> {
-  return new CompactEncrypt(plaintext).setProtectedHeader(header as CompactJWEHeaderParameters).encrypt(key, { crit: CRIT })
-}
-
 /**
- * The portable backend: jose over WebCrypto, in every runtime. Messages under
- * a secret (`dir`: every answer, and requests within a session) go straight
- * to WebCrypto (webcrypto-dir.ts), with the same bytes and verdicts as jose's:
- * there they are little more than two WebCrypto calls, and jose's general
- * path would double their cost in a browser.
+ * The portable backend, on WebCrypto in every runtime: keys imported by jose,
+ * requests opened with private keys by jose (a server's work, loaded when a
+ * server first does it), and what a client does — seal to a public key
+ * (ECDH-ES), seal and open under a secret (`dir`: every answer, and requests
+ * within a session) — straight on WebCrypto, with the same bytes and verdicts
+ * as jose's. Those are little more than their WebCrypto calls; jose's general
+ * JWE code would double their cost in a browser and weigh ~7 KB (min+gz) in
+ * its bundle.
  */
 export const joseBackend: CryptoBackend<Key, Key> = {
   name: 'jose',
   importPublicKey: importFor,
   importPrivateKey: importFor,
-  sealToPublicKey: seal,
+  async sealToPublicKey(plaintext, header, recipient) {
+    if (!(recipient instanceof CryptoKey)) throw new TypeError('the recipient must be a key imported by this backend')
+    return webCryptoSealToPublicKey(plaintext, header, recipient)
+  },
   async openWithPrivateKey(compact, key) {
+    const { compactDecrypt } = await import('jose/jwe/compact/decrypt')
     return (await compactDecrypt(compact, key, REQUEST_DECRYPT_OPTIONS)).plaintext
   },
   sealWithSecret: webCryptoSealDir,

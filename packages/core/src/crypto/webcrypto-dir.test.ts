@@ -3,7 +3,8 @@
  * seals the other opens, the protected header is the same bytes, and every
  * envelope jose refuses under the v1 profile is refused here too.
  */
-import { CompactEncrypt, base64url, compactDecrypt } from 'jose'
+import { CompactEncrypt, base64url, compactDecrypt, importJWK } from 'jose'
+import { generateKeyPair } from '../keys/jwk.js'
 import { describe, expect, it } from 'vitest'
 import { nodeBackend } from '../node/node-backend.js'
 import { deriveSessionRequestKey } from '../session/session-kdf.js'
@@ -165,5 +166,41 @@ describe('within a session: the key derived straight into WebCrypto, against its
     const sealed = await Promise.all(texts.map((t) => webCryptoSealDirUnder(t, { ...header }, ready)))
     const opened = await Promise.all(sealed.map((c) => webCryptoOpenDirUnder(c, undefined, ready)))
     expect(opened.map(text)).toEqual(texts)
+  })
+})
+
+describe('ECDH-ES + A256GCM to a public key on WebCrypto, against jose', () => {
+  for (const crv of ['X25519', 'P-256'] as const) {
+    it(`${crv}: jose and the Node backend open what it seals; the header is jose's, member for member`, async () => {
+      const { privateJwk, publicJwk } = await generateKeyPair(crv)
+      const recipient = (await joseBackend.importPublicKey(publicJwk)) as CryptoKey
+      const header = { alg: 'ECDH-ES', enc: 'A256GCM', typ: 'sealwire-req+jwe', kid: publicJwk.kid, iat: 1, jti: 'j', htm: 'POST', htu: '/x', shd: 1, crit: ['shd'] }
+      const joseKey = await importJWK({ ...privateJwk, alg: 'ECDH-ES' }, 'ECDH-ES')
+      const nodeKey = await nodeBackend.importPrivateKey(privateJwk)
+      for (const plaintext of ['', 'é€😀'.repeat(300)]) {
+        const ours = await joseBackend.sealToPublicKey(bytes(plaintext), { ...header }, recipient)
+        const theirs = await new CompactEncrypt(bytes(plaintext)).setProtectedHeader(header as never).encrypt(recipient, { crit: { shd: true } })
+        const members = (c: string) => JSON.parse(text(base64url.decode(c.split('.')[0]!))) as Record<string, unknown>
+        expect(Object.keys(members(ours))).toEqual(Object.keys(members(theirs)))
+        expect(Object.keys(members(ours).epk as object)).toEqual(Object.keys(members(theirs).epk as object))
+        expect(ours.split('.')[1]).toBe('')
+        expect(text((await compactDecrypt(ours, joseKey, { keyManagementAlgorithms: ['ECDH-ES'], contentEncryptionAlgorithms: ['A256GCM'], crit: { shd: true } })).plaintext)).toBe(plaintext)
+        expect(text(await nodeBackend.openWithPrivateKey(ours, nodeKey))).toBe(plaintext)
+      }
+      // Each seal is its own key agreement.
+      const a = await joseBackend.sealToPublicKey(bytes('x'), { ...header }, recipient)
+      const b = await joseBackend.sealToPublicKey(bytes('x'), { ...header }, recipient)
+      expect(JSON.parse(text(base64url.decode(a.split('.')[0]!))).epk).not.toEqual(JSON.parse(text(base64url.decode(b.split('.')[0]!))).epk)
+    })
+  }
+
+  it('seals only its profile', async () => {
+    const { publicJwk } = await generateKeyPair('X25519')
+    const recipient = await joseBackend.importPublicKey(publicJwk)
+    const base = { alg: 'ECDH-ES', enc: 'A256GCM' }
+    for (const header of [{ ...base, alg: 'ECDH-ES+A256KW' }, { ...base, enc: 'A128GCM' }, { ...base, zip: 'DEF' }, { ...base, apu: 'QQ' }, { ...base, epk: {} }, { ...base, crit: ['b64'] }]) {
+      await expect(joseBackend.sealToPublicKey(bytes('x'), header, recipient), JSON.stringify(header)).rejects.toThrow()
+    }
+    await expect(joseBackend.sealToPublicKey(bytes('x'), base, key())).rejects.toThrow(/imported by this backend/)
   })
 })

@@ -53,7 +53,15 @@ export function webCryptoOpenDir(compact: string, secret: Uint8Array, decodedHea
  */
 export async function webCryptoSealDirUnder(plaintext: Uint8Array | string, header: Record<string, unknown>, keyOf: () => Promise<CryptoKey>): Promise<string> {
   assertProfile(header)
-  const key = await keyOf()
+  return webCryptoSealCompact(plaintext, header, await keyOf())
+}
+
+/**
+ * A compact JWE with an empty encrypted key (`dir`, and ECDH-ES in Direct Key
+ * Agreement mode, RFC 7518 §4.5 and §4.6) of `plaintext` under `key`, `header`
+ * as given (its profile checked by the caller).
+ */
+export async function webCryptoSealCompact(plaintext: Uint8Array | string, header: Record<string, unknown>, key: CryptoKey): Promise<string> {
   // As jose serializes it: JSON.stringify of the header as given, UTF-8, base64url; its ASCII is the AAD.
   const encodedHeader = base64urlOfText(JSON.stringify(header))
   // From here to encrypt() nothing awaits, so the scratch holds this call's bytes when WebCrypto copies them.
@@ -71,7 +79,7 @@ export async function webCryptoSealDirUnder(plaintext: Uint8Array | string, head
   }
   const sealed = await pending
   const split = sealed.byteLength - TAG_BYTES
-  // The encrypted key is empty: `dir` uses the secret as the CEK (RFC 7518 §4.5).
+  // The encrypted key is empty: the key is the CEK itself.
   return `${encodedHeader}..${encodedIv}.${b64u(new Uint8Array(sealed, 0, split))}.${b64u(new Uint8Array(sealed, split))}`
 }
 
