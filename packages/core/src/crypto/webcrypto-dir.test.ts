@@ -202,5 +202,10 @@ describe('ECDH-ES + A256GCM to a public key on WebCrypto, against jose', () => {
       await expect(joseBackend.sealToPublicKey(bytes('x'), header, recipient), JSON.stringify(header)).rejects.toThrow()
     }
     await expect(joseBackend.sealToPublicKey(bytes('x'), base, key())).rejects.toThrow(/imported by this backend/)
+    // Another curve, or a private key: refused, never sealed under a mislabelled epk.
+    const p384 = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-384' }, true, ['deriveBits'])) as CryptoKeyPair
+    await expect(joseBackend.sealToPublicKey(bytes('x'), base, p384.publicKey)).rejects.toThrow(/P-256 or X25519 public key/)
+    const x = (await crypto.subtle.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair
+    await expect(joseBackend.sealToPublicKey(bytes('x'), base, x.privateKey)).rejects.toThrow(/P-256 or X25519 public key/)
   })
 })

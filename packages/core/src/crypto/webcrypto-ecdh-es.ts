@@ -28,22 +28,32 @@ export async function webCryptoSealToPublicKey(plaintext: Uint8Array, header: Re
   if ('zip' in header || 'apu' in header || 'apv' in header || 'epk' in header || ('crit' in header && !isSealedHeadCrit(header))) {
     throw new TypeError('the header must carry no zip, apu, apv or epk, and no crit but the sealed head')
   }
-  const s = subtle()
   const algorithm = recipient.algorithm as EcKeyAlgorithm
+  // The two curves of the profile only: an ephemeral key on another would go out labelled as one of them.
+  if (recipient.type !== 'public' || !(algorithm.name === 'X25519' || (algorithm.name === 'ECDH' && algorithm.namedCurve === 'P-256'))) {
+    throw new TypeError('the recipient must be an ECDH P-256 or X25519 public key')
+  }
+  const s = subtle()
   const ephemeral = (await s.generateKey(algorithm, false, ['deriveBits'])) as CryptoKeyPair
   const [{ x, y }, shared] = await Promise.all([
     s.exportKey('jwk', ephemeral.publicKey),
     s.deriveBits({ name: algorithm.name, public: recipient } as EcdhKeyDeriveParams, ephemeral.privateKey, 256),
   ])
-  // The Concat KDF's one round (RFC 7518 §4.6.2): SHA-256(counter 1 ‖ Z ‖ OtherInfo), 63 bytes.
+  // The Concat KDF's one round (RFC 7518 §4.6.2): SHA-256(counter 1 ‖ Z ‖ OtherInfo), 59 bytes.
+  const z = new Uint8Array(shared)
   const input = new Uint8Array(4 + 32 + OTHER_INFO.length)
-  input[3] = 1
-  input.set(new Uint8Array(shared), 4)
-  input.set(OTHER_INFO, 36)
-  // A low-order X25519 recipient gives an all-zero Z, a key anyone can compute (RFC 7748 §6.1).
-  if (input.subarray(4, 36).every((b) => b === 0)) throw new Error('shared secret is all zero')
-  const cek = new Uint8Array(await s.digest('SHA-256', input))
-  input.fill(0)
+  let cek: Uint8Array<ArrayBuffer>
+  try {
+    // A low-order X25519 recipient gives an all-zero Z, a key anyone can compute (RFC 7748 §6.1).
+    if (z.every((b) => b === 0)) throw new Error('shared secret is all zero')
+    input[3] = 1
+    input.set(z, 4)
+    input.set(OTHER_INFO, 36)
+    cek = new Uint8Array(await s.digest('SHA-256', input))
+  } finally {
+    z.fill(0)
+    input.fill(0)
+  }
   let key: CryptoKey
   try {
     key = await s.importKey('raw', cek, 'AES-GCM', false, ['encrypt'])
