@@ -1,5 +1,5 @@
 import { b64u, fromB64u, isBase64url } from '../encoding.js'
-import { webCryptoBytes } from '../platform/webcrypto-bytes.js'
+import { webCryptoBytes, webCryptoSubtle } from '../platform/webcrypto-bytes.js'
 import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 
 /**
@@ -20,12 +20,6 @@ const TAG_BYTES = 16
 const KEY_BYTES = 32
 
 type Bytes = Uint8Array<ArrayBuffer>
-
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle
-  if (s === undefined) throw new TypeError('Sealwire needs WebCrypto (crypto.subtle); browsers expose it only in secure contexts (https or localhost)')
-  return s
-}
 
 /** The v1 profile only (RFC 8725 §3.1): `dir`, A256GCM, no `zip`, no `crit` but the sealed head's (RFC 7515 §4.1.11). */
 function assertProfile(header: Readonly<Record<string, unknown>>): void {
@@ -72,7 +66,7 @@ export async function webCryptoSealCompact(plaintext: Uint8Array | string, heade
   const data = text ? room.subarray(0, encoder.encodeInto(plaintext, room).written) : webCryptoBytes(plaintext)
   let pending: Promise<ArrayBuffer>
   try {
-    pending = subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, data)
+    pending = webCryptoSubtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, data)
   } finally {
     // Copied by now (or refused): no plaintext stays in the scratch.
     if (text) data.fill(0)
@@ -104,12 +98,12 @@ export async function webCryptoOpenDirUnder(compact: string, decodedHeader: Read
   decodeInto(iv, ivText)
   decodeInto(sealed.subarray(0, sealed.length - TAG_BYTES), ciphertextText)
   decodeInto(sealed.subarray(sealed.length - TAG_BYTES), tagText)
-  return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, sealed))
+  return new Uint8Array(await webCryptoSubtle().decrypt({ name: 'AES-GCM', iv, additionalData: aad, tagLength: TAG_BYTES * 8 }, key, sealed))
 }
 
 async function importAesKey(secret: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
   if (secret.length !== KEY_BYTES) throw new TypeError('A256GCM needs a 32-byte key')
-  return subtle().importKey('raw', webCryptoBytes(secret), 'AES-GCM', false, [usage])
+  return webCryptoSubtle().importKey('raw', webCryptoBytes(secret), 'AES-GCM', false, [usage])
 }
 
 /**

@@ -1,3 +1,4 @@
+import { webCryptoSubtle } from '../platform/webcrypto-bytes.js'
 import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 import { webCryptoSealCompact } from './webcrypto-dir.js'
 
@@ -11,12 +12,6 @@ import { webCryptoSealCompact } from './webcrypto-dir.js'
 
 /** RFC 7518 §4.6.2 OtherInfo for `enc` A256GCM, no apu/apv, 256 bits: Datalen-prefixed AlgorithmID, two empty fields, SuppPubInfo. */
 const OTHER_INFO = Uint8Array.of(0, 0, 0, 7, ...Array.from('A256GCM', (c) => c.charCodeAt(0)), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0)
-
-function subtle(): SubtleCrypto {
-  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle
-  if (s === undefined) throw new TypeError('Sealwire needs WebCrypto (crypto.subtle); browsers expose it only in secure contexts (https or localhost)')
-  return s
-}
 
 /**
  * A compact ECDH-ES JWE of `plaintext` to `recipient` (an ECDH P-256 or X25519
@@ -33,7 +28,7 @@ export async function webCryptoSealToPublicKey(plaintext: Uint8Array, header: Re
   if (recipient.type !== 'public' || !(algorithm.name === 'X25519' || (algorithm.name === 'ECDH' && algorithm.namedCurve === 'P-256'))) {
     throw new TypeError('the recipient must be an ECDH P-256 or X25519 public key')
   }
-  const s = subtle()
+  const s = webCryptoSubtle()
   const ephemeral = (await s.generateKey(algorithm, false, ['deriveBits'])) as CryptoKeyPair
   const [{ x, y }, shared] = await Promise.all([
     s.exportKey('jwk', ephemeral.publicKey),
