@@ -138,9 +138,11 @@ async function recordCipher(raw: Uint8Array): Promise<RecordCipher> {
   }
 }
 
-/** Node: node:crypto for every key agreement, cipher and KDF, Buffer and the native UTF-8 validator for the codecs. */
-// Within a session S is read at each call: nothing derived from it outlives its erasure.
-/** `hkdf` under a session's S; an erased one (zeros) is refused, never derived from. */
+/**
+ * `hkdf` under a session's S, read at each call, so nothing derived from it
+ * outlives its erasure; an erased one (zeros) is refused, never derived from.
+ */
 const hkdfUnderSecret: Platform['hkdfUnderSecret'] = (secret, salt, info, length) => (isErasedSecret(secret) ? Promise.reject(erasedSecretError()) : hkdf(secret, salt, info, length))
 
+/** Node: node:crypto for every key agreement, cipher and KDF, Buffer and the native UTF-8 validator for the codecs. */
 export const platform: Platform = { backend: nodeBackend, isCanonicalBase64url, decodeBase64url, decodeUtf8, encodeUtf8, hkdf, hkdfUnderSecret, recordCipher }

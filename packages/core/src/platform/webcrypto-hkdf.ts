@@ -21,10 +21,6 @@ const importedSecrets = new WeakMap<Uint8Array, Promise<CryptoKey>>()
  * drops its imported key and is refused, never derived from.
  */
 export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
-  if (isErasedSecret(secret)) {
-    importedSecrets.delete(secret)
-    throw erasedSecretError()
-  }
   const key = await importedSecret(secret)
   return new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
 }
@@ -36,16 +32,19 @@ export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Ar
  * bytes never sit in a JS array.
  */
 export async function webCryptoAesKeyUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
-  if (isErasedSecret(secret)) {
-    importedSecrets.delete(secret)
-    throw erasedSecretError()
-  }
   const params = { name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }
   return globalThis.crypto.subtle.deriveKey(params, await importedSecret(secret), { name: 'AES-GCM', length: 256 }, false, [usage])
 }
 
-/** The secret's HKDF key, imported on first use and kept beside its array; a failed import is not kept. */
+/**
+ * The secret's HKDF key, imported on first use and kept beside its array; a
+ * failed import is not kept. An erased secret drops its key and is refused.
+ */
 async function importedSecret(secret: Uint8Array): Promise<CryptoKey> {
+  if (isErasedSecret(secret)) {
+    importedSecrets.delete(secret)
+    throw erasedSecretError()
+  }
   let imported = importedSecrets.get(secret)
   if (imported === undefined) {
     imported = globalThis.crypto.subtle.importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveBits', 'deriveKey'])
