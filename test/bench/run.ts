@@ -8,9 +8,11 @@
  *      alone: floor/floor-echo.ts), Sealwire, and Sealwire with sessions on (its
  *      load sealed within one session, docs/PROTOCOL.md §11), in rounds (5 by default, 3 s each),
  *      each case's median round reported, with the server's CPU time and heap
- *      bytes allocated per request;
+ *      bytes allocated per request; each Sealwire/floor req/s target is the
+ *      median of its per-round ratios (floor and Sealwire run back to back);
  *   3. the Lambda and fetch adapters without a network: handler calls in a loop
- *      against the floor in the same shape (handlers/), in the same rounds;
+ *      against the floor in the same shape (handlers/), in the same rounds and
+ *      with the same paired ratios;
  *   4. the memory replay store's bytes per remembered jti;
  *   5. in Chromium (playwright-core, /usr/bin/chromium), in the page with no
  *      network: the client's seal + open per request within a session against
@@ -41,6 +43,7 @@ import { HANDLER_SHAPES, benchHandler, handlerCases, type HandlerCase, type Hand
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http/contract.js'
 import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
+import { pairedRatio } from './paired-ratio.js'
 import type { PageBenchOptions, PageBenchRow } from './browser/session-page.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js'
 import { runStreams, type StreamBenchResult } from './streams/stream-bench.js'
@@ -293,6 +296,10 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
   }
   const { open, seal, sessionClient, sessionServer } = GROUP
   const rps = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.requestsPerSecond
+  /** req/s of every round of a case, in round order. */
+  const roundRps = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) =>
+    http?.find((h) => h.framework === framework && h.mode === mode && h.curve === curve)?.rounds?.map((r) => r.requestsPerSecond)
+  const roundCalls = (shape: HandlerShape, mode: HandlerCaseSpec['mode'], curve: Curve) => handlerRun(handlers, shape, mode, curve)?.rounds?.map((r) => r.callsPerSecond)
   /** The server CPU a case adds per request over the same framework's plain server. */
   const cpuAdded = (framework: Framework, mode: HttpCaseSpec['mode'], curve: Curve) => {
     const r = httpRun(http, framework, mode, curve)?.serverCpuMicrosPerRequest
@@ -318,7 +325,7 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
     { target: 'Express + Sealwire X25519 / plain Express (req/s)', value: ratio(rps('express', 'sealwire', 'X25519'), rps('express', 'plain')), bound: 0.7 },
     { target: 'Express + Sealwire P-256 / plain Express (req/s)', value: ratio(rps('express', 'sealwire', 'P-256'), rps('express', 'plain')), bound: 0.6 },
     // The floor is the least any middleware of the protocol does: Sealwire within 10 % of its rate, and twice its garbage at most.
-    ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`, value: ratio(rps(framework, 'sealwire', curve), rps(framework, 'floor', curve)), bound: 0.9 })),
+    ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`, value: pairedRatio(roundRps(framework, 'sealwire', curve), roundRps(framework, 'floor', curve)), bound: 0.9 })),
     ...pairs.map(({ framework, curve, name }) => ({ target: `${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap bytes allocated per request)`, value: ratio(heap(framework, 'sealwire', curve), heap(framework, 'floor', curve)), bound: 2, atMost: true })),
     // Sessions (docs/PROTOCOL.md §11): the same adapter, every measured request within one session.
     ...FRAMEWORKS.flatMap((framework) =>
@@ -342,7 +349,7 @@ function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handl
     ...HANDLER_SHAPES.flatMap((shape) =>
       BENCH_CURVES.map((curve) => ({
         target: `${SHAPE_NAME[shape]} + Sealwire ${curve} / floor ${shape} handler ${curve} (calls/s)`,
-        value: ratio(handlerRun(handlers, shape, 'sealwire', curve)?.run.callsPerSecond, handlerRun(handlers, shape, 'floor', curve)?.run.callsPerSecond),
+        value: pairedRatio(roundCalls(shape, 'sealwire', curve), roundCalls(shape, 'floor', curve)),
         bound: 0.9,
       })),
     ),
@@ -415,7 +422,8 @@ if (http !== undefined) {
       if (sessions !== undefined) console.log(row('sessions', sessions))
       console.log(
         `    Sealwire/floor ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (req/s)`)} req/s, ${judged(`${name} / ${FRAMEWORK_NAME[framework]} floor ${curve} (heap`)} heap bytes;` +
-          ` Sealwire/plain ${times(ratio(httpRun(http, framework, 'sealwire', curve)?.requestsPerSecond, plain?.requestsPerSecond))} req/s`,
+          ` Sealwire/plain ${times(ratio(httpRun(http, framework, 'sealwire', curve)?.requestsPerSecond, plain?.requestsPerSecond))} req/s;` +
+          ` median round against median round ${times(ratio(httpRun(http, framework, 'sealwire', curve)?.requestsPerSecond, httpRun(http, framework, 'floor', curve)?.requestsPerSecond))} req/s`,
       )
       if (sessions !== undefined) {
         console.log(
@@ -435,7 +443,9 @@ if (handlers !== undefined) {
       const floor = handlerRun(handlers, shape, 'floor', curve)
       const sealwire = handlerRun(handlers, shape, 'sealwire', curve)
       console.log(`  ${SHAPE_NAME[shape]} ${curve}\n${row('floor', floor)}\n${row('Sealwire', sealwire)}`)
-      console.log(`    Sealwire/floor ${judged(`${SHAPE_NAME[shape]} + Sealwire ${curve} / floor`)} calls/s, ${times(ratio(sealwire?.run.heapBytesPerCall, floor?.run.heapBytesPerCall))} heap bytes`)
+      console.log(
+        `    Sealwire/floor ${judged(`${SHAPE_NAME[shape]} + Sealwire ${curve} / floor`)} calls/s, ${times(ratio(sealwire?.run.heapBytesPerCall, floor?.run.heapBytesPerCall))} heap bytes; median round against median round ${times(ratio(sealwire?.run.callsPerSecond, floor?.run.callsPerSecond))} calls/s`,
+      )
     }
   }
 }

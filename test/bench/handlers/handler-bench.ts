@@ -49,8 +49,18 @@ export interface HandlerCase extends HandlerCaseSpec {
 
 const ORIGIN = 'https://api.example.com'
 
-/** An HTTP API event as API Gateway sends it for `POST /echo` with an envelope (the members the adapter reads, and the usual others). */
+/**
+ * An HTTP API event as API Gateway sends it for `POST /echo` with an envelope
+ * (the members the adapter reads, and the usual others), as the Lambda runtime
+ * hands it over: parsed from JSON. Its strings are then flat, as in a real
+ * invocation; the envelope as sealRequest returns it is a concatenation, which
+ * whichever side touched it first would pay to flatten (~6 µs for 1.4 K characters).
+ */
 export function echoEvent(envelope: string): LambdaHttpEvent {
+  return JSON.parse(JSON.stringify(eventOf(envelope))) as LambdaHttpEvent
+}
+
+function eventOf(envelope: string): LambdaHttpEvent {
   return {
     version: '2.0',
     routeKey: '$default',
