@@ -33,6 +33,17 @@ describe('jsonTextDepthExceeds', () => {
     }
   })
 
+  it('finds the end of a long string dense with escaped quotes and backslashes', () => {
+    // After a jump lands on an escaped quote the scan goes back to one character at a time: each pattern straddles that switch.
+    for (const unit of ['\\"', '\\\\\\"', `${'x'.repeat(33)}\\"`, '\\\\', `${'y'.repeat(31)}\\\\\\"[`]) {
+      for (const count of [1, 2, 17, 100]) {
+        const value = JSON.parse(`"${'x'.repeat(34)}${unit.repeat(count)}"`) as string
+        const text = JSON.stringify({ rk: value, body: [[{ v: value }]] })
+        for (let max = 0; max <= 4; max++) expect(jsonTextDepthExceeds(text, max), `${unit} × ${count} / ${max}`).toBe(depthOf(JSON.parse(text)) > max)
+      }
+    }
+  })
+
   it('agrees with a character-by-character scan on any text, JSON or not', () => {
     // The scan as it was before long strings were searched: the reference for every text, even unterminated.
     const reference = (text: string, max: number): boolean => {
