@@ -39,7 +39,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { CURVES, DEFAULT_MEMORY_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_TTL_SECONDS, MemoryReplayStore, type Curve } from '@sealwire/core'
 
-import { HANDLER_SHAPES, benchHandler, handlerCases, type HandlerCase, type HandlerCaseSpec, type HandlerShape } from './handlers/handler-bench.js'
+import { HANDLER_SHAPES, benchHandlerPair, handlerCases, type HandlerCase, type HandlerCaseSpec, type HandlerShape } from './handlers/handler-bench.js'
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http/contract.js'
 import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
@@ -178,11 +178,20 @@ function medianCase(results: HttpCase[]): HttpCase {
 
 async function runHandlers(): Promise<HandlerCase[]> {
   const seconds = Number(args['handler-duration'])
-  const byCase = await inRounds(handlerCases(curves), (c) => benchHandler(c, seconds), (round, result) => {
-    const r = result.run
-    console.log(`handlers round ${round} ${handlerLabel(result)}: ${r.callsPerSecond.toFixed(0)} calls/s, CPU ${r.cpuMicrosPerCall.toFixed(0)} µs/call, heap ${r.heapBytesPerCall.toFixed(0)} B/call, not 200: ${r.calls - r.ok}`)
-    if (r.stoppedEarly) console.log(`  (the envelope pool ran short: this loop stopped after ${r.calls} calls)`)
-  })
+  const cases = handlerCases(curves)
+  const byCase = cases.map(() => [] as HandlerCase[])
+  const pairs = HANDLER_SHAPES.flatMap((shape) => curves.map((curve) => ({ shape, curve })))
+  // As inRounds, by pairs: each pair's floor and Sealwire back to back, the pairs (and the two sides) in reverse on even rounds.
+  for (let round = 1; round <= rounds; round++) {
+    for (const { shape, curve } of round % 2 === 0 ? [...pairs].reverse() : pairs) {
+      for (const result of await benchHandlerPair(shape, curve, seconds, round % 2 === 0)) {
+        const r = result.run
+        console.log(`handlers round ${round} ${handlerLabel(result)}: ${r.callsPerSecond.toFixed(0)} calls/s, CPU ${r.cpuMicrosPerCall.toFixed(0)} µs/call, heap ${r.heapBytesPerCall.toFixed(0)} B/call, not 200: ${r.calls - r.ok}`)
+        if (r.stoppedEarly) console.log(`  (the envelope pool ran short: this loop stopped after ${r.calls} calls)`)
+        byCase[cases.findIndex((c) => c.shape === result.shape && c.mode === result.mode && c.curve === result.curve)]!.push(result)
+      }
+    }
+  }
   // As medianCase: the median round by calls/s, with the calls not answered 200 summed over every round.
   return byCase.map((results) => {
     const middle = medianBy(results, (c) => c.run.callsPerSecond)!

@@ -134,21 +134,45 @@ async function drive(call: Call, inputs: unknown[], seconds: number): Promise<Ha
   }
 }
 
-/**
- * One case: a warm-up of a few hundred calls (its rate sizes the pool, with
- * room to spare), then the measured loop of `seconds`.
- */
-export async function benchHandler(spec: HandlerCaseSpec, seconds: number): Promise<HandlerCase> {
+/** One side of a pair, warmed up: its handler, and how to seal inputs for it. */
+interface Side {
+  spec: HandlerCaseSpec
+  call: Call
+  inputs: (count: number) => Promise<unknown[]>
+  warmup: HandlerRun
+}
+
+async function sideOf(spec: HandlerCaseSpec, seconds: number): Promise<Side> {
   const keys = await generateKeyPair(spec.curve)
   const { call, input } = await handlerOf(spec, keys.privateJwk as unknown as JsonWebKey)
   const recipient = await importRecipientKey(keys.publicJwk)
   const inputs = async (count: number) => (await sealPool(recipient, count)).map(input)
+  // A warm-up of a few hundred calls; its rate sizes the pool, with room to spare.
   const warmup = await drive(call, await inputs(300), seconds)
-  const run = await drive(call, await inputs(Math.ceil(warmup.callsPerSecond * seconds * 1.5) + 100), seconds)
-  return { ...spec, run }
+  return { spec, call, inputs, warmup }
 }
 
-/** Every handler case, per shape and curve the floor and Sealwire next to each other. */
+/**
+ * The floor and Sealwire of one shape and curve, measured back to back: both
+ * warmed up and both pools sealed first, then the two loops one right after
+ * the other (Sealwire's first when `sealwireFirst`), so that a drift of the
+ * machine's speed lands on both sides of their ratio. Sealing a pool takes
+ * longer than the loop it feeds: sealed between the two loops, it put seconds
+ * between them.
+ */
+export async function benchHandlerPair(shape: HandlerShape, curve: Curve, seconds: number, sealwireFirst = false): Promise<[floor: HandlerCase, sealwire: HandlerCase]> {
+  const sides = [await sideOf({ shape, mode: 'floor', curve }, seconds), await sideOf({ shape, mode: 'sealwire', curve }, seconds)] as const
+  const pools: unknown[][] = []
+  for (const side of sides) pools.push(await side.inputs(Math.ceil(side.warmup.callsPerSecond * seconds * 1.5) + 100))
+  const runs: HandlerRun[] = []
+  for (const i of sealwireFirst ? [1, 0] : [0, 1]) runs[i] = await drive(sides[i]!.call, pools[i]!, seconds)
+  return [
+    { ...sides[0].spec, run: runs[0]! },
+    { ...sides[1].spec, run: runs[1]! },
+  ]
+}
+
+/** Every handler case, per shape and curve the floor and Sealwire next to each other (the order benchHandlerPair runs them in). */
 export function handlerCases(curves: readonly Curve[] = BENCH_CURVES): HandlerCaseSpec[] {
   return HANDLER_SHAPES.flatMap((shape) => curves.flatMap((curve) => (['floor', 'sealwire'] as const).map((mode) => ({ shape, mode, curve }))))
 }
