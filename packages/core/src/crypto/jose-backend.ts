@@ -36,6 +36,9 @@ async function importFor(jwk: JWK): Promise<Key> {
   return importJWK({ ...jwk, alg: KEY_MANAGEMENT_ALG }, KEY_MANAGEMENT_ALG)
 }
 
+/** jose's JWE decryption, loaded the first time a request is opened with a private key (a server's work), then kept. */
+let joseDecrypt: Promise<typeof import('jose/jwe/compact/decrypt')> | undefined
+
 /**
  * The portable backend, on WebCrypto in every runtime: keys imported by jose,
  * requests opened with private keys by jose (a server's work, loaded when a
@@ -55,7 +58,7 @@ export const joseBackend: CryptoBackend<Key, Key> = {
     return webCryptoSealToPublicKey(plaintext, header, recipient)
   },
   async openWithPrivateKey(compact, key) {
-    const { compactDecrypt } = await import('jose/jwe/compact/decrypt')
+    const { compactDecrypt } = await (joseDecrypt ??= import('jose/jwe/compact/decrypt'))
     return (await compactDecrypt(compact, key, REQUEST_DECRYPT_OPTIONS)).plaintext
   },
   sealWithSecret: webCryptoSealDir,

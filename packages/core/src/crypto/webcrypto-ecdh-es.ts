@@ -1,6 +1,7 @@
 import { webCryptoSubtle } from '../platform/webcrypto-bytes.js'
 import { isSealedHeadCrit } from '../protocol/sealed-head.js'
 import { webCryptoSealCompact } from './webcrypto-dir.js'
+import { webCryptoSharedSecret } from './webcrypto-ecdh.js'
 
 /**
  * ECDH-ES + A256GCM in Direct Key Agreement mode (RFC 7518 §4.6) to a public
@@ -30,17 +31,12 @@ export async function webCryptoSealToPublicKey(plaintext: Uint8Array, header: Re
   }
   const s = webCryptoSubtle()
   const ephemeral = (await s.generateKey(algorithm, false, ['deriveBits'])) as CryptoKeyPair
-  const [{ x, y }, shared] = await Promise.all([
-    s.exportKey('jwk', ephemeral.publicKey),
-    s.deriveBits({ name: algorithm.name, public: recipient } as EcdhKeyDeriveParams, ephemeral.privateKey, 256),
-  ])
+  // A low-order X25519 recipient gives an all-zero Z, refused there.
+  const [{ x, y }, z] = await Promise.all([s.exportKey('jwk', ephemeral.publicKey), webCryptoSharedSecret(ephemeral.privateKey, recipient)])
   // The Concat KDF's one round (RFC 7518 §4.6.2): SHA-256(counter 1 ‖ Z ‖ OtherInfo), 59 bytes.
-  const z = new Uint8Array(shared)
   const input = new Uint8Array(4 + 32 + OTHER_INFO.length)
   let cek: Uint8Array<ArrayBuffer>
   try {
-    // A low-order X25519 recipient gives an all-zero Z, a key anyone can compute (RFC 7748 §6.1).
-    if (z.every((b) => b === 0)) throw new Error('shared secret is all zero')
     input[3] = 1
     input.set(z, 4)
     input.set(OTHER_INFO, 36)

@@ -1,3 +1,4 @@
+import { webCryptoSubtle } from '../platform/webcrypto-bytes.js'
 import type { EphemeralPublicJwk } from './backend.js'
 
 const ALGORITHM = {
@@ -7,8 +8,9 @@ const ALGORITHM = {
 
 /** A session's ephemeral key pair through WebCrypto; the private key is not extractable. */
 export async function webCryptoEphemeral(crv: 'P-256' | 'X25519'): Promise<{ privateKey: CryptoKey; publicJwk: EphemeralPublicJwk }> {
-  const pair = (await globalThis.crypto.subtle.generateKey(ALGORITHM[crv], false, ['deriveBits'])) as CryptoKeyPair
-  const { x, y } = await globalThis.crypto.subtle.exportKey('jwk', pair.publicKey)
+  const subtle = webCryptoSubtle()
+  const pair = (await subtle.generateKey(ALGORITHM[crv], false, ['deriveBits'])) as CryptoKeyPair
+  const { x, y } = await subtle.exportKey('jwk', pair.publicKey)
   const publicJwk: EphemeralPublicJwk = crv === 'P-256' ? { kty: 'EC', crv, x: x!, y: y! } : { kty: 'OKP', crv, x: x! }
   return { privateKey: pair.privateKey, publicJwk }
 }
@@ -25,8 +27,16 @@ export async function webCryptoAgree(privateKey: CryptoKey, peer: Readonly<Recor
     throw new Error(`peer key is not a ${crv} public key`)
   }
   const jwk: JsonWebKey = crv === 'P-256' ? { kty: 'EC', crv, x, y: y as string } : { kty: 'OKP', crv, x }
-  const publicKey = await globalThis.crypto.subtle.importKey('jwk', jwk, ALGORITHM[crv], false, [])
-  const z = new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: ALGORITHM[crv].name, public: publicKey } as EcdhKeyDeriveParams, privateKey, 256))
+  return webCryptoSharedSecret(privateKey, await webCryptoSubtle().importKey('jwk', jwk, ALGORITHM[crv], false, []))
+}
+
+/**
+ * Z of a private key with a public CryptoKey on the same curve (ECDH P-256 or
+ * X25519). An all-zero Z — a low-order X25519 point, RFC 7748 §6.1 — is a key
+ * anyone can compute: refused.
+ */
+export async function webCryptoSharedSecret(privateKey: CryptoKey, publicKey: CryptoKey): Promise<Uint8Array> {
+  const z = new Uint8Array(await webCryptoSubtle().deriveBits({ name: publicKey.algorithm.name, public: publicKey } as EcdhKeyDeriveParams, privateKey, 256))
   if (z.every((b) => b === 0)) throw new Error('shared secret is all zero')
   return z
 }

@@ -1,9 +1,9 @@
 import { erasedSecretError, isErasedSecret } from '../session/erased-secret.js'
-import { webCryptoBytes } from './webcrypto-bytes.js'
+import { webCryptoBytes, webCryptoSubtle } from './webcrypto-bytes.js'
 
 /** HKDF-SHA256 (RFC 5869) through WebCrypto, which every runtime Sealwire runs on has (HKDF is baseline). */
 export async function webCryptoHkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
-  const subtle = globalThis.crypto.subtle
+  const subtle = webCryptoSubtle()
   const key = await subtle.importKey('raw', webCryptoBytes(ikm), 'HKDF', false, ['deriveBits'])
   return new Uint8Array(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
 }
@@ -22,7 +22,7 @@ const importedSecrets = new WeakMap<Uint8Array, Promise<CryptoKey>>()
  */
 export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array> {
   const key = await importedSecret(secret)
-  return new Uint8Array(await globalThis.crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
+  return new Uint8Array(await webCryptoSubtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }, key, length * 8))
 }
 
 /**
@@ -33,7 +33,7 @@ export async function webCryptoHkdfUnderSecret(secret: Uint8Array, salt: Uint8Ar
  */
 export async function webCryptoAesKeyUnderSecret(secret: Uint8Array, salt: Uint8Array, info: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
   const params = { name: 'HKDF', hash: 'SHA-256', salt: webCryptoBytes(salt), info: webCryptoBytes(info) }
-  return globalThis.crypto.subtle.deriveKey(params, await importedSecret(secret), { name: 'AES-GCM', length: 256 }, false, [usage])
+  return webCryptoSubtle().deriveKey(params, await importedSecret(secret), { name: 'AES-GCM', length: 256 }, false, [usage])
 }
 
 /**
@@ -47,7 +47,7 @@ async function importedSecret(secret: Uint8Array): Promise<CryptoKey> {
   }
   let imported = importedSecrets.get(secret)
   if (imported === undefined) {
-    imported = globalThis.crypto.subtle.importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveBits', 'deriveKey'])
+    imported = webCryptoSubtle().importKey('raw', webCryptoBytes(secret), 'HKDF', false, ['deriveBits', 'deriveKey'])
     importedSecrets.set(secret, imported)
   }
   try {

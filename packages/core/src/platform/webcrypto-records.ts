@@ -1,4 +1,4 @@
-import { webCryptoBytes } from './webcrypto-bytes.js'
+import { webCryptoBytes, webCryptoSubtle } from './webcrypto-bytes.js'
 import type { RecordCipher } from './platform.js'
 
 /**
@@ -6,7 +6,7 @@ import type { RecordCipher } from './platform.js'
  * imported once, non-extractable, so it never sits in a JS array afterwards.
  */
 export async function webCryptoRecordCipher(key: Uint8Array): Promise<RecordCipher> {
-  const subtle = globalThis.crypto.subtle
+  const subtle = webCryptoSubtle()
   const cryptoKey = await subtle.importKey('raw', webCryptoBytes(key), 'AES-GCM', false, ['encrypt', 'decrypt'])
   return {
     async seal(nonce, plaintext, out, offset) {
