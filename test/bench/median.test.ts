@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { pairedRatio } from './paired-ratio.js'
+import { medianBy, pairedRatio } from './median.js'
 
 describe('pairedRatio', () => {
   it('is the median of the per-round ratios, not the ratio of the medians', () => {
@@ -18,5 +18,11 @@ describe('pairedRatio', () => {
     expect(pairedRatio([1, 2, 3], [10, 0])).toBeCloseTo(0.1)
     expect(pairedRatio([1], [])).toBeUndefined()
     expect(pairedRatio(undefined, [1])).toBeUndefined()
+  })
+
+  it('picks the middle item by its key, the lower middle for an even count', () => {
+    expect(medianBy([{ n: 3 }, { n: 1 }, { n: 2 }], (x) => x.n)).toEqual({ n: 2 })
+    expect(medianBy([4, 1, 3, 2], (x) => x)).toBe(2)
+    expect(medianBy([], (x: number) => x)).toBeUndefined()
   })
 })

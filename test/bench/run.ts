@@ -43,7 +43,7 @@ import { HANDLER_SHAPES, benchHandlerPair, handlerCases, type HandlerCase, type 
 import { FRAMEWORKS, MODES, type Framework, type Mode } from './http/contract.js'
 import { BENCH_CURVES, benchServer, httpCases, type HttpCase, type HttpCaseSpec } from './http/load.js'
 import { BENCH, GROUP, ROUND_OF_GROUP } from './micro-names.js'
-import { pairedRatio } from './paired-ratio.js'
+import { medianBy, pairedRatio } from './median.js'
 import type { PageBenchOptions, PageBenchRow } from './browser/session-page.js'
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js'
 import { runStreams, type StreamBenchResult } from './streams/stream-bench.js'
@@ -128,13 +128,13 @@ function runMicro(): Micro {
  * rounds in reverse: a drift within a round then favours no case by its place
  * in the list.
  */
-async function inRounds<C, R>(cases: readonly C[], run: (c: C) => Promise<R>, report: (round: number, result: R) => void): Promise<R[][]> {
+async function inRounds<C, R>(cases: readonly C[], run: (c: C, round: number) => Promise<R>, report: (round: number, result: R) => void): Promise<R[][]> {
   const byCase = cases.map(() => [] as R[])
   for (let round = 1; round <= rounds; round++) {
     const order = [...cases.entries()]
     if (round % 2 === 0) order.reverse()
     for (const [i, c] of order) {
-      const result = await run(c)
+      const result = await run(c, round)
       report(round, result)
       byCase[i]!.push(result)
     }
@@ -178,25 +178,23 @@ function medianCase(results: HttpCase[]): HttpCase {
 
 async function runHandlers(): Promise<HandlerCase[]> {
   const seconds = Number(args['handler-duration'])
-  const cases = handlerCases(curves)
-  const byCase = cases.map(() => [] as HandlerCase[])
   const pairs = HANDLER_SHAPES.flatMap((shape) => curves.map((curve) => ({ shape, curve })))
-  // As inRounds, by pairs: each pair's floor and Sealwire back to back, the pairs (and the two sides) in reverse on even rounds.
-  for (let round = 1; round <= rounds; round++) {
-    for (const { shape, curve } of round % 2 === 0 ? [...pairs].reverse() : pairs) {
-      for (const result of await benchHandlerPair(shape, curve, seconds, round % 2 === 0)) {
-        const r = result.run
-        console.log(`handlers round ${round} ${handlerLabel(result)}: ${r.callsPerSecond.toFixed(0)} calls/s, CPU ${r.cpuMicrosPerCall.toFixed(0)} µs/call, heap ${r.heapBytesPerCall.toFixed(0)} B/call, not 200: ${r.calls - r.ok}`)
-        if (r.stoppedEarly) console.log(`  (the envelope pool ran short: this loop stopped after ${r.calls} calls)`)
-        byCase[cases.findIndex((c) => c.shape === result.shape && c.mode === result.mode && c.curve === result.curve)]!.push(result)
-      }
+  // Rounds of pairs: each pair's floor and Sealwire back to back, the two sides too in reverse on even rounds.
+  const byPair = await inRounds(pairs, ({ shape, curve }, round) => benchHandlerPair(shape, curve, seconds, round % 2 === 0), (round, pair) => {
+    for (const result of pair) {
+      const r = result.run
+      console.log(`handlers round ${round} ${handlerLabel(result)}: ${r.callsPerSecond.toFixed(0)} calls/s, CPU ${r.cpuMicrosPerCall.toFixed(0)} µs/call, heap ${r.heapBytesPerCall.toFixed(0)} B/call, not 200: ${r.calls - r.ok}`)
+      if (r.stoppedEarly) console.log(`  (the envelope pool ran short: this loop stopped after ${r.calls} calls)`)
     }
-  }
-  // As medianCase: the median round by calls/s, with the calls not answered 200 summed over every round.
-  return byCase.map((results) => {
-    const middle = medianBy(results, (c) => c.run.callsPerSecond)!
-    return { ...middle, failedCalls: results.reduce((n, c) => n + c.run.calls - c.run.ok, 0), rounds: results.map((c) => c.run) }
   })
+  // As medianCase: the median round by calls/s, with the calls not answered 200 summed over every round.
+  return byPair.flatMap((rounds) =>
+    ([0, 1] as const).map((side) => {
+      const results = rounds.map((pair) => pair[side])
+      const middle = medianBy(results, (c) => c.run.callsPerSecond)!
+      return { ...middle, failedCalls: results.reduce((n, c) => n + c.run.calls - c.run.ok, 0), rounds: results.map((c) => c.run) }
+    }),
+  )
 }
 
 /** Heap + ArrayBuffer growth per jti of a MemoryReplayStore holding `entries` live jtis, and its own byteLength. */
@@ -271,11 +269,6 @@ const FRAMEWORK_NAME: Record<Framework, string> = { express: 'Express', fastify:
 const SESSION_PLAIN_BOUND: Record<Framework, number | undefined> = { express: 0.85, fastify: 0.5, hono: undefined }
 const SHAPE_NAME: Record<HandlerShape, string> = { lambda: 'Lambda adapter', fetch: 'fetch adapter' }
 
-/** The middle item by `key` (the lower of the two middle ones for an even count); undefined for none. */
-function medianBy<T>(items: readonly T[], key: (item: T) => number): T | undefined {
-  return [...items].sort((a, b) => key(a) - key(b))[Math.floor((items.length - 1) / 2)]
-}
-
 const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b)
 
 interface Target {
@@ -297,12 +290,7 @@ type BrowserRun = Awaited<ReturnType<typeof runBrowser>>
 
 function targetsOf(micro: Micro | undefined, http: HttpCase[] | undefined, handlers: HandlerCase[] | undefined, store: Awaited<ReturnType<typeof runStore>> | undefined, browser: BrowserRun, streams?: StreamBenchResult): Target[] {
   // The median over rounds of a/b, each round's pair measured next to each other.
-  const m = (group: string, a: string, b: string) => {
-    const x = micro?.[`${group} > ${a}`]
-    const y = micro?.[`${group} > ${b}`]
-    if (x === undefined || y === undefined) return undefined
-    return medianBy(x.flatMap((v, i) => (y[i] === undefined ? [] : [v / y[i]!])), (r) => r)
-  }
+  const m = (group: string, a: string, b: string) => pairedRatio(micro?.[`${group} > ${a}`], micro?.[`${group} > ${b}`])
   const { open, seal, sessionClient, sessionServer } = GROUP
   const rps = (framework: Framework, mode: HttpCaseSpec['mode'], curve?: Curve) => httpRun(http, framework, mode, curve)?.requestsPerSecond
   /** req/s of every round of a case, in round order. */

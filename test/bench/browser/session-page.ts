@@ -9,6 +9,7 @@
  * Exposes `globalThis.sealwireSessionBench(options)`; run.ts calls it in Chromium.
  */
 import { decodeProtectedHeader, defaultBackend } from '@sealwire/core'
+import { medianBy } from '../median.js'
 import { prepareSessions } from '../session-micro.js'
 
 export interface PageBenchOptions {
@@ -28,7 +29,7 @@ export interface PageBenchRow {
   rounds: { v1: number; session: number }[]
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!
+const median = (values: number[]) => medianBy(values, (v) => v)!
 
 /**
  * A full collection before each side's run (run.ts starts Chromium with
